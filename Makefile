@@ -1,0 +1,45 @@
+# OrderHub: `make run` and `make test` do all set-up on a fresh machine.
+VENV := .venv
+PY := $(VENV)/bin/python
+RUNTIME := $(VENV)/.runtime-installed
+DEV := $(VENV)/.dev-installed
+
+.PHONY: run test bench lint worker browser clean
+
+$(RUNTIME): requirements.txt constraints.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt -c constraints.txt
+	touch $@
+
+$(DEV): $(RUNTIME) requirements-dev.txt
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+run: $(RUNTIME)
+	$(PY) cli.py init --demo --if-empty
+	$(VENV)/bin/streamlit run app.py --server.headless true
+
+worker: $(RUNTIME)
+	$(PY) cli.py worker
+
+test: $(DEV) browser
+	$(PY) -m pytest
+
+bench: $(DEV)
+	$(PY) -m bench
+
+lint: $(DEV)
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+# Debian's chromium and CJK fonts for the real-browser tests (Playwright never downloads one).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else \
+	    echo "browser tests need: sudo apt-get install chromium fonts-noto-cjk (they will be skipped)"; \
+	  fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

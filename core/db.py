@@ -1,0 +1,286 @@
+"""The system of record: engine creation, the SQLAlchemy Core schema and migrations.
+
+Times are naive datetimes in the sellers' business time (Asia/Shanghai), as the platforms
+report them. Money is integer cents (分). Quantities are integers.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    true,
+)
+from sqlalchemy.engine import Connection
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = f"sqlite:///{ROOT / 'data' / 'orderhub.db'}"
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+channels = Table(
+    "channels",
+    metadata,
+    Column("code", String(20), primary_key=True),
+    Column("name", String(50), nullable=False),
+    # Platform commission in basis points of the paid amount (500 = 5 %).
+    Column("commission_bp", Integer, nullable=False, server_default="0"),
+)
+
+shops = Table(
+    "shops",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("channel", ForeignKey("channels.code"), nullable=False),
+    # 'created' reserves stock when the order is placed (拍下减库存), 'paid' at payment.
+    Column("reserve_on", String(10), nullable=False, server_default="created"),
+    Column("payment_timeout_minutes", Integer, nullable=False, server_default="1440"),
+    Column("shipping_cost_cents", Integer, nullable=False, server_default="0"),
+    Column("active", Boolean, nullable=False, server_default=true()),
+    CheckConstraint("reserve_on in ('created', 'paid')", name="reserve_on"),
+)
+
+skus = Table(
+    "skus",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sku", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False, server_default=""),
+    Column("on_hand", Integer, nullable=False, server_default="0"),
+    Column("reserved", Integer, nullable=False, server_default="0"),
+    Column("safety_stock", Integer, nullable=False, server_default="0"),
+    Column("unit_cost_cents", Integer, nullable=False, server_default="0"),
+    Column("supplier", String(100), nullable=False, server_default=""),
+    Column("updated_at", DateTime, nullable=False),
+    CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+    CheckConstraint("reserved <= on_hand", name="reserved_within_on_hand"),
+)
+
+stock_movements = Table(
+    "stock_movements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sku_id", ForeignKey("skus.id"), nullable=False, index=True),
+    Column("delta", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),  # receive, adjust, ship, return
+    Column("reason", String(200), nullable=False, server_default=""),
+    Column("order_id", BigInteger, nullable=True),
+    Column("actor", String(64), nullable=False),
+    Column("at", DateTime, nullable=False),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("channel", ForeignKey("channels.code"), nullable=False),
+    Column("channel_order_no", String(64), nullable=False),
+    Column("shop_id", ForeignKey("shops.id"), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("status_before_hold", String(20), nullable=True),
+    Column("hold_reason", String(40), nullable=True),
+    Column("buyer", String(100), nullable=False, server_default=""),
+    Column("phone", String(32), nullable=False, server_default=""),
+    Column("province", String(20), nullable=False, server_default=""),
+    Column("city", String(50), nullable=False, server_default=""),
+    Column("address", String(300), nullable=False, server_default=""),
+    Column("created_at", DateTime, nullable=False),
+    Column("paid_at", DateTime, nullable=True),
+    Column("shipped_at", DateTime, nullable=True),
+    Column("completed_at", DateTime, nullable=True),
+    Column("cancelled_at", DateTime, nullable=True),
+    Column("platform_status", String(20), nullable=False),
+    Column("platform_updated_at", DateTime, nullable=True),
+    Column("goods_cents", Integer, nullable=False, server_default="0"),
+    Column("paid_cents", Integer, nullable=False, server_default="0"),
+    Column("platform_discount_cents", Integer, nullable=False, server_default="0"),
+    Column("seller_coupon_cents", Integer, nullable=False, server_default="0"),
+    Column("shipping_fee_cents", Integer, nullable=False, server_default="0"),
+    Column("shipping_cost_cents", Integer, nullable=False, server_default="0"),
+    Column("carrier", String(30), nullable=True),
+    Column("tracking_no", String(40), nullable=True),
+    Column("buyer_remark", String(500), nullable=False, server_default=""),
+    Column("seller_remark", String(500), nullable=False, server_default=""),
+    Column("return_reason", String(100), nullable=True),
+    Column("returned_at", DateTime, nullable=True),
+    # Hash of the normalised order as last received, so a re-import is recognised as unchanged.
+    Column("source_hash", String(32), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("channel", "channel_order_no"),
+    Index("ix_orders_status_created", "status", "created_at"),
+    Index("ix_orders_created_at", "created_at"),
+    Index("ix_orders_updated_at", "updated_at"),
+    Index("ix_orders_shop_id", "shop_id"),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False),
+    Column("sku_id", ForeignKey("skus.id"), nullable=False),
+    Column("qty", Integer, nullable=False),
+    Column("unit_price_cents", Integer, nullable=False),
+    Column("discount_cents", Integer, nullable=False, server_default="0"),
+    UniqueConstraint("order_id", "sku_id"),
+    Index("ix_order_lines_sku_id", "sku_id"),
+    CheckConstraint("qty > 0", name="qty_positive"),
+)
+
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("order_id", ForeignKey("orders.id"), primary_key=True),
+    Column("sku_id", ForeignKey("skus.id"), primary_key=True),
+    Column("qty", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_reservations_sku_id", "sku_id"),
+    CheckConstraint("qty > 0", name="qty_positive"),
+)
+
+order_events = Table(
+    "order_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("from_status", String(20), nullable=True),
+    Column("to_status", String(20), nullable=False),
+    Column("reason", String(300), nullable=False, server_default=""),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("idempotency_key", String(120), nullable=False, unique=True),
+    Column("kind", String(10), nullable=False),  # sms, email, stock_push
+    Column("recipient", String(200), nullable=False),
+    Column("template", String(50), nullable=False),
+    Column("payload", Text, nullable=False),  # JSON
+    Column("status", String(10), nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("sent_at", DateTime, nullable=True),
+    Index("ix_outbox_status_next", "status", "next_attempt_at"),
+)
+
+sync_state = Table(
+    "sync_state",
+    metadata,
+    Column("shop_id", ForeignKey("shops.id"), primary_key=True),
+    Column("watermark", DateTime, nullable=True),
+    Column("last_pull_at", DateTime, nullable=True),
+    Column("last_orders_in", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text, nullable=True),
+    Column("lock_owner", String(100), nullable=True),
+    Column("lock_expires_at", DateTime, nullable=True),
+)
+
+import_errors = Table(
+    "import_errors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("file_sha256", String(64), nullable=False),
+    Column("file_name", String(300), nullable=False),
+    Column("row_no", Integer, nullable=False),
+    Column("reason", String(300), nullable=False),
+    Column("raw", Text, nullable=False),  # JSON of the row as read
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("file_sha256", "row_no"),
+)
+
+
+def database_url() -> str:
+    """The configured store: ORDERHUB_DATABASE_URL, else the SQLite file under data/."""
+    return os.environ.get("ORDERHUB_DATABASE_URL") or DEFAULT_URL
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for the URL; SQLite gets WAL, a busy timeout and explicit write locks."""
+    url = url or database_url()
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 60})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # Let SQLAlchemy's "begin" event emit BEGIN itself, so writers can ask for IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # A writer takes the write lock up front: a deferred transaction that later upgrades
+        # to a writer can fail with SQLITE_BUSY regardless of the busy timeout.
+        immediate = conn.get_execution_options().get("write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """The one way to write: a transaction that holds the write lock on SQLite from its start."""
+    with engine.connect().execution_options(write=True) as conn:
+        with conn.begin():
+            yield conn
+
+
+def is_postgres(conn_or_engine: Connection | Engine) -> bool:
+    return conn_or_engine.dialect.name == "postgresql"
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the database to the newest schema (creates it when empty)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(ROOT / "core" / "migrations"))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "heads")

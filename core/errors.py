@@ -1,0 +1,29 @@
+"""Named domain errors; their messages are sentences a page or the CLI can show as they are."""
+
+
+class OrderHubError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+
+class InsufficientStock(OrderHubError):
+    def __init__(self, sku: str, wanted: int, available: int):
+        super().__init__(f"SKU {sku} has {available} available, {wanted} needed.")
+        self.sku, self.wanted, self.available = sku, wanted, available
+
+
+class IllegalTransition(OrderHubError):
+    def __init__(self, order_no: str, from_status: str, to_status: str):
+        super().__init__(f"Order {order_no} cannot go from {from_status} to {to_status}.")
+        self.from_status, self.to_status = from_status, to_status
+
+
+class NotFound(OrderHubError):
+    """A named order, SKU, shop or file does not exist."""
+
+
+class InvalidInput(OrderHubError):
+    """Input that cannot be used, with a sentence saying why."""
+
+
+class PermissionDenied(OrderHubError):
+    """The user's role may not do this."""

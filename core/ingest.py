@@ -1,0 +1,325 @@
+"""Ingest: upsert normalised orders by (channel, channel order no.) and reserve their stock.
+
+New orders are written in batches: one transaction per batch inserts the orders, lines and
+audit rows with executemany and reserves stock with one guarded UPDATE per SKU
+(core.stock.reserve_many). Orders already known are compared by fingerprint: unchanged ones
+are skipped, changed ones are updated one by one, and a newer platform status wins.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from core import clock, stock, workflow
+from core.db import channels, order_lines, orders, shops, transaction
+from core.model import (
+    CANCELLED,
+    HOLD_INSUFFICIENT_STOCK,
+    ON_HOLD,
+    PAID,
+    PENDING_PAYMENT,
+    PLATFORM_RANK,
+    NormalisedOrder,
+    OrderLine,
+)
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 20
+
+
+@dataclass
+class IngestSummary:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    held: int = 0
+
+    def add(self, other: IngestSummary) -> None:
+        for name in vars(self):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def ingest(
+    engine: Engine,
+    incoming: Iterable[NormalisedOrder],
+    actor: str = "import",
+    batch_size: int = 1000,
+    now: datetime | None = None,
+    fire_actions: bool = True,
+    on_batch: Callable[[IngestSummary], None] | None = None,
+) -> IngestSummary:
+    """Upsert the orders; each batch commits on its own, so a crash loses at most one batch."""
+    total = IngestSummary()
+    for batch in _batches(incoming, batch_size):
+        summary = _with_retries(engine, batch, actor, now or clock.now(), fire_actions)
+        total.add(summary)
+        if on_batch:
+            on_batch(summary)
+    return total
+
+
+def _with_retries(engine: Engine, batch: list[NormalisedOrder], actor: str, now: datetime, fire: bool) -> IngestSummary:
+    """Run one batch; another process inserting the same orders or stock racing means retry."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            with transaction(engine) as conn:
+                return _ingest_batch(conn, batch, actor, now, fire)
+        except (stock.StockRace, IntegrityError) as exc:
+            log.info("batch retried (attempt %d): %s", attempt, exc)
+        except DBAPIError as exc:
+            if not _is_transient(exc):
+                raise
+            log.info("batch retried after a transient database error (attempt %d)", attempt)
+    raise RuntimeError(f"A batch of {len(batch)} orders failed {MAX_ATTEMPTS} times; see the log.")
+
+
+def _is_transient(exc: DBAPIError) -> bool:
+    """Deadlocks and serialisation failures (PostgreSQL), a locked database (SQLite)."""
+    code = getattr(exc.orig, "sqlstate", None)
+    return code in ("40P01", "40001") or "database is locked" in str(exc.orig)
+
+
+def _ingest_batch(
+    conn: Connection, batch: list[NormalisedOrder], actor: str, now: datetime, fire: bool
+) -> IngestSummary:
+    shop_of = ensure_shops(conn, {(o.shop, o.channel) for o in batch})
+    sku_of = stock.ensure_skus(conn, {line.sku for o in batch for line in o.lines}, now)
+    known = _known_orders(conn, batch)
+    summary = IngestSummary()
+    fresh = []
+    for order in batch:
+        row = known.get((order.channel, order.channel_order_no))
+        if row is None:
+            fresh.append(order)
+        elif row.source_hash == order.fingerprint():
+            summary.unchanged += 1
+        else:
+            _update_known(conn, row, order, sku_of, actor, now)
+            summary.updated += 1
+    if fresh:
+        summary.new = len(fresh)
+        summary.held = _insert_new(conn, fresh, shop_of, sku_of, actor, now, fire)
+    return summary
+
+
+def ensure_shops(conn: Connection, names: set[tuple[str, str]]) -> dict[str, Row]:
+    """Shops by name, creating unknown ones (and their channel) with default settings."""
+    wanted = {name for name, _ in names}
+    query = select(shops.c.id, shops.c.name, shops.c.reserve_on).where(shops.c.name.in_(wanted))
+    found = {row.name: row for row in conn.execute(query)}
+    for name, channel in sorted(names - {(n, c) for n, c in names if n in found}):
+        if name in found:
+            continue
+        _ensure_channel(conn, channel)
+        conn.execute(insert(shops).values(name=name, channel=channel))
+        found[name] = conn.execute(query.where(shops.c.name == name)).one()
+    return found
+
+
+def _ensure_channel(conn: Connection, code: str) -> None:
+    if conn.execute(select(channels.c.code).where(channels.c.code == code)).first() is None:
+        conn.execute(insert(channels).values(code=code, name=code))
+
+
+def _known_orders(conn: Connection, batch: list[NormalisedOrder]) -> dict[tuple[str, str], Row]:
+    by_channel: dict[str, list[str]] = {}
+    for order in batch:
+        by_channel.setdefault(order.channel, []).append(order.channel_order_no)
+    known = {}
+    for channel, numbers in by_channel.items():
+        query = select(orders).where(orders.c.channel == channel, orders.c.channel_order_no.in_(numbers))
+        known.update({(row.channel, row.channel_order_no): row for row in conn.execute(query)})
+    return known
+
+
+def _insert_new(
+    conn: Connection,
+    fresh: list[NormalisedOrder],
+    shop_of: dict[str, Row],
+    sku_of: dict[str, int],
+    actor: str,
+    now: datetime,
+    fire: bool,
+) -> int:
+    """Insert new orders with their lines, reserve stock for those that need it; returns held count."""
+    rows = [_order_values(o, shop_of[o.shop].id, now) for o in fresh]
+    inserted = conn.execute(
+        insert(orders).returning(orders.c.id, sort_by_parameter_order=True), rows
+    ).scalars().all()
+    lines = [
+        {"order_id": order_id, "sku_id": sku_of[line.sku], "qty": line.qty,
+         "unit_price_cents": line.unit_price_cents, "discount_cents": line.discount_cents}
+        for order_id, order in zip(inserted, fresh)
+        for line in merged_lines(order)
+    ]
+    if lines:
+        conn.execute(insert(order_lines), lines)
+    demands = [
+        (order_id, _demand(order, sku_of))
+        for order_id, order, row in zip(inserted, fresh, rows)
+        if order.lines and _reserves_on_arrival(order, shop_of[order.shop])
+    ]
+    reserved = stock.reserve_many(conn, demands, now) if demands else set()
+    short = [order_id for order_id, _ in demands if order_id not in reserved]
+    if short:
+        conn.execute(
+            update(orders)
+            .where(orders.c.id.in_(short))
+            .values(status=ON_HOLD, status_before_hold=orders.c.status, hold_reason=HOLD_INSUFFICIENT_STOCK)
+        )
+    _record_arrivals(conn, inserted, rows, set(short), actor, now)
+    if fire:
+        paid = [(i, o) for i, o, r in zip(inserted, fresh, rows) if r["status"] == PAID and i not in short and o.phone]
+        workflow.outbox.enqueue(conn, [workflow.payment_sms(i, o.channel_order_no, o.phone, o.buyer, now) for i, o in paid])
+    return len(short)
+
+
+def _order_values(order: NormalisedOrder, shop_id: int, now: datetime) -> dict:
+    return {
+        "channel": order.channel,
+        "channel_order_no": order.channel_order_no,
+        "shop_id": shop_id,
+        "status": order.status,
+        "status_before_hold": None,
+        "hold_reason": None,
+        "platform_status": order.status,
+        "source_hash": order.fingerprint(),
+        "updated_at": now,
+        "shipping_cost_cents": 0,
+        **_data_fields(order),
+    }
+
+
+def _data_fields(order: NormalisedOrder) -> dict:
+    """The fields a newer copy of the order from its channel may overwrite."""
+    return {
+        "buyer": order.buyer,
+        "phone": order.phone,
+        "province": order.province,
+        "city": order.city,
+        "address": order.address,
+        "created_at": order.created_at,
+        "paid_at": order.paid_at,
+        "platform_updated_at": order.platform_updated_at,
+        "goods_cents": order.goods_cents,
+        "paid_cents": order.paid_cents,
+        "platform_discount_cents": order.platform_discount_cents,
+        "seller_coupon_cents": order.seller_coupon_cents,
+        "shipping_fee_cents": order.shipping_fee_cents,
+        "buyer_remark": order.buyer_remark,
+        "seller_remark": order.seller_remark,
+        "tracking_no": order.tracking_no,
+        "carrier": order.carrier,
+    }
+
+
+def merged_lines(order: NormalisedOrder) -> list[OrderLine]:
+    """One line per SKU: a channel listing the same SKU twice means the sum of both."""
+    merged: dict[str, OrderLine] = {}
+    for line in order.lines:
+        if line.sku in merged:
+            first = merged[line.sku]
+            line = OrderLine(line.sku, first.qty + line.qty, first.unit_price_cents, first.discount_cents + line.discount_cents)
+        merged[line.sku] = line
+    return list(merged.values())
+
+
+def _reserves_on_arrival(order: NormalisedOrder, shop: Row) -> bool:
+    return order.status == PAID or (order.status == PENDING_PAYMENT and shop.reserve_on == "created")
+
+
+def _demand(order: NormalisedOrder, sku_of: dict[str, int]) -> stock.Demand:
+    demand: stock.Demand = {}
+    for line in order.lines:
+        demand[sku_of[line.sku]] = demand.get(sku_of[line.sku], 0) + line.qty
+    return demand
+
+
+def _record_arrivals(
+    conn: Connection, ids: list[int], rows: list[dict], short: set[int], actor: str, now: datetime
+) -> None:
+    events = []
+    for order_id, row in zip(ids, rows):
+        arrived = row["status"]
+        events.append({"order_id": order_id, "at": now, "actor": actor, "from_status": None,
+                       "to_status": arrived, "reason": f"received from {row['channel']}"})
+        if order_id in short:
+            events.append({"order_id": order_id, "at": now, "actor": actor, "from_status": arrived,
+                           "to_status": ON_HOLD, "reason": "insufficient stock"})
+    conn.execute(insert(workflow.order_events), events)
+
+
+def _update_known(
+    conn: Connection, row: Row, order: NormalisedOrder, sku_of: dict[str, int], actor: str, now: datetime
+) -> None:
+    """A changed copy of a known order: refresh its data, add lines it lacked, apply a newer status."""
+    newer = _is_newer(order, row)
+    values = {"source_hash": order.fingerprint(), "updated_at": now, **_data_fields(order)}
+    if not newer:
+        values = {"source_hash": values["source_hash"], "updated_at": now}
+    conn.execute(update(orders).where(orders.c.id == row.id).values(**values))
+    if order.lines and not workflow.demand_of(conn, row.id):
+        _add_lines(conn, row, order, sku_of, actor, now)
+    if newer:
+        conn.execute(update(orders).where(orders.c.id == row.id).values(platform_status=order.status))
+        _follow_platform(conn, row.id, order.status, actor, now)
+
+
+def _is_newer(order: NormalisedOrder, row: Row) -> bool:
+    if order.platform_updated_at and row.platform_updated_at:
+        return order.platform_updated_at > row.platform_updated_at
+    return PLATFORM_RANK[order.status] > PLATFORM_RANK[row.platform_status]
+
+
+def _add_lines(conn: Connection, row: Row, order: NormalisedOrder, sku_of: dict[str, int], actor: str, now: datetime) -> None:
+    """Lines arriving after their order (e.g. Taobao's items file): store them and reserve."""
+    conn.execute(insert(order_lines), [
+        {"order_id": row.id, "sku_id": sku_of[line.sku], "qty": line.qty,
+         "unit_price_cents": line.unit_price_cents, "discount_cents": line.discount_cents}
+        for line in merged_lines(order)
+    ])
+    fresh = conn.execute(select(orders).where(orders.c.id == row.id)).one()
+    if fresh.status in (PENDING_PAYMENT, PAID) and workflow.needs_reservation(conn, fresh, fresh.status):
+        try:
+            stock.reserve(conn, row.id, _demand(order, sku_of), now)
+        except stock.InsufficientStock as shortage:
+            workflow.hold(conn, row.id, actor, HOLD_INSUFFICIENT_STOCK, now)
+            workflow.record_event(conn, row.id, ON_HOLD, ON_HOLD, actor, str(shortage), now)
+
+
+def _follow_platform(conn: Connection, order_id: int, platform_status: str, actor: str, now: datetime) -> None:
+    """Walk the order forward to the platform's newer status (a buyer cancellation releases stock)."""
+    current = conn.execute(select(orders.c.status, orders.c.status_before_hold).where(orders.c.id == order_id)).one()
+    if current.status == ON_HOLD:
+        if platform_status == CANCELLED:
+            workflow.advance(conn, order_id, CANCELLED, actor, "cancelled on the platform", now)
+        elif PLATFORM_RANK[platform_status] > PLATFORM_RANK[current.status_before_hold]:
+            conn.execute(update(orders).where(orders.c.id == order_id).values(status_before_hold=PAID))
+        return
+    for step in _path(current.status, platform_status):
+        workflow.advance(conn, order_id, step, actor, "status changed on the platform", now)
+
+
+def _path(local: str, platform: str) -> list[str]:
+    """The forward steps from the local status to the platform's (none if local is ahead)."""
+    if platform == CANCELLED:
+        return [CANCELLED] if CANCELLED in workflow.ALLOWED[local] else []
+    chain = [PENDING_PAYMENT, PAID, workflow.SHIPPED, workflow.COMPLETED]
+    if local not in chain or chain.index(platform) <= chain.index(local):
+        return []
+    return chain[chain.index(local) + 1 : chain.index(platform) + 1]
+
+
+def _batches(items: Iterable[NormalisedOrder], size: int) -> Iterator[list[NormalisedOrder]]:
+    """Batches with one copy per order key (the last one seen wins within a batch)."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield list({(o.channel, o.channel_order_no): o for o in chunk}.values())

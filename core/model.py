@@ -1,0 +1,62 @@
+"""The normalised order every connector yields, and the order statuses."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+PENDING_PAYMENT = "pending_payment"
+PAID = "paid"
+SHIPPED = "shipped"
+COMPLETED = "completed"
+CANCELLED = "cancelled"
+ON_HOLD = "on_hold"
+
+STATUSES = (PENDING_PAYMENT, PAID, SHIPPED, COMPLETED, CANCELLED, ON_HOLD)
+# How far along the platform's own life cycle a status is; a newer platform status never
+# moves an order backwards.
+PLATFORM_RANK = {PENDING_PAYMENT: 0, PAID: 1, SHIPPED: 2, COMPLETED: 3, CANCELLED: 4}
+
+HOLD_INSUFFICIENT_STOCK = "insufficient_stock"
+HOLD_MANUAL = "manual"
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    sku: str
+    qty: int
+    unit_price_cents: int
+    discount_cents: int = 0
+
+
+@dataclass(frozen=True)
+class NormalisedOrder:
+    """One channel order as every connector hands it to core.ingest (amounts in cents)."""
+
+    channel: str
+    channel_order_no: str
+    shop: str
+    status: str
+    created_at: datetime
+    paid_at: datetime | None = None
+    buyer: str = ""
+    phone: str = ""
+    province: str = ""
+    city: str = ""
+    address: str = ""
+    goods_cents: int = 0
+    paid_cents: int = 0
+    platform_discount_cents: int = 0
+    seller_coupon_cents: int = 0
+    shipping_fee_cents: int = 0
+    buyer_remark: str = ""
+    seller_remark: str = ""
+    platform_updated_at: datetime | None = None
+    tracking_no: str | None = None
+    carrier: str | None = None
+    lines: tuple[OrderLine, ...] = field(default_factory=tuple)
+
+    def fingerprint(self) -> str:
+        """A stable hash of everything received, to recognise an unchanged re-import."""
+        return hashlib.md5(repr(sorted(asdict(self).items())).encode()).hexdigest()

@@ -1,0 +1,222 @@
+"""Stock: reservations keyed by (order, SKU) and a ledger row for every change of on_hand.
+
+Every service here runs inside the caller's transaction (core.db.transaction). Whether stock
+suffices is decided by the database with one conditional UPDATE checked by its row count, so
+concurrent processes can never oversell.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from core import clock
+from core.db import is_postgres, reservations, skus, stock_movements
+from core.errors import InsufficientStock, InvalidInput, NotFound
+
+Demand = dict[int, int]  # sku_id -> qty
+
+
+class StockRace(Exception):
+    """Stock changed between the read and the conditional write; the caller retries."""
+
+
+def sku_ids(conn: Connection, codes: Iterable[str]) -> dict[str, int]:
+    """Map SKU codes to ids; unknown codes are simply absent."""
+    wanted = sorted(set(codes))
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found.update(conn.execute(select(skus.c.sku, skus.c.id).where(skus.c.sku.in_(chunk))).all())
+    return found
+
+
+def ensure_skus(conn: Connection, codes: Iterable[str], now: datetime) -> dict[str, int]:
+    """Ids for the codes; a code never seen (a channel listing we do not stock yet) becomes a
+    SKU with no stock, so its orders are held for stock rather than lost."""
+    found = sku_ids(conn, codes)
+    missing = sorted(set(codes) - set(found))
+    if missing:
+        conn.execute(insert(skus), [{"sku": code, "name": code, "updated_at": now} for code in missing])
+        found |= sku_ids(conn, missing)
+    return found
+
+
+def sku_id(conn: Connection, code: str) -> int:
+    found = sku_ids(conn, [code]).get(code)
+    if found is None:
+        raise NotFound(f"SKU {code} does not exist.")
+    return found
+
+
+def reserve(conn: Connection, order_id: int, demand: Demand, now: datetime | None = None) -> None:
+    """Reserve every SKU of the demand or none of them; a SKU already reserved is a no-op."""
+    now = now or clock.now()
+    held = set(conn.execute(select(reservations.c.sku_id).where(reservations.c.order_id == order_id)).scalars())
+    with conn.begin_nested():
+        for sku, qty in sorted(demand.items()):
+            if sku in held:
+                continue
+            if not _take(conn, sku, qty, now):
+                raise InsufficientStock(_code(conn, sku), qty, available(conn, sku))
+            conn.execute(insert(reservations).values(order_id=order_id, sku_id=sku, qty=qty, created_at=now))
+
+
+def reserve_many(conn: Connection, demands: Sequence[tuple[int, Demand]], now: datetime) -> set[int]:
+    """Reserve for many new orders at once, in their given order, each all-or-nothing.
+
+    Returns the ids of the orders reserved. Decides from one read of the SKUs involved and
+    writes one guarded UPDATE per SKU; if a guard fails (another transaction got there first)
+    it raises StockRace and the caller retries the whole batch.
+    """
+    involved = sorted({sku for _, demand in demands for sku in demand})
+    left = _available_for_update(conn, involved)
+    taken: Counter[int] = Counter()
+    reserved_orders: set[int] = set()
+    for order_id, demand in demands:
+        if all(left[sku] >= qty for sku, qty in demand.items()):
+            for sku, qty in demand.items():
+                left[sku] -= qty
+                taken[sku] += qty
+            reserved_orders.add(order_id)
+    for sku in sorted(taken):
+        if not _take(conn, sku, taken[sku], now):
+            raise StockRace(f"SKU id {sku} changed during a batch reservation")
+    rows = [
+        {"order_id": order_id, "sku_id": sku, "qty": qty, "created_at": now}
+        for order_id, demand in demands
+        if order_id in reserved_orders
+        for sku, qty in demand.items()
+    ]
+    if rows:
+        conn.execute(insert(reservations), rows)
+    return reserved_orders
+
+
+def release(conn: Connection, order_id: int, now: datetime | None = None) -> list[int]:
+    """Give back everything reserved for the order; returns the SKU ids that got stock back."""
+    now = now or clock.now()
+    held = _reservations_of(conn, order_id)
+    for sku, qty in held:
+        conn.execute(
+            update(skus).where(skus.c.id == sku).values(reserved=skus.c.reserved - qty, updated_at=now)
+        )
+    conn.execute(delete(reservations).where(reservations.c.order_id == order_id))
+    return [sku for sku, _ in held]
+
+
+def ship(conn: Connection, order_id: int, actor: str, now: datetime | None = None) -> None:
+    """Reserved goods leave the warehouse: on_hand and reserved both drop, one ledger row each."""
+    now = now or clock.now()
+    for sku, qty in _reservations_of(conn, order_id):
+        conn.execute(
+            update(skus)
+            .where(skus.c.id == sku)
+            .values(on_hand=skus.c.on_hand - qty, reserved=skus.c.reserved - qty, updated_at=now)
+        )
+        _ledger(conn, sku, -qty, "ship", f"order {order_id}", actor, now, order_id)
+    conn.execute(delete(reservations).where(reservations.c.order_id == order_id))
+
+
+def receive(conn: Connection, sku: int, qty: int, actor: str, reason: str = "", now: datetime | None = None) -> None:
+    """Goods arrive: on_hand grows by qty."""
+    if qty <= 0:
+        raise InvalidInput(f"A receipt needs a positive quantity, not {qty}.")
+    now = now or clock.now()
+    conn.execute(update(skus).where(skus.c.id == sku).values(on_hand=skus.c.on_hand + qty, updated_at=now))
+    _ledger(conn, sku, qty, "receive", reason, actor, now)
+
+
+def adjust(conn: Connection, sku: int, delta: int, reason: str, actor: str, now: datetime | None = None) -> None:
+    """A counted correction of on_hand; it may never take on_hand below what is reserved."""
+    if not reason.strip():
+        raise InvalidInput("A stock adjustment needs a reason.")
+    if delta == 0:
+        return
+    now = now or clock.now()
+    result = conn.execute(
+        update(skus)
+        .where(skus.c.id == sku, skus.c.on_hand + delta >= skus.c.reserved)
+        .values(on_hand=skus.c.on_hand + delta, updated_at=now)
+    )
+    if result.rowcount != 1:
+        raise InsufficientStock(_code(conn, sku), -delta, available(conn, sku))
+    _ledger(conn, sku, delta, "adjust", reason, actor, now)
+
+
+def available(conn: Connection, sku: int) -> int:
+    return conn.execute(select(skus.c.on_hand - skus.c.reserved).where(skus.c.id == sku)).scalar_one()
+
+
+def invariant_violations(conn: Connection) -> list[str]:
+    """Every way the stock tables disagree with the invariants in DESIGN.md (empty when sound)."""
+    reserved_sum = (
+        select(reservations.c.sku_id, func.sum(reservations.c.qty).label("qty"))
+        .group_by(reservations.c.sku_id)
+        .subquery()
+    )
+    ledger_sum = (
+        select(stock_movements.c.sku_id, func.sum(stock_movements.c.delta).label("qty"))
+        .group_by(stock_movements.c.sku_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(
+            skus.c.sku,
+            skus.c.on_hand,
+            skus.c.reserved,
+            func.coalesce(reserved_sum.c.qty, 0),
+            func.coalesce(ledger_sum.c.qty, 0),
+        )
+        .outerjoin(reserved_sum, reserved_sum.c.sku_id == skus.c.id)
+        .outerjoin(ledger_sum, ledger_sum.c.sku_id == skus.c.id)
+    ).all()
+    problems = []
+    for code, on_hand, reserved, reserved_rows, ledger in rows:
+        if not 0 <= reserved <= on_hand:
+            problems.append(f"{code}: reserved {reserved} outside 0..on_hand {on_hand}")
+        if reserved != reserved_rows:
+            problems.append(f"{code}: reserved {reserved} but reservation rows sum to {reserved_rows}")
+        if on_hand != ledger:
+            problems.append(f"{code}: on_hand {on_hand} but the ledger sums to {ledger}")
+    return problems
+
+
+def _take(conn: Connection, sku: int, qty: int, now: datetime) -> bool:
+    """The guarded reservation: succeeds only while enough is available."""
+    result = conn.execute(
+        update(skus)
+        .where(skus.c.id == sku, skus.c.on_hand - skus.c.reserved >= qty)
+        .values(reserved=skus.c.reserved + qty, updated_at=now)
+    )
+    return result.rowcount == 1
+
+
+def _available_for_update(conn: Connection, sku_list: list[int]) -> dict[int, int]:
+    query = select(skus.c.id, skus.c.on_hand - skus.c.reserved).where(skus.c.id.in_(sku_list)).order_by(skus.c.id)
+    if is_postgres(conn):
+        query = query.with_for_update()
+    return dict(conn.execute(query).all())
+
+
+def _reservations_of(conn: Connection, order_id: int) -> list[tuple[int, int]]:
+    query = select(reservations.c.sku_id, reservations.c.qty).where(reservations.c.order_id == order_id)
+    return [tuple(row) for row in conn.execute(query.order_by(reservations.c.sku_id)).all()]
+
+
+def _code(conn: Connection, sku: int) -> str:
+    return conn.execute(select(skus.c.sku).where(skus.c.id == sku)).scalar_one()
+
+
+def _ledger(
+    conn: Connection, sku: int, delta: int, kind: str, reason: str, actor: str, now: datetime, order_id: int | None = None
+) -> None:
+    conn.execute(
+        insert(stock_movements).values(
+            sku_id=sku, delta=delta, kind=kind, reason=reason, actor=actor, at=now, order_id=order_id
+        )
+    )

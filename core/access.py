@@ -1,0 +1,112 @@
+"""Roles, field masks and allowed actions: one policy, as data, enforced below pages and exports.
+
+Every read that returns order data for a user goes through mask_rows()/mask_frame() and every
+change checks require(); a page that forgets to ask still gets masked data and refused actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from core.errors import PermissionDenied
+
+ROLES = ("admin", "manager", "clerk", "warehouse", "finance", "service", "analyst")
+
+# Which columns belong to each protected kind of field, by name, wherever they appear.
+FIELD_KINDS: dict[str, frozenset[str]] = {
+    "phone": frozenset({"phone", "buyer_phone", "receiver_phone", "mobile"}),
+    "price": frozenset({
+        "unit_price_cents", "goods_cents", "paid_cents", "platform_discount_cents", "seller_coupon_cents",
+        "shipping_fee_cents", "discount_cents", "amount_cents", "gmv_cents", "total_incl_tax_cents",
+        "tax_cents", "refund_cents",
+    }),
+    "cost": frozenset({"unit_cost_cents", "profit_cents", "commission_cents", "shipping_cost_cents", "cost_cents"}),
+}
+
+# Per role: what happens to each kind of field ("show", "mask" or "hide").
+FIELD_POLICY: dict[str, dict[str, str]] = {
+    "admin": {"phone": "show", "price": "show", "cost": "show"},
+    "manager": {"phone": "mask", "price": "show", "cost": "show"},
+    "clerk": {"phone": "show", "price": "show", "cost": "hide"},
+    "warehouse": {"phone": "hide", "price": "hide", "cost": "hide"},
+    "finance": {"phone": "mask", "price": "show", "cost": "show"},
+    "service": {"phone": "show", "price": "show", "cost": "hide"},
+    "analyst": {"phone": "mask", "price": "show", "cost": "show"},
+}
+
+ACTIONS: dict[str, frozenset[str]] = {
+    "change_status": frozenset({"admin", "manager", "clerk"}),
+    "ship": frozenset({"admin", "manager", "clerk", "warehouse"}),
+    "adjust_stock": frozenset({"admin", "manager", "warehouse"}),
+    "import_orders": frozenset({"admin", "manager", "clerk"}),
+    "export": frozenset({"admin", "manager", "finance", "analyst"}),
+    "edit_tax": frozenset({"admin", "finance"}),
+    "manage_users": frozenset({"admin"}),
+    "handle_tickets": frozenset({"admin", "manager", "service"}),
+    "purchasing": frozenset({"admin", "manager"}),
+    "edit_rules": frozenset({"admin", "manager"}),
+    "sandbox": frozenset({"admin"}),
+    "sync": frozenset({"admin", "manager", "clerk"}),
+}
+
+
+def _check_role(role: str) -> None:
+    if role not in FIELD_POLICY:
+        raise PermissionDenied(f"Unknown role {role!r}.")
+
+
+def can(role: str, action: str) -> bool:
+    return role in ACTIONS.get(action, frozenset())
+
+
+def require(role: str, action: str) -> None:
+    """Raise PermissionDenied unless the role may perform the action."""
+    _check_role(role)
+    if not can(role, action):
+        raise PermissionDenied(f"The {role} role may not {action.replace('_', ' ')}.")
+
+
+def treatment(role: str, column: str) -> str:
+    """What the role gets for this column: show, mask or hide."""
+    _check_role(role)
+    for kind, columns in FIELD_KINDS.items():
+        if column in columns:
+            return FIELD_POLICY[role][kind]
+    return "show"
+
+
+def visible_columns(role: str, columns: Iterable[str]) -> list[str]:
+    return [column for column in columns if treatment(role, column) != "hide"]
+
+
+def mask_phone(phone: Any) -> str:
+    """138****1234: enough to confirm with the buyer, not enough to call them."""
+    text = "" if phone is None else str(phone)
+    return f"{text[:3]}****{text[-4:]}" if len(text) >= 8 else "****" if text else ""
+
+
+def mask_rows(role: str, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [_mask_row(role, row) for row in rows]
+
+
+def _mask_row(role: str, row: dict[str, Any]) -> dict[str, Any]:
+    masked = {}
+    for column, value in row.items():
+        rule = treatment(role, column)
+        if rule == "show":
+            masked[column] = value
+        elif rule == "mask":
+            masked[column] = mask_phone(value)
+    return masked
+
+
+def mask_frame(role: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as the role may see it: hidden columns dropped, masked ones masked."""
+    frame = frame[visible_columns(role, frame.columns)].copy()
+    for column in frame.columns:
+        if treatment(role, column) == "mask":
+            frame[column] = frame[column].map(mask_phone)
+    return frame

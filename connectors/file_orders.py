@@ -1,0 +1,189 @@
+"""From checked rows to NormalisedOrders: order fields from each order's first non-empty values,
+status by the mapping's rules, amounts in cents, provinces normalised, lines attached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from connectors.file_mapping import LINE_FIELDS, ORDER_MONEY, TIME_FIELDS, Mapping
+from connectors.file_rows import Rows
+from core import regions
+from core.model import NormalisedOrder, OrderLine
+
+_CHINA = frozenset({"cn", "china", "中国", "中國", "prc"})
+_TEXT_OUT = ("buyer", "phone", "city", "address", "buyer_remark", "seller_remark")
+
+
+@dataclass(frozen=True)
+class Built:
+    orders: list[NormalisedOrder]
+    row_counts: list[int]  # rows behind each order (progress counts rows, ingest counts orders)
+
+
+def order_heads(rows: Rows, mapping: Mapping) -> pd.DataFrame:
+    """One row per order key: the first non-empty value of every order-level field, plus the
+    position of the order's first row and its status by the mapping's rules."""
+    mask = rows.is_head & (rows.key != "").to_numpy()
+    parsed = {"_key", *LINE_FIELDS, *TIME_FIELDS, *ORDER_MONEY}
+    names = [c for c in rows.text.columns if c not in parsed]
+    frame = rows.text.loc[mask, names].replace("", np.nan)
+    for name in (*TIME_FIELDS, *ORDER_MONEY):
+        if name in rows.values:
+            frame[name] = _nullable(rows, name)[mask]
+    frame["_key"] = rows.key[mask]
+    frame["_first"] = np.flatnonzero(mask)
+    heads = frame.groupby("_key", sort=False).first()
+    heads["_status"] = _status(heads, mapping)
+    return heads
+
+
+def _nullable(rows: Rows, name: str) -> pd.Series:
+    """Parsed values with NA where the cell was empty or bad, so "first non-empty" skips them."""
+    value, state = rows.values[name], rows.states[name]
+    if isinstance(value, pd.Series):
+        return value.where(state == 0)
+    return pd.Series(pd.arrays.IntegerArray(value, state != 0))
+
+
+def _status(heads: pd.DataFrame, mapping: Mapping) -> pd.Series:
+    status = pd.Series(pd.NA, index=heads.index, dtype="object")
+    for rule in mapping.status_rules:
+        if rule.field not in heads:
+            continue
+        column = heads[rule.field]
+        match = column.notna() if rule.values is None else column.isin(rule.values)
+        status = status.where(status.notna() | ~match, rule.status)
+    return status
+
+
+def check_heads(rows: Rows, heads: pd.DataFrame, mapping: Mapping) -> None:
+    """Order-level problems, reported on the order's first row."""
+    at = np.zeros(len(rows.key), dtype=bool)
+    first = heads["_first"].to_numpy()
+    no_date = first[heads["created_at"].isna().to_numpy()] if "created_at" in heads else first
+    at[no_date] = True
+    rows.problems.flag(at, "missing_date", lambda _: {"column": rows.columns.get("created_at", "created_at")})
+    at[:] = False
+    at[first[heads["_status"].isna().to_numpy()]] = True
+    raw = mapping.status_field
+    rows.problems.flag(
+        at,
+        "unknown_status",
+        lambda i: {"column": rows.columns.get(raw, raw), "value": rows.text[raw].iat[i] if raw in rows.text else ""},
+    )
+
+
+def build_orders(rows: Rows, heads: pd.DataFrame, rejected: set[str], mapping: Mapping, shop: str | None) -> Built:
+    heads = heads[~heads.index.isin(rejected)]
+    keys = heads.index
+    line_rows = rows.is_line & rows.key.isin(keys).to_numpy()
+    owner = keys.get_indexer(rows.key[line_rows])
+    lines = _lines(rows, line_rows, owner, len(keys))
+    amounts = _amounts(rows, heads, line_rows, owner)
+    province, city = _regions(heads)
+    counts = rows.key[rows.key.isin(keys).to_numpy()].value_counts().reindex(keys).to_numpy()
+    text = {name: _texts(heads, name) for name in (*_TEXT_OUT, "order_no", "shop", "tracking_no", "carrier")}
+    times = {name: _times(heads, name) for name in TIME_FIELDS}
+    shops = [shop or s or mapping.channel for s in text["shop"]] if not shop else [shop] * len(keys)
+    orders = [
+        NormalisedOrder(
+            channel=mapping.channel,
+            channel_order_no=text["order_no"][i] or key,
+            shop=shops[i],
+            status=status,
+            created_at=times["created_at"][i],
+            paid_at=times["paid_at"][i],
+            platform_updated_at=times["updated_at"][i],
+            buyer=text["buyer"][i],
+            phone=text["phone"][i],
+            province=province[i],
+            city=city[i],
+            address=text["address"][i],
+            goods_cents=amounts["goods"][i],
+            paid_cents=amounts["paid"][i],
+            platform_discount_cents=amounts["platform_discount"][i],
+            seller_coupon_cents=amounts["seller_coupon"][i],
+            shipping_fee_cents=amounts["shipping_fee"][i],
+            buyer_remark=text["buyer_remark"][i],
+            seller_remark=text["seller_remark"][i],
+            tracking_no=text["tracking_no"][i] or None,
+            carrier=text["carrier"][i] or None,
+            lines=lines[i],
+        )
+        for i, (key, status) in enumerate(zip(keys, heads["_status"].tolist(), strict=True))
+    ]
+    return Built(orders, counts.tolist())
+
+
+def _texts(heads: pd.DataFrame, name: str) -> list[str]:
+    return heads[name].fillna("").astype(str).tolist() if name in heads else [""] * len(heads)
+
+
+def _times(heads: pd.DataFrame, name: str) -> list:
+    if name not in heads:
+        return [None] * len(heads)
+    return [None if v is pd.NaT else v for v in heads[name].dt.to_pydatetime().tolist()]
+
+
+def _lines(rows: Rows, mask: np.ndarray, owner: np.ndarray, n_orders: int) -> list[tuple[OrderLine, ...]]:
+    """Each order's lines in file order; a line priced as a whole gets its unit price half-up."""
+    qty = rows.values["qty"][mask] if "qty" in rows.values else np.zeros(0, dtype=np.int64)
+    if "unit_price" in rows.values:
+        unit = rows.values["unit_price"][mask]
+    else:
+        unit = (2 * rows.values["line_total"][mask] + qty) // np.maximum(2 * qty, 1)
+    discount = rows.values["discount"][mask] if "discount" in rows.values else np.zeros(len(qty), dtype=np.int64)
+    order = np.argsort(owner, kind="stable")
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(owner, minlength=n_orders))))
+    sku = rows.text["sku"].to_numpy()[mask][order].tolist() if "sku" in rows.text else []
+    made = [
+        OrderLine(s, q, u, d)
+        for s, q, u, d in zip(sku, qty[order].tolist(), unit[order].tolist(), discount[order].tolist(), strict=True)
+    ]
+    return [tuple(made[bounds[i] : bounds[i + 1]]) for i in range(n_orders)]
+
+
+def _amounts(rows: Rows, heads: pd.DataFrame, mask: np.ndarray, owner: np.ndarray) -> dict[str, list[int]]:
+    """Columns the export has; goods from the lines and paid from the parts where it has not."""
+    n = len(heads)
+    got = {
+        name: heads[name].fillna(0).astype("int64").to_numpy() if name in heads else np.zeros(n, np.int64)
+        for name in ORDER_MONEY
+    }
+    if "goods" not in heads or "paid" not in heads:
+        qty = rows.values["qty"][mask] if "qty" in rows.values else np.zeros(0, np.int64)
+        price = rows.values["unit_price"][mask] if "unit_price" in rows.values else None
+        value = qty * price if price is not None else rows.values.get("line_total", np.zeros(len(mask)))[mask]
+        discount = rows.values["discount"][mask] if "discount" in rows.values else np.zeros(len(qty), np.int64)
+        goods = pd.Series(value).groupby(owner).sum().reindex(range(n), fill_value=0).to_numpy()
+        line_discount = pd.Series(discount).groupby(owner).sum().reindex(range(n), fill_value=0).to_numpy()
+        if "goods" not in heads:
+            got["goods"] = goods
+        if "paid" not in heads:
+            got["paid"] = (
+                got["goods"] - line_discount - got["seller_coupon"] - got["platform_discount"] + got["shipping_fee"]
+            )
+    return {name: values.tolist() for name, values in got.items()}
+
+
+def _regions(heads: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Canonical province; when the file gives none, found from the city and address (cpca)."""
+    given = pd.Series(_texts(heads, "province"))
+    codes, uniques = pd.factorize(given)
+    province = np.array([regions.normalise_province(u) for u in uniques], dtype=object)[codes]
+    city = np.array(_texts(heads, "city"), dtype=object)
+    country = pd.Series(_texts(heads, "country")).str.casefold()
+    china = (country.isin(_CHINA) | (country == "")).to_numpy()
+    place = [c + a for c, a in zip(city.tolist(), _texts(heads, "address"), strict=True)]
+    todo = np.flatnonzero(china & ((province == "") | (city == "")))
+    found = regions.locate(place[i] for i in todo)
+    for i in todo:
+        short, located_city = found.get(place[i], ("", ""))
+        if province[i] == "" or province[i] == short:
+            province[i] = province[i] or short
+            city[i] = city[i] or located_city
+    province = np.where((province == "") & ~china, given.to_numpy(), province)  # a foreign region as written
+    return province.tolist(), city.tolist()

@@ -11,9 +11,9 @@ import logging
 import os
 import sys
 
-from commands import orders, setup, stock
+from commands import imports, orders, setup, stock
 
-AREAS = [setup, stock, orders]
+AREAS = [setup, stock, orders, imports]
 log = logging.getLogger("orderhub.cli")
 
 

@@ -7,11 +7,13 @@ import sys
 import time
 from pathlib import Path
 
+from commands.output import emit
 from connectors.file_mapping import channels
 from connectors.files import ImportSummary, import_file
 from core.db import make_engine, migrate
 
 SHOWN_REJECTS = 50  # in text output; --json lists them all
+PARTIAL = 3  # exit code: the file was read, but some rows were rejected
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="import a channel's order export file",
         description="Import an order export. Bad rows are reported with their spreadsheet row number "
         "(header = row 1) and kept in import_errors; the rest of the file lands. Re-running changes nothing.",
+        epilog=f"Exit code 0: every row imported; {PARTIAL}: some rows rejected; 1: the file could not be imported.",
     )
     parser.add_argument("--channel", required=True, choices=channels())
     parser.add_argument("file", type=Path, help="the orders export (.csv or .xlsx)")
@@ -36,12 +39,10 @@ def run(args: argparse.Namespace) -> int:
     summary = import_file(engine, args.channel, args.file, items=args.items, shop=args.shop, progress=progress)
     if progress:
         progress.finish()
-    if args.json:
-        from commands.output import emit
-
-        emit(summary.as_dict(), as_json=True)
-    else:
-        print(_text(summary))
+    emit(summary.as_dict(), args.json, _text(summary))
+    if summary.rejected:
+        print(f"{summary.rejected} rows rejected (see import_errors)", file=sys.stderr)
+        return PARTIAL
     return 0
 
 

@@ -130,20 +130,28 @@ def _times(heads: pd.DataFrame, name: str) -> list:
 
 def _lines(rows: Rows, mask: np.ndarray, owner: np.ndarray, n_orders: int) -> list[tuple[OrderLine, ...]]:
     """Each order's lines in file order; a line priced as a whole gets its unit price half-up."""
-    qty = rows.values["qty"][mask] if "qty" in rows.values else np.zeros(0, dtype=np.int64)
-    if "unit_price" in rows.values:
-        unit = rows.values["unit_price"][mask]
-    else:
-        unit = (2 * rows.values["line_total"][mask] + qty) // np.maximum(2 * qty, 1)
-    discount = rows.values["discount"][mask] if "discount" in rows.values else np.zeros(len(qty), dtype=np.int64)
+    if not mask.any():  # e.g. Taobao's orders file imported without its items file
+        return [()] * n_orders
+    qty, unit, discount = _line_values(rows, mask)
     order = np.argsort(owner, kind="stable")
     bounds = np.concatenate(([0], np.cumsum(np.bincount(owner, minlength=n_orders))))
-    sku = rows.text["sku"].to_numpy()[mask][order].tolist() if "sku" in rows.text else []
+    sku = rows.text["sku"].to_numpy()[mask][order].tolist()
     made = [
         OrderLine(s, q, u, d)
         for s, q, u, d in zip(sku, qty[order].tolist(), unit[order].tolist(), discount[order].tolist(), strict=True)
     ]
     return [tuple(made[bounds[i] : bounds[i + 1]]) for i in range(n_orders)]
+
+
+def _line_values(rows: Rows, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Quantity, unit price and discount (cents) of the masked line rows."""
+    qty = rows.values["qty"][mask]
+    if "unit_price" in rows.values:
+        unit = rows.values["unit_price"][mask]
+    else:
+        unit = (2 * rows.values["line_total"][mask] + qty) // np.maximum(2 * qty, 1)
+    discount = rows.values["discount"][mask] if "discount" in rows.values else np.zeros(len(qty), np.int64)
+    return qty, unit, discount
 
 
 def _amounts(rows: Rows, heads: pd.DataFrame, mask: np.ndarray, owner: np.ndarray) -> dict[str, list[int]]:
@@ -154,19 +162,22 @@ def _amounts(rows: Rows, heads: pd.DataFrame, mask: np.ndarray, owner: np.ndarra
         for name in ORDER_MONEY
     }
     if "goods" not in heads or "paid" not in heads:
-        qty = rows.values["qty"][mask] if "qty" in rows.values else np.zeros(0, np.int64)
-        price = rows.values["unit_price"][mask] if "unit_price" in rows.values else None
-        value = qty * price if price is not None else rows.values.get("line_total", np.zeros(len(mask)))[mask]
-        discount = rows.values["discount"][mask] if "discount" in rows.values else np.zeros(len(qty), np.int64)
-        goods = pd.Series(value).groupby(owner).sum().reindex(range(n), fill_value=0).to_numpy()
-        line_discount = pd.Series(discount).groupby(owner).sum().reindex(range(n), fill_value=0).to_numpy()
+        goods = line_discount = np.zeros(n, np.int64)
+        if mask.any():
+            qty, unit, discount = _line_values(rows, mask)
+            goods = _sum_by(qty * unit, owner, n)
+            line_discount = _sum_by(discount, owner, n)
         if "goods" not in heads:
             got["goods"] = goods
         if "paid" not in heads:
-            got["paid"] = (
-                got["goods"] - line_discount - got["seller_coupon"] - got["platform_discount"] + got["shipping_fee"]
-            )
+            discounts = line_discount + got["seller_coupon"] + got["platform_discount"]
+            got["paid"] = got["goods"] - discounts + got["shipping_fee"]
     return {name: values.tolist() for name, values in got.items()}
+
+
+def _sum_by(values: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+    """Exact integer sums per order (np.bincount would go through float)."""
+    return pd.Series(values).groupby(owner).sum().reindex(range(n), fill_value=0).to_numpy()
 
 
 def _regions(heads: pd.DataFrame) -> tuple[list[str], list[str]]:

@@ -15,11 +15,18 @@ from tests.files.files_helpers import export, rejects
 def stored(engine) -> dict[str, dict]:
     """Orders by number, each with its shop name and lines as {sku: (qty, unit price cents)}."""
     with engine.connect() as conn:
-        found = {r.channel_order_no: dict(r._mapping) for r in conn.execute(
-            select(orders, shops.c.name.label("shop")).join(shops, shops.c.id == orders.c.shop_id))}
-        for r in conn.execute(select(orders.c.channel_order_no, skus.c.sku, order_lines.c.qty,
-                                     order_lines.c.unit_price_cents)
-                             .select_from(orders).join(order_lines).join(skus)):
+        found = {
+            r.channel_order_no: dict(r._mapping)
+            for r in conn.execute(
+                select(orders, shops.c.name.label("shop")).join(shops, shops.c.id == orders.c.shop_id)
+            )
+        }
+        for r in conn.execute(
+            select(orders.c.channel_order_no, skus.c.sku, order_lines.c.qty, order_lines.c.unit_price_cents)
+            .select_from(orders)
+            .join(order_lines)
+            .join(skus)
+        ):
             found[r.channel_order_no].setdefault("lines", {})[r.sku] = (r.qty, r.unit_price_cents)
     return found
 
@@ -29,8 +36,14 @@ def test_a_generic_csv_lands_its_good_orders_and_names_each_bad_row(store, encod
     name = f"generic.{encoding}.csv"
     summary = import_file(store, "generic", export(name))
     assert rejects(summary) == [
-        (name, 5, "bad_date"), (name, 6, "unknown_sku"), (name, 7, "order_rejected"), (name, 8, "negative_qty"),
-        (name, 9, "order_rejected"), (name, 10, "duplicate_line"), (name, 12, "missing_sku"), (name, 13, "bad_qty"),
+        (name, 5, "bad_date"),
+        (name, 6, "unknown_sku"),
+        (name, 7, "order_rejected"),
+        (name, 8, "negative_qty"),
+        (name, 9, "order_rejected"),
+        (name, 10, "duplicate_line"),
+        (name, 12, "missing_sku"),
+        (name, 13, "bad_qty"),
     ]
     assert summary.errors[2].params == {"row": 6, "file": name}
     assert summary.errors[5].params == {"first_row": 9}
@@ -63,9 +76,14 @@ def test_the_taobao_orders_and_items_files_import_together(store, encoding):
     orders_file, items_file = f"taobao_orders.{encoding}.csv", "taobao_items.utf8bom.csv"
     summary = import_file(store, "taobao", export(orders_file), items=export(items_file))
     assert rejects(summary) == [
-        (orders_file, 5, "bad_date"), (orders_file, 6, "order_rejected"), (orders_file, 7, "order_no_scientific"),
-        (orders_file, 8, "unknown_status"), (items_file, 6, "order_rejected"), (items_file, 7, "order_rejected"),
-        (items_file, 8, "not_in_orders_file"), (items_file, 10, "bad_qty"),
+        (orders_file, 5, "bad_date"),
+        (orders_file, 6, "order_rejected"),
+        (orders_file, 7, "order_no_scientific"),
+        (orders_file, 8, "unknown_status"),
+        (items_file, 6, "order_rejected"),
+        (items_file, 7, "order_rejected"),
+        (items_file, 8, "not_in_orders_file"),
+        (items_file, 10, "bad_qty"),
     ]
     assert summary.errors[1].params == {"row": 10, "file": items_file}  # its item row is the bad one
     got = stored(store)
@@ -73,7 +91,12 @@ def test_the_taobao_orders_and_items_files_import_together(store, encoding):
     paid = got["3028689418086124"]
     # The second item names its SKU only in 外部系统编号.
     assert paid["lines"] == {"PET-FOOD-2KG": (2, 5990), "CAT-TOY-BALL": (1, 990)}
-    assert (paid["shop"], paid["buyer"], paid["phone"], paid["province"]) == ("毛孩子旗舰店", "张伟", "13800138000", "广东")
+    assert (paid["shop"], paid["buyer"], paid["phone"], paid["province"]) == (
+        "毛孩子旗舰店",
+        "张伟",
+        "13800138000",
+        "广东",
+    )
     assert (paid["goods_cents"], paid["paid_cents"], paid["buyer_remark"]) == (12970, 12970, "请尽快发货")
     done = got["3028689418086126"]
     assert (done["status"], done["tracking_no"], done["carrier"]) == ("completed", "SF1234567890", "顺丰速运")
@@ -82,8 +105,11 @@ def test_the_taobao_orders_and_items_files_import_together(store, encoding):
 
 def test_the_taobao_orders_file_alone_imports_orders_and_the_items_file_adds_their_lines(store):
     alone = import_file(store, "taobao", export("taobao_orders.gbk.csv"))
-    assert [(e.row, e.code) for e in alone.errors] == [(5, "bad_date"), (7, "order_no_scientific"),
-                                                       (8, "unknown_status")]
+    assert [(e.row, e.code) for e in alone.errors] == [
+        (5, "bad_date"),
+        (7, "order_no_scientific"),
+        (8, "unknown_status"),
+    ]
     assert alone.new == 4
     assert all("lines" not in order for order in stored(store).values())
     assert stored(store)["3028689418086128"]["status"] == "cancelled"
@@ -123,8 +149,12 @@ def test_a_pinduoduo_export_prices_lines_from_their_totals(store, encoding):
 
 def test_a_shopify_export_groups_line_items_under_the_order_id(store):
     summary = import_file(store, "shopify", export("shopify.csv"))
-    assert [(e.row, e.code) for e in summary.errors] == [(6, "missing_sku"), (7, "order_rejected"),
-                                                          (8, "unknown_status"), (9, "bad_qty")]
+    assert [(e.row, e.code) for e in summary.errors] == [
+        (6, "missing_sku"),
+        (7, "order_rejected"),
+        (8, "unknown_status"),
+        (9, "bad_qty"),
+    ]
     assert summary.errors[2].params == {"column": "Financial Status", "value": "on_layaway"}
     got = stored(store)
     assert set(got) == {"5678901234567", "5678901234568", "5678901234569"}

@@ -32,17 +32,15 @@ class Source:
 class Problems:
     """The first problem of each row, by position in the combined rows: a code and its values."""
 
-    codes: np.ndarray
+    bad: np.ndarray  # bool per row
+    codes: dict[int, str] = field(default_factory=dict)
     params: dict[int, dict] = field(default_factory=dict)
 
     def flag(self, mask: np.ndarray, code: str, params: Callable[[int], dict] = lambda _: {}) -> None:
-        for i in np.flatnonzero(mask & (self.codes == "")):
-            self.codes[i] = code
-            self.params[i] = params(int(i))
-
-    @property
-    def bad(self) -> np.ndarray:
-        return self.codes != ""
+        for i in np.flatnonzero(mask & ~self.bad):
+            self.bad[i] = True
+            self.codes[int(i)] = code
+            self.params[int(i)] = params(int(i))
 
 
 @dataclass
@@ -60,10 +58,16 @@ class Rows:
     columns: dict[str, str]  # field → the column it was read from (first one found), for messages
     problems: Problems
     files: list[str]  # the sources' file names
+    order: np.ndarray  # per row: index of its order key in `keys`, -1 without a key
+    keys: np.ndarray  # the distinct order keys, in order of first appearance
 
     @property
     def key(self) -> pd.Series:
         return self.text["_key"]
+
+    def per_order(self, flags: np.ndarray) -> np.ndarray:
+        """Per row: the flag of its order (False for rows without an order key)."""
+        return np.where(self.order >= 0, flags[self.order], False)
 
     def where(self, i: int) -> dict:
         return {"row": int(self.row_no[i]), "file": self.files[self.source[i]]}
@@ -82,18 +86,22 @@ def read_rows(mapping: Mapping, sources: list[Source]) -> Rows:
     arrays = {name: text.pop(name).to_numpy() for name in meta}
     text = text.fillna("").astype(str)
     text["_key"] = text[mapping.row_key]
+    order, keys = pd.factorize(text["_key"])
+    order[(text["_key"] == "").to_numpy()] = -1
     rows = Rows(
-        text,
-        {},
-        {},
-        arrays["_source"],
-        arrays["_position"],
-        arrays["_row"],
-        arrays["_head"].astype(bool),
-        arrays["_line"].astype(bool),
-        columns,
-        Problems(np.full(len(text), "", dtype=object)),
-        [src.table.name for src in sources],
+        text=text,
+        values={},
+        states={},
+        source=arrays["_source"],
+        position=arrays["_position"],
+        row_no=arrays["_row"],
+        is_head=arrays["_head"].astype(bool),
+        is_line=arrays["_line"].astype(bool),
+        columns=columns,
+        problems=Problems(np.zeros(len(text), dtype=bool)),
+        files=[src.table.name for src in sources],
+        order=order.astype(np.int64),
+        keys=np.asarray(keys, dtype=object),
     )
     _parse(rows)
     return rows
@@ -158,40 +166,45 @@ def _check_lines(rows: Rows, known_skus: set[str]) -> None:
     flag(line & (qty == 0), "zero_qty")
     price = "unit_price" if "unit_price" in rows.states else "line_total"
     flag(line & (rows.states[price] == EMPTY), "missing_price", lambda _: {"column": rows.columns[price]})
-    flag(line & ~sku.isin(known_skus).to_numpy(), "unknown_sku", lambda i: {"sku": sku.iat[i]})
+    codes, uniques = pd.factorize(sku)
+    known = np.array([code in known_skus for code in uniques], dtype=bool)
+    flag(line & ~known[codes], "unknown_sku", lambda i: {"sku": sku.iat[i]})
 
 
 def _check_duplicates(rows: Rows) -> None:
     """The same SKU twice in one order (or, for order files, the same order twice) is ambiguous."""
-    keyed = (rows.key != "").to_numpy()
-    for mask, by, code in (
-        (rows.is_line & keyed, ["_key", "sku"], "duplicate_line"),
-        (rows.is_head & ~rows.is_line & keyed, ["_key"], "duplicate_order"),
-    ):
+    keyed = rows.order >= 0
+    sku = pd.factorize(rows.text["sku"])[0] if "sku" in rows.text else np.zeros(len(rows.order), np.int64)
+    for mask, identity, code in ((rows.is_line & keyed, rows.order * (sku.max(initial=0) + 1) + sku, "duplicate_line"),
+                                 (rows.is_head & ~rows.is_line & keyed, rows.order, "duplicate_order")):
         if not mask.any():
             continue
-        subset = rows.text.loc[mask, by].assign(_i=np.flatnonzero(mask))
-        groups = subset.groupby(by, sort=False)
-        later = subset[groups.cumcount().to_numpy() > 0]
-        first = dict(zip(later["_i"], groups["_i"].transform("first")[later.index], strict=True))
-        dup = np.zeros(len(rows.key), dtype=bool)
-        dup[later["_i"].to_numpy()] = True
-        rows.problems.flag(dup, code, lambda i, first=first: {"first_row": int(rows.row_no[first[i]])})
+        where = np.flatnonzero(mask)
+        _, first, inverse = np.unique(identity[where], return_index=True, return_inverse=True)
+        first_of = where[first[inverse]]
+        dup = np.zeros(len(rows.order), dtype=bool)
+        dup[where[first_of != where]] = True
+        first_row = dict(zip(where.tolist(), rows.row_no[first_of].tolist(), strict=True))
+        rows.problems.flag(dup, code, lambda i, first_row=first_row: {"first_row": first_row[i]})
 
 
 def check_orphans(rows: Rows) -> None:
     """Item rows whose order is not in the orders file cannot be imported."""
-    orders = set(rows.key[rows.is_head])
-    orphan = rows.is_line & ~rows.is_head & ~rows.key.isin(orders).to_numpy() & (rows.key != "").to_numpy()
+    has_head = np.zeros(len(rows.keys), dtype=bool)
+    has_head[rows.order[rows.is_head & (rows.order >= 0)]] = True
+    orphan = rows.is_line & ~rows.is_head & (rows.order >= 0) & ~rows.per_order(has_head)
     rows.problems.flag(orphan, "not_in_orders_file", lambda i: {"order_no": rows.key.iat[i]})
 
 
-def reject_whole_orders(rows: Rows) -> set[str]:
-    """Every row of an order with a bad row is rejected, naming the first bad row; returns the keys."""
-    bad = rows.problems.bad & (rows.key != "").to_numpy()
-    first_bad: dict[str, int] = {}
-    for i in np.flatnonzero(bad):
-        first_bad.setdefault(rows.key.iat[i], int(i))
-    victims = ~rows.problems.bad & rows.key.isin(first_bad.keys()).to_numpy()
-    rows.problems.flag(victims, "order_rejected", lambda i: rows.where(first_bad[rows.key.iat[i]]))
-    return set(first_bad)
+def reject_whole_orders(rows: Rows) -> np.ndarray:
+    """Every row of an order with a bad row is rejected, naming the first bad row.
+
+    Returns a flag per order key: rejected or not."""
+    first_bad: dict[int, int] = {}
+    for i in np.flatnonzero(rows.problems.bad & (rows.order >= 0)):
+        first_bad.setdefault(int(rows.order[i]), int(i))
+    rejected = np.zeros(len(rows.keys), dtype=bool)
+    rejected[list(first_bad)] = True
+    victims = ~rows.problems.bad & rows.per_order(rejected)
+    rows.problems.flag(victims, "order_rejected", lambda i: rows.where(first_bad[int(rows.order[i])]))
+    return rejected

@@ -16,8 +16,9 @@ import pandas as pd
 
 from core.clock import BUSINESS_TZ
 
-# Full-width ASCII (１２３, ＳＫＵ, ￥) and the ideographic space.
-_WIDE = r"[\uff01-\uff5e\u3000]"
+# Full-width ASCII (１２３, ＳＫＵ, ￥) and the ideographic space. The characters themselves, not
+# \u escapes: Arrow's regex engine (RE2) takes them natively, escapes send pandas to a Python loop.
+_WIDE = "[\uff01-\uff5e\u3000]"
 _CURRENCY = re.compile(r"^(?:RMB|CNY|USD|[¥$€£])|(?:元|RMB|CNY)$", re.IGNORECASE)
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _INTEGER = re.compile(r"([+-]?\d+)(?:\.0*)?")
@@ -108,29 +109,34 @@ def to_whole(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def to_time(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Naive business-time datetimes; offsets (Shopify's -0500) are converted to Asia/Shanghai."""
     s = series.reset_index(drop=True)
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
     empty = (s == "").to_numpy()
     zoned = s.str.contains(_OFFSET, regex=True).to_numpy() & ~empty
+    out = _parse_times(s, format="ISO8601") if not zoned.any() else np.full(len(s), np.datetime64("NaT", "us"))
     if zoned.any():
-        parsed = pd.to_datetime(s[zoned], format="ISO8601", utc=True, errors="coerce")
-        missing = parsed.isna()
-        if missing.any():
-            parsed[missing] = pd.to_datetime(
-                s[zoned][missing], format="%Y-%m-%d %H:%M:%S %z", utc=True, errors="coerce"
-            )
-        out[zoned] = parsed.dt.tz_convert(BUSINESS_TZ).dt.tz_localize(None)
-    plain = ~zoned & ~empty
-    if plain.any():
-        out[plain] = pd.to_datetime(s[plain], format="ISO8601", errors="coerce")
-    for fmt in TIME_FORMATS:
-        todo = out.isna().to_numpy() & plain
-        if not todo.any():
+        out[zoned] = _zoned(s[zoned])
+        plain = np.flatnonzero(~zoned & ~empty)
+        out[plain] = _parse_times(s.iloc[plain], format="ISO8601")
+    for fmt in TIME_FORMATS:  # the other ways exports write times, tried only on what is still unparsed
+        todo = np.flatnonzero(np.isnat(out) & ~empty & ~zoned)
+        if not len(todo):
             break
-        out[todo] = pd.to_datetime(s[todo], format=fmt, errors="coerce")
-    serial = out.isna().to_numpy() & plain & s.str.fullmatch(_EXCEL_SERIAL).to_numpy()
+        out[todo] = _parse_times(s.iloc[todo], format=fmt)
+    serial = np.isnat(out) & ~empty & s.str.fullmatch(_EXCEL_SERIAL).to_numpy()
     if serial.any():
-        days = s[serial].astype("float64")  # a day count, not money: float is exact enough to the second
-        out[serial] = (_EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).dt.round("s")
-    out = out.dt.floor("s")
-    state = np.where(empty, EMPTY, np.where(out.isna().to_numpy(), BAD, OK)).astype(np.int8)
-    return out, state
+        days = s[serial].astype("float64").to_numpy()  # a day count, not money: float is exact to the second
+        out[serial] = (_EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).round("s").to_numpy()
+    times = pd.Series(out).dt.floor("s")
+    state = np.where(empty, EMPTY, np.where(times.isna().to_numpy(), BAD, OK)).astype(np.int8)
+    return times, state
+
+
+def _parse_times(texts: pd.Series, format: str) -> np.ndarray:
+    return pd.to_datetime(texts, format=format, errors="coerce").to_numpy(dtype="datetime64[us]", copy=True)
+
+
+def _zoned(texts: pd.Series) -> np.ndarray:
+    parsed = pd.to_datetime(texts, format="ISO8601", utc=True, errors="coerce")
+    missing = parsed.isna().to_numpy()
+    if missing.any():  # Shopify's "2025-12-06 10:37:33 -0500" has a space before the offset
+        parsed[missing] = pd.to_datetime(texts[missing], format="%Y-%m-%d %H:%M:%S %z", utc=True, errors="coerce")
+    return parsed.dt.tz_convert(BUSINESS_TZ).dt.tz_localize(None).to_numpy(dtype="datetime64[us]")

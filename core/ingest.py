@@ -9,6 +9,8 @@ are skipped, changed ones are updated one by one, and a newer platform status wi
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -77,7 +79,8 @@ def _with_retries(engine: Engine, batch: list[NormalisedOrder], actor: str, now:
         except DBAPIError as exc:
             if not _is_transient(exc):
                 raise
-            log.info("batch retried after a transient database error (attempt %d)", attempt)
+            log.info("batch retried after a transient database error (attempt %d): %s", attempt, exc.orig)
+        time.sleep(random.uniform(0, 0.01 * 2 ** min(attempt, 8)))
     raise RuntimeError(f"A batch of {len(batch)} orders failed {MAX_ATTEMPTS} times; see the log.")
 
 

@@ -198,7 +198,9 @@ def _take(conn: Connection, sku: int, qty: int, now: datetime) -> bool:
 def _available_for_update(conn: Connection, sku_list: list[int]) -> dict[int, int]:
     query = select(skus.c.id, skus.c.on_hand - skus.c.reserved).where(skus.c.id.in_(sku_list)).order_by(skus.c.id)
     if is_postgres(conn):
-        query = query.with_for_update()
+        # NO KEY UPDATE: foreign-key checks of concurrent line inserts take KEY SHARE locks on
+        # these rows, which a plain FOR UPDATE would wait on (and deadlock with).
+        query = query.with_for_update(key_share=True)
     return dict(conn.execute(query).all())
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from core import clock
-from core.db import is_postgres, reservations, skus, stock_movements
+from core.db import bulk_insert, is_postgres, reservations, skus, stock_movements
 from core.errors import InsufficientStock, InvalidInput, NotFound
 
 Demand = dict[int, int]  # sku_id -> qty
@@ -92,8 +92,7 @@ def reserve_many(conn: Connection, demands: Sequence[tuple[int, Demand]], now: d
         if order_id in reserved_orders
         for sku, qty in demand.items()
     ]
-    if rows:
-        conn.execute(insert(reservations), rows)
+    bulk_insert(conn, reservations, rows)
     return reserved_orders
 
 
@@ -199,7 +198,9 @@ def _take(conn: Connection, sku: int, qty: int, now: datetime) -> bool:
 def _available_for_update(conn: Connection, sku_list: list[int]) -> dict[int, int]:
     query = select(skus.c.id, skus.c.on_hand - skus.c.reserved).where(skus.c.id.in_(sku_list)).order_by(skus.c.id)
     if is_postgres(conn):
-        query = query.with_for_update()
+        # NO KEY UPDATE: foreign-key checks of concurrent line inserts take KEY SHARE locks on
+        # these rows, which a plain FOR UPDATE would wait on (and deadlock with).
+        query = query.with_for_update(key_share=True)
     return dict(conn.execute(query).all())
 
 

@@ -22,8 +22,21 @@ from connectors.files import import_file
 TARGET_SECONDS = 30
 SKUS = [f"SKU-{n:04d}" for n in range(SKU_COUNT)]  # the codes bench.intake.fresh_store stocks
 # Spelled the ways real exports spell them, weighted roughly like e-commerce traffic.
-PROVINCES = {"广东省": 14, "浙江": 10, "江苏省": 9, "上海市": 7, "北京": 6, "山东省": 6, "Sichuan": 5, "湖北": 4,
-             "河南省": 4, "福建省": 4, "内蒙古自治区": 1, "广西壮族自治区": 2, "香港": 1}
+PROVINCES = {
+    "广东省": 14,
+    "浙江": 10,
+    "江苏省": 9,
+    "上海市": 7,
+    "北京": 6,
+    "山东省": 6,
+    "Sichuan": 5,
+    "湖北": 4,
+    "河南省": 4,
+    "福建省": 4,
+    "内蒙古自治区": 1,
+    "广西壮族自治区": 2,
+    "香港": 1,
+}
 STATUSES = {"paid": 70, "pending_payment": 10, "shipped": 15, "completed": 5}
 
 
@@ -39,22 +52,24 @@ def generate(path: Path, lines: int, seed: int = 2026) -> int:
     status = rng.choice(list(STATUSES), size=orders, p=_weights(STATUSES))
     position = np.arange(lines) - np.searchsorted(order, order)  # line index within its order
     sku = (rng.integers(0, len(SKUS), size=orders)[order] + position * 7) % len(SKUS)  # distinct within an order
-    frame = pd.DataFrame({
-        "order_no": np.char.add("TB", np.char.zfill((2026110100000 + order).astype(str), 13)),
-        "created_at": created_text[order],
-        "paid_at": np.where(status[order] == "pending_payment", "", created_text[order]),
-        "status": status[order],
-        "buyer": "张伟",
-        "phone": "13800138000",
-        "province": province[order],
-        "city": "",
-        "address": "科技园路1号",
-        "sku": np.array(SKUS)[sku],
-        "qty": rng.integers(1, 4, size=lines),
-        "unit_price": np.char.add("¥", (rng.integers(990, 19990, size=lines) / 100).round(2).astype(str)),
-        "discount": "0.00",
-        "shipping_fee": "0.00",
-    })
+    frame = pd.DataFrame(
+        {
+            "order_no": np.char.add("TB", np.char.zfill((2026110100000 + order).astype(str), 13)),
+            "created_at": created_text[order],
+            "paid_at": np.where(status[order] == "pending_payment", "", created_text[order]),
+            "status": status[order],
+            "buyer": "张伟",
+            "phone": "13800138000",
+            "province": province[order],
+            "city": "",
+            "address": "科技园路1号",
+            "sku": np.array(SKUS)[sku],
+            "qty": rng.integers(1, 4, size=lines),
+            "unit_price": np.char.add("¥", (rng.integers(990, 19990, size=lines) / 100).round(2).astype(str)),
+            "discount": "0.00",
+            "shipping_fee": "0.00",
+        }
+    )
     frame.to_csv(path, index=False)
     return orders
 
@@ -71,8 +86,9 @@ def run(lines: int) -> dict:
         engine = fresh_store(f"sqlite:///{tmp}/bench.db")
         steps = []
         with timer() as took:
-            summary = import_file(engine, "generic", export, progress=lambda done, total: steps.append(done),
-                                  batch_size=5000)
+            summary = import_file(
+                engine, "generic", export, progress=lambda done, total: steps.append(done), batch_size=5000
+            )
         size_mb = export.stat().st_size / 2**20
         engine.dispose()
     assert summary.new == orders and summary.rejected == 0, summary.as_dict()

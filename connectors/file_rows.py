@@ -175,8 +175,10 @@ def _check_duplicates(rows: Rows) -> None:
     """The same SKU twice in one order (or, for order files, the same order twice) is ambiguous."""
     keyed = rows.order >= 0
     sku = pd.factorize(rows.text["sku"])[0] if "sku" in rows.text else np.zeros(len(rows.order), np.int64)
-    for mask, identity, code in ((rows.is_line & keyed, rows.order * (sku.max(initial=0) + 1) + sku, "duplicate_line"),
-                                 (rows.is_head & ~rows.is_line & keyed, rows.order, "duplicate_order")):
+    for mask, identity, code in (
+        (rows.is_line & keyed, rows.order * (sku.max(initial=0) + 1) + sku, "duplicate_line"),
+        (rows.is_head & ~rows.is_line & keyed, rows.order, "duplicate_order"),
+    ):
         if not mask.any():
             continue
         where = np.flatnonzero(mask)

@@ -100,8 +100,13 @@ def import_file(
     errors = row_errors(rows, sources)
     clock_.lap("check")
     built = build_orders(rows, heads, rejected, mapping, shop)
-    summary = ImportSummary(rows=len(rows.key), orders=len(built.orders), rejected=len(errors),
-                            rejected_orders=int(rejected.sum()), errors=errors)
+    summary = ImportSummary(
+        rows=len(rows.key),
+        orders=len(built.orders),
+        rejected=len(errors),
+        rejected_orders=int(rejected.sum()),
+        errors=errors,
+    )
     clock_.lap("build")
     store_errors(engine, errors, now)
     _ingest(engine, built, summary, progress, actor, batch_size, now)

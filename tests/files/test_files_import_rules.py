@@ -120,8 +120,17 @@ def test_every_shipped_mapping_loads():
         assert file_mapping.load_mapping(channel).channel == channel
 
 
-def test_a_changed_export_needs_only_a_new_mapping_file(store, tmp_path, monkeypatch):
-    (tmp_path / "youzan.toml").write_text(
+@pytest.fixture
+def mapping_dir(tmp_path, monkeypatch):
+    """An empty mappings folder in place of connectors/mappings, with no mapping cached."""
+    monkeypatch.setattr(file_mapping, "MAPPINGS", tmp_path)
+    file_mapping.load_mapping.cache_clear()
+    yield tmp_path
+    file_mapping.load_mapping.cache_clear()
+
+
+def test_a_changed_export_needs_only_a_new_mapping_file(store, mapping_dir):
+    (mapping_dir / "youzan.toml").write_text(
         """channel = "youzan"
 layout = "lines"
 [sheet]
@@ -141,30 +150,20 @@ field = "status"
 """,
         encoding="utf-8",
     )
-    (tmp_path / "youzan.csv").write_text(
+    (mapping_dir / "youzan.csv").write_text(
         "订单号,下单时间,订单状态,规格编码,商品数量,商品单价,收货人省份\n"
         "E20260105001,2026-01-05 10:00:00,待发货,PET-FOOD-2KG,1,59.90,广东省\n",
         encoding="utf-8",
     )
-    monkeypatch.setattr(file_mapping, "MAPPINGS", tmp_path)
-    file_mapping.load_mapping.cache_clear()
-    try:
-        summary = import_file(store, "youzan", tmp_path / "youzan.csv")
-    finally:
-        file_mapping.load_mapping.cache_clear()
+    summary = import_file(store, "youzan", mapping_dir / "youzan.csv")
     assert (summary.new, summary.rejected) == (1, 0)
 
 
-def test_a_broken_mapping_file_says_what_is_wrong(tmp_path, monkeypatch):
-    (tmp_path / "broken.toml").write_text(
+def test_a_broken_mapping_file_says_what_is_wrong(mapping_dir):
+    (mapping_dir / "broken.toml").write_text(
         'channel = "broken"\nlayout = "rows"\n[sheet]\nrequired = ["sku"]\n[sheet.columns]\norder_no = "单号"\n'
         '[status]\nfield = "status"\n[status.map]\n"x" = "shipped_by_pigeon"\n',
         encoding="utf-8",
     )
-    monkeypatch.setattr(file_mapping, "MAPPINGS", tmp_path)
-    file_mapping.load_mapping.cache_clear()
-    try:
-        with pytest.raises(InvalidInput, match="layout must be.*required field sku has no column.*shipped_by_pigeon"):
-            file_mapping.load_mapping("broken")
-    finally:
-        file_mapping.load_mapping.cache_clear()
+    with pytest.raises(InvalidInput, match="layout must be.*required field sku has no column.*shipped_by_pigeon"):
+        file_mapping.load_mapping("broken")

@@ -17,7 +17,7 @@ from core.errors import InvalidInput
 TEXT_FIELDS = frozenset(
     {"buyer", "address", "city", "province", "country", "shop", "buyer_remark", "seller_remark", "carrier"}
 )
-_SCIENTIFIC = r"\d+(?:\.\d+)?[eE][+-]?\d+"
+_SCIENTIFIC = r"[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+"  # [0-9], not \d, keeps pandas on Arrow's regex engine
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ _WIDE = "[\uff01-\uff5e\u3000]"
 _CURRENCY = re.compile(r"^(?:RMB|CNY|USD|[¥$€£])|(?:元|RMB|CNY)$", re.IGNORECASE)
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _INTEGER = re.compile(r"([+-]?\d+)(?:\.0*)?")
-_OFFSET = r"(?:[+-]\d{2}:?\d{2}|Z)$"
-_EXCEL_SERIAL = r"\d{5}(?:\.\d+)?"
+_OFFSET = r"(?:[+-][0-9]{2}:?[0-9]{2}|Z)$"
+_EXCEL_SERIAL = r"[0-9]{5}(?:\.[0-9]+)?"
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 TIME_FORMATS = (
     "%Y/%m/%d %H:%M:%S",
@@ -40,28 +40,43 @@ CENT = Decimal("0.01")
 
 # Status of a parsed value.
 OK, EMPTY, BAD = 0, 1, 2
+# Spelled out, not \s or \d: pandas runs those through Python's re, not Arrow's RE2.
+_SPACE = "[ \t\r\n\u00a0\u3000]"
+_NEEDS_TEXT_CLEANING = f'^{_SPACE}|{_SPACE}$|^="'
+_NEEDS_CODE_CLEANING = _NEEDS_TEXT_CLEANING + "|^'|" + _WIDE
 
 
 def clean_code(series: pd.Series) -> pd.Series:
     """Codes and numbers as typed: trimmed, `="2026…"`/`'2026…` protection removed, full-width folded."""
-    s = series.str.strip()
-    wrapped = s.str.startswith('="') & s.str.endswith('"')
-    if wrapped.any():
-        s = s.where(~wrapped, s.str.slice(2, -1))
-    quoted = s.str.startswith("'")
-    if quoted.any():
-        s = s.where(~quoted, s.str.slice(1))
-    wide = s.str.contains(_WIDE, regex=True)
-    if wide.any():
-        s = s.where(~wide, s.str.normalize("NFKC"))
-    return s.str.strip()
+    return _only_where(series, _NEEDS_CODE_CLEANING, _clean_code)
 
 
 def clean_text(series: pd.Series) -> pd.Series:
     """Free text (names, addresses): trimmed and protection removed, Chinese punctuation kept."""
-    s = series.str.strip()
+    return _only_where(series, _NEEDS_TEXT_CLEANING, _clean_text)
+
+
+def _only_where(series: pd.Series, pattern: str, clean: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """Most cells need nothing: one regex pass finds those that do, and only they are cleaned."""
+    todo = series.str.contains(pattern, regex=True).to_numpy()
+    if not todo.any():
+        return series
+    cleaned = series.copy()
+    cleaned[todo] = clean(series[todo])
+    return cleaned
+
+
+def _clean_code(s: pd.Series) -> pd.Series:
+    s = _clean_text(s)
+    s = s.where(~s.str.startswith("'"), s.str.slice(1))
+    s = s.where(~s.str.contains(_WIDE, regex=True), s.str.normalize("NFKC"))
+    return s.str.strip()
+
+
+def _clean_text(s: pd.Series) -> pd.Series:
+    s = s.str.strip()
     wrapped = s.str.startswith('="') & s.str.endswith('"')
-    return s.where(~wrapped, s.str.slice(2, -1)) if wrapped.any() else s
+    return s.where(~wrapped, s.str.slice(2, -1))
 
 
 def _per_value(series: pd.Series, parse: Callable[[str], int | None]) -> tuple[np.ndarray, np.ndarray]:
@@ -131,7 +146,9 @@ def to_time(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 
 def _parse_times(texts: pd.Series, format: str) -> np.ndarray:
-    return pd.to_datetime(texts, format=format, errors="coerce").to_numpy(dtype="datetime64[us]", copy=True)
+    # No cache: its unique-value lookup costs more than parsing ISO times again.
+    parsed = pd.to_datetime(texts, format=format, errors="coerce", cache=False)
+    return parsed.to_numpy(dtype="datetime64[us]", copy=True)
 
 
 def _zoned(texts: pd.Series) -> np.ndarray:

@@ -120,6 +120,8 @@ def _check(mapping: Mapping, path: Path) -> None:
         problems += [f"required field {f} has no column" for f in sheet.required if f not in sheet.columns]
         if sheet.has_lines and not {"unit_price", "line_total"} & sheet.columns.keys():
             problems.append("lines need unit_price or line_total")
+        if sheet.has_lines and "qty" not in sheet.columns:
+            problems.append("lines need qty")
     problems += [f"unknown status {r.status}" for r in mapping.status_rules if r.status not in PLATFORM_RANK]
     problems += [
         f"status rule reads unmapped field {r.field}"

@@ -184,9 +184,10 @@ def _check_duplicates(rows: Rows) -> None:
         where = np.flatnonzero(mask)
         _, first, inverse = np.unique(identity[where], return_index=True, return_inverse=True)
         first_of = where[first[inverse]]
+        later = first_of != where
         dup = np.zeros(len(rows.order), dtype=bool)
-        dup[where[first_of != where]] = True
-        first_row = dict(zip(where.tolist(), rows.row_no[first_of].tolist(), strict=True))
+        dup[where[later]] = True
+        first_row = dict(zip(where[later].tolist(), rows.row_no[first_of[later]].tolist(), strict=True))
         rows.problems.flag(dup, code, lambda i, first_row=first_row: {"first_row": first_row[i]})
 
 

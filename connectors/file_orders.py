@@ -3,6 +3,7 @@ status by the mapping's rules, amounts in cents, provinces normalised, lines att
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from itertools import repeat
 
@@ -20,7 +21,8 @@ _TEXT_OUT = ("buyer", "phone", "address", "buyer_remark", "seller_remark")
 
 @dataclass(frozen=True)
 class Built:
-    orders: list[NormalisedOrder]
+    orders: Iterator[NormalisedOrder]  # made as ingest asks for them, so only a batch is in memory at once
+    count: int
     row_counts: list[int]  # rows behind each order (progress counts rows, ingest counts orders)
 
 
@@ -101,8 +103,8 @@ def build_orders(rows: Rows, heads: pd.DataFrame, rejected: np.ndarray, mapping:
     columns |= {name: [v or None for v in _texts(heads, name)] for name in ("tracking_no", "carrier")}
     columns["channel"] = repeat(mapping.channel)
     # Positional, column by column: a frozen dataclass's keyword __init__ dominates at a million rows.
-    orders = list(map(NormalisedOrder, *(columns[f.name] for f in fields(NormalisedOrder))))
-    return Built(orders, counts.tolist())
+    orders = map(NormalisedOrder, *(columns[f.name] for f in fields(NormalisedOrder)))
+    return Built(orders, len(keys), counts.tolist())
 
 
 def _texts(heads: pd.DataFrame, name: str) -> list[str]:
@@ -115,17 +117,20 @@ def _times(heads: pd.DataFrame, name: str) -> list:
     return [None if v is pd.NaT else v for v in heads[name].dt.to_pydatetime().tolist()]
 
 
-def _lines(rows: Rows, mask: np.ndarray, owner: np.ndarray, n_orders: int) -> list[tuple[OrderLine, ...]]:
+def _lines(rows: Rows, mask: np.ndarray, owner: np.ndarray, n_orders: int) -> Iterator[tuple[OrderLine, ...]]:
     """Each order's lines in file order; a line priced as a whole gets its unit price half-up."""
     if not mask.any():  # e.g. Taobao's orders file imported without its items file
-        return [()] * n_orders
+        return repeat((), n_orders)
     qty, unit, discount = _line_values(rows, mask)
     order = np.argsort(owner, kind="stable")
     bounds = np.concatenate(([0], np.cumsum(np.bincount(owner, minlength=n_orders))))
     sku = rows.text["sku"].to_numpy()[mask][order].tolist()
-    made = list(map(OrderLine, sku, qty[order].tolist(), unit[order].tolist(), discount[order].tolist()))
+    qty, unit, discount = qty[order].tolist(), unit[order].tolist(), discount[order].tolist()
     edges = bounds.tolist()
-    return [tuple(made[start:end]) for start, end in zip(edges[:-1], edges[1:], strict=True)]
+    return (
+        tuple(map(OrderLine, sku[start:end], qty[start:end], unit[start:end], discount[start:end]))
+        for start, end in zip(edges[:-1], edges[1:], strict=True)
+    )
 
 
 def _line_values(rows: Rows, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from connectors.file_mapping import load_mapping
-from connectors.file_orders import build_orders, check_heads, order_heads
+from connectors.file_orders import Built, build_orders, check_heads, order_heads
 from connectors.file_reading import read_table
 from connectors.file_rows import Rows, Source, check_orphans, check_rows, read_rows, reject_whole_orders
 from core import clock
@@ -57,12 +57,22 @@ class ImportSummary:
     rejected: int = 0  # rows
     rejected_orders: int = 0
     errors: list[RowError] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=dict)  # per phase: read, check, build, ingest
+    # Per phase: read, check, build (this module) and ingest (core.ingest, which also makes the
+    # NormalisedOrder objects as it asks for them).
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self, lang: str = "en") -> dict:
         counts = {k: v for k, v in vars(self).items() if k not in ("errors", "seconds")}
         rejects = [{"file": e.file, "row": e.row, "code": e.code, "reason": e.reason(lang)} for e in self.errors]
         return {**counts, "rejected_rows": rejects, "seconds": self.seconds}
+
+
+@dataclass
+class Prepared:
+    """An export read and checked, its orders ready to be made as ingest asks for them."""
+
+    summary: ImportSummary  # rows, orders and rejects; new/updated/… come with ingest
+    built: Built
 
 
 def import_file(
@@ -81,7 +91,25 @@ def import_file(
 
     `names` gives the files' own names when they were saved under another (an upload)."""
     now = now or clock.now()
-    clock_ = _Stopwatch()
+    prepared = prepare(engine, channel, path, items, shop, names)
+    summary = prepared.summary
+    started = time.perf_counter()
+    store_errors(engine, summary.errors, now)
+    _ingest(engine, prepared.built, summary, progress, actor, batch_size, now)
+    summary.seconds["ingest"] = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def prepare(
+    engine: Engine,
+    channel: str,
+    path: str | Path,
+    items: str | Path | None = None,
+    shop: str | None = None,
+    names: tuple[str, str] | None = None,
+) -> Prepared:
+    """Read the file(s), find the bad rows and get the good orders ready; writes nothing."""
+    stopwatch = _Stopwatch()
     mapping = load_mapping(channel)
     if items is not None and mapping.items is None:
         raise InvalidInput(f"A {channel} export has no separate items file.")
@@ -90,7 +118,7 @@ def import_file(
     if items is not None:
         sources.append(Source(read_table(items, names[1]), mapping.items, heads=False, lines=True))
     rows = read_rows(mapping, sources)
-    clock_.lap("read")
+    stopwatch.lap("read")
     check_rows(rows, known_skus(engine))
     if len(sources) > 1:
         check_orphans(rows)
@@ -98,25 +126,28 @@ def import_file(
     check_heads(rows, heads, mapping)
     rejected = reject_whole_orders(rows)
     errors = row_errors(rows, sources)
-    clock_.lap("check")
+    stopwatch.lap("check")
     built = build_orders(rows, heads, rejected, mapping, shop)
+    stopwatch.lap("build")
     summary = ImportSummary(
         rows=len(rows.key),
-        orders=len(built.orders),
+        orders=built.count,
         rejected=len(errors),
         rejected_orders=int(rejected.sum()),
         errors=errors,
+        seconds=stopwatch.laps,
     )
-    clock_.lap("build")
-    store_errors(engine, errors, now)
-    _ingest(engine, built, summary, progress, actor, batch_size, now)
-    clock_.lap("ingest")
-    summary.seconds = clock_.laps
-    return summary
+    return Prepared(summary, built)
 
 
 def _ingest(
-    engine: Engine, built, summary: ImportSummary, progress: Progress | None, actor: str, batch_size: int, now: datetime
+    engine: Engine,
+    built: Built,
+    summary: ImportSummary,
+    progress: Progress | None,
+    actor: str,
+    batch_size: int,
+    now: datetime,
 ) -> None:
     rows_after = np.cumsum([0, *built.row_counts])
     done = 0

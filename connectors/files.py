@@ -36,11 +36,11 @@ class RowError:
     """A rejected row: where it is (spreadsheet row, header = 1), why, and what it held."""
 
     file: str
+    file_sha256: str  # with row, the row's identity in import_errors
     row: int
     code: str
     params: dict
     raw: dict
-    file_sha256: str = ""
 
     def reason(self, lang: str = "en") -> str:
         return t(f"import.reason.{self.code}", lang, **self.params)
@@ -185,11 +185,11 @@ def row_errors(rows: Rows, sources: list[Source]) -> list[RowError]:
         errors += [
             RowError(
                 src.table.name,
+                src.table.sha256,
                 int(rows.row_no[i]),
                 rows.problems.codes[i],
                 rows.problems.params[i],
                 raw,
-                src.table.sha256,
             )
             for i, raw in zip(mine, raws, strict=True)
         ]

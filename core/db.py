@@ -334,3 +334,10 @@ def _memoised(processor):
             return processor(value)
 
     return convert
+
+
+def open_store(url: str | None = None) -> Engine:
+    """An engine on a database brought to the newest schema: what the app and CLI start with."""
+    engine = make_engine(url)
+    migrate(engine)
+    return engine

@@ -11,9 +11,9 @@ import logging
 import os
 import sys
 
-from commands import orders, setup, stock
+from commands import orders, setup, stock, transfer
 
-AREAS = [setup, stock, orders]
+AREAS = [setup, stock, orders, transfer]
 log = logging.getLogger("orderhub.cli")
 
 

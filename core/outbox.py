@@ -106,6 +106,7 @@ def deliver(
     now: datetime | None = None,
     lease: timedelta = LEASE,
     max_attempts: int = MAX_ATTEMPTS,
+    base_delay: timedelta = BASE_DELAY,
 ) -> DeliveryReport:
     """One pass: claim due messages of the kinds we have transports for, send each, settle each.
 
@@ -121,7 +122,7 @@ def deliver(
             error = None
         except DeliveryFailure as failure:
             error = failure
-        outcome = settle(engine, envelope, error, now or clock.now(), max_attempts)
+        outcome = settle(engine, envelope, error, now or clock.now(), max_attempts, base_delay)
         setattr(report, outcome, getattr(report, outcome) + 1)
     return report
 
@@ -158,7 +159,14 @@ def claim(
     return envelopes, len(abandoned)
 
 
-def settle(engine: Engine, envelope: Envelope, error: DeliveryFailure | None, now: datetime, max_attempts: int) -> str:
+def settle(
+    engine: Engine,
+    envelope: Envelope,
+    error: DeliveryFailure | None,
+    now: datetime,
+    max_attempts: int = MAX_ATTEMPTS,
+    base_delay: timedelta = BASE_DELAY,
+) -> str:
     """Record the outcome of one send; returns "sent", "failed" (retry later) or "dead".
 
     The update is fenced by the attempt number, so a worker whose lease was taken over cannot
@@ -171,7 +179,7 @@ def settle(engine: Engine, envelope: Envelope, error: DeliveryFailure | None, no
     else:
         values = {
             "status": PENDING,
-            "next_attempt_at": now + backoff(envelope.attempt),
+            "next_attempt_at": now + backoff(envelope.attempt, base_delay),
             "last_error": str(error)[:2000],
         }
     fence = (outbox.c.id == envelope.id) & (outbox.c.status == SENDING) & (outbox.c.attempts == envelope.attempt)

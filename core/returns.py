@@ -197,6 +197,10 @@ def load(conn: Connection, number: str) -> Row:
     return ticket
 
 
+def load_by_id(conn: Connection, ticket_id: int) -> Row:
+    return conn.execute(select(tickets).where(tickets.c.id == ticket_id)).one()
+
+
 def _lock_order(conn: Connection, order_id: int) -> Row:
     query = select(orders).where(orders.c.id == order_id)
     # Lock the order so two tickets opened at once cannot both claim its last shipped items.

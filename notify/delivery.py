@@ -34,12 +34,15 @@ def deliver_pending(
     now: datetime | None = None,
     lease: timedelta = outbox.LEASE,
     max_attempts: int = outbox.MAX_ATTEMPTS,
+    base_delay: timedelta = outbox.BASE_DELAY,
 ) -> outbox.DeliveryReport:
     """One delivery pass (sent / failed / dead counts); transports default to the configured ones."""
     built = transports is None
     active = transports_from_env() if transports is None else transports
     try:
-        return outbox.deliver(engine, active, limit=limit, now=now, lease=lease, max_attempts=max_attempts)
+        return outbox.deliver(
+            engine, active, limit=limit, now=now, lease=lease, max_attempts=max_attempts, base_delay=base_delay
+        )
     finally:
         if built:
             for transport in active.values():

@@ -6,6 +6,7 @@ import hashlib
 import os
 import smtplib
 import ssl
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -15,6 +16,7 @@ from core.outbox import DeliveryFailure, Envelope, PermanentFailure
 from notify.templates import render
 
 SECURITY_MODES = ("starttls", "ssl", "none")
+IDLE_SECONDS = 60  # servers drop idle sessions; one unused this long is reopened before use
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,9 @@ class SmtpSettings:
         security = env.get("ORDERHUB_SMTP_SECURITY", "starttls").lower()
         if security not in SECURITY_MODES:
             raise ValueError(f"ORDERHUB_SMTP_SECURITY must be one of {', '.join(SECURITY_MODES)}, not {security!r}.")
+        if not (env.get("ORDERHUB_SMTP_USER", "") + env.get("ORDERHUB_SMTP_PASSWORD", "")).isascii():
+            # smtplib sends AUTH LOGIN/PLAIN credentials as ASCII and would fail on every message.
+            raise ValueError("ORDERHUB_SMTP_USER and ORDERHUB_SMTP_PASSWORD must be ASCII for SMTP AUTH.")
         default_port = {"starttls": 587, "ssl": 465, "none": 25}[security]
         return cls(
             host=env["ORDERHUB_SMTP_HOST"],
@@ -73,6 +78,7 @@ class EmailTransport:
     def __init__(self, settings: SmtpSettings):
         self.settings = settings
         self._session: smtplib.SMTP | None = None
+        self._used_at = 0.0
 
     def __call__(self, envelope: Envelope) -> None:
         mail = compose(envelope, self.settings.sender)
@@ -97,8 +103,11 @@ class EmailTransport:
             self._session = None
 
     def _connected(self) -> smtplib.SMTP:
+        if self._session is not None and time.monotonic() - self._used_at > IDLE_SECONDS:
+            self.close()
         if self._session is None:
             self._session = self._open()
+        self._used_at = time.monotonic()
         return self._session
 
     def _open(self) -> smtplib.SMTP:

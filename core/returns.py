@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
-from core import clock, stock, workflow
+from core import clock, returns_effects, stock, workflow
 from core.db import (
     is_postgres,
     order_lines,
@@ -25,14 +25,8 @@ from core.db import (
 )
 from core.errors import InvalidInput, NotFound
 from core.returns_flow import (
-    APPROVED,
-    AWAITING_RETURN,
     CLOSED,
-    EXCHANGE_SHIPPED,
     FLOW,
-    GOODS_OUT,
-    RECEIVED,
-    REFUNDED,
     REJECTED,
     RESOLVED,
     SUBMITTED,
@@ -113,14 +107,19 @@ def advance(
     refund_cents: int | None = None,
     note: str = "",
     now: datetime | None = None,
+    resume_held: bool = True,
 ) -> str:
-    """Take one step of the flow with its stock effect and audit row; returns the new status."""
+    """Take one step of the flow with its stock effect and audit row; returns the new status.
+
+    Restocked returns resume orders held for that stock, unless resume_held is False (the demo
+    seeder replays past tickets and must not resume today's held orders at a past time).
+    """
     now = now or clock.now()
     ticket = load(conn, number)
     if ticket.type not in FLOW.get((ticket.status, to_status), ()):
         raise IllegalTicketStep(number, ticket.type, ticket.status, to_status)
     values: dict = {"status": to_status, "updated_at": now}
-    detail = _apply_effect(conn, ticket, to_status, actor, resalable, refund_cents, values, now)
+    detail = returns_effects.apply(conn, ticket, to_status, actor, (resalable, resume_held), refund_cents, values, now)
     if ticket.status == SUBMITTED:
         values["first_response_at"] = now
     if to_status in RESOLVED and ticket.resolved_at is None:
@@ -177,6 +176,21 @@ def pick_agent(conn: Connection) -> str | None:
     last_given = dict(conn.execute(owned.add_columns(func.max(tickets.c.id))).all())
     open_now = dict(conn.execute(owned.where(tickets.c.status != CLOSED).add_columns(func.count())).all())
     return min(names, key=lambda name: (open_now.get(name, 0), last_given.get(name, 0), name))
+
+
+def reasons(conn: Connection) -> list[dict]:
+    """The active reasons in their configured order: code, label_zh, label_en."""
+    query = select(ticket_reasons.c.code, ticket_reasons.c.label_zh, ticket_reasons.c.label_en)
+    active = query.where(ticket_reasons.c.active).order_by(ticket_reasons.c.position, ticket_reasons.c.code)
+    return [dict(row) for row in conn.execute(active).mappings()]
+
+
+def open_for_order_no(conn: Connection, order_no: str, ticket_type: str, reason: str, actor: str, **options) -> str:
+    """open_ticket by the order number staff read off the platform; returns the ticket number."""
+    ticket_id = open_ticket(
+        conn, workflow.order_id_by_no(conn, order_no.strip()), ticket_type, reason, actor, **options
+    )
+    return load_by_id(conn, ticket_id).number
 
 
 def reason_code(conn: Connection, reason: str) -> str:
@@ -258,93 +272,6 @@ def _sla_hours(conn: Connection, ticket_type: str) -> tuple[int, int]:
     if row is None:
         raise InvalidInput(f"No SLA is configured for {ticket_type} tickets.")
     return row.first_response_hours, row.resolution_hours
-
-
-def _apply_effect(
-    conn: Connection,
-    ticket: Row,
-    to_status: str,
-    actor: str,
-    resalable: bool | None,
-    refund_cents: int | None,
-    values: dict,
-    now: datetime,
-) -> str:
-    """The stock and order side of a step; returns what it did, for the audit row."""
-    if to_status == APPROVED:
-        _mark_order_returned(conn, ticket, now)
-        if ticket.type in GOODS_OUT:
-            return _reserve_replacement(conn, ticket, now)
-    elif to_status == RECEIVED:
-        return _receive(conn, ticket, actor, resalable, now)
-    elif to_status == REFUNDED:
-        values["refund_cents"] = refund_cents if refund_cents is not None else default_refund(conn, ticket.id)
-        if values["refund_cents"] < 0:
-            raise InvalidInput("A refund cannot be negative.")
-        return f"refund {values['refund_cents']} cents"
-    elif to_status == EXCHANGE_SHIPPED:
-        stock.ship(conn, ticket.order_id, actor, now)
-        return "replacement shipped"
-    elif to_status == CLOSED and ticket.status == AWAITING_RETURN and ticket.type in GOODS_OUT:
-        workflow.retry_held(conn, stock.release(conn, ticket.order_id, now), now)
-        return "replacement released"
-    return ""
-
-
-def _reserve_replacement(conn: Connection, ticket: Row, now: datetime) -> str:
-    """An exchange or resend holds its outgoing goods from approval, so they cannot be sold twice."""
-    if workflow.reserved_qty(conn, ticket.order_id):
-        # Reservations are keyed by (order, SKU): a second replacement on the order would merge.
-        raise InvalidInput(f"Another replacement on the order of ticket {ticket.number} is still to ship.")
-    demand: Counter[int] = Counter()
-    for line in _lines_of(conn, ticket.id):
-        demand[line.replacement_sku_id or line.sku_id] += line.qty
-    stock.reserve(conn, ticket.order_id, dict(demand), now)
-    return "replacement reserved"
-
-
-def _receive(conn: Connection, ticket: Row, actor: str, resalable: bool | None, now: datetime) -> str:
-    """Returned goods: back into stock through the ledger when resalable, otherwise written off."""
-    if resalable is None:
-        raise InvalidInput(f"Say whether the goods returned on ticket {ticket.number} can be sold again.")
-    lines = _lines_of(conn, ticket.id)
-    for line in lines:
-        if resalable:
-            stock.receive(conn, line.sku_id, line.qty, actor, f"return {ticket.number}", now)
-    disposition = "restocked" if resalable else "written_off"
-    conn.execute(update(ticket_lines).where(ticket_lines.c.ticket_id == ticket.id).values(disposition=disposition))
-    if resalable:
-        workflow.retry_held(conn, [line.sku_id for line in lines], now)
-    return f"{disposition}: {sum(line.qty for line in lines)} item(s)"
-
-
-def default_refund(conn: Connection, ticket_id: int) -> int:
-    """What the claimed items were paid for: their share of each order line after its discount."""
-    query = (
-        select(ticket_lines.c.qty, order_lines.c.qty, order_lines.c.unit_price_cents, order_lines.c.discount_cents)
-        .join(tickets, tickets.c.id == ticket_lines.c.ticket_id)
-        .join(
-            order_lines,
-            (order_lines.c.order_id == tickets.c.order_id) & (order_lines.c.sku_id == ticket_lines.c.sku_id),
-        )
-        .where(ticket_lines.c.ticket_id == ticket_id)
-    )
-    return sum(
-        (price * line_qty - discount) * qty // line_qty for qty, line_qty, price, discount in conn.execute(query)
-    )
-
-
-def _mark_order_returned(conn: Connection, ticket: Row, now: datetime) -> None:
-    """The order carries its after-sales reason, which the reports' return-reason pie reads."""
-    conn.execute(
-        update(orders)
-        .where(orders.c.id == ticket.order_id, orders.c.returned_at.is_(None))
-        .values(return_reason=ticket.reason, returned_at=now, updated_at=now)
-    )
-
-
-def _lines_of(conn: Connection, ticket_id: int) -> list[Row]:
-    return conn.execute(select(ticket_lines).where(ticket_lines.c.ticket_id == ticket_id)).all()
 
 
 def _audit(

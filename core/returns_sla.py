@@ -144,7 +144,7 @@ def _alarms(conn: Connection, number: str, now: datetime) -> list[tuple[str, str
 def cycle_times(
     conn: Connection, since: datetime | None = None, until: datetime | None = None, period_days: int = 7
 ) -> list[dict[str, Any]]:
-    """Average days from opening to closing, per period of closing (and overall as period None)."""
+    """Average days from opening to closing, per period of closing, then overall (period "all")."""
     query = select(tickets.c.type, tickets.c.created_at, tickets.c.closed_at).where(tickets.c.closed_at.is_not(None))
     if since:
         query = query.where(tickets.c.closed_at >= since)
@@ -163,4 +163,4 @@ def cycle_times(
         for start, days in sorted(buckets.items())
     ]
     all_days = [day for days in buckets.values() for day in days]
-    return report + [{"period": None, "tickets": len(all_days), "avg_days": round(mean(all_days), 2)}]
+    return report + [{"period": "all", "tickets": len(all_days), "avg_days": round(mean(all_days), 2)}]

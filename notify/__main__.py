@@ -20,6 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lease-seconds", type=float, default=outbox.LEASE.total_seconds())
     parser.add_argument("--base-delay-seconds", type=float, default=outbox.BASE_DELAY.total_seconds())
     parser.add_argument("--max-attempts", type=int, default=outbox.MAX_ATTEMPTS)
+    parser.add_argument("--json", action="store_true", help="print the --once counts as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
         while True:
             report = deliver_pending(engine, transports, **options)
             if args.once:
-                print(json.dumps(report.as_dict()))
+                counts = report.as_dict()
+                print(json.dumps(counts) if args.json else " ".join(f"{k}={v}" for k, v in counts.items()))
                 return 0
             if not (report.sent or report.failed or report.dead):
                 time.sleep(args.interval)

@@ -194,7 +194,7 @@ def test_an_approved_claim_marks_the_order_with_its_reason_for_the_reports(store
     step(store, number, "approved", now=T0 + timedelta(hours=2))
     with store.connect() as conn:
         row = conn.execute(select(orders.c.return_reason, orders.c.returned_at).where(orders.c.id == order_id)).one()
-    assert tuple(row) == ("quality", T0 + timedelta(hours=2))
+    assert tuple(row) == ("质量问题", T0 + timedelta(hours=2))
 
 
 def test_a_platform_refund_record_opens_one_ticket_however_often_it_is_pulled(store, shipped_order):

@@ -157,15 +157,14 @@ def _seed_defaults() -> None:
     )
 
 
-DEFAULT_REASONS = [
-    ("quality", "质量问题", "Quality problem"),
+DEFAULT_REASONS = [  # the Chinese labels are the ones platforms and the demo orders use
+    ("changed_mind", "七天无理由退货", "Changed mind (7-day return)"),
     ("wrong_size", "尺码/规格不合适", "Wrong size or variant"),
-    ("wrong_item", "发错货", "Wrong item sent"),
-    ("damaged", "运输破损", "Damaged in transit"),
-    ("missing", "少件/漏发", "Missing item"),
+    ("quality", "质量问题", "Quality problem"),
+    ("wrong_item", "发错货/漏发", "Wrong or missing item"),
     ("not_as_described", "与描述不符", "Not as described"),
-    ("changed_mind", "七天无理由", "Changed mind (7-day return)"),
-    ("late_delivery", "物流太慢", "Late delivery"),
+    ("damaged", "物流破损", "Damaged in transit"),
+    ("pet_refused", "宠物不爱吃/不喜欢", "The pet did not like it"),
 ]
 DEFAULT_SLA = [  # type, first response h, resolution h, warn h before a deadline
     ("refund", 24, 72, 6),

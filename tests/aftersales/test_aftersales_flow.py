@@ -215,3 +215,17 @@ def test_reassigning_is_audited_and_only_to_active_agents(store, shipped_order):
             ticket_events.c.action == "assign").order_by(ticket_events.c.id)).all()  # fmt: skip
         assert events[-1] == ("chen.jie", "li.na -> zhao.lei")  # the first ticket goes to the first agent by name
         assert conn.execute(select(tickets.c.owner).where(tickets.c.number == number)).scalar_one() == "zhao.lei"
+
+
+def test_exchange_and_return_keep_the_stock_invariants_on_both_databases(any_store, any_shipped_order):
+    exchange = open_on(any_store, any_shipped_order("TB4081726354090", {"DOG-LEASH-M": 2}), "exchange")
+    refund = open_on(any_store, any_shipped_order("TB4081726354091", {"PET-FOOD-2KG": 1}), "return")
+    for status in ("approved", "awaiting_return", "received"):
+        step(any_store, exchange, status, resalable=False)
+        step(any_store, refund, status, resalable=True)
+    step(any_store, exchange, "exchange_shipped")
+    step(any_store, refund, "refunded")
+    assert on_hand(any_store, "DOG-LEASH-M") == (16, 0)  # 2 shipped, 2 written off, 2 sent as replacement
+    assert on_hand(any_store, "PET-FOOD-2KG") == (50, 0)  # 1 shipped, 1 restocked
+    with any_store.connect() as conn:
+        assert stock.invariant_violations(conn) == []

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, select
 
 from core import stock, workflow
-from core.db import service_agents, transaction
+from core.db import ROOT, service_agents, ticket_reasons, ticket_sla, transaction
 from core.ingest import ingest
 from core.model import PAID, SHIPPED, NormalisedOrder, OrderLine
 
+MIGRATION = Path(ROOT) / "core" / "migrations" / "versions" / "aftersales_0001.py"
 T0 = datetime(2026, 11, 26, 9, 30)
 AGENTS = [
     ("wang.fang", "王芳", "wang.fang@shop.example", "chen.jie@shop.example"),
@@ -29,7 +32,25 @@ def add_agents(engine: Engine, rows=AGENTS) -> None:
         )
 
 
+def reference_data(engine: Engine) -> None:
+    """The reasons and SLA the migration seeds, put back when a fixture emptied every table."""
+    spec = importlib.util.spec_from_file_location("aftersales_0001", MIGRATION)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with transaction(engine) as conn:
+        if conn.execute(select(ticket_sla.c.type)).first() is None:
+            conn.execute(insert(ticket_reasons), [
+                {"code": c, "label_zh": zh, "label_en": en, "position": i}
+                for i, (c, zh, en) in enumerate(migration.DEFAULT_REASONS)
+            ])  # fmt: skip
+            conn.execute(insert(ticket_sla), [
+                {"type": t, "first_response_hours": f, "resolution_hours": r, "warn_hours": w}
+                for t, f, r, w in migration.DEFAULT_SLA
+            ])  # fmt: skip
+
+
 def stocked(engine: Engine) -> Engine:
+    reference_data(engine)
     with transaction(engine) as conn:
         ids = stock.ensure_skus(conn, STOCK, T0 - timedelta(days=30))
         for code, qty in STOCK.items():

@@ -78,6 +78,7 @@ def open_ticket(
         known = conn.execute(select(tickets.c.id).where(tickets.c.refund_ref == refund_ref)).scalar()
         if known is not None:
             return known
+    reason = reason_code(conn, reason)
     order = _lock_order(conn, order_id)
     lines = _claim(conn, order, items)
     first_h, resolve_h = _sla_hours(conn, ticket_type)
@@ -86,7 +87,7 @@ def open_ticket(
     ticket_id = conn.execute(
         insert(tickets).values(
             number=number, order_id=order_id, refund_ref=refund_ref, type=ticket_type,
-            reason=reason_code(conn, reason), status=SUBMITTED, owner=owner, notes=notes.strip(),
+            reason=reason, status=SUBMITTED, owner=owner, notes=notes.strip(),
             created_by=actor, created_at=now, updated_at=now,
             first_response_due=now + timedelta(hours=first_h), resolution_due=now + timedelta(hours=resolve_h),
         ).returning(tickets.c.id)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import ssl
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from core import outbox
-from core.db import transaction
+from core.db import make_engine, transaction
 from core.i18n import catalogue
 from notify import deliver_pending, transports_from_env
 from notify.aliyun_sms import percent_encode
@@ -189,3 +190,22 @@ def test_every_template_renders_fully_in_both_languages(template, lang):
 def test_a_message_missing_a_value_its_template_needs_is_a_permanent_failure():
     with pytest.raises(outbox.PermanentFailure, match="tracking_no"):
         render("order_shipped", {"order_no": "TB1", "carrier": "SF"}, "sms")
+
+
+def test_two_workers_delivering_at_once_never_send_the_same_message_twice(any_engine, gateway):
+    gateway.delay = 0.005
+    queue(any_engine, *[(f"sms:shipped:{n}", "sms", f"139{n:08d}", "order_shipped", SHIPPED) for n in range(40)])
+    engines = [make_engine(any_engine.url.render_as_string(hide_password=False)) for _ in range(2)]
+
+    def work(engine) -> int:
+        transports, sent = transports_from_env(gateway.env()), 0
+        while report := deliver_pending(engine, transports, limit=5, now=T0).sent:
+            sent += report
+        return sent
+
+    with ThreadPoolExecutor(2) as pool:
+        shares = list(pool.map(work, engines))
+    for engine in engines:
+        engine.dispose()
+    assert sum(shares) == 40 and min(shares) > 0  # both worked, neither took the other's messages
+    assert len(gateway.accepted) == 40 and gateway.duplicates == []

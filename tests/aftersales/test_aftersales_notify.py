@@ -14,7 +14,7 @@ from core import outbox
 from core.db import make_engine, transaction
 from core.i18n import catalogue
 from notify import deliver_pending, transports_from_env
-from notify.aliyun_sms import percent_encode
+from notify.aliyun_sms import canonical_query, percent_encode, sign
 from notify.templates import TEMPLATES, render
 from tests.aftersales.providers import TEMPLATE_CODES, AliyunGateway, SmtpSink
 from tests.aftersales.ticketdata import T0
@@ -69,6 +69,22 @@ def test_an_sms_is_signed_as_aliyun_documents_and_sent_with_its_key(engine, gate
     sent = gateway.accepted["sms:shipped:1"]
     assert sent["PhoneNumbers"] == "13812345678" and sent["TemplateCode"] == TEMPLATE_CODES["order_shipped"]
     assert sent["SignName"] == "宠物生活" and '"tracking_no": "SF1234567890123"' in sent["TemplateParam"]
+
+
+def test_the_signature_matches_aliyuns_published_worked_example():
+    params = {
+        "AccessKeyId": "testId", "Action": "SendSms", "Format": "XML", "OutId": "123", "PhoneNumbers": "15300000001",
+        "RegionId": "cn-hangzhou", "SignName": "阿里云短信测试专用", "SignatureMethod": "HMAC-SHA1",
+        "SignatureNonce": "45e25e9b-0a6f-4070-8c85-2956eda1b466", "SignatureVersion": "1.0",
+        "TemplateCode": "SMS_71390007", "TemplateParam": '{"customer":"test"}', "Timestamp": "2017-07-12T02:42:19Z",
+        "Version": "2017-05-25",
+    }  # fmt: skip
+    assert sign("testSecret", "GET", params) == "zJDF+Lrzhj/ThnlvIToysFRq6t4="
+    assert canonical_query(params).startswith("AccessKeyId=testId&Action=SendSms&Format=XML&OutId=123&")
+    assert "SignName=%E9%98%BF%E9%87%8C%E4%BA%91" in canonical_query(params)
+    assert "TemplateParam=%7B%22customer%22%3A%22test%22%7D&Timestamp=2017-07-12T02%3A42%3A19Z" in canonical_query(
+        params
+    )
 
 
 def test_percent_encoding_follows_rfc_3986_as_aliyun_requires():

@@ -47,29 +47,60 @@ def raw(url: str, generated) -> dict:
     """The same order and line rows, inserted with the driver's executemany and no logic."""
     engine = fresh_store(url)
     order_rows = [
-        (o.channel, o.channel_order_no, 1, o.status, o.buyer, o.phone, o.province, o.city, o.address, o.created_at,
-         o.paid_at, o.status, o.goods_cents, o.paid_cents, "x", o.created_at)
+        (
+            o.channel,
+            o.channel_order_no,
+            1,
+            o.status,
+            o.buyer,
+            o.phone,
+            o.province,
+            o.city,
+            o.address,
+            o.created_at,
+            o.paid_at,
+            o.status,
+            o.goods_cents,
+            o.paid_cents,
+            "x",
+            o.created_at,
+        )
         for o in generated
     ]
-    columns = ("channel", "channel_order_no", "shop_id", "status", "buyer", "phone", "province", "city", "address",
-               "created_at", "paid_at", "platform_status", "goods_cents", "paid_cents", "source_hash", "updated_at")
+    columns = (
+        "channel",
+        "channel_order_no",
+        "shop_id",
+        "status",
+        "buyer",
+        "phone",
+        "province",
+        "city",
+        "address",
+        "created_at",
+        "paid_at",
+        "platform_status",
+        "goods_cents",
+        "paid_cents",
+        "source_hash",
+        "updated_at",
+    )
     placeholders = ", ".join(["%s" if engine.dialect.name == "postgresql" else "?"] * len(columns))
     with transaction(engine) as conn:
         conn.execute(insert(channels).values(code="taobao", name="taobao"))
         conn.execute(insert(shops).values(name="bench", channel="taobao"))
-    with timer() as took:
-        with transaction(engine) as conn:
-            cursor = conn.connection.driver_connection.cursor()
-            cursor.executemany(f"INSERT INTO orders ({', '.join(columns)}) VALUES ({placeholders})", order_rows)
-            line_rows = [
-                (n + 1, int(line.sku[4:]) + 1, line.qty, line.unit_price_cents)
-                for n, o in enumerate(generated)
-                for line in merged_lines(o)
-            ]
-            cursor.executemany(
-                f"INSERT INTO order_lines (order_id, sku_id, qty, unit_price_cents) VALUES ({placeholders[:10]})",
-                line_rows,
-            )
+    with timer() as took, transaction(engine) as conn:
+        cursor = conn.connection.driver_connection.cursor()
+        cursor.executemany(f"INSERT INTO orders ({', '.join(columns)}) VALUES ({placeholders})", order_rows)
+        line_rows = [
+            (n + 1, int(line.sku[4:]) + 1, line.qty, line.unit_price_cents)
+            for n, o in enumerate(generated)
+            for line in merged_lines(o)
+        ]
+        cursor.executemany(
+            f"INSERT INTO order_lines (order_id, sku_id, qty, unit_price_cents) VALUES ({placeholders[:10]})",
+            line_rows,
+        )
     engine.dispose()
     return {**took, "lines": len(line_rows)}
 

@@ -51,7 +51,12 @@ def advance(args: argparse.Namespace) -> int:
 def status_report(args: argparse.Namespace) -> int:
     with make_engine().connect() as conn:
         report = overview.status_report(conn)
-    lines = [f"orders: {report['orders']}", *(f"  {k}: {v}" for k, v in report["by_status"].items()),
-             f"held: {report['held']}", f"GMV: ¥{report['gmv_cents'] / 100:,.2f}", f"error rate: {report['error_rate']:.2%}"]
+    lines = [
+        f"orders: {report['orders']}",
+        *(f"  {k}: {v}" for k, v in report["by_status"].items()),
+        f"held: {report['held']}",
+        f"GMV: ¥{report['gmv_cents'] / 100:,.2f}",
+        f"error rate: {report['error_rate']:.2%}",
+    ]
     emit(report, args.json, "\n".join(lines))
     return 0

@@ -15,7 +15,9 @@ from core.errors import InvalidInput
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("stock", help="stock levels and movements")
     actions = parser.add_subparsers(dest="stock_command", required=True)
-    imp = actions.add_parser("import", help="set on_hand from a CSV: sku,on_hand[,name,safety_stock,unit_cost,supplier]")
+    imp = actions.add_parser(
+        "import", help="set on_hand from a CSV: sku,on_hand[,name,safety_stock,unit_cost,supplier]"
+    )
     imp.add_argument("file", type=Path)
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(handler=import_stock)
@@ -40,9 +42,13 @@ def import_stock(args: argparse.Namespace) -> int:
     engine = make_engine()
     migrate(engine)
     summary = catalog.import_stock(engine, rows, "cli", args.file.name)
-    emit(vars(summary), args.json, f"created {summary.created}, adjusted {summary.adjusted}, "
-         f"unchanged {summary.unchanged}, rejected {len(summary.rejected)}"
-         + "".join(f"\n  row {r['row']}: {r['reason']}" for r in summary.rejected))
+    emit(
+        vars(summary),
+        args.json,
+        f"created {summary.created}, adjusted {summary.adjusted}, "
+        f"unchanged {summary.unchanged}, rejected {len(summary.rejected)}"
+        + "".join(f"\n  row {r['row']}: {r['reason']}" for r in summary.rejected),
+    )
     return 1 if summary.rejected else 0
 
 

@@ -7,8 +7,8 @@ report them. Money is integer cents (分). Quantities are integers.
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from operator import itemgetter
 from pathlib import Path
 
@@ -270,9 +270,8 @@ def _sqlite_engine(url: str) -> Engine:
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Connection]:
     """The one way to write: a transaction that holds the write lock on SQLite from its start."""
-    with engine.connect().execution_options(write=True) as conn:
-        with conn.begin():
-            yield conn
+    with engine.connect().execution_options(write=True) as conn, conn.begin():
+        yield conn
 
 
 def is_postgres(conn_or_engine: Connection | Engine) -> bool:

@@ -1,17 +1,10 @@
 """售后进度查询 — public: ticket number + last four phone digits show status and progress only."""
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.returns_lookup import FOUND, LIMITED, lookup
+from ui.aftersales import client_id
 from ui.session import engine, tr
-
-
-def client_id() -> str:
-    """Who is asking, for the rate limit: the browser's address, else this browser session."""
-    address = st.context.ip_address
-    return address if isinstance(address, str) and address else f"session:{get_script_run_ctx().session_id}"
-
 
 st.title(tr("aftersales.lookup.title"), anchor=False)
 with st.form("lookup"):

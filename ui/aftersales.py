@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Connection
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.access import can
 from core.db import transaction
@@ -59,3 +61,15 @@ def notice() -> None:
     """The message of the change the previous run committed, if any."""
     if message := st.session_state.pop("aftersales_notice", None):
         st.success(message, icon=":material/check_circle:")
+
+
+def client_id() -> str:
+    """Who is asking, for the public page's rate limit.
+
+    Behind a reverse proxy every browser has the proxy's address, so the limit would be shared
+    by all customers: set ORDERHUB_TRUSTED_PROXY=1 there to use the proxy's X-Forwarded-For.
+    Without an address (tests, odd setups) the browser session stands in.
+    """
+    forwarded = st.context.headers.get("X-Forwarded-For", "") if os.environ.get("ORDERHUB_TRUSTED_PROXY") else ""
+    address = forwarded.split(",")[0].strip() or st.context.ip_address
+    return address if isinstance(address, str) and address else f"session:{get_script_run_ctx().session_id}"

@@ -11,9 +11,9 @@ import logging
 import os
 import sys
 
-from commands import orders, setup, stock, tickets
+from commands import orders, setup, stock, tickets, transfer
 
-AREAS = [setup, stock, orders, tickets]
+AREAS = [setup, stock, orders, transfer, tickets]
 log = logging.getLogger("orderhub.cli")
 
 

@@ -7,7 +7,6 @@ noisy machine. Target (issue 2): >= 50k orders/s on SQLite, ratio >= 0.3.
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from dataclasses import asdict
 from datetime import datetime
@@ -25,6 +24,9 @@ SKUS = 50
 
 def fresh_store(url: str):
     engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     migrate(engine)
     with transaction(engine) as conn:
         conn.execute(insert(skus), [{"sku": f"SKU-{n:04d}", "updated_at": datetime(2026, 11, 1)} for n in range(SKUS)])
@@ -85,20 +87,22 @@ def raw(url: str, generated) -> dict:
         "source_hash",
         "updated_at",
     )
-    placeholders = ", ".join(["%s" if engine.dialect.name == "postgresql" else "?"] * len(columns))
+    mark = "%s" if engine.dialect.name == "postgresql" else "?"
     with transaction(engine) as conn:
         conn.execute(insert(channels).values(code="taobao", name="taobao"))
         conn.execute(insert(shops).values(name="bench", channel="taobao"))
     with timer() as took, transaction(engine) as conn:
         cursor = conn.connection.driver_connection.cursor()
-        cursor.executemany(f"INSERT INTO orders ({', '.join(columns)}) VALUES ({placeholders})", order_rows)
+        cursor.executemany(
+            f"INSERT INTO orders ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})", order_rows
+        )
         line_rows = [
             (n + 1, int(line.sku[4:]) + 1, line.qty, line.unit_price_cents)
             for n, o in enumerate(generated)
             for line in merged_lines(o)
         ]
         cursor.executemany(
-            f"INSERT INTO order_lines (order_id, sku_id, qty, unit_price_cents) VALUES ({placeholders[:10]})",
+            f"INSERT INTO order_lines (order_id, sku_id, qty, unit_price_cents) VALUES ({', '.join([mark] * 4)})",
             line_rows,
         )
     engine.dispose()
@@ -109,7 +113,7 @@ def run(url: str | None = None) -> dict:
     generated = generated_orders(COUNT, SKUS)
     with tempfile.TemporaryDirectory() as tmp:
         ours_result = ours(url or f"sqlite:///{tmp}/ours.db", generated)
-        raw_result = raw(url.replace("ours", "raw") if url else f"sqlite:///{tmp}/raw.db", generated)
+        raw_result = raw(url or f"sqlite:///{tmp}/raw.db", generated)
     ours_rate = COUNT / ours_result["seconds"]
     raw_rate = COUNT / raw_result["seconds"]
     return {
@@ -123,5 +127,13 @@ def run(url: str | None = None) -> dict:
     }
 
 
+def main() -> None:
+    """SQLite always; PostgreSQL too when ORDERHUB_BENCH_PG_URL names a database (it is emptied)."""
+    write("intake", run())
+    pg_url = os.environ.get("ORDERHUB_BENCH_PG_URL")
+    if pg_url:
+        write("intake_postgresql", run(pg_url))
+
+
 if __name__ == "__main__":
-    write("intake", run(sys.argv[1] if len(sys.argv) > 1 else None))
+    main()

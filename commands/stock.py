@@ -8,7 +8,7 @@ from pathlib import Path
 
 from commands.output import emit, table
 from core import catalog, stock, workflow
-from core.db import make_engine, migrate, transaction
+from core.db import open_store, transaction
 from core.errors import InvalidInput
 
 
@@ -39,8 +39,7 @@ def import_stock(args: argparse.Namespace) -> int:
         if not reader.fieldnames or not {"sku", "on_hand"} <= set(reader.fieldnames):
             raise InvalidInput(f"{args.file} needs at least the columns sku and on_hand.")
         rows = list(reader)
-    engine = make_engine()
-    migrate(engine)
+    engine = open_store()
     summary = catalog.import_stock(engine, rows, "cli", args.file.name)
     emit(
         vars(summary),
@@ -53,7 +52,7 @@ def import_stock(args: argparse.Namespace) -> int:
 
 
 def list_stock(args: argparse.Namespace) -> int:
-    with make_engine().connect() as conn:
+    with open_store().connect() as conn:
         levels = catalog.stock_levels(conn)
     columns = ["sku", "name", "on_hand", "reserved", "available", "safety_stock", "low"]
     emit(levels, args.json, table(levels, columns))
@@ -61,7 +60,7 @@ def list_stock(args: argparse.Namespace) -> int:
 
 
 def change_stock(args: argparse.Namespace) -> int:
-    with transaction(make_engine()) as conn:
+    with transaction(open_store()) as conn:
         sku = stock.sku_id(conn, args.sku)
         if args.kind == "receive":
             stock.receive(conn, sku, args.qty, args.actor, args.reason)

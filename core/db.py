@@ -336,6 +336,13 @@ def _memoised(processor):
     return convert
 
 
+def open_store(url: str | None = None) -> Engine:
+    """An engine on a database brought to the newest schema: what the app and CLI start with."""
+    engine = make_engine(url)
+    migrate(engine)
+    return engine
+
+
 # --- aftersales ---
 # Service agents who own tickets. Until the users table (role "service") is on main this small
 # table is the source; core.returns.agents() is the one place that reads it.

@@ -42,7 +42,7 @@ def _open_many(url: str, order_ids: list[int]) -> None:
 def test_concurrent_processes_never_share_a_number_and_share_the_work_evenly(any_store, any_shipped_order):
     order_ids = [any_shipped_order(f"TB51000000{i:02d}", ORDER_LINES) for i in range(24)]
     url = any_store.url.render_as_string(hide_password=False)
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("fork")  # the children build their own engines
     workers = [context.Process(target=_open_many, args=(url, order_ids[i::4])) for i in range(4)]
     for worker in workers:
         worker.start()

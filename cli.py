@@ -11,9 +11,9 @@ import logging
 import os
 import sys
 
-from commands import imports, orders, setup, stock
+from commands import imports, orders, setup, stock, tickets, transfer
 
-AREAS = [setup, stock, orders, imports]
+AREAS = [setup, stock, orders, imports, transfer, tickets]
 log = logging.getLogger("orderhub.cli")
 
 

@@ -101,9 +101,7 @@ def release(conn: Connection, order_id: int, now: datetime | None = None) -> lis
     now = now or clock.now()
     held = _reservations_of(conn, order_id)
     for sku, qty in held:
-        conn.execute(
-            update(skus).where(skus.c.id == sku).values(reserved=skus.c.reserved - qty, updated_at=now)
-        )
+        conn.execute(update(skus).where(skus.c.id == sku).values(reserved=skus.c.reserved - qty, updated_at=now))
     conn.execute(delete(reservations).where(reservations.c.order_id == order_id))
     return [sku for sku, _ in held]
 
@@ -214,7 +212,14 @@ def _code(conn: Connection, sku: int) -> str:
 
 
 def _ledger(
-    conn: Connection, sku: int, delta: int, kind: str, reason: str, actor: str, now: datetime, order_id: int | None = None
+    conn: Connection,
+    sku: int,
+    delta: int,
+    kind: str,
+    reason: str,
+    actor: str,
+    now: datetime,
+    order_id: int | None = None,
 ) -> None:
     conn.execute(
         insert(stock_movements).values(

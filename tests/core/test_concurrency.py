@@ -48,7 +48,10 @@ def assert_sound(engine, expected_orders: int) -> Counter:
         for order_id, sku, qty in conn.execute(select(order_lines.c.order_id, order_lines.c.sku_id, order_lines.c.qty)):
             lines[(order_id, sku)] = qty
         held = set(conn.execute(select(orders.c.id).where(orders.c.status == ON_HOLD)).scalars())
-        reserved = {(o, s): q for o, s, q in conn.execute(select(reservations.c.order_id, reservations.c.sku_id, reservations.c.qty))}
+        reserved = {
+            (o, s): q
+            for o, s, q in conn.execute(select(reservations.c.order_id, reservations.c.sku_id, reservations.c.qty))
+        }
         # every paid order holds exactly its lines; no held order holds anything
         assert reserved == {key: qty for key, qty in lines.items() if key[0] not in held}
         arrivals = conn.execute(
@@ -78,17 +81,21 @@ CRASH_ORDERS = 50_000
 
 
 def import_all(url: str) -> None:
-    ingest(make_engine(url), generated_orders(CRASH_ORDERS, SKUS, seed=5), "import", batch_size=1000,
-           fire_actions=False)
+    ingest(
+        make_engine(url), generated_orders(CRASH_ORDERS, SKUS, seed=5), "import", batch_size=1000, fire_actions=False
+    )
 
 
 def order_outcome(url: str) -> tuple[dict, dict]:
     with make_engine(url).connect() as conn:
         statuses = dict(conn.execute(select(orders.c.channel_order_no, orders.c.status)).all())
-        held = dict(conn.execute(
-            select(orders.c.channel_order_no, func.sum(reservations.c.qty))
-            .join(reservations, reservations.c.order_id == orders.c.id).group_by(orders.c.channel_order_no)
-        ).all())
+        held = dict(
+            conn.execute(
+                select(orders.c.channel_order_no, func.sum(reservations.c.qty))
+                .join(reservations, reservations.c.order_id == orders.c.id)
+                .group_by(orders.c.channel_order_no)
+            ).all()
+        )
     return statuses, held
 
 

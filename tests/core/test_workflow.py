@@ -15,13 +15,26 @@ from core.model import CANCELLED, COMPLETED, HOLD_MANUAL, ON_HOLD, PAID, PENDING
 from tests.core.helpers import add_skus, order, order_row, sku_state
 
 ALLOWED_STEPS = [
-    (PENDING_PAYMENT, PAID), (PENDING_PAYMENT, CANCELLED), (PENDING_PAYMENT, ON_HOLD),
-    (PAID, SHIPPED), (PAID, CANCELLED), (PAID, ON_HOLD), (SHIPPED, COMPLETED),
+    (PENDING_PAYMENT, PAID),
+    (PENDING_PAYMENT, CANCELLED),
+    (PENDING_PAYMENT, ON_HOLD),
+    (PAID, SHIPPED),
+    (PAID, CANCELLED),
+    (PAID, ON_HOLD),
+    (SHIPPED, COMPLETED),
 ]
 FORBIDDEN_STEPS = [
-    (PENDING_PAYMENT, SHIPPED), (PENDING_PAYMENT, COMPLETED), (PAID, PENDING_PAYMENT), (PAID, COMPLETED),
-    (SHIPPED, PAID), (SHIPPED, CANCELLED), (SHIPPED, ON_HOLD), (COMPLETED, SHIPPED), (COMPLETED, CANCELLED),
-    (CANCELLED, PAID), (CANCELLED, PENDING_PAYMENT),
+    (PENDING_PAYMENT, SHIPPED),
+    (PENDING_PAYMENT, COMPLETED),
+    (PAID, PENDING_PAYMENT),
+    (PAID, COMPLETED),
+    (SHIPPED, PAID),
+    (SHIPPED, CANCELLED),
+    (SHIPPED, ON_HOLD),
+    (COMPLETED, SHIPPED),
+    (COMPLETED, CANCELLED),
+    (CANCELLED, PAID),
+    (CANCELLED, PENDING_PAYMENT),
 ]
 
 
@@ -30,8 +43,13 @@ def placed(engine, status: str, no: str = "TB-1001") -> int:
     add_skus(engine, {"PET-FOOD-2KG": 10})
     ingest(engine, [order(no, ("PET-FOOD-2KG", 2), status=PENDING_PAYMENT)])
     order_id = order_row(engine, no).id
-    path = {PENDING_PAYMENT: [], PAID: [PAID], SHIPPED: [PAID, SHIPPED], COMPLETED: [PAID, SHIPPED, COMPLETED],
-            CANCELLED: [CANCELLED]}[status]
+    path = {
+        PENDING_PAYMENT: [],
+        PAID: [PAID],
+        SHIPPED: [PAID, SHIPPED],
+        COMPLETED: [PAID, SHIPPED, COMPLETED],
+        CANCELLED: [CANCELLED],
+    }[status]
     with transaction(engine) as conn:
         for step in path:
             workflow.advance(conn, order_id, step, "客服-小美")

@@ -3,12 +3,12 @@
 Target (issue 3): 1M lines in < 30 s on this 2-core machine. The JSON splits the time: the
 file turned into NormalisedOrders alone (connectors.files.prepare, timed on its own first) and,
 by difference, core.ingest's share of the end-to-end import.
-`python -m bench.import_file [--lines N]`; results in bench/results/import_file.json.
+`python -m bench import_file` (BENCH_IMPORT_LINES=100000 for a quick run); JSON in bench/results/.
 """
 
 from __future__ import annotations
 
-import argparse
+import os
 import tempfile
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from bench.intake import SKUS as SKU_COUNT
 from bench.intake import fresh_store
 from connectors.files import import_file, prepare
 
+LINES = int(os.environ.get("BENCH_IMPORT_LINES", "1000000"))
 TARGET_SECONDS = 30
 SKUS = [f"SKU-{n:04d}" for n in range(SKU_COUNT)]  # the codes bench.intake.fresh_store stocks
 # Spelled the ways real exports spell them, weighted roughly like e-commerce traffic.
@@ -113,9 +114,7 @@ def run(lines: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, default=1_000_000)
-    write("import_file", run(parser.parse_args().lines))
+    write("import_file", run(LINES))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from connectors.file_mapping import channels, load_mapping
+from connectors.file_mapping import channels
 from connectors.files import import_file
 from core.access import require
 from core.errors import OrderHubError
@@ -17,7 +17,7 @@ st.title(tr("import.title"), anchor=False)
 
 with st.form("import_file"):
     channel_box, shop_box = st.columns(2)
-    channel = channel_box.selectbox(tr("import.channel"), channels(), format_func=lambda c: load_mapping(c).title)
+    channel = channel_box.selectbox(tr("import.channel"), channels(), format_func=lambda c: tr(f"import.channel.{c}"))
     shop = shop_box.text_input(tr("import.shop"), placeholder="毛孩子旗舰店")
     upload = st.file_uploader(tr("import.file"), type=["csv", "xlsx", "txt"])
     items = st.file_uploader(tr("import.items_file"), type=["csv", "xlsx", "txt"])

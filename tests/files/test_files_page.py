@@ -11,7 +11,7 @@ from tests.files.files_helpers import export
 
 # The page sits on the app's frame (ui/: login, navigation, widgets); until that is merged in,
 # there is nothing to render it with.
-pytest.importorskip("ui.navigation", reason="the app frame (ui/) is not in this tree yet")
+pytest.importorskip("ui.navigation", reason="the app frame (ui.auth, ui.navigation) is not merged into this tree yet")
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "import.py")
 

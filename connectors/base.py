@@ -10,8 +10,9 @@ every channel gets the same incremental behaviour.
 from __future__ import annotations
 
 import importlib
+import math
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -24,7 +25,8 @@ from core.model import NormalisedOrder, OrderLine
 
 __all__ = [
     "ApiConnector", "ChannelError", "ConfigError", "CredentialsRejected", "Listing", "NormalisedOrder",
-    "OrderLine", "Throttled", "UnknownPlatformData", "Window", "cents", "mapped_status", "platform_time",
+    "OrderLine", "Throttled", "UnknownPlatformData", "Window", "cents", "last_page_first", "mapped_status",
+    "platform_time",
 ]
 
 Raw = dict[str, Any]
@@ -144,7 +146,7 @@ def cents(amount: str | int | float | Decimal | None) -> int:
     return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def mapped_status(platform: str, order_no: str, status: str, table: dict[str, str]) -> str:
+def mapped_status(platform: str, order_no: str, status: str | int, table: dict) -> str:
     """A platform status through the connector's table, or a clear error for one we do not know."""
     if status not in table:
         raise UnknownPlatformData(f"{platform} order {order_no} has status {status!r}, which OrderHub does not know.")
@@ -174,3 +176,21 @@ def connector_class(channel: str) -> type[ApiConnector]:
         raise ConfigError(f"There is no connector for channel {channel!r}; known: {', '.join(CHANNELS)}.")
     module, name = CHANNELS[channel].split(":")
     return getattr(importlib.import_module(module), name)
+
+
+def last_page_first(fetch: Callable[[int], tuple[list[Raw], int]], page_size: int) -> Iterator[Raw]:
+    """Every record of a numbered-page query, reading the pages from the last one back.
+
+    fetch(page) returns that page and the total count. Paging forwards skips a record when one
+    before it leaves the window mid-way (it was modified again), because everything after it
+    moves up a page; read backwards, records only move into pages already read, so nothing is
+    skipped and the duplicates are dropped by the order key. Page 1 is read first only for
+    the count, and again at the end.
+    """
+    first, total = fetch(1)
+    last = max(1, math.ceil(total / page_size))
+    if last == 1:
+        yield from first
+        return
+    for page in range(last, 0, -1):
+        yield from fetch(page)[0]

@@ -23,6 +23,7 @@ from connectors.base import (
     Throttled,
     Window,
     cents,
+    last_page_first,
     mapped_status,
     platform_time,
 )
@@ -89,7 +90,7 @@ class TaobaoConnector(ApiConnector):
     def page_request(self, window: Window, page: int) -> dict[str, str]:
         """The business parameters of one page of the increment query."""
         return {
-            "fields": FIELDS, "type": TRADE_TYPES, "use_has_next": "true",
+            "fields": FIELDS, "type": TRADE_TYPES, "use_has_next": "false",
             "start_modified": window.start.strftime(PLATFORM_TIME),
             "end_modified": window.end.strftime(PLATFORM_TIME),
             "page_no": str(page), "page_size": str(PAGE_SIZE),
@@ -122,13 +123,11 @@ class TaobaoConnector(ApiConnector):
         raise ChannelError(f"Taobao refused the request of shop {self.shop}: {detail}.")
 
     def records(self, window: Window) -> Iterator[Raw]:
-        page = 1
-        while True:
+        def fetch(page: int) -> tuple[list[Raw], int]:
             body = self.call(INCREMENT, self.page_request(window, page))
-            yield from body.get("trades", {}).get("trade", [])
-            if not body.get("has_next"):
-                return
-            page += 1
+            return body.get("trades", {}).get("trade", []), int(body.get("total_results", 0))
+
+        return last_page_first(fetch, PAGE_SIZE)
 
     def normalise(self, raw: Raw) -> NormalisedOrder:
         order_no = str(raw["tid"])

@@ -4,10 +4,11 @@ good and bad credentials, how to write one of its orders, and how to read a requ
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
-from tests.connectors_api.servers import taobao
+from core.clock import BUSINESS_TZ
+from tests.connectors_api.servers import pdd, taobao
 from tests.connectors_api.servers.base import Platform, Request
 
 Line = tuple[str, int, str]  # SKU, qty, unit price in yuan
@@ -20,23 +21,27 @@ class Kit:
     platform: Callable[[], Platform]
     settings: Callable[[str], dict]  # server URL -> the shop's settings
     wrong_secret: dict
-    # order number, one of unpaid/paid/shipped/cancelled, modified time, lines -> raw order
+    # order number, one of paid/shipped/cancelled, modified time, lines -> the platform's raw order
     order: Callable[[int, str, datetime, list[Line]], dict]
     orders_call: str  # how the order query shows in the request log
     page: Callable[[Request], str]  # which page a logged request asked for
-    window: Callable[[Request], tuple[datetime, datetime] | None]  # the modified-time window asked for
-    max_page: int
-    extra: dict = field(default_factory=dict)
+    window: Callable[[Request], tuple[datetime, datetime]]  # the modified-time window it asked for
+    page_size: int
 
 
-TAOBAO_STATUS = {"unpaid": "WAIT_BUYER_PAY", "paid": "WAIT_SELLER_SEND_GOODS",
-                 "shipped": "WAIT_BUYER_CONFIRM_GOODS", "cancelled": "TRADE_CLOSED"}
+def _form_window(start: str, end: str, parse: Callable[[str], datetime]):
+    return lambda request: (parse(request.form()[start]), parse(request.form()[end]))
 
 
-def _taobao_window(request: Request) -> tuple[datetime, datetime]:
-    form = request.form()
-    return datetime.strptime(form["start_modified"], FMT), datetime.strptime(form["end_modified"], FMT)
+def _text_time(value: str) -> datetime:
+    return datetime.strptime(value, FMT)
 
+
+def _unix_time(value: str) -> datetime:
+    return datetime.fromtimestamp(int(value), BUSINESS_TZ).replace(tzinfo=None)
+
+
+TAOBAO_STATUS = {"paid": "WAIT_SELLER_SEND_GOODS", "shipped": "WAIT_BUYER_CONFIRM_GOODS", "cancelled": "TRADE_CLOSED"}
 
 TAOBAO = Kit(
     channel="taobao",
@@ -44,11 +49,24 @@ TAOBAO = Kit(
     settings=lambda url: {"base_url": f"{url}/router/rest", "app_key": taobao.APP_KEY, "app_secret": taobao.SECRET,
                           "session": taobao.SESSION},
     wrong_secret={"app_secret": "not-the-secret"},
-    order=lambda no, status, modified, lines: taobao.trade(3028689418086000 + no, TAOBAO_STATUS[status], modified, lines),
+    order=lambda no, state, modified, lines: taobao.trade(3028689418086000 + no, TAOBAO_STATUS[state], modified, lines),
     orders_call="taobao.trades.sold.increment.get",
     page=lambda r: r.form()["page_no"],
-    window=_taobao_window,
-    max_page=100,
+    window=_form_window("start_modified", "end_modified", _text_time),
+    page_size=100,
 )
 
-KITS = [TAOBAO]
+PDD = Kit(
+    channel="pdd",
+    platform=pdd.PddPlatform,
+    settings=lambda url: {"base_url": f"{url}/api/router", "client_id": pdd.CLIENT_ID, "client_secret": pdd.SECRET,
+                          "access_token": pdd.ACCESS_TOKEN},
+    wrong_secret={"client_secret": "not-the-secret"},
+    order=lambda no, state, modified, lines: pdd.order(f"261120-{no:015d}", state, modified, lines),
+    orders_call="pdd.order.number.list.increment.get",
+    page=lambda r: r.form()["page"],
+    window=_form_window("start_updated_at", "end_updated_at", _unix_time),
+    page_size=100,
+)
+
+KITS = [TAOBAO, PDD]

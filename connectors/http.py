@@ -20,9 +20,9 @@ class ServerTrouble(ChannelError):
     """A 5xx answer: the platform's own trouble, retried like a dropped connection."""
 
 
-def client(timeout: float = 30.0, **options) -> httpx.Client:
-    """A pooled client; the Chinese gateways get full URLs (httpx would append a slash to a base URL)."""
-    return httpx.Client(timeout=timeout, headers={"User-Agent": "OrderHub/0.1"}, **options)
+def client(timeout: float = 30.0, headers: dict[str, str] | None = None) -> httpx.Client:
+    """A pooled client; requests pass full URLs (httpx would add a slash to a base URL's path)."""
+    return httpx.Client(timeout=timeout, headers={"User-Agent": "OrderHub/0.1", **(headers or {})})
 
 
 def raise_for_server_trouble(response: httpx.Response) -> None:

@@ -3,12 +3,14 @@ good and bad credentials, how to write one of its orders, and how to read a requ
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from core.clock import BUSINESS_TZ
-from tests.connectors_api.servers import pdd, taobao
+from connectors.shopify import business_time
+from tests.connectors_api.servers import jd, pdd, shopify, taobao
 from tests.connectors_api.servers.base import Platform, Request
 
 Line = tuple[str, int, str]  # SKU, qty, unit price in yuan
@@ -69,4 +71,34 @@ PDD = Kit(
     page_size=100,
 )
 
-KITS = [TAOBAO, PDD]
+
+def _jd_business(request: Request) -> dict:
+    return json.loads(request.form()["360buy_param_json"])
+
+
+JD = Kit(
+    channel="jd",
+    platform=jd.JdPlatform,
+    settings=lambda url: {"base_url": f"{url}/routerjson", "app_key": jd.APP_KEY, "app_secret": jd.SECRET,
+                          "access_token": jd.ACCESS_TOKEN},
+    wrong_secret={"app_secret": "not-the-secret"},
+    order=lambda no, state, modified, lines: jd.order(300000000000 + no, state, modified, lines),
+    orders_call="jingdong.pop.order.search",
+    page=lambda r: _jd_business(r)["page"],
+    window=lambda r: (_text_time(_jd_business(r)["start_date"]), _text_time(_jd_business(r)["end_date"])),
+    page_size=100,
+)
+
+SHOPIFY = Kit(
+    channel="shopify",
+    platform=shopify.ShopifyPlatform,
+    settings=lambda url: {"base_url": url, "store": "petfood-cn", "access_token": shopify.TOKEN},
+    wrong_secret={"access_token": "shpat_revoked"},
+    order=lambda no, state, modified, lines: shopify.order(5123456780000 + no, state, modified, lines),
+    orders_call="/admin/api/2025-10/orders.json",
+    page=lambda r: r.query.get("page_info", "1"),
+    window=lambda r: (business_time(r.query["updated_at_min"]), business_time(r.query["updated_at_max"])),
+    page_size=250,
+)
+
+KITS = [TAOBAO, PDD, JD, SHOPIFY]

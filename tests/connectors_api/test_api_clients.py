@@ -41,7 +41,7 @@ def test_a_pull_pages_through_every_order_to_the_end(kit, platform, connector, e
     result = sync.pull(engine, connector, now=NOON)
     assert result.summary.new == count
     assert _order_count(engine) == count
-    assert {"1", "2", "3"} <= {kit.page(r) for r in server.calls(kit.orders_call)}
+    assert len({kit.page(r) for r in server.calls(kit.orders_call)}) == 3
 
 
 def test_a_throttled_call_is_retried_and_the_pull_completes(kit, platform, connector, engine):

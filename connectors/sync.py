@@ -35,6 +35,7 @@ class PullResult:
     summary: IngestSummary = field(default_factory=IngestSummary)
     skipped: bool = False  # another worker holds the shop's lock
     error: str | None = None
+    pushed: int = 0  # listings whose stock was pushed back
 
     @property
     def orders_in(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ class Platform:
         self.orders: dict[str, dict] = {}
         self.stock: dict[str, int] = {}
         self.throttle_next = 0  # how many coming calls to refuse as throttled
+        self.delay = 0.0  # seconds every answer takes (a slow platform, for the lock tests)
         self.requests: list[Request] = []
         self.lock = threading.Lock()
 
@@ -95,6 +97,7 @@ def serving(platform: Platform) -> Iterator[str]:
             request = Request(self.command, parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)),
                               {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length))
             platform.requests.append(request)
+            time.sleep(platform.delay)
             reply = platform.handle(request)
             self.send_response(reply.status)
             for name, value in reply.headers.items():

@@ -11,9 +11,9 @@ import logging
 import os
 import sys
 
-from commands import orders, setup, stock
+from commands import orders, setup, stock, sync
 
-AREAS = [setup, stock, orders]
+AREAS = [setup, stock, orders, sync]
 log = logging.getLogger("orderhub.cli")
 
 

@@ -40,7 +40,7 @@ class DemoConnector(ApiConnector):
 
     def __init__(self, shop: str, settings: dict[str, Any], engine: Engine):
         super().__init__(shop, settings, engine)
-        self.channel = settings["channel"]  # the demo shop's own channel (taobao, jd, pdd)
+        self.channel = settings.get("as_channel", "demo")  # a demo shop keeps its own channel (taobao, jd…)
         self.seed = settings.get("seed", "orderhub-demo-feed")
 
     def records(self, window: Window) -> Iterator[Raw]:

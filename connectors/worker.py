@@ -38,7 +38,7 @@ def shops_to_pull(engine: Engine, demo: bool | None = None) -> list[ShopConfig]:
     if not demo:
         return configured
     start = clock.now() - timedelta(minutes=10)  # a new feed starts now, not a day back
-    feed = [ShopConfig(name, "demo", DEMO_EVERY_MINUTES, {"channel": channel, "start": start})
+    feed = [ShopConfig(name, "demo", DEMO_EVERY_MINUTES, {"as_channel": channel, "start": start})
             for name, channel in demo_shops(engine)]
     return configured + feed
 

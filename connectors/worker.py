@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from connectors import config, state, sync
 from connectors.config import ShopConfig
 from connectors.demo import demo_shops
-from core import clock, outbox
+from core import access, clock, outbox
 from core.errors import OrderHubError
 
 log = logging.getLogger(__name__)
@@ -98,3 +98,25 @@ def _stop_on_signals() -> threading.Event:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
     return stop
+
+
+def sync_now(engine: Engine, role: str) -> list[sync.PullResult]:
+    """The "sync now" button: every shop pulled at once, for a role allowed to."""
+    access.require(role, "sync")
+    return pull_all(engine, shops_to_pull(engine))
+
+
+def shop_states(engine: Engine) -> list[dict]:
+    """Per shop: channel, last pull, orders in, how far it is synced and its state."""
+    rows = []
+    for row in state.status(engine):
+        if row.lock_owner:
+            condition = "pulling"
+        elif row.last_error:
+            condition = "error"
+        else:
+            condition = "ok" if row.last_pull_at else "never"
+        rows.append({"shop": row.shop, "channel": row.channel, "last_pull": row.last_pull_at,
+                     "orders_in": row.last_orders_in or 0, "synced_to": row.watermark, "state": condition,
+                     "error": row.last_error or ""})
+    return rows

@@ -158,7 +158,7 @@ PLATFORM_TIME = "%Y-%m-%d %H:%M:%S"
 
 def platform_time(value: str | None) -> datetime | None:
     """'2026-11-26 09:30:00' (Beijing time, as TOP, PDD and JD send it) as a naive datetime."""
-    return datetime.strptime(value, PLATFORM_TIME) if value else None
+    return datetime.fromisoformat(value) if value else None  # parses this format ~20x faster than strptime
 
 
 # Every channel with an API connector, by channel code: "module:class", imported on demand.

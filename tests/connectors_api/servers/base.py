@@ -3,6 +3,7 @@ the platform's order book (orders that change between pulls), throttling once, a
 
 from __future__ import annotations
 
+import bisect
 import json
 import threading
 import time
@@ -46,6 +47,7 @@ class Platform:
     def __init__(self, modified_of: Callable[[dict], datetime], key_of: Callable[[dict], str]):
         self.modified_of, self.key_of = modified_of, key_of
         self.orders: dict[str, dict] = {}
+        self._index: list[tuple[datetime, str]] | None = []  # (modified, key), sorted; None when stale
         self.stock: dict[str, int] = {}
         self.throttle_next = 0  # how many coming calls to refuse as throttled
         self.delay = 0.0  # seconds every answer takes (a slow platform, for the lock tests)
@@ -56,12 +58,16 @@ class Platform:
         """Add orders, or replace them with a changed copy (a status change on the platform)."""
         with self.lock:
             self.orders.update({self.key_of(order): order for order in orders})
+            self._index = None
 
     def modified_in(self, start: datetime, end: datetime) -> list[dict]:
         """Orders modified in [start, end], oldest change first (the documented order)."""
         with self.lock:
-            hits = [o for o in self.orders.values() if start <= self.modified_of(o) <= end]
-        return sorted(hits, key=lambda o: (self.modified_of(o), self.key_of(o)))
+            if self._index is None:
+                self._index = sorted((self.modified_of(o), key) for key, o in self.orders.items())
+            first = bisect.bisect_left(self._index, (start, ""))
+            last = bisect.bisect_right(self._index, (end, "\uffff"))
+            return [self.orders[key] for _, key in self._index[first:last]]
 
     def take_throttle(self) -> bool:
         with self.lock:
@@ -90,6 +96,7 @@ def serving(platform: Platform) -> Iterator[str]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out as two writes; do not stall the second
 
         def _serve(self) -> None:
             parts = urlsplit(self.path)

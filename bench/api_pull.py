@@ -52,8 +52,11 @@ def pull_from(kit, url: str, tmp: str) -> dict:
     return {
         "windows": len(windows),
         # CPU time is this process's alone: steadier than wall time on a shared machine.
-        "pull": {**pulled, "orders_per_s": round(COUNT / pulled["seconds"]),
-                 "orders_per_cpu_s": round(COUNT / pulled["cpu_seconds"])},
+        "pull": {
+            **pulled,
+            "orders_per_s": round(COUNT / pulled["seconds"]),
+            "orders_per_cpu_s": round(COUNT / pulled["cpu_seconds"]),
+        },
         "fetch_only": {**fetched, "orders_per_s": round(COUNT / fetched["seconds"])},
     }
 
@@ -66,8 +69,13 @@ def kit_settle(kit):
 def run() -> dict:
     results = {}
     for kit in [k for k in KITS if k.channel in CHANNELS]:
-        server = subprocess.Popen([sys.executable, "-m", "tests.connectors_api.servers", kit.channel, str(COUNT)],
-                                  cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "tests.connectors_api.servers", kit.channel, str(COUNT)],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         try:
             url = server.stdout.readline().strip()
             with tempfile.TemporaryDirectory() as tmp:

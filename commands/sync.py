@@ -31,9 +31,16 @@ def pull_now(args: argparse.Namespace) -> int:
             raise NotFound(f"No shop named {args.shop} is configured in data/channels.toml.")
     results = worker.pull_all(engine, shops)
     rows = [
-        {"shop": r.shop, "channel": r.channel, "new": r.summary.new, "updated": r.summary.updated,
-         "unchanged": r.summary.unchanged, "held": r.summary.held, "stock_pushed": r.pushed,
-         "result": "skipped: another worker is pulling" if r.skipped else (r.error or "ok")}
+        {
+            "shop": r.shop,
+            "channel": r.channel,
+            "new": r.summary.new,
+            "updated": r.summary.updated,
+            "unchanged": r.summary.unchanged,
+            "held": r.summary.held,
+            "stock_pushed": r.pushed,
+            "result": "skipped: another worker is pulling" if r.skipped else (r.error or "ok"),
+        }
         for r in results
     ]
     emit(rows, args.json, table(rows, list(rows[0])) if rows else "no shops to pull; see data/channels.example.toml")

@@ -18,14 +18,26 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+import httpx
 from sqlalchemy import Engine
 
 from core.errors import NotFound, OrderHubError
 from core.model import NormalisedOrder, OrderLine
 
 __all__ = [
-    "ApiConnector", "ChannelError", "ConfigError", "CredentialsRejected", "Listing", "NormalisedOrder",
-    "OrderLine", "Throttled", "UnknownPlatformData", "Window", "cents", "last_page_first", "mapped_status",
+    "ApiConnector",
+    "ChannelError",
+    "ConfigError",
+    "CredentialsRejected",
+    "Listing",
+    "NormalisedOrder",
+    "OrderLine",
+    "Throttled",
+    "UnknownPlatformData",
+    "Window",
+    "cents",
+    "last_page_first",
+    "mapped_status",
     "platform_time",
 ]
 
@@ -96,6 +108,7 @@ class ApiConnector(ABC):
     platform: str  # the platform's name, for messages
     max_window: timedelta | None = None  # the longest query window the platform accepts
     settle: timedelta = timedelta(0)  # how far behind "now" a window must end
+    http: httpx.Client | None = None
 
     def __init__(self, shop: str, settings: dict[str, Any], engine: Engine):
         self.shop = shop
@@ -132,7 +145,9 @@ class ApiConnector(ABC):
         return (self.normalise(raw) for raw in self.records(window))
 
     def close(self) -> None:
-        """Release network resources (connection pools)."""
+        """Release the connection pool, if the connector has one."""
+        if self.http is not None:
+            self.http.close()
 
 
 def cents(amount: str | int | float | Decimal | None) -> int:

@@ -44,7 +44,9 @@ def _wait(state: RetryCallState) -> float:
 
 def with_backoff(call: Callable[[], T], attempts: int = ATTEMPTS) -> T:
     """Run call, retrying throttling, 5xx answers and network errors with backoff."""
-    retrying = Retrying(retry=retry_if_exception(_retryable), wait=_wait, stop=stop_after_attempt(attempts), reraise=True)
+    retrying = Retrying(
+        retry=retry_if_exception(_retryable), wait=_wait, stop=stop_after_attempt(attempts), reraise=True
+    )
     try:
         return retrying(call)
     except httpx.TransportError as exc:

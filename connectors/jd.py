@@ -70,16 +70,22 @@ class JdConnector(ApiConnector):
     def signed(self, method: str, business: dict[str, str]) -> dict[str, str]:
         """System parameters plus every business parameter as one compact JSON string, signed."""
         params = {
-            "method": method, "app_key": self.app_key, "access_token": self.access_token,
-            "timestamp": clock.now().strftime(PLATFORM_TIME), "v": "2.0",
+            "method": method,
+            "app_key": self.app_key,
+            "access_token": self.access_token,
+            "timestamp": clock.now().strftime(PLATFORM_TIME),
+            "v": "2.0",
             "360buy_param_json": json.dumps(business, ensure_ascii=False, separators=(",", ":")),
         }
         return params | {"sign": md5_sign(params, self.secret)}
 
     def page_request(self, window: Window, page: int) -> dict[str, str]:
         return {
-            "start_date": window.start.strftime(PLATFORM_TIME), "end_date": window.end.strftime(PLATFORM_TIME),
-            "order_state": ",".join(STATUS), "optional_fields": FIELDS, "page": str(page),
+            "start_date": window.start.strftime(PLATFORM_TIME),
+            "end_date": window.end.strftime(PLATFORM_TIME),
+            "order_state": ",".join(STATUS),
+            "optional_fields": FIELDS,
+            "page": str(page),
             "page_size": str(PAGE_SIZE),
             "dateType": "0",  # 0: by modified time
             "sortType": "1",  # 1: oldest first
@@ -112,7 +118,9 @@ class JdConnector(ApiConnector):
             result = self.call(ORDER_SEARCH, self.page_request(window, page))["searchorderinfo_result"]
             api_result = result.get("apiResult", {})
             if not api_result.get("success", True):
-                raise ChannelError(f"JD could not search orders of shop {self.shop}: {api_result.get('chineseErrCode')}.")
+                raise ChannelError(
+                    f"JD could not search orders of shop {self.shop}: {api_result.get('chineseErrCode')}."
+                )
             return result.get("orderInfoList", []), int(result.get("orderTotal", 0))
 
         return last_page_first(fetch, PAGE_SIZE)
@@ -158,9 +166,6 @@ class JdConnector(ApiConnector):
         result = self.call(STOCK_UPDATE, {"skuId": listing.platform_sku_id, "stockNum": str(available)})
         if not result.get("success", False):
             raise ChannelError(f"JD did not update the stock of SKU {listing.sku} in shop {self.shop}: {result}.")
-
-    def close(self) -> None:
-        self.http.close()
 
 
 def _sku(item: Raw) -> str:

@@ -63,16 +63,26 @@ class PddConnector(ApiConnector):
 
     def signed(self, api: str, business: dict[str, str]) -> dict[str, str]:
         params = {
-            "type": api, "client_id": self.client_id, "access_token": self.access_token,
-            "timestamp": unix(clock.now()), "data_type": "JSON", "version": "V1", **business,
+            "type": api,
+            "client_id": self.client_id,
+            "access_token": self.access_token,
+            "timestamp": unix(clock.now()),
+            "data_type": "JSON",
+            "version": "V1",
+            **business,
         }
         return params | {"sign": md5_sign(params, self.secret)}
 
     def page_request(self, window: Window, page: int) -> dict[str, str]:
         return {
-            "start_updated_at": unix(window.start), "end_updated_at": unix(window.end),
-            "order_status": "5", "refund_status": "5", "is_lucky_flag": "0",
-            "page": str(page), "page_size": str(PAGE_SIZE), "use_has_next": "false",
+            "start_updated_at": unix(window.start),
+            "end_updated_at": unix(window.end),
+            "order_status": "5",
+            "refund_status": "5",
+            "is_lucky_flag": "0",
+            "page": str(page),
+            "page_size": str(PAGE_SIZE),
+            "use_has_next": "false",
         }
 
     def call(self, api: str, business: dict[str, str], root: str) -> dict:
@@ -104,7 +114,11 @@ class PddConnector(ApiConnector):
 
     def normalise(self, raw: Raw) -> NormalisedOrder:
         refunded = int(raw.get("refund_status", 1)) == REFUNDED
-        status = CANCELLED if refunded else mapped_status(self.platform, str(raw["order_sn"]), int(raw["order_status"]), ORDER_STATUS)
+        status = (
+            CANCELLED
+            if refunded
+            else mapped_status(self.platform, str(raw["order_sn"]), int(raw["order_status"]), ORDER_STATUS)
+        )
         return NormalisedOrder(
             channel=self.channel,
             channel_order_no=str(raw["order_sn"]),
@@ -143,9 +157,6 @@ class PddConnector(ApiConnector):
         if listing.platform_sku_id:
             business["sku_id"] = listing.platform_sku_id
         self.call(QUANTITY_UPDATE, business, "goods_quantity_update_response")
-
-    def close(self) -> None:
-        self.http.close()
 
 
 def _sku(item: Raw) -> str:

@@ -69,8 +69,11 @@ class ShopifyConnector(ApiConnector):
     def first_page(self, window: Window) -> tuple[str, dict[str, str]]:
         """The orders request for a window; later pages follow the Link header instead."""
         params = {
-            "status": "any", "limit": str(PAGE_SIZE), "order": "updated_at asc",
-            "updated_at_min": iso(window.start), "updated_at_max": iso(window.end),
+            "status": "any",
+            "limit": str(PAGE_SIZE),
+            "order": "updated_at asc",
+            "updated_at_min": iso(window.start),
+            "updated_at_max": iso(window.end),
         }
         return f"{self.api}/orders.json", params
 
@@ -89,8 +92,9 @@ class ShopifyConnector(ApiConnector):
         if response.status_code in (401, 403):
             raise CredentialsRejected(self.shop, self.platform, f"HTTP {response.status_code} {_errors(response)}")
         if response.status_code >= 400:
-            raise ChannelError(f"Shopify refused a request of shop {self.shop}: HTTP {response.status_code} "
-                               f"{_errors(response)}.")
+            raise ChannelError(
+                f"Shopify refused a request of shop {self.shop}: HTTP {response.status_code} {_errors(response)}."
+            )
 
     def records(self, window: Window) -> Iterator[Raw]:
         url, params = self.first_page(window)
@@ -133,8 +137,11 @@ class ShopifyConnector(ApiConnector):
                 yield Listing(_sku(item), str(item["variant_id"]))
 
     def update_stock(self, listing: Listing, available: int) -> None:
-        body = {"location_id": int(self._location()), "inventory_item_id": self._inventory_item(listing.item_id),
-                "available": available}
+        body = {
+            "location_id": int(self._location()),
+            "inventory_item_id": self._inventory_item(listing.item_id),
+            "available": available,
+        }
         self.request("POST", f"{self.api}/inventory_levels/set.json", json=body)
 
     def _inventory_item(self, variant_id: str) -> int:
@@ -152,9 +159,6 @@ class ShopifyConnector(ApiConnector):
                 raise ChannelError(f"Shopify store of shop {self.shop} has no active location to hold stock.")
             self.location_id = str(active[0]["id"])
         return self.location_id
-
-    def close(self) -> None:
-        self.http.close()
 
 
 def _status(raw: Raw) -> str:

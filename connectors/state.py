@@ -48,8 +48,11 @@ def acquire(engine: Engine, shop_id: int, owner: str, now: datetime, ttl: timede
             update(sync_state)
             .where(
                 sync_state.c.shop_id == shop_id,
-                or_(sync_state.c.lock_owner.is_(None), sync_state.c.lock_owner == owner,
-                    sync_state.c.lock_expires_at < now),
+                or_(
+                    sync_state.c.lock_owner.is_(None),
+                    sync_state.c.lock_owner == owner,
+                    sync_state.c.lock_expires_at < now,
+                ),
             )
             .values(lock_owner=owner, lock_expires_at=now + ttl)
         )
@@ -108,9 +111,16 @@ def note_error(engine: Engine, shop_id: int, error: str) -> None:
 def status(engine: Engine) -> list[Row]:
     """Every shop with its sync state (shops never pulled have empty state)."""
     query = (
-        select(shops.c.name.label("shop"), shops.c.channel, shops.c.active, sync_state.c.last_pull_at,
-               sync_state.c.last_orders_in, sync_state.c.last_error, sync_state.c.watermark,
-               sync_state.c.lock_owner)
+        select(
+            shops.c.name.label("shop"),
+            shops.c.channel,
+            shops.c.active,
+            sync_state.c.last_pull_at,
+            sync_state.c.last_orders_in,
+            sync_state.c.last_error,
+            sync_state.c.watermark,
+            sync_state.c.lock_owner,
+        )
         .outerjoin(sync_state, sync_state.c.shop_id == shops.c.id)
         .order_by(shops.c.name)
     )
@@ -120,8 +130,15 @@ def status(engine: Engine) -> list[Row]:
 
 def remember_listings(conn: Connection, shop_id: int, listings: list[Listing]) -> None:
     """Store (or refresh) where the SKUs live on the shop's platform."""
-    rows = {item.sku: {"shop_id": shop_id, "sku": item.sku, "item_id": item.item_id,
-                       "platform_sku_id": item.platform_sku_id} for item in listings}
+    rows = {
+        item.sku: {
+            "shop_id": shop_id,
+            "sku": item.sku,
+            "item_id": item.item_id,
+            "platform_sku_id": item.platform_sku_id,
+        }
+        for item in listings
+    }
     if rows:
         keys, refresh = ["shop_id", "sku"], ["item_id", "platform_sku_id"]
         _insert_ignoring_duplicates(conn, channel_listings, list(rows.values()), keys, refresh)
@@ -146,8 +163,10 @@ def changed_listings(engine: Engine, shop_id: int) -> list[tuple[Listing, int]]:
     query = (
         select(channel_listings, quantity.label("sellable"))
         .join(skus, skus.c.sku == channel_listings.c.sku)
-        .where(channel_listings.c.shop_id == shop_id,
-               or_(channel_listings.c.pushed_available.is_(None), channel_listings.c.pushed_available != quantity))
+        .where(
+            channel_listings.c.shop_id == shop_id,
+            or_(channel_listings.c.pushed_available.is_(None), channel_listings.c.pushed_available != quantity),
+        )
         .order_by(channel_listings.c.sku)
     )
     with engine.connect() as conn:

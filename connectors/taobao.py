@@ -81,19 +81,27 @@ class TaobaoConnector(ApiConnector):
     def signed(self, method: str, business: dict[str, str]) -> dict[str, str]:
         """System and business parameters with the signature over all of them."""
         params = {
-            "method": method, "app_key": self.app_key, "session": self.session,
-            "timestamp": clock.now().strftime(PLATFORM_TIME), "format": "json", "v": "2.0",
-            "sign_method": self.sign_method, **business,
+            "method": method,
+            "app_key": self.app_key,
+            "session": self.session,
+            "timestamp": clock.now().strftime(PLATFORM_TIME),
+            "format": "json",
+            "v": "2.0",
+            "sign_method": self.sign_method,
+            **business,
         }
         return params | {"sign": top_sign(params, self.secret)}
 
     def page_request(self, window: Window, page: int) -> dict[str, str]:
         """The business parameters of one page of the increment query."""
         return {
-            "fields": FIELDS, "type": TRADE_TYPES, "use_has_next": "false",
+            "fields": FIELDS,
+            "type": TRADE_TYPES,
+            "use_has_next": "false",
             "start_modified": window.start.strftime(PLATFORM_TIME),
             "end_modified": window.end.strftime(PLATFORM_TIME),
-            "page_no": str(page), "page_size": str(PAGE_SIZE),
+            "page_no": str(page),
+            "page_size": str(PAGE_SIZE),
         }
 
     def call(self, method: str, business: dict[str, str]) -> dict:
@@ -172,9 +180,6 @@ class TaobaoConnector(ApiConnector):
         if listing.platform_sku_id:
             business["sku_id"] = listing.platform_sku_id
         self.call(QUANTITY_UPDATE, business)
-
-    def close(self) -> None:
-        self.http.close()
 
 
 def _sku(item: Raw) -> str:

@@ -38,8 +38,10 @@ def shops_to_pull(engine: Engine, demo: bool | None = None) -> list[ShopConfig]:
     if not demo:
         return configured
     start = clock.now() - timedelta(minutes=10)  # a new feed starts now, not a day back
-    feed = [ShopConfig(name, "demo", DEMO_EVERY_MINUTES, {"as_channel": channel, "start": start})
-            for name, channel in demo_shops(engine)]
+    feed = [
+        ShopConfig(name, "demo", DEMO_EVERY_MINUTES, {"as_channel": channel, "start": start})
+        for name, channel in demo_shops(engine)
+    ]
     return configured + feed
 
 
@@ -116,7 +118,15 @@ def shop_states(engine: Engine) -> list[dict]:
             condition = "error"
         else:
             condition = "ok" if row.last_pull_at else "never"
-        rows.append({"shop": row.shop, "channel": row.channel, "last_pull": row.last_pull_at,
-                     "orders_in": row.last_orders_in or 0, "synced_to": row.watermark, "state": condition,
-                     "error": row.last_error or ""})
+        rows.append(
+            {
+                "shop": row.shop,
+                "channel": row.channel,
+                "last_pull": row.last_pull_at,
+                "orders_in": row.last_orders_in or 0,
+                "synced_to": row.watermark,
+                "state": condition,
+                "error": row.last_error or "",
+            }
+        )
     return rows

@@ -43,7 +43,9 @@ if st.button(t("sync.now", lang), type="primary"):
             elif r.skipped:
                 st.info(t("sync.skipped", lang, shop=r.shop))
             else:
-                st.success(t("sync.done", lang, shop=r.shop, new=r.summary.new, updated=r.summary.updated, pushed=r.pushed))
+                st.success(
+                    t("sync.done", lang, shop=r.shop, new=r.summary.new, updated=r.summary.updated, pushed=r.pushed)
+                )
         if not results:
             st.info(t("sync.nothing", lang))
         shop_states.clear()

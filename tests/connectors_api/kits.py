@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.clock import BUSINESS_TZ
 from connectors.shopify import business_time
+from core.clock import BUSINESS_TZ
 from tests.connectors_api.servers import jd, pdd, shopify, taobao
 from tests.connectors_api.servers.base import Platform, Request
 
@@ -48,8 +48,12 @@ TAOBAO_STATUS = {"paid": "WAIT_SELLER_SEND_GOODS", "shipped": "WAIT_BUYER_CONFIR
 TAOBAO = Kit(
     channel="taobao",
     platform=taobao.TaobaoPlatform,
-    settings=lambda url: {"base_url": f"{url}/router/rest", "app_key": taobao.APP_KEY, "app_secret": taobao.SECRET,
-                          "session": taobao.SESSION},
+    settings=lambda url: {
+        "base_url": f"{url}/router/rest",
+        "app_key": taobao.APP_KEY,
+        "app_secret": taobao.SECRET,
+        "session": taobao.SESSION,
+    },
     wrong_secret={"app_secret": "not-the-secret"},
     order=lambda no, state, modified, lines: taobao.trade(3028689418086000 + no, TAOBAO_STATUS[state], modified, lines),
     orders_call="taobao.trades.sold.increment.get",
@@ -61,8 +65,12 @@ TAOBAO = Kit(
 PDD = Kit(
     channel="pdd",
     platform=pdd.PddPlatform,
-    settings=lambda url: {"base_url": f"{url}/api/router", "client_id": pdd.CLIENT_ID, "client_secret": pdd.SECRET,
-                          "access_token": pdd.ACCESS_TOKEN},
+    settings=lambda url: {
+        "base_url": f"{url}/api/router",
+        "client_id": pdd.CLIENT_ID,
+        "client_secret": pdd.SECRET,
+        "access_token": pdd.ACCESS_TOKEN,
+    },
     wrong_secret={"client_secret": "not-the-secret"},
     order=lambda no, state, modified, lines: pdd.order(f"261120-{no:015d}", state, modified, lines),
     orders_call="pdd.order.number.list.increment.get",
@@ -79,8 +87,12 @@ def _jd_business(request: Request) -> dict:
 JD = Kit(
     channel="jd",
     platform=jd.JdPlatform,
-    settings=lambda url: {"base_url": f"{url}/routerjson", "app_key": jd.APP_KEY, "app_secret": jd.SECRET,
-                          "access_token": jd.ACCESS_TOKEN},
+    settings=lambda url: {
+        "base_url": f"{url}/routerjson",
+        "app_key": jd.APP_KEY,
+        "app_secret": jd.SECRET,
+        "access_token": jd.ACCESS_TOKEN,
+    },
     wrong_secret={"app_secret": "not-the-secret"},
     order=lambda no, state, modified, lines: jd.order(300000000000 + no, state, modified, lines),
     orders_call="jingdong.pop.order.search",

@@ -19,8 +19,13 @@ START, NOW = datetime(2026, 11, 20, 8, 0, 0), datetime(2026, 11, 20, 12, 0, 0)
 
 
 def main(database_url: str, gateway: str) -> None:
-    settings = {"base_url": gateway, "app_key": taobao.APP_KEY, "app_secret": taobao.SECRET,
-                "session": taobao.SESSION, "start": START}
+    settings = {
+        "base_url": gateway,
+        "app_key": taobao.APP_KEY,
+        "app_secret": taobao.SECRET,
+        "session": taobao.SESSION,
+        "start": START,
+    }
     connector = TaobaoConnector(SHOP, settings, make_engine(database_url))
     result = sync.pull(connector.engine, connector, now=NOW)
     print(json.dumps({"skipped": result.skipped, "new": result.summary.new}), flush=True)

@@ -50,12 +50,15 @@ def test_a_secret_missing_from_the_environment_is_named(tmp_path, monkeypatch):
         load_shops(_config(tmp_path))
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('[[shop]]\nname = "店"\nchannel = "amazon"\n', "needs a name and a channel"),
-    ('[[shop]]\nname = "店"\nchannel = "jd"\napp_key = "k"\n', "lacks app_secret, access_token"),
-    ('[[shop]]\nname = "店"\nchannel = "demo"\nevery_minutes = 0\n', "every_minutes must be a whole number"),
-    ("[[shop]\n", "is not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[shop]]\nname = "店"\nchannel = "amazon"\n', "needs a name and a channel"),
+        ('[[shop]]\nname = "店"\nchannel = "jd"\napp_key = "k"\n', "lacks app_secret, access_token"),
+        ('[[shop]]\nname = "店"\nchannel = "demo"\nevery_minutes = 0\n', "every_minutes must be a whole number"),
+        ("[[shop]\n", "is not valid TOML"),
+    ],
+)
 def test_a_broken_channels_file_gets_a_sentence(tmp_path, text, message):
     path = tmp_path / "channels.toml"
     path.write_text(text, encoding="utf-8")
@@ -64,16 +67,20 @@ def test_a_broken_channels_file_gets_a_sentence(tmp_path, text, message):
 
 
 def _cli(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "cli.py", *args], cwd=ROOT, env=os.environ | env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "cli.py", *args], cwd=ROOT, env=os.environ | env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_cli_pull_brings_the_configured_shops_orders_in(tmp_path, engine, sqlite_url):
     server = TAOBAO.platform()
     server.put(TAOBAO.order(1, "paid", datetime(2026, 11, 20, 9, 0, 0), [("PET-FOOD-2KG", 1, "59.90")]))
     with serving(server) as url:
-        env = {"ORDERHUB_DATABASE_URL": sqlite_url, "ORDERHUB_CHANNELS_FILE": str(_config(tmp_path, url)),
-               "TEST_TAOBAO_SECRET": taobao.SECRET}
+        env = {
+            "ORDERHUB_DATABASE_URL": sqlite_url,
+            "ORDERHUB_CHANNELS_FILE": str(_config(tmp_path, url)),
+            "TEST_TAOBAO_SECRET": taobao.SECRET,
+        }
         done = _cli("pull", "--json", env=env)
         wrong = _cli("pull", "--json", env=env | {"TEST_TAOBAO_SECRET": "leaked-and-rotated"})
         unknown = _cli("pull", "--shop", "没有这个店", env=env)
@@ -81,5 +88,8 @@ def test_cli_pull_brings_the_configured_shops_orders_in(tmp_path, engine, sqlite
     (row,) = json.loads(done.stdout)
     assert (row["shop"], row["new"], row["result"]) == ("萌宠天猫旗舰店", 1, "ok")
     assert wrong.returncode == 1 and "rejected the credentials" in json.loads(wrong.stdout)[0]["result"]
-    assert unknown.returncode == 1 and unknown.stderr.strip() == "error: No shop named 没有这个店 is configured in data/channels.toml."
+    assert (
+        unknown.returncode == 1
+        and unknown.stderr.strip() == "error: No shop named 没有这个店 is configured in data/channels.toml."
+    )
     assert "Traceback" not in wrong.stderr + unknown.stderr

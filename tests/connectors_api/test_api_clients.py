@@ -36,8 +36,12 @@ def _sku(engine, code: str):
 def test_a_pull_pages_through_every_order_to_the_end(kit, platform, connector, engine):
     server, _ = platform
     count = kit.page_size * 2 + 7  # three pages, all modified inside one window
-    server.put(*[kit.order(n, "paid", START + timedelta(minutes=1, seconds=n), [("PET-FOOD-2KG", 1, "59.90")])
-                 for n in range(count)])
+    server.put(
+        *[
+            kit.order(n, "paid", START + timedelta(minutes=1, seconds=n), [("PET-FOOD-2KG", 1, "59.90")])
+            for n in range(count)
+        ]
+    )
     result = sync.pull(engine, connector, now=NOON)
     assert result.summary.new == count
     assert _order_count(engine) == count

@@ -26,10 +26,20 @@ def test_a_platform_order_normalises_to_the_store_shape(kit, connector):
     assert order.platform_updated_at == START + timedelta(hours=1)
     assert order.created_at.tzinfo is None and order.created_at <= order.platform_updated_at
     assert [(line.sku, line.qty, line.unit_price_cents) for line in order.lines] == [
-        ("PET-FOOD-2KG", 2, 5990), ("CAT-LITTER-10L", 1, 3900)]
+        ("PET-FOOD-2KG", 2, 5990),
+        ("CAT-LITTER-10L", 1, 3900),
+    ]
     assert order.goods_cents == 15880
-    assert all(isinstance(getattr(order, name), int) for name in (
-        "goods_cents", "paid_cents", "platform_discount_cents", "seller_coupon_cents", "shipping_fee_cents"))
+    assert all(
+        isinstance(getattr(order, name), int)
+        for name in (
+            "goods_cents",
+            "paid_cents",
+            "platform_discount_cents",
+            "seller_coupon_cents",
+            "shipping_fee_cents",
+        )
+    )
     assert [listing.sku for listing in connector.listings(raw)] == ["PET-FOOD-2KG", "CAT-LITTER-10L"]
 
 

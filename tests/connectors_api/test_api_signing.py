@@ -12,17 +12,28 @@ from connectors.shopify import verify_webhook
 from connectors.signing import hmac_sign, md5_sign, top_sign
 
 TOP_PARAMS = {
-    "method": "taobao.trades.sold.get", "app_key": "12345678", "session": "test", "timestamp": "2016-01-01 12:00:00",
-    "format": "json", "v": "2.0", "fields": "tid,type,status,payment,orders", "page_no": "1", "page_size": "40",
+    "method": "taobao.trades.sold.get",
+    "app_key": "12345678",
+    "session": "test",
+    "timestamp": "2016-01-01 12:00:00",
+    "format": "json",
+    "v": "2.0",
+    "fields": "tid,type,status,payment,orders",
+    "page_no": "1",
+    "page_size": "40",
 }
 
 
 # The reference computed all three digests over the same parameters (sign_method=md5 among them).
-@pytest.mark.parametrize(("sign", "expected"), [
-    (lambda p, s: md5_sign(p, s), "06150EC939A88FD72E57C71076B8314B"),
-    (lambda p, s: hmac_sign(p, s, "md5"), "6296F62599D12CF5EE452F2472C99921"),
-    (lambda p, s: hmac_sign(p, s, "sha256"), "0BA33B66B0763B21D5B05E05876D4EB721E1D3385497EACCB78088E5094099DE"),
-], ids=["md5", "hmac", "hmac-sha256"])
+@pytest.mark.parametrize(
+    ("sign", "expected"),
+    [
+        (lambda p, s: md5_sign(p, s), "06150EC939A88FD72E57C71076B8314B"),
+        (lambda p, s: hmac_sign(p, s, "md5"), "6296F62599D12CF5EE452F2472C99921"),
+        (lambda p, s: hmac_sign(p, s, "sha256"), "0BA33B66B0763B21D5B05E05876D4EB721E1D3385497EACCB78088E5094099DE"),
+    ],
+    ids=["md5", "hmac", "hmac-sha256"],
+)
 def test_taobao_digests_match_the_reference_vectors(sign, expected):
     assert sign(TOP_PARAMS | {"sign_method": "md5"}, "helloworld") == expected
 
@@ -41,19 +52,36 @@ def test_an_existing_sign_parameter_is_left_out_of_the_signature():
 
 def test_pinduoduo_requests_are_signed_as_pdd_documents():
     params = {
-        "type": "pdd.order.number.list.increment.get", "client_id": "cid123", "access_token": "tok",
-        "timestamp": 1580000000, "data_type": "JSON", "is_lucky_flag": 0, "order_status": 5,
-        "start_updated_at": 1580000000, "end_updated_at": 1580001800, "page": 1, "page_size": 100, "refund_status": 5,
+        "type": "pdd.order.number.list.increment.get",
+        "client_id": "cid123",
+        "access_token": "tok",
+        "timestamp": 1580000000,
+        "data_type": "JSON",
+        "is_lucky_flag": 0,
+        "order_status": 5,
+        "start_updated_at": 1580000000,
+        "end_updated_at": 1580001800,
+        "page": 1,
+        "page_size": 100,
+        "refund_status": 5,
     }
     assert md5_sign(params, "csecret") == "8B92394F87F7E105632D5CBD45EDE844"
 
 
 def test_jd_requests_are_signed_over_the_compact_param_json():
-    param_json = ('{"start_date":"2020-01-01 00:00:00","end_date":"2020-01-01 12:00:00",'
-                  '"order_state":"WAIT_SELLER_STOCK_OUT","optional_fields":"orderId,orderTotalPrice",'
-                  '"page":"1","page_size":"100"}')
-    params = {"method": "jingdong.pop.order.search", "app_key": "appkey", "access_token": "tok",
-              "timestamp": "2020-01-01 12:00:00", "v": "2.0", "360buy_param_json": param_json}
+    param_json = (
+        '{"start_date":"2020-01-01 00:00:00","end_date":"2020-01-01 12:00:00",'
+        '"order_state":"WAIT_SELLER_STOCK_OUT","optional_fields":"orderId,orderTotalPrice",'
+        '"page":"1","page_size":"100"}'
+    )
+    params = {
+        "method": "jingdong.pop.order.search",
+        "app_key": "appkey",
+        "access_token": "tok",
+        "timestamp": "2020-01-01 12:00:00",
+        "v": "2.0",
+        "360buy_param_json": param_json,
+    }
     assert md5_sign(params, "jsecret") == "3B0376BA54FF4CC90355253AC76EF6FC"
 
 
@@ -64,14 +92,21 @@ def test_a_shopify_webhook_with_the_right_hmac_is_accepted():
     assert verify_webhook(BODY, "vo+n5h/cLxNKGlgJ0Fd1aDzU0aOaajK8Hs9m0hPqWiQ=", "shpss_secret")
 
 
-@pytest.mark.parametrize("header", [
-    None, "", "vo+n5h/cLxNKGlgJ0Fd1aDzU0aOaajK8Hs9m0hPqWiQ",
-    base64.b64encode(hmac.new(b"another_secret", BODY, hashlib.sha256).digest()).decode(),
-    hmac.new(b"shpss_secret", BODY, hashlib.sha256).hexdigest(),  # hex, not base64
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "",
+        "vo+n5h/cLxNKGlgJ0Fd1aDzU0aOaajK8Hs9m0hPqWiQ",
+        base64.b64encode(hmac.new(b"another_secret", BODY, hashlib.sha256).digest()).decode(),
+        hmac.new(b"shpss_secret", BODY, hashlib.sha256).hexdigest(),  # hex, not base64
+    ],
+)
 def test_a_shopify_webhook_with_a_missing_or_wrong_hmac_is_refused(header):
     assert not verify_webhook(BODY, header, "shpss_secret")
 
 
 def test_a_shopify_webhook_body_changed_by_one_byte_is_refused():
-    assert not verify_webhook(BODY.replace(b"jon", b"jan"), "vo+n5h/cLxNKGlgJ0Fd1aDzU0aOaajK8Hs9m0hPqWiQ=", "shpss_secret")
+    assert not verify_webhook(
+        BODY.replace(b"jon", b"jan"), "vo+n5h/cLxNKGlgJ0Fd1aDzU0aOaajK8Hs9m0hPqWiQ=", "shpss_secret"
+    )

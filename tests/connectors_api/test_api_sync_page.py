@@ -24,7 +24,9 @@ def configured(tmp_path, engine, sqlite_url, monkeypatch):
         config.write_text(
             f'[[shop]]\nname = "萌宠天猫旗舰店"\nchannel = "taobao"\nbase_url = "{url}/router/rest"\n'
             f'app_key = "{taobao.APP_KEY}"\napp_secret = "{taobao.SECRET}"\nsession = "{taobao.SESSION}"\n'
-            "start = 2026-11-20T08:00:00\n", encoding="utf-8")
+            "start = 2026-11-20T08:00:00\n",
+            encoding="utf-8",
+        )
         monkeypatch.setenv("ORDERHUB_DATABASE_URL", sqlite_url)
         monkeypatch.setenv("ORDERHUB_CHANNELS_FILE", str(config))
         yield server

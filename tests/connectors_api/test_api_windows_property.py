@@ -40,12 +40,20 @@ def _store_state(engine) -> tuple:
     """What must not depend on the windows (local timestamps of our own transitions aside)."""
     with engine.connect() as conn:
         order_rows = conn.execute(
-            select(orders.c.channel_order_no, orders.c.status, orders.c.platform_status, orders.c.goods_cents,
-                   orders.c.paid_cents, orders.c.platform_updated_at, orders.c.buyer).order_by(orders.c.channel_order_no)
+            select(
+                orders.c.channel_order_no,
+                orders.c.status,
+                orders.c.platform_status,
+                orders.c.goods_cents,
+                orders.c.paid_cents,
+                orders.c.platform_updated_at,
+                orders.c.buyer,
+            ).order_by(orders.c.channel_order_no)
         ).all()
         line_rows = conn.execute(
             select(orders.c.channel_order_no, order_lines.c.qty, skus.c.sku)
-            .join(orders, orders.c.id == order_lines.c.order_id).join(skus, skus.c.id == order_lines.c.sku_id)
+            .join(orders, orders.c.id == order_lines.c.order_id)
+            .join(skus, skus.c.id == order_lines.c.sku_id)
             .order_by(orders.c.channel_order_no, skus.c.sku)
         ).all()
         stock_rows = conn.execute(select(skus.c.sku, skus.c.on_hand, skus.c.reserved).order_by(skus.c.sku)).all()
@@ -102,8 +110,12 @@ def test_any_split_into_overlapping_pull_windows_gives_the_same_store(tmp_path_f
     _same_store_however_split(tmp_path_factory.mktemp("split"), "cancelled", minutes, window_minutes)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core.ingest inserts an order first seen as shipped without taking its goods off on_hand, while an "
-    "order seen paid and then shipped is shipped from stock: on_hand then depends on when pulls ran"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "core.ingest inserts an order first seen as shipped without taking its goods off on_hand, while an "
+        "order seen paid and then shipped is shipped from stock: on_hand then depends on when pulls ran"
+    ),
+)
 def test_an_order_shipped_between_pulls_leaves_the_same_stock_as_one_seen_shipped(tmp_path):
     _same_store_however_split(tmp_path, "shipped", [131], 47)

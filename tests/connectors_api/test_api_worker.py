@@ -27,8 +27,12 @@ LINES = [("PET-FOOD-2KG", 1, "59.90")]
 
 
 def _pull_in_process(database_url: str, gateway: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tests.connectors_api.pull_once", database_url, gateway],
-                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.connectors_api.pull_once", database_url, gateway],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _orders(engine) -> int:
@@ -95,7 +99,10 @@ def test_every_shop_is_scheduled_on_its_own_interval(engine):
     shops = [ShopConfig("萌宠天猫旗舰店", "taobao", 10), ShopConfig("萌宠拼多多店", "pdd", 3)]
     jobs = worker.scheduler_for(engine, shops, "worker-a").get_jobs()
     assert {(next(iter(job.tags)), job.interval, job.unit) for job in jobs} == {
-        ("outbox", 1, "minutes"), ("萌宠拼多多店", 3, "minutes"), ("萌宠天猫旗舰店", 10, "minutes")}
+        ("outbox", 1, "minutes"),
+        ("萌宠拼多多店", 3, "minutes"),
+        ("萌宠天猫旗舰店", 10, "minutes"),
+    }
 
 
 def test_a_platform_error_is_recorded_for_the_status_page_and_the_worker_goes_on(engine):

@@ -20,9 +20,9 @@ SKUS = 50
 def main(channel: str, count: int) -> None:
     kit = next(k for k in KITS if k.channel == channel)
     server = kit.platform()
-    server.put(*[
-        kit.order(n, "paid", START + n * STEP, [(f"SKU-{n % SKUS:04d}", 1 + n % 3, "59.90")]) for n in range(count)
-    ])
+    server.put(
+        *[kit.order(n, "paid", START + n * STEP, [(f"SKU-{n % SKUS:04d}", 1 + n % 3, "59.90")]) for n in range(count)]
+    )
     with serving(server) as url:
         print(url, flush=True)
         sys.stdin.read()  # serve until the parent closes our stdin (or ends)

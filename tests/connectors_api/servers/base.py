@@ -101,8 +101,13 @@ def serving(platform: Platform) -> Iterator[str]:
         def _serve(self) -> None:
             parts = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
-            request = Request(self.command, parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)),
-                              {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length))
+            request = Request(
+                self.command,
+                parts.path,
+                dict(parse_qsl(parts.query, keep_blank_values=True)),
+                {k.lower(): v for k, v in self.headers.items()},
+                self.rfile.read(length),
+            )
             platform.requests.append(request)
             time.sleep(platform.delay)
             reply = platform.handle(request)

@@ -19,18 +19,38 @@ def order(order_id: int, state: str, modified: datetime, lines: list[tuple[str, 
     total = sum(qty * float(price) for _, qty, price in lines)
     started = modified - timedelta(minutes=30)
     return {
-        "orderId": str(order_id), "orderState": STATE[state], "orderTotalPrice": f"{total:.2f}",
-        "orderSellerPrice": f"{total - 4:.2f}", "orderPayment": f"{total - 6:.2f}", "freightPrice": "0.00",
-        "sellerDiscount": "4.00", "orderStartTime": started.strftime(FMT),
-        "paymentConfirmTime": started.strftime(FMT), "modified": modified.strftime(FMT),
-        "consigneeInfo": {"fullname": "张伟", "mobile": "137****5678", "province": "北京", "city": "朝阳区",
-                          "county": "四环到五环之间", "fullAddress": "北京朝阳区四环到五环之间望京 SOHO T1"},
+        "orderId": str(order_id),
+        "orderState": STATE[state],
+        "orderTotalPrice": f"{total:.2f}",
+        "orderSellerPrice": f"{total - 4:.2f}",
+        "orderPayment": f"{total - 6:.2f}",
+        "freightPrice": "0.00",
+        "sellerDiscount": "4.00",
+        "orderStartTime": started.strftime(FMT),
+        "paymentConfirmTime": started.strftime(FMT),
+        "modified": modified.strftime(FMT),
+        "consigneeInfo": {
+            "fullname": "张伟",
+            "mobile": "137****5678",
+            "province": "北京",
+            "city": "朝阳区",
+            "county": "四环到五环之间",
+            "fullAddress": "北京朝阳区四环到五环之间望京 SOHO T1",
+        },
         "itemInfoList": [
-            {"skuId": str(100012345000 + i), "wareId": str(10001000 + i), "skuName": sku, "outerSkuId": sku,
-             "jdPrice": price, "itemTotal": str(qty)}
+            {
+                "skuId": str(100012345000 + i),
+                "wareId": str(10001000 + i),
+                "skuName": sku,
+                "outerSkuId": sku,
+                "jdPrice": price,
+                "itemTotal": str(qty),
+            }
             for i, (sku, qty, price) in enumerate(lines)
         ],
-        "orderRemark": "", "venderRemark": "", "waybill": "",
+        "orderRemark": "",
+        "venderRemark": "",
+        "waybill": "",
     }
 
 
@@ -69,6 +89,9 @@ class JdPlatform(Platform):
             return _error("41", "本服务只按修改时间查询", "only dateType 0 (modified) is served here")
         found = [o for o in self.modified_in(start, end) if o["orderState"] in states]
         page, _ = page_of(found, int(business["page"]), min(int(business["page_size"]), 100))
-        result = {"apiResult": {"success": True, "chineseErrCode": "成功", "englishErrCode": "success"},
-                  "orderTotal": len(found), "orderInfoList": page}
+        result = {
+            "apiResult": {"success": True, "chineseErrCode": "成功", "englishErrCode": "success"},
+            "orderTotal": len(found),
+            "orderInfoList": page,
+        }
         return Reply.json({"jingdong_pop_order_search_responce": {"code": "0", "searchorderinfo_result": result}})

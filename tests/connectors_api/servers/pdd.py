@@ -22,25 +22,61 @@ def order(order_sn: str, state: str, updated: datetime, lines: list[tuple[str, i
     goods = round(sum(qty * float(price) for _, qty, price in lines), 2)
     created = updated - timedelta(minutes=30)
     return {
-        "order_sn": order_sn, "order_status": order_status, "refund_status": refund_status, "confirm_status": 1,
-        "created_time": created.strftime(FMT), "confirm_time": created.strftime(FMT),
-        "pay_time": created.strftime(FMT), "updated_at": updated.strftime(FMT),
-        "goods_amount": goods, "pay_amount": round(goods - 3, 2), "discount_amount": 3.0, "seller_discount": 2.0,
-        "platform_discount": 1.0, "capital_free_discount": 0.0, "postage": 0.0,
-        "province": "浙江省", "province_id": 33, "city": "杭州市", "city_id": 3301, "town": "西湖区",
-        "receiver_name_mask": "李*", "receiver_phone_mask": "139****0000", "address_mask": "文三路 90 号****",
-        "buyer_memo": "", "remark": "", "tracking_number": "", "trade_type": 0,
+        "order_sn": order_sn,
+        "order_status": order_status,
+        "refund_status": refund_status,
+        "confirm_status": 1,
+        "created_time": created.strftime(FMT),
+        "confirm_time": created.strftime(FMT),
+        "pay_time": created.strftime(FMT),
+        "updated_at": updated.strftime(FMT),
+        "goods_amount": goods,
+        "pay_amount": round(goods - 3, 2),
+        "discount_amount": 3.0,
+        "seller_discount": 2.0,
+        "platform_discount": 1.0,
+        "capital_free_discount": 0.0,
+        "postage": 0.0,
+        "province": "浙江省",
+        "province_id": 33,
+        "city": "杭州市",
+        "city_id": 3301,
+        "town": "西湖区",
+        "receiver_name_mask": "李*",
+        "receiver_phone_mask": "139****0000",
+        "address_mask": "文三路 90 号****",
+        "buyer_memo": "",
+        "remark": "",
+        "tracking_number": "",
+        "trade_type": 0,
         "item_list": [
-            {"goods_id": 320000000 + i, "goods_name": sku, "goods_price": float(price), "goods_count": qty,
-             "goods_spec": "默认", "outer_goods_id": "", "outer_id": sku, "sku_id": 880000000 + i}
+            {
+                "goods_id": 320000000 + i,
+                "goods_name": sku,
+                "goods_price": float(price),
+                "goods_count": qty,
+                "goods_spec": "默认",
+                "outer_goods_id": "",
+                "outer_id": sku,
+                "sku_id": 880000000 + i,
+            }
             for i, (sku, qty, price) in enumerate(lines)
         ],
     }
 
 
 def _error(code: int, msg: str) -> Reply:
-    return Reply.json({"error_response": {"error_code": code, "error_msg": msg, "sub_code": str(code),
-                                          "sub_msg": msg, "request_id": uuid.uuid4().hex[:16]}})
+    return Reply.json(
+        {
+            "error_response": {
+                "error_code": code,
+                "error_msg": msg,
+                "sub_code": str(code),
+                "sub_msg": msg,
+                "request_id": uuid.uuid4().hex[:16],
+            }
+        }
+    )
 
 
 class PddPlatform(Platform):
@@ -72,8 +108,10 @@ class PddPlatform(Platform):
         return _error(10017, "type不正确")
 
     def _increment(self, params: dict[str, str]) -> Reply:
-        start, end = (datetime.fromtimestamp(int(params[k]), BUSINESS_TZ).replace(tzinfo=None)
-                      for k in ("start_updated_at", "end_updated_at"))
+        start, end = (
+            datetime.fromtimestamp(int(params[k]), BUSINESS_TZ).replace(tzinfo=None)
+            for k in ("start_updated_at", "end_updated_at")
+        )
         if not timedelta(0) <= end - start <= timedelta(minutes=30):
             return _error(21001, "请求参数错误: end_updated_at - start_updated_at 不能超过 30 分钟")
         size = int(params.get("page_size", 100))
@@ -85,4 +123,3 @@ class PddPlatform(Platform):
         if params.get("use_has_next") == "true":
             body["has_next"] = more
         return Reply.json({"order_sn_increment_get_response": body})
-

@@ -25,17 +25,42 @@ def order(order_id: int, state: str, updated: datetime, lines: list[tuple[str, i
     created = (updated - timedelta(hours=13, minutes=30)).strftime("%Y-%m-%dT%H:%M:%S-05:00")
     total = sum(qty * float(price) for _, qty, price in lines)
     return {
-        "id": order_id, "name": f"#{order_id % 100000}", "created_at": created, "updated_at": stamp,
-        "processed_at": created, "financial_status": "refunded" if state == "cancelled" else "paid",
+        "id": order_id,
+        "name": f"#{order_id % 100000}",
+        "created_at": created,
+        "updated_at": stamp,
+        "processed_at": created,
+        "financial_status": "refunded" if state == "cancelled" else "paid",
         "fulfillment_status": "fulfilled" if state == "shipped" else None,
-        "cancelled_at": stamp if state == "cancelled" else None, "closed_at": None, "currency": "CNY",
-        "total_line_items_price": f"{total:.2f}", "total_discounts": "0.00", "total_price": f"{total + 10:.2f}",
-        "shipping_lines": [{"title": "顺丰", "price": "10.00"}], "note": None, "phone": None,
-        "shipping_address": {"name": "陈静", "phone": "+86 138 0013 8000", "province": "Guangdong",
-                             "city": "Guangzhou", "address1": "天河路 208 号", "address2": "", "country_code": "CN"},
+        "cancelled_at": stamp if state == "cancelled" else None,
+        "closed_at": None,
+        "currency": "CNY",
+        "total_line_items_price": f"{total:.2f}",
+        "total_discounts": "0.00",
+        "total_price": f"{total + 10:.2f}",
+        "shipping_lines": [{"title": "顺丰", "price": "10.00"}],
+        "note": None,
+        "phone": None,
+        "shipping_address": {
+            "name": "陈静",
+            "phone": "+86 138 0013 8000",
+            "province": "Guangdong",
+            "city": "Guangzhou",
+            "address1": "天河路 208 号",
+            "address2": "",
+            "country_code": "CN",
+        },
         "line_items": [
-            {"id": order_id * 10 + i, "variant_id": 39072856 + i, "product_id": 632910392 + i, "sku": sku,
-             "quantity": qty, "price": price, "total_discount": "0.00", "title": sku}
+            {
+                "id": order_id * 10 + i,
+                "variant_id": 39072856 + i,
+                "product_id": 632910392 + i,
+                "sku": sku,
+                "quantity": qty,
+                "price": price,
+                "total_discount": "0.00",
+                "title": sku,
+            }
             for i, (sku, qty, price) in enumerate(lines)
         ],
     }
@@ -57,8 +82,14 @@ class ShopifyPlatform(Platform):
         if request.headers.get("x-shopify-access-token") != TOKEN:
             return Reply.json({"errors": BAD_TOKEN}, 401)
         if self.take_throttle():
-            return Reply.json({"errors": "Exceeded 2 calls per second for api client. Reduce request rates to "
-                                         "resume uninterrupted service."}, 429, **{"Retry-After": self.retry_after})
+            return Reply.json(
+                {
+                    "errors": "Exceeded 2 calls per second for api client. Reduce request rates to "
+                    "resume uninterrupted service."
+                },
+                429,
+                **{"Retry-After": self.retry_after},
+            )
         resource = route.group(2)
         if resource == "orders" and request.method == "GET":
             return self._orders(request)
@@ -94,6 +125,7 @@ class ShopifyPlatform(Platform):
         headers = {}
         if len(found) > limit:
             next_cursor = _cursor(cursor | {"after": [page[-1]["updated_at"], page[-1]["id"]]})
-            url = f"http://{request.headers['host']}{request.path}?{urlencode({'limit': limit, 'page_info': next_cursor})}"
+            query = urlencode({"limit": limit, "page_info": next_cursor})
+            url = f"http://{request.headers['host']}{request.path}?{query}"
             headers["Link"] = f'<{url}>; rel="next"'
         return Reply.json({"orders": page}, **headers)

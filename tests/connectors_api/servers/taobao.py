@@ -18,18 +18,41 @@ def trade(tid: int, status: str, modified: datetime, lines: list[tuple[str, int,
     total = sum(int(qty) * float(price) for _, qty, price in lines)
     created = extra.pop("created", modified - timedelta(minutes=30))
     return {
-        "tid": tid, "type": "fixed", "status": status, "created": created.strftime(FMT),
+        "tid": tid,
+        "type": "fixed",
+        "status": status,
+        "created": created.strftime(FMT),
         "pay_time": None if status == "WAIT_BUYER_PAY" else (created + timedelta(minutes=1)).strftime(FMT),
-        "modified": modified.strftime(FMT), "buyer_nick": "tb_小明", "receiver_name": "王小明",
-        "receiver_mobile": "13800138000", "receiver_state": "广东省", "receiver_city": "深圳市",
-        "receiver_district": "南山区", "receiver_address": "科技园科苑路 15 号", "buyer_message": "",
-        "seller_memo": "", "total_fee": f"{total:.2f}", "post_fee": "0.00", "discount_fee": "5.00",
+        "modified": modified.strftime(FMT),
+        "buyer_nick": "tb_小明",
+        "receiver_name": "王小明",
+        "receiver_mobile": "13800138000",
+        "receiver_state": "广东省",
+        "receiver_city": "深圳市",
+        "receiver_district": "南山区",
+        "receiver_address": "科技园科苑路 15 号",
+        "buyer_message": "",
+        "seller_memo": "",
+        "total_fee": f"{total:.2f}",
+        "post_fee": "0.00",
+        "discount_fee": "5.00",
         "payment": f"{total - 5:.2f}",
-        "orders": {"order": [
-            {"oid": tid * 10 + i, "num_iid": 600000000000 + i, "sku_id": str(5000000000 + i), "outer_sku_id": sku,
-             "title": sku, "price": price, "num": qty, "discount_fee": "0.00", "status": status}
-            for i, (sku, qty, price) in enumerate(lines)
-        ]},
+        "orders": {
+            "order": [
+                {
+                    "oid": tid * 10 + i,
+                    "num_iid": 600000000000 + i,
+                    "sku_id": str(5000000000 + i),
+                    "outer_sku_id": sku,
+                    "title": sku,
+                    "price": price,
+                    "num": qty,
+                    "discount_fee": "0.00",
+                    "status": status,
+                }
+                for i, (sku, qty, price) in enumerate(lines)
+            ]
+        },
         **extra,
     }
 
@@ -53,8 +76,12 @@ class TaobaoPlatform(Platform):
         if refused:
             return refused
         if self.take_throttle():
-            return _error(7, "App Call Limited", "accesscontrol.limited-by-app-access-count",
-                          f"This ban will last for {self.ban_seconds} more seconds")
+            return _error(
+                7,
+                "App Call Limited",
+                "accesscontrol.limited-by-app-access-count",
+                f"This ban will last for {self.ban_seconds} more seconds",
+            )
         if params["method"] == "taobao.trades.sold.increment.get":
             return self._increment(params)
         if params["method"] == "taobao.item.quantity.update":
@@ -79,8 +106,12 @@ class TaobaoPlatform(Platform):
     def _increment(self, params: dict[str, str]) -> Reply:
         start, end = (datetime.strptime(params[k], FMT) for k in ("start_modified", "end_modified"))
         if end - start > timedelta(days=1) or end < start:
-            return _error(41, "Invalid arguments", "isv.invalid-parameter:start_modified",
-                          "start_modified and end_modified must be within one day")
+            return _error(
+                41,
+                "Invalid arguments",
+                "isv.invalid-parameter:start_modified",
+                "start_modified and end_modified must be within one day",
+            )
         types = set(params.get("type", "guarantee_trade,auto_delivery,ec,cod,step").split(","))
         trades = [t for t in self.modified_in(start, end) if t["type"] in types]
         page, more = page_of(trades, int(params.get("page_no", 1)), min(int(params.get("page_size", 40)), 100))
@@ -93,5 +124,9 @@ class TaobaoPlatform(Platform):
         if params.get("type", "1") != "1":
             return _error(41, "Invalid arguments", "isv.invalid-parameter:type", "only full updates are served here")
         self.stock[key] = int(params["quantity"])
-        item = {"num_iid": int(params["num_iid"]), "num": int(params["quantity"]), "modified": datetime.now().strftime(FMT)}
+        item = {
+            "num_iid": int(params["num_iid"]),
+            "num": int(params["quantity"]),
+            "modified": datetime.now().strftime(FMT),
+        }
         return Reply.json({"item_quantity_update_response": {"item": item}})

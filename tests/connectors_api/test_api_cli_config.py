@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from datetime import datetime
 
 import pytest
+from sqlalchemy import func, select
 
 from connectors.base import ConfigError
 from connectors.config import load_shops
-from core.db import ROOT
+from core.db import ROOT, orders
 from tests.connectors_api.kits import TAOBAO
 from tests.connectors_api.servers import taobao
 from tests.connectors_api.servers.base import serving
@@ -93,3 +96,35 @@ def test_cli_pull_brings_the_configured_shops_orders_in(tmp_path, engine, sqlite
         and unknown.stderr.strip() == "error: No shop named 没有这个店 is configured in data/channels.toml."
     )
     assert "Traceback" not in wrong.stderr + unknown.stderr
+
+
+def test_cli_worker_pulls_on_start_and_stops_cleanly_on_sigterm(tmp_path, engine, sqlite_url):
+    server = TAOBAO.platform()
+    server.put(TAOBAO.order(1, "paid", datetime(2026, 11, 20, 9, 0, 0), [("PET-FOOD-2KG", 1, "59.90")]))
+    with serving(server) as url:
+        env = os.environ | {
+            "ORDERHUB_DATABASE_URL": sqlite_url,
+            "TEST_TAOBAO_SECRET": taobao.SECRET,
+            "ORDERHUB_CHANNELS_FILE": str(_config(tmp_path, url)),
+        }
+        running = subprocess.Popen(
+            [sys.executable, "cli.py", "worker"],
+            cwd=ROOT,
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        while _orders(engine) == 0 and time.monotonic() < deadline and running.poll() is None:
+            time.sleep(0.2)
+        running.send_signal(signal.SIGTERM)
+        out, err = running.communicate(timeout=30)
+    assert _orders(engine) == 1
+    assert running.returncode == 0, err
+    assert "worker: pulling 1 shops" in out and "Traceback" not in err
+
+
+def _orders(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(orders)).scalar_one()

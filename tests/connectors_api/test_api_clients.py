@@ -14,6 +14,8 @@ from core import stock
 from core.db import orders, skus, sync_state, transaction
 from core.model import CANCELLED, PAID
 from tests.connectors_api.conftest import START, make_connector
+from tests.connectors_api.kits import TAOBAO
+from tests.connectors_api.servers.base import serving
 
 NOON = datetime(2026, 11, 20, 12, 0, 0)
 
@@ -119,3 +121,18 @@ def test_orders_arrive_as_paid_with_amounts_in_cents(kit, platform, connector, e
     with engine.connect() as conn:
         row = conn.execute(select(orders)).one()
     assert (row.status, row.goods_cents) == (PAID, 11980)
+
+
+def test_pulls_and_status_changes_work_the_same_on_postgresql(pg_engine):
+    server = TAOBAO.platform()
+    with serving(server) as url:
+        connector = make_connector(TAOBAO, url, pg_engine)
+        _receive(pg_engine, "PET-FOOD-2KG", 10)
+        server.put(TAOBAO.order(7, "paid", START + timedelta(hours=1), [("PET-FOOD-2KG", 3, "59.90")]))
+        first = sync.pull(pg_engine, connector, now=NOON)
+        server.put(TAOBAO.order(7, "cancelled", NOON + timedelta(minutes=1), [("PET-FOOD-2KG", 3, "59.90")]))
+        second = sync.pull(pg_engine, connector, now=NOON + timedelta(minutes=10))
+        pushed = sync.push_changed_stock(pg_engine, connector)
+        connector.close()
+    assert (first.summary.new, second.summary.updated, pushed) == (1, 1, 1)
+    assert _sku(pg_engine, "PET-FOOD-2KG").reserved == 0 and list(server.stock.values()) == [10]

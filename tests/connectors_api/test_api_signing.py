@@ -5,11 +5,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from datetime import timedelta
 
 import pytest
 
+from connectors import sync
 from connectors.shopify import verify_webhook
 from connectors.signing import hmac_sign, md5_sign, top_sign
+from tests.connectors_api.conftest import START, make_connector
+from tests.connectors_api.kits import TAOBAO
+from tests.connectors_api.servers.base import serving
 
 TOP_PARAMS = {
     "method": "taobao.trades.sold.get",
@@ -110,3 +115,15 @@ def test_a_shopify_webhook_body_changed_by_one_byte_is_refused():
     assert not verify_webhook(
         BODY.replace(b"jon", b"jan"), "vo+n5h/cLxNKGlgJ0Fd1aDzU0aOaajK8Hs9m0hPqWiQ=", "shpss_secret"
     )
+
+
+@pytest.mark.parametrize("sign_method", ["md5", "hmac", "hmac-sha256"])
+def test_a_taobao_shop_pulls_with_each_signing_method_the_gateway_accepts(sign_method, engine):
+    server = TAOBAO.platform()
+    server.put(TAOBAO.order(1, "paid", START + timedelta(hours=1), [("PET-FOOD-2KG", 1, "59.90")]))
+    with serving(server) as url:
+        connector = make_connector(TAOBAO, url, engine, sign_method=sign_method)
+        result = sync.pull(engine, connector, now=START + timedelta(hours=4))
+        connector.close()
+    assert result.summary.new == 1
+    assert {r.form()["sign_method"] for r in server.requests} == {sign_method}

@@ -76,7 +76,7 @@ class ConfigError(OrderHubError):
 
 @dataclass(frozen=True)
 class Window:
-    """Orders modified in [start, end), business time."""
+    """Orders modified from start to end, business time (the platforms include both ends)."""
 
     start: datetime
     end: datetime

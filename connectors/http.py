@@ -30,6 +30,17 @@ def raise_for_server_trouble(response: httpx.Response) -> None:
         raise ServerTrouble(f"{response.request.url.host} answered HTTP {response.status_code}; try again later.")
 
 
+def json_body(response: httpx.Response, platform: str) -> dict:
+    """The response's JSON object; anything else (an HTML error page, a cut-off body) is an error."""
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise ChannelError(f"{platform} answered something that is not JSON (HTTP {response.status_code}).") from exc
+    if not isinstance(body, dict):
+        raise ChannelError(f"{platform} answered JSON that is not an object (HTTP {response.status_code}).")
+    return body
+
+
 def _retryable(exc: BaseException) -> bool:
     return isinstance(exc, Throttled | ServerTrouble | httpx.TransportError)
 

@@ -89,7 +89,7 @@ class PddConnector(ApiConnector):
         def attempt() -> dict:
             response = self.http.post(self.gateway, data=self.signed(api, business))
             http.raise_for_server_trouble(response)
-            body = response.json()
+            body = http.json_body(response, self.platform)
             if "error_response" in body:
                 self._raise(body["error_response"])
             return body[root]

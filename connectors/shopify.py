@@ -100,7 +100,7 @@ class ShopifyConnector(ApiConnector):
         url, params = self.first_page(window)
         while url:
             response = self.request("GET", url, params=params)
-            yield from response.json()["orders"]
+            yield from http.json_body(response, self.platform)["orders"]
             # The next page's URL carries its own cursor; it must be followed exactly.
             url, params = response.links.get("next", {}).get("url"), None
 
@@ -146,14 +146,16 @@ class ShopifyConnector(ApiConnector):
 
     def _inventory_item(self, variant_id: str) -> int:
         if variant_id not in self._inventory_items:
-            variant = self.request("GET", f"{self.api}/variants/{variant_id}.json").json()["variant"]
+            variant = http.json_body(self.request("GET", f"{self.api}/variants/{variant_id}.json"), self.platform)[
+                "variant"
+            ]
             self._inventory_items[variant_id] = int(variant["inventory_item_id"])
         return self._inventory_items[variant_id]
 
     def _location(self) -> str:
         """The configured location, else the store's first active one."""
         if not self.location_id:
-            locations = self.request("GET", f"{self.api}/locations.json").json()["locations"]
+            locations = http.json_body(self.request("GET", f"{self.api}/locations.json"), self.platform)["locations"]
             active = [loc for loc in locations if loc.get("active", True)]
             if not active:
                 raise ChannelError(f"Shopify store of shop {self.shop} has no active location to hold stock.")

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from connectors import state
-from connectors.base import ApiConnector, ChannelError, NormalisedOrder, Window
+from connectors.base import ApiConnector, ChannelError, NormalisedOrder, UnknownPlatformData, Window
 from core import clock
 from core.db import transaction
 from core.errors import OrderHubError
@@ -77,7 +77,7 @@ def _pull_window(
 ) -> None:
     latest: dict[str, tuple[NormalisedOrder, dict]] = {}
     for raw in connector.records(window):
-        order = connector.normalise(raw)
+        order = _normalised(connector, raw)
         known = latest.get(order.channel_order_no)
         # A trade modified while we page can show up twice; keep its newest copy.
         if known is None or _changed_at(order) >= _changed_at(known[0]):
@@ -91,6 +91,17 @@ def _pull_window(
             raise ChannelError(f"Another worker took over the pull of shop {connector.shop}; it stopped here.")
         state.remember_listings(conn, shop_id, [item for _, raw in latest.values() for item in connector.listings(raw)])
         state.advance(conn, shop_id, window.end)
+
+
+def _normalised(connector: ApiConnector, raw: dict) -> NormalisedOrder:
+    """The connector's mapping, with a malformed record (a field missing or unreadable) named."""
+    try:
+        return connector.normalise(raw)
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise UnknownPlatformData(
+            f"{connector.platform} sent an order of shop {connector.shop} that OrderHub cannot read "
+            f"({type(exc).__name__}: {exc}); the pull stopped before it and will retry."
+        ) from exc
 
 
 def _changed_at(order: NormalisedOrder) -> datetime:

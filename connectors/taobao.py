@@ -115,7 +115,7 @@ class TaobaoConnector(ApiConnector):
         return http.with_backoff(attempt)
 
     def _unwrap(self, method: str, response: httpx.Response) -> dict:
-        body = response.json()
+        body = http.json_body(response, self.platform)
         if "error_response" in body:
             self._raise(body["error_response"])
         return body[method.removeprefix("taobao.").replace(".", "_") + "_response"]

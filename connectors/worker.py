@@ -77,9 +77,17 @@ def deliver_outbox(engine: Engine) -> None:
 def scheduler_for(engine: Engine, shops: list[ShopConfig], owner: str) -> schedule.Scheduler:
     scheduler = schedule.Scheduler()
     for shop in shops:
-        scheduler.every(shop.every_minutes).minutes.do(pull_shop, engine, shop, owner).tag(shop.name)
-    scheduler.every(1).minutes.do(deliver_outbox, engine).tag("outbox")
+        scheduler.every(shop.every_minutes).minutes.do(_guarded, pull_shop, engine, shop, owner).tag(shop.name)
+    scheduler.every(1).minutes.do(_guarded, deliver_outbox, engine).tag("outbox")
     return scheduler
+
+
+def _guarded(job: Callable, *args) -> None:
+    """A job's unexpected failure (a bug, the database gone) is logged; the worker keeps running."""
+    try:
+        job(*args)
+    except Exception:  # noqa: BLE001 - the worker loop is a boundary, like the CLI's main()
+        log.exception("worker job %s failed", job.__name__)
 
 
 def run(engine: Engine, shops: list[ShopConfig], stop: threading.Event | None = None, tick: float = 1.0) -> None:

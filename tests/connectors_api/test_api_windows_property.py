@@ -101,7 +101,7 @@ def _same_store_however_split(tmp: Path, later: str, minutes: list[int], window_
     assert _pull_at(versions, times, timedelta(minutes=window_minutes), template, tmp, "split") == once
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     minutes=st.lists(st.integers(min_value=1, max_value=12 * 60 - 1), min_size=1, max_size=5, unique=True),
     window_minutes=st.sampled_from([47, 120, 24 * 60]),

@@ -34,6 +34,7 @@ def pull_now(args: argparse.Namespace) -> int:
         {
             "shop": r.shop,
             "channel": r.channel,
+            "fetched": r.fetched,
             "new": r.summary.new,
             "updated": r.summary.updated,
             "unchanged": r.summary.unchanged,

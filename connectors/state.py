@@ -102,12 +102,6 @@ def record(engine: Engine, shop_id: int, now: datetime, orders_in: int, error: s
         )
 
 
-def note_error(engine: Engine, shop_id: int, error: str) -> None:
-    """An error outside a pull (stock push-back) for the status page."""
-    with transaction(engine) as conn:
-        conn.execute(update(sync_state).where(sync_state.c.shop_id == shop_id).values(last_error=error))
-
-
 def status(engine: Engine) -> list[Row]:
     """Every shop with its sync state (shops never pulled have empty state)."""
     query = (

@@ -8,7 +8,6 @@ shop's lock in the store for the whole pull keeps a second worker away.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,7 +20,6 @@ from core.db import transaction
 from core.errors import OrderHubError
 from core.ingest import IngestSummary, ingest
 
-log = logging.getLogger(__name__)
 OVERLAP = timedelta(minutes=5)
 FIRST_PULL = timedelta(days=1)
 
@@ -50,8 +48,15 @@ def plan(connector: ApiConnector, bookmark: datetime | None, now: datetime) -> l
     return Window(start, end).split(connector.max_window) if end > start else []
 
 
-def pull(engine: Engine, connector: ApiConnector, now: datetime | None = None, owner: str | None = None) -> PullResult:
-    """One incremental pull of the connector's shop; raises OrderHubError after recording it."""
+def pull(
+    engine: Engine,
+    connector: ApiConnector,
+    now: datetime | None = None,
+    owner: str | None = None,
+    push_stock: bool = False,
+) -> PullResult:
+    """One incremental pull of the connector's shop (then, if asked, its stock push-back, under
+    the same lock); raises OrderHubError after recording it for the status page."""
     now = now or clock.now()
     owner = owner or state.owner_id()
     result = PullResult(connector.shop, connector.channel)
@@ -62,6 +67,8 @@ def pull(engine: Engine, connector: ApiConnector, now: datetime | None = None, o
     try:
         for window in plan(connector, state.watermark(engine, shop_id), now):
             _pull_window(engine, connector, shop_id, owner, window, result)
+        if push_stock:
+            result.pushed = push_changed_stock(engine, connector)
         state.record(engine, shop_id, now, result.orders_in, None)
     except OrderHubError as exc:
         result.error = str(exc)

@@ -49,13 +49,10 @@ def pull_shop(engine: Engine, shop: ShopConfig, owner: str | None = None) -> syn
     """Pull one shop and push its changed stock; a platform error is recorded, not raised."""
     connector = shop.connector(engine)
     try:
-        result = sync.pull(engine, connector, owner=owner)
-        if not result.skipped:
-            result.pushed = sync.push_changed_stock(engine, connector)
+        result = sync.pull(engine, connector, owner=owner, push_stock=True)
     except OrderHubError as exc:
         log.warning("shop %s: %s", shop.name, exc)
         result = sync.PullResult(shop.name, connector.channel, error=str(exc))
-        state.note_error(engine, state.ensure_shop(engine, shop.name, connector.channel), str(exc))
     finally:
         connector.close()
     return result

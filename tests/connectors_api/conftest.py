@@ -2,16 +2,39 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from connectors.base import ApiConnector, connector_class
+from core.db import make_engine, migrate
 from tests.connectors_api.kits import KITS, Kit
 from tests.connectors_api.servers.base import Platform, serving
 
 START = datetime(2026, 11, 20, 8, 0, 0)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory) -> Path:
+    """One migrated SQLite file per session; each test gets a copy (migrating costs more than copying)."""
+    path = tmp_path_factory.mktemp("template") / "orderhub.db"
+    template = make_engine(f"sqlite:///{path}")
+    migrate(template)
+    template.dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url, migrated_sqlite_file) -> Iterator[Engine]:
+    """A migrated, empty SQLite store in a temporary file (a copy of the session's template)."""
+    shutil.copy(migrated_sqlite_file, sqlite_url.removeprefix("sqlite:///"))
+    eng = make_engine(sqlite_url)
+    yield eng
+    eng.dispose()
 
 
 @pytest.fixture(params=KITS, ids=lambda kit: kit.channel)

@@ -11,9 +11,15 @@ import logging
 import os
 import sys
 
+<<<<<<< HEAD
 from commands import orders, setup, stock, sync
 
 AREAS = [setup, stock, orders, sync]
+=======
+from commands import orders, setup, stock, transfer
+
+AREAS = [setup, stock, orders, transfer]
+>>>>>>> main
 log = logging.getLogger("orderhub.cli")
 
 

@@ -7,8 +7,8 @@ report them. Money is integer cents (分). Quantities are integers.
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from operator import itemgetter
 from pathlib import Path
 
@@ -270,9 +270,8 @@ def _sqlite_engine(url: str) -> Engine:
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Connection]:
     """The one way to write: a transaction that holds the write lock on SQLite from its start."""
-    with engine.connect().execution_options(write=True) as conn:
-        with conn.begin():
-            yield conn
+    with engine.connect().execution_options(write=True) as conn, conn.begin():
+        yield conn
 
 
 def is_postgres(conn_or_engine: Connection | Engine) -> bool:
@@ -335,6 +334,13 @@ def _memoised(processor):
             return processor(value)
 
     return convert
+
+
+def open_store(url: str | None = None) -> Engine:
+    """An engine on a database brought to the newest schema: what the app and CLI start with."""
+    engine = make_engine(url)
+    migrate(engine)
+    return engine
 
 
 # --- api ---

@@ -9,6 +9,8 @@ are skipped, changed ones are updated one by one, and a newer platform status wi
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -77,7 +79,8 @@ def _with_retries(engine: Engine, batch: list[NormalisedOrder], actor: str, now:
         except DBAPIError as exc:
             if not _is_transient(exc):
                 raise
-            log.info("batch retried after a transient database error (attempt %d)", attempt)
+            log.info("batch retried after a transient database error (attempt %d): %s", attempt, exc.orig)
+        time.sleep(random.uniform(0, 0.01 * 2 ** min(attempt, 8)))
     raise RuntimeError(f"A batch of {len(batch)} orders failed {MAX_ATTEMPTS} times; see the log.")
 
 
@@ -155,8 +158,13 @@ def _insert_new(
     rows = [_order_values(o, shop_of[o.shop], now) for o in fresh]
     inserted = _insert_orders(conn, fresh, rows)
     lines = [
-        {"order_id": order_id, "sku_id": sku_of[line.sku], "qty": line.qty,
-         "unit_price_cents": line.unit_price_cents, "discount_cents": line.discount_cents}
+        {
+            "order_id": order_id,
+            "sku_id": sku_of[line.sku],
+            "qty": line.qty,
+            "unit_price_cents": line.unit_price_cents,
+            "discount_cents": line.discount_cents,
+        }
         for order_id, order in zip(inserted, fresh)
         for line in merged_lines(order)
     ]
@@ -177,7 +185,9 @@ def _insert_new(
     _record_arrivals(conn, inserted, rows, set(short), actor, now)
     if fire:
         paid = [(i, o) for i, o, r in zip(inserted, fresh, rows) if r["status"] == PAID and i not in short and o.phone]
-        workflow.outbox.enqueue(conn, [workflow.payment_sms(i, o.channel_order_no, o.phone, o.buyer, now) for i, o in paid])
+        workflow.outbox.enqueue(
+            conn, [workflow.payment_sms(i, o.channel_order_no, o.phone, o.buyer, now) for i, o in paid]
+        )
     return len(short)
 
 
@@ -238,7 +248,9 @@ def merged_lines(order: NormalisedOrder) -> list[OrderLine]:
     for line in order.lines:
         if line.sku in merged:
             first = merged[line.sku]
-            line = OrderLine(line.sku, first.qty + line.qty, first.unit_price_cents, first.discount_cents + line.discount_cents)
+            line = OrderLine(
+                line.sku, first.qty + line.qty, first.unit_price_cents, first.discount_cents + line.discount_cents
+            )
         merged[line.sku] = line
     return list(merged.values())
 
@@ -264,11 +276,27 @@ def _record_arrivals(
     events = []
     for order_id, row in zip(ids, rows):
         arrived = row["status"]
-        events.append({"order_id": order_id, "at": now, "actor": actor, "from_status": None,
-                       "to_status": arrived, "reason": f"received from {row['channel']}"})
+        events.append(
+            {
+                "order_id": order_id,
+                "at": now,
+                "actor": actor,
+                "from_status": None,
+                "to_status": arrived,
+                "reason": f"received from {row['channel']}",
+            }
+        )
         if order_id in short:
-            events.append({"order_id": order_id, "at": now, "actor": actor, "from_status": arrived,
-                           "to_status": ON_HOLD, "reason": "insufficient stock"})
+            events.append(
+                {
+                    "order_id": order_id,
+                    "at": now,
+                    "actor": actor,
+                    "from_status": arrived,
+                    "to_status": ON_HOLD,
+                    "reason": "insufficient stock",
+                }
+            )
     bulk_insert(conn, workflow.order_events, events)
 
 
@@ -294,13 +322,23 @@ def _is_newer(order: NormalisedOrder, row: Row) -> bool:
     return PLATFORM_RANK[order.status] > PLATFORM_RANK[row.platform_status]
 
 
-def _add_lines(conn: Connection, row: Row, order: NormalisedOrder, sku_of: dict[str, int], actor: str, now: datetime) -> None:
+def _add_lines(
+    conn: Connection, row: Row, order: NormalisedOrder, sku_of: dict[str, int], actor: str, now: datetime
+) -> None:
     """Lines arriving after their order (e.g. Taobao's items file): store them and reserve."""
-    conn.execute(insert(order_lines), [
-        {"order_id": row.id, "sku_id": sku_of[line.sku], "qty": line.qty,
-         "unit_price_cents": line.unit_price_cents, "discount_cents": line.discount_cents}
-        for line in merged_lines(order)
-    ])
+    conn.execute(
+        insert(order_lines),
+        [
+            {
+                "order_id": row.id,
+                "sku_id": sku_of[line.sku],
+                "qty": line.qty,
+                "unit_price_cents": line.unit_price_cents,
+                "discount_cents": line.discount_cents,
+            }
+            for line in merged_lines(order)
+        ],
+    )
     fresh = conn.execute(select(orders).where(orders.c.id == row.id)).one()
     if fresh.status in (PENDING_PAYMENT, PAID) and workflow.needs_reservation(conn, fresh, fresh.status):
         try:

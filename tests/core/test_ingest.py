@@ -44,7 +44,12 @@ def test_importing_the_same_orders_again_changes_nothing(engine):
     before = (count(engine, orders), count(engine, order_lines), count(engine, order_events), count(engine, outbox))
     again = ingest(engine, batch)
     assert (again.new, again.updated, again.unchanged) == (0, 0, 5)
-    assert (count(engine, orders), count(engine, order_lines), count(engine, order_events), count(engine, outbox)) == before
+    assert (
+        count(engine, orders),
+        count(engine, order_lines),
+        count(engine, order_events),
+        count(engine, outbox),
+    ) == before
     assert sku_state(engine, "PET-FOOD-2KG") == (10, 5)
 
 
@@ -137,8 +142,13 @@ def test_a_shop_that_reserves_at_payment_holds_no_stock_for_unpaid_orders(engine
 
 def test_unpaid_orders_past_the_payment_timeout_are_cancelled_and_released(engine):
     add_skus(engine, {"PET-FOOD-2KG": 10})
-    ingest(engine, [order("TB-OLD", ("PET-FOOD-2KG", 2), status=PENDING_PAYMENT),
-                    order("TB-NEW", ("PET-FOOD-2KG", 1), status=PENDING_PAYMENT, minute=1430)])
+    ingest(
+        engine,
+        [
+            order("TB-OLD", ("PET-FOOD-2KG", 2), status=PENDING_PAYMENT),
+            order("TB-NEW", ("PET-FOOD-2KG", 1), status=PENDING_PAYMENT, minute=1430),
+        ],
+    )
     cancelled = workflow.cancel_unpaid_past_timeout(engine, now=T0 + timedelta(minutes=1441))
     assert cancelled == 1
     assert order_row(engine, "TB-OLD").status == CANCELLED

@@ -11,15 +11,9 @@ import logging
 import os
 import sys
 
-<<<<<<< HEAD
-from commands import orders, setup, stock, sync
+from commands import orders, setup, stock, sync, transfer
 
-AREAS = [setup, stock, orders, sync]
-=======
-from commands import orders, setup, stock, transfer
-
-AREAS = [setup, stock, orders, transfer]
->>>>>>> main
+AREAS = [setup, stock, orders, transfer, sync]
 log = logging.getLogger("orderhub.cli")
 
 

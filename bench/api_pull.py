@@ -86,5 +86,9 @@ def run() -> dict:
     return {"orders": COUNT, "engine": "sqlite", "channels": results}
 
 
-if __name__ == "__main__":
+def main() -> None:
     write("api_pull", run())
+
+
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,7 @@ import logging
 
 from commands.output import emit, table
 from connectors import worker
-from core.db import make_engine
+from core.db import open_store
 from core.errors import NotFound
 
 
@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def pull_now(args: argparse.Namespace) -> int:
-    engine = make_engine()
+    engine = open_store()
     shops = worker.shops_to_pull(engine, args.demo)
     if args.shop:
         shops = [shop for shop in shops if shop.name == args.shop]
@@ -50,7 +50,7 @@ def pull_now(args: argparse.Namespace) -> int:
 
 def run_worker(args: argparse.Namespace) -> int:
     logging.getLogger("connectors").setLevel(logging.INFO)
-    engine = make_engine()
+    engine = open_store()
     shops = worker.shops_to_pull(engine, args.demo)
     print(f"worker: pulling {len(shops)} shops; stop with Ctrl+C")
     worker.run(engine, shops)

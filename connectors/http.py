@@ -42,7 +42,10 @@ def json_body(response: httpx.Response, platform: str) -> dict:
 
 
 def _retryable(exc: BaseException) -> bool:
-    return isinstance(exc, Throttled | ServerTrouble | httpx.TransportError)
+    """Worth waiting for here; a ban longer than we would wait is left to the next scheduled pull."""
+    if isinstance(exc, Throttled):
+        return exc.retry_after is None or exc.retry_after <= MAX_WAIT_SECONDS
+    return isinstance(exc, ServerTrouble | httpx.TransportError)
 
 
 def _wait(state: RetryCallState) -> float:

@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from connectors import sync
-from connectors.base import CredentialsRejected, UnknownPlatformData
+from connectors.base import CredentialsRejected, Throttled, UnknownPlatformData
 from core import stock
 from core.db import orders, skus, sync_state, transaction
 from core.model import CANCELLED, PAID
 from tests.connectors_api.conftest import START, make_connector
 from tests.connectors_api.kits import TAOBAO
+from tests.connectors_api.servers import taobao
 from tests.connectors_api.servers.base import serving
 
 NOON = datetime(2026, 11, 20, 12, 0, 0)
@@ -121,6 +122,17 @@ def test_orders_arrive_as_paid_with_amounts_in_cents(kit, platform, connector, e
     with engine.connect() as conn:
         row = conn.execute(select(orders)).one()
     assert (row.status, row.goods_cents) == (PAID, 11980)
+
+
+def test_a_ban_longer_than_a_minute_fails_the_pull_at_once_for_the_next_schedule(engine):
+    server = taobao.TaobaoPlatform(ban_seconds=22238)
+    server.throttle_next = 1
+    with serving(server) as url:
+        connector = make_connector(TAOBAO, url, engine)
+        with pytest.raises(Throttled, match="This ban will last for 22238 more seconds"):
+            sync.pull(engine, connector, now=NOON)
+        connector.close()
+    assert len(server.requests) == 1
 
 
 def test_pulls_and_status_changes_work_the_same_on_postgresql(pg_engine):

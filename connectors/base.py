@@ -45,7 +45,7 @@ Raw = dict[str, Any]
 
 
 class ChannelError(OrderHubError):
-    """A platform answered with an error that retrying will not fix."""
+    """A platform refused or failed a request; the message says which shop and why."""
 
 
 class CredentialsRejected(ChannelError):

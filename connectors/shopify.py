@@ -6,7 +6,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,7 @@ from connectors.base import (
     cents,
 )
 from core.clock import BUSINESS_TZ
+from core.errors import InvalidInput, PermissionDenied
 from core.model import CANCELLED, COMPLETED, PAID, PENDING_PAYMENT, SHIPPED
 
 API_VERSION = "2025-10"
@@ -40,6 +42,17 @@ def verify_webhook(body: bytes, hmac_header: str | None, secret: str) -> bool:
         return False
     expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
     return hmac.compare_digest(expected, hmac_header)
+
+
+def webhook_order(connector: ShopifyConnector, body: bytes, headers: Mapping[str, str]) -> NormalisedOrder:
+    """The order an orders/* webhook carries, after checking it was signed with the shop's secret."""
+    headers = {name.lower(): value for name, value in headers.items()}
+    if not verify_webhook(body, headers.get("x-shopify-hmac-sha256"), connector.settings.get("webhook_secret", "")):
+        raise PermissionDenied(f"A webhook for shop {connector.shop} failed its HMAC check and was ignored.")
+    topic = headers.get("x-shopify-topic", "")
+    if not topic.startswith("orders/"):
+        raise InvalidInput(f"Shopify webhook topic {topic!r} carries no order.")
+    return connector.normalise(json.loads(body))
 
 
 def business_time(value: str | None) -> datetime | None:

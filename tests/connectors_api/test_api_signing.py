@@ -5,13 +5,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from connectors import sync
-from connectors.shopify import verify_webhook
+from connectors.shopify import ShopifyConnector, verify_webhook, webhook_order
 from connectors.signing import hmac_sign, md5_sign, top_sign
+from core.errors import InvalidInput, PermissionDenied
 from tests.connectors_api.conftest import START, make_connector
 from tests.connectors_api.kits import TAOBAO
 from tests.connectors_api.servers.base import serving
@@ -127,3 +130,27 @@ def test_a_taobao_shop_pulls_with_each_signing_method_the_gateway_accepts(sign_m
         connector.close()
     assert result.summary.new == 1
     assert {r.form()["sign_method"] for r in server.requests} == {sign_method}
+
+
+# From Shopify/shopify_python_api's test fixtures (MIT, licence beside it).
+FIXTURE = Path(__file__).parent / "fixtures" / "shopify_order.json"
+
+
+def _signed(body: bytes, secret: str = "shpss_secret") -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def test_a_signed_shopify_order_webhook_gives_the_normalised_order(engine):
+    connector = ShopifyConnector(
+        "Shopify 海外店", {"store": "petfood-cn", "access_token": "t", "webhook_secret": "shpss_secret"}, engine
+    )
+    body = json.dumps(json.loads(FIXTURE.read_text())["order"]).encode()
+    headers = {"X-Shopify-Hmac-Sha256": _signed(body), "X-Shopify-Topic": "orders/updated"}
+    order = webhook_order(connector, body, headers)
+    assert (order.channel_order_no, order.status, order.paid_cents) == ("450789469", "paid", 40994)
+    assert [(line.sku, line.qty) for line in order.lines][0] == ("IPOD2008GREEN", 1)
+    assert order.created_at.isoformat() == "2008-01-11T00:00:00"  # 11:00 in New York is midnight in Shanghai
+    with pytest.raises(PermissionDenied, match="failed its HMAC check"):
+        webhook_order(connector, body, headers | {"X-Shopify-Hmac-Sha256": _signed(body, "someone-else")})
+    with pytest.raises(InvalidInput, match="carries no order"):
+        webhook_order(connector, body, headers | {"X-Shopify-Topic": "products/update"})

@@ -12,7 +12,7 @@ import socket
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import Table, and_, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, Row
 
@@ -28,7 +28,8 @@ def owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _insert_ignoring_duplicates(conn: Connection, table, rows: list[dict], keys: list[str], refresh: list[str]):
+def _upsert(conn: Connection, table: Table, rows: list[dict], keys: list[str], refresh: tuple[str, ...] = ()) -> None:
+    """Insert rows; one whose key exists gets the `refresh` columns updated (or is left alone)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table)
     if refresh:
@@ -43,7 +44,7 @@ def _insert_ignoring_duplicates(conn: Connection, table, rows: list[dict], keys:
 def acquire(engine: Engine, shop_id: int, owner: str, now: datetime, ttl: timedelta = LOCK_TTL) -> bool:
     """Take the shop's pull lock if it is free, expired or already ours."""
     with transaction(engine) as conn:
-        _insert_ignoring_duplicates(conn, sync_state, [{"shop_id": shop_id}], ["shop_id"], [])
+        _upsert(conn, sync_state, [{"shop_id": shop_id}], ["shop_id"])
         taken = conn.execute(
             update(sync_state)
             .where(
@@ -134,8 +135,7 @@ def remember_listings(conn: Connection, shop_id: int, listings: list[Listing]) -
         for item in listings
     }
     if rows:
-        keys, refresh = ["shop_id", "sku"], ["item_id", "platform_sku_id"]
-        _insert_ignoring_duplicates(conn, channel_listings, list(rows.values()), keys, refresh)
+        _upsert(conn, channel_listings, list(rows.values()), ["shop_id", "sku"], ("item_id", "platform_sku_id"))
 
 
 def listing(engine: Engine, shop_id: int, sku: str) -> Listing | None:

@@ -7,7 +7,6 @@ import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -110,12 +109,5 @@ def test_any_split_into_overlapping_pull_windows_gives_the_same_store(tmp_path_f
     _same_store_however_split(tmp_path_factory.mktemp("split"), "cancelled", minutes, window_minutes)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "core.ingest inserts an order first seen as shipped without taking its goods off on_hand, while an "
-        "order seen paid and then shipped is shipped from stock: on_hand then depends on when pulls ran"
-    ),
-)
 def test_an_order_shipped_between_pulls_leaves_the_same_stock_as_one_seen_shipped(tmp_path):
     _same_store_however_split(tmp_path, "shipped", [131], 47)

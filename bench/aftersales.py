@@ -62,7 +62,7 @@ def opening(url: str) -> dict:
     with transaction(engine) as conn:
         stock.receive(conn, stock.ensure_skus(conn, ["PET-FOOD-2KG"], NOW)["PET-FOOD-2KG"], 10**6, "bench")
         conn.execute(insert(service_agents), [{"username": f"agent{n}"} for n in range(5)])
-    ingest(engine, orders, "bench", now=NOW - timedelta(days=3), fire_actions=False)
+    ingest(engine, orders, "bench", now=NOW - timedelta(days=3), history=True)
     with transaction(engine) as conn:
         ids = [workflow.order_id_by_no(conn, o.channel_order_no) for o in orders]
         for order_id in ids:

@@ -449,3 +449,18 @@ lookup_failures = Table(
     Index("ix_lookup_failures_client_at", "client", "at"),
     Index("ix_lookup_failures_number_at", "number", "at"),
 )
+
+
+# --- api ---
+# Where our SKUs live on each shop's platform (learnt from pulled orders), and the sellable
+# quantity last pushed there, so the worker pushes only what changed.
+channel_listings = Table(
+    "channel_listings",
+    metadata,
+    Column("shop_id", ForeignKey("shops.id"), primary_key=True),
+    Column("sku", String(64), primary_key=True),
+    Column("item_id", String(64), nullable=False),
+    Column("platform_sku_id", String(64), nullable=False, server_default=""),
+    Column("pushed_available", Integer, nullable=True),
+    Column("pushed_at", DateTime, nullable=True),
+)

@@ -54,11 +54,11 @@ def seed_demo(engine: Engine, now: datetime | None = None, seed: int = 20261126)
         _catalogue(conn, now)
     history, recent = _split_by_age(rng, _place_orders(rng, now), now)
     fates = [_fate(rng, order, now) for order in history]
-    ingest.ingest(engine, [_final_state(o, f) for o, f in zip(history, fates)], "demo", 2000, now, False)
+    ingest.ingest(engine, [_final_state(o, f) for o, f in zip(history, fates)], "demo", 2000, now, history=True)
     with transaction(engine) as conn:
         _play_history(conn, history, fates, rng)
         _stock_up(conn, rng, now)
-    ingest.ingest(engine, sorted(recent, key=lambda o: o.created_at), "demo", 2000, now, False)
+    ingest.ingest(engine, sorted(recent, key=lambda o: o.created_at), "demo", 2000, now, history=True)
     with transaction(engine) as conn:
         _work_recent(conn, rng, now)
         for seeder in SEEDERS:

@@ -28,6 +28,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("file", type=Path, help="the orders export (.csv or .xlsx)")
     parser.add_argument("--items", type=Path, help="Taobao: the items export (宝贝报表) joined by 订单编号")
     parser.add_argument("--shop", help="the shop the orders belong to (default: the file's shop column or the channel)")
+    parser.add_argument(
+        "--history",
+        action="store_true",
+        help="trade from before go-live: no buyer messages, shipped orders take no stock",
+    )
     parser.add_argument("--json", action="store_true", help="print the summary and rejected rows as JSON")
     parser.set_defaults(handler=run)
 
@@ -36,7 +41,16 @@ def run(args: argparse.Namespace) -> int:
     engine = make_engine()
     migrate(engine)
     progress = _ProgressLine() if sys.stderr.isatty() and not args.json else None
-    summary = import_file(engine, args.channel, args.file, items=args.items, shop=args.shop, progress=progress)
+    summary = import_file(
+        engine,
+        args.channel,
+        args.file,
+        items=args.items,
+        shop=args.shop,
+        progress=progress,
+        actor="cli",
+        history=args.history,
+    )
     if progress:
         progress.finish()
     emit(summary.as_dict(), args.json, _text(summary))

@@ -86,16 +86,21 @@ def import_file(
     batch_size: int = 2000,
     now: datetime | None = None,
     names: tuple[str, str] | None = None,
+    history: bool = False,
 ) -> ImportSummary:
     """Import one export (Taobao: the orders file, optionally with its items file).
 
-    `names` gives the files' own names when they were saved under another (an upload)."""
+    `names` gives the files' own names when they were saved under another (an upload);
+    `history` marks trade from before go-live (see core.ingest: no messages, no stock taken
+    for orders already shipped)."""
     now = now or clock.now()
     prepared = prepare(engine, channel, path, items, shop, names)
     summary = prepared.summary
     started = time.perf_counter()
     store_errors(engine, summary.errors, now)
-    _ingest(engine, prepared.built, summary, progress, actor, batch_size, now)
+    _ingest(
+        engine, prepared.built, summary, progress, dict(actor=actor, batch_size=batch_size, now=now, history=history)
+    )
     summary.seconds["ingest"] = round(time.perf_counter() - started, 3)
     return summary
 
@@ -140,15 +145,8 @@ def prepare(
     return Prepared(summary, built)
 
 
-def _ingest(
-    engine: Engine,
-    built: Built,
-    summary: ImportSummary,
-    progress: Progress | None,
-    actor: str,
-    batch_size: int,
-    now: datetime,
-) -> None:
+def _ingest(engine: Engine, built: Built, summary: ImportSummary, progress: Progress | None, options: dict) -> None:
+    """core.ingest with progress in rows: the rejected ones first, then each batch's rows."""
     rows_after = np.cumsum([0, *built.row_counts])
     done = 0
 
@@ -160,7 +158,7 @@ def _ingest(
 
     if progress:
         progress(summary.rejected, summary.rows)
-    result = ingest(engine, built.orders, actor=actor, batch_size=batch_size, now=now, on_batch=on_batch)
+    result = ingest(engine, built.orders, on_batch=on_batch, **options)
     summary.new, summary.updated, summary.unchanged, summary.held = (
         result.new,
         result.updated,

@@ -21,6 +21,7 @@ with st.form("import_file"):
     shop = shop_box.text_input(tr("import.shop"), placeholder="毛孩子旗舰店")
     upload = st.file_uploader(tr("import.file"), type=["csv", "xlsx", "txt"])
     items = st.file_uploader(tr("import.items_file"), type=["csv", "xlsx", "txt"])
+    history = st.checkbox(tr("import.history"), help=tr("import.history_help"))
     start = st.form_submit_button(tr("import.start"), type="primary")
 
 if start and upload is None:
@@ -48,6 +49,7 @@ elif start:
                 progress=show_progress,
                 actor=user["username"],
                 names=(upload.name, items.name if items else ""),
+                history=history,
             )
         except OrderHubError as exc:
             widgets.show_error(exc)

@@ -64,7 +64,7 @@ def test_a_clean_file_exits_zero_with_a_one_line_summary(cli, tmp_path):
         "order_no,created_at,status,sku,qty,unit_price\nTB001,2026-01-05 10:00:00,paid,PET-FOOD-2KG,1,59.90\n",
         encoding="utf-8",
     )
-    result = cli("import", "--channel", "generic", str(path), "--shop", "毛孩子旗舰店")
+    result = cli("import", "--channel", "generic", str(path), "--shop", "毛孩子旗舰店", "--history")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(
         "1 rows, 1 orders: 1 new, 0 updated, 0 unchanged, 0 held for stock; 0 rows rejected"

@@ -167,3 +167,23 @@ def test_a_broken_mapping_file_says_what_is_wrong(mapping_dir):
     )
     with pytest.raises(InvalidInput, match="layout must be.*required field sku has no column.*shipped_by_pigeon"):
         file_mapping.load_mapping("broken")
+
+
+def messages_and_on_hand(engine) -> tuple[int, int]:
+    from core.db import outbox, skus
+
+    with engine.connect() as conn:
+        queued = conn.execute(select(func.count()).select_from(outbox)).scalar_one()
+        leash = conn.execute(select(skus.c.on_hand).where(skus.c.sku == "DOG-LEASH-L")).scalar_one()
+    return queued, leash
+
+
+def test_live_orders_message_their_buyers_and_shipped_ones_take_their_goods(store):
+    import_file(store, "jd", export("jd.gbk.csv"))
+    # One paid order with a phone and stock (230512345678) is told; 230512345679 left shipped with 2 leashes.
+    assert messages_and_on_hand(store) == (1, 98)
+
+
+def test_trade_from_before_go_live_sends_nothing_and_takes_no_stock(store):
+    import_file(store, "jd", export("jd.gbk.csv"), history=True)
+    assert messages_and_on_hand(store) == (0, 100)

@@ -32,19 +32,20 @@ elif start:
     def show_progress(done: int, total: int) -> None:
         bar.progress(done / max(total, 1), text=tr("import.progress", done=f"{done:,}", total=f"{total:,}"))
 
+    def saved(file, folder: str, stem: str) -> Path:
+        """The upload on disk under a neutral name: a user's file name never becomes a path."""
+        path = Path(folder) / f"{stem}{Path(file.name).suffix.lower()}"  # .xlsx still reads as a workbook
+        path.write_bytes(file.getvalue())
+        return path
+
     with tempfile.TemporaryDirectory() as tmp:
-        # Saved under a neutral name with the original suffix: the name a user chose never
-        # becomes a path, and .xlsx still reads as a workbook.
-        saved = [Path(tmp) / f"{n}{Path(f.name).suffix.lower()}" for n, f in enumerate((upload, items)) if f]
-        for path, source in zip(saved, (upload, items), strict=False):
-            path.write_bytes(source.getvalue())
         try:
             require(user["role"], "import_orders")
             summary = import_file(
                 engine(),
                 channel,
-                saved[0],
-                items=saved[1] if items else None,
+                saved(upload, tmp, "orders"),
+                items=saved(items, tmp, "items") if items else None,
                 shop=shop.strip() or None,
                 progress=show_progress,
                 actor=user["username"],
@@ -55,12 +56,12 @@ elif start:
             widgets.show_error(exc)
             st.stop()
     st.cache_data.clear()  # other pages' cached reads now miss the new orders
-    st.session_state["import_summary"] = summary.as_dict(lang())
+    st.session_state["import_summary"] = summary
 
-result = st.session_state.get("import_summary")
-if result is None:
+if "import_summary" not in st.session_state:
     st.info(tr("import.empty"), icon=":material/upload_file:")
     st.stop()
+result = st.session_state["import_summary"].as_dict(lang())
 
 st.subheader(tr("import.done"), anchor=False)
 for column, key in zip(st.columns(6), ("rows", "new", "updated", "unchanged", "held", "rejected"), strict=True):

@@ -17,7 +17,8 @@ st.title(tr("import.title"), anchor=False)
 
 with st.form("import_file"):
     channel_box, shop_box = st.columns(2)
-    channel = channel_box.selectbox(tr("import.channel"), channels(), format_func=lambda c: tr(f"import.channel.{c}"))
+    by_label = {tr(f"import.channel.{code}"): code for code in channels()}
+    channel = by_label[channel_box.selectbox(tr("import.channel"), list(by_label))]
     shop = shop_box.text_input(tr("import.shop"), placeholder="毛孩子旗舰店")
     upload = st.file_uploader(tr("import.file"), type=["csv", "xlsx", "txt"])
     items = st.file_uploader(tr("import.items_file"), type=["csv", "xlsx", "txt"])

@@ -17,6 +17,8 @@ from core.model import NormalisedOrder, OrderLine
 
 _CHINA = frozenset({"cn", "china", "中国", "中國", "prc"})
 _TEXT_OUT = ("buyer", "phone", "address", "buyer_remark", "seller_remark")
+_OPTIONAL = ("tracking_no", "carrier")  # None rather than "" when absent
+CHUNK = 20_000
 
 
 @dataclass(frozen=True)
@@ -83,54 +85,97 @@ def check_heads(rows: Rows, heads: pd.DataFrame, mapping: Mapping) -> None:
 
 
 def build_orders(rows: Rows, heads: pd.DataFrame, rejected: np.ndarray, mapping: Mapping, shop: str | None) -> Built:
+    """The accepted orders as columns, made into NormalisedOrders a chunk at a time as they are read."""
     heads = heads[~rejected[heads.index.to_numpy()]]
-    keys = rows.keys[heads.index.to_numpy()].tolist()
+    n = len(heads)
     slot = np.full(len(rows.keys) + 1, -1)  # order index → position among the built orders (-1: none)
-    slot[heads.index.to_numpy()] = np.arange(len(heads))
+    slot[heads.index.to_numpy()] = np.arange(n)
     owner = slot[rows.order]  # rows without a key (order -1) land on the last, unused slot
     line_rows = rows.is_line & (owner >= 0)
-    lines = _lines(rows, line_rows, owner[line_rows], len(keys))
-    amounts = _amounts(rows, heads, line_rows, owner[line_rows])
-    province, city = _regions(heads)
-    counts = np.bincount(owner[owner >= 0], minlength=len(keys))
-    columns = {name: _texts(heads, name) for name in _TEXT_OUT}
+    columns: dict[str, pd.Series | np.ndarray] = {name: _texts(heads, name) for name in _TEXT_OUT}
     columns |= {name: _times(heads, name) for name in TIME_FIELDS}
-    columns |= {f"{name}_cents": values for name, values in amounts.items()}
-    columns |= {"province": province, "city": city, "lines": lines, "status": heads["_status"].tolist()}
-    columns["channel_order_no"] = [no or key for no, key in zip(_texts(heads, "order_no"), keys, strict=True)]
+    columns |= {f"{name}_cents": values for name, values in _amounts(rows, heads, line_rows, owner[line_rows]).items()}
+    columns["province"], columns["city"] = _regions(heads)
+    columns["status"] = heads["_status"].to_numpy()
+    order_no = _texts(heads, "order_no")
+    columns["channel_order_no"] = order_no.where(order_no != "", pd.Series(rows.keys[heads.index.to_numpy()]))
     columns["platform_updated_at"] = columns.pop("updated_at")
-    columns["shop"] = [shop] * len(keys) if shop else [s or mapping.channel for s in _texts(heads, "shop")]
-    columns |= {name: [v or None for v in _texts(heads, name)] for name in ("tracking_no", "carrier")}
-    columns["channel"] = repeat(mapping.channel)
-    # Positional, column by column: a frozen dataclass's keyword __init__ dominates at a million rows.
-    orders = map(NormalisedOrder, *(columns[f.name] for f in fields(NormalisedOrder)))
-    return Built(orders, len(keys), counts.tolist())
+    named = _texts(heads, "shop")
+    columns["shop"] = np.full(n, shop, dtype=object) if shop else named.where(named != "", mapping.channel)
+    columns |= {name: _texts(heads, name) for name in _OPTIONAL}
+    lines = _lines(rows, line_rows, owner[line_rows], n)
+    counts = np.bincount(owner[owner >= 0], minlength=n)
+    return Built(_made(columns, lines, mapping.channel, n), n, counts.tolist())
 
 
-def _texts(heads: pd.DataFrame, name: str) -> list[str]:
-    return heads[name].fillna("").astype(str).tolist() if name in heads else [""] * len(heads)
+def _made(columns: dict, lines: _Lines, channel: str, n: int) -> Iterator[NormalisedOrder]:
+    """Python objects for CHUNK orders at a time: a million orders' worth at once would need
+    gigabytes, while ingest only ever holds one batch."""
+    names = [f.name for f in fields(NormalisedOrder)]
+    for start in range(0, n, CHUNK):
+        end = min(start + CHUNK, n)
+        chunk = {name: _as_python(name, _part(values, start, end)) for name, values in columns.items()}
+        chunk["lines"], chunk["channel"] = lines.between(start, end), repeat(channel)
+        # Positional: a frozen dataclass's keyword __init__ dominates at a million rows.
+        yield from map(NormalisedOrder, *(chunk[name] for name in names))
 
 
-def _times(heads: pd.DataFrame, name: str) -> list:
+def _part(values: pd.Series | np.ndarray, start: int, end: int) -> pd.Series | np.ndarray:
+    return values.iloc[start:end] if isinstance(values, pd.Series) else values[start:end]
+
+
+def _as_python(name: str, values: pd.Series | np.ndarray) -> list:
+    plain = values.tolist()  # datetime64[us] → datetime (NaT → None), Arrow str → str
+    return [v or None for v in plain] if name in _OPTIONAL else plain
+
+
+def _texts(heads: pd.DataFrame, name: str) -> pd.Series:
+    text = heads[name].fillna("").astype("str") if name in heads else pd.Series("", index=heads.index, dtype="str")
+    return text.reset_index(drop=True)
+
+
+def _times(heads: pd.DataFrame, name: str) -> np.ndarray:
     if name not in heads:
-        return [None] * len(heads)
-    return [None if v is pd.NaT else v for v in heads[name].dt.to_pydatetime().tolist()]
+        return np.full(len(heads), np.datetime64("NaT"), dtype="datetime64[us]")
+    return heads[name].to_numpy(dtype="datetime64[us]")
 
 
-def _lines(rows: Rows, mask: np.ndarray, owner: np.ndarray, n_orders: int) -> Iterator[tuple[OrderLine, ...]]:
+@dataclass(frozen=True)
+class _Lines:
+    """The accepted lines sorted by order; edges[i]:edges[i + 1] are order i's."""
+
+    sku: pd.Series
+    qty: np.ndarray
+    unit: np.ndarray
+    discount: np.ndarray
+    edges: np.ndarray
+
+    def between(self, first: int, end: int) -> Iterator[tuple[OrderLine, ...]]:
+        """The line tuples of orders first..end-1."""
+        low, high = self.edges[first], self.edges[end]
+        made = list(
+            map(
+                OrderLine,
+                self.sku.iloc[low:high].tolist(),
+                self.qty[low:high].tolist(),
+                self.unit[low:high].tolist(),
+                self.discount[low:high].tolist(),
+            )
+        )
+        bounds = (self.edges[first : end + 1] - low).tolist()
+        return (tuple(made[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True))
+
+
+def _lines(rows: Rows, mask: np.ndarray, owner: np.ndarray, n_orders: int) -> _Lines:
     """Each order's lines in file order; a line priced as a whole gets its unit price half-up."""
     if not mask.any():  # e.g. Taobao's orders file imported without its items file
-        return repeat((), n_orders)
+        none = np.zeros(0, np.int64)
+        return _Lines(pd.Series([], dtype="str"), none, none, none, np.zeros(n_orders + 1, np.int64))
     qty, unit, discount = _line_values(rows, mask)
     order = np.argsort(owner, kind="stable")
-    bounds = np.concatenate(([0], np.cumsum(np.bincount(owner, minlength=n_orders))))
-    sku = rows.text["sku"].to_numpy()[mask][order].tolist()
-    qty, unit, discount = qty[order].tolist(), unit[order].tolist(), discount[order].tolist()
-    edges = bounds.tolist()
-    return (
-        tuple(map(OrderLine, sku[start:end], qty[start:end], unit[start:end], discount[start:end]))
-        for start, end in zip(edges[:-1], edges[1:], strict=True)
-    )
+    edges = np.concatenate(([0], np.cumsum(np.bincount(owner, minlength=n_orders))))
+    sku = rows.text["sku"][mask].iloc[order].reset_index(drop=True)
+    return _Lines(sku, qty[order], unit[order], discount[order], edges)
 
 
 def _line_values(rows: Rows, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -144,7 +189,7 @@ def _line_values(rows: Rows, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     return qty, unit, discount
 
 
-def _amounts(rows: Rows, heads: pd.DataFrame, mask: np.ndarray, owner: np.ndarray) -> dict[str, list[int]]:
+def _amounts(rows: Rows, heads: pd.DataFrame, mask: np.ndarray, owner: np.ndarray) -> dict[str, np.ndarray]:
     """Columns the export has; goods from the lines and paid from the parts where it has not."""
     n = len(heads)
     got = {
@@ -162,7 +207,7 @@ def _amounts(rows: Rows, heads: pd.DataFrame, mask: np.ndarray, owner: np.ndarra
         if "paid" not in heads:
             discounts = line_discount + got["seller_coupon"] + got["platform_discount"]
             got["paid"] = got["goods"] - discounts + got["shipping_fee"]
-    return {name: values.tolist() for name, values in got.items()}
+    return got
 
 
 def _sum_by(values: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
@@ -170,7 +215,7 @@ def _sum_by(values: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
     return pd.Series(values).groupby(owner).sum().reindex(range(n), fill_value=0).to_numpy()
 
 
-def _regions(heads: pd.DataFrame) -> tuple[list[str], list[str]]:
+def _regions(heads: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Canonical province; when the file gives none, found from the city and address (cpca)."""
     given = np.array(_texts(heads, "province"), dtype=object)
     codes, uniques = pd.factorize(given)
@@ -189,4 +234,4 @@ def _regions(heads: pd.DataFrame) -> tuple[list[str], list[str]]:
         city[need] = np.where(agrees & (city[need] == ""), located, city[need])
         province[need] = np.where(province[need] == "", short, province[need])
     province = np.where((province == "") & ~china, given, province)  # a foreign region as written
-    return province.tolist(), city.tolist()
+    return province, city

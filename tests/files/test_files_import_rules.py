@@ -187,3 +187,16 @@ def test_live_orders_message_their_buyers_and_shipped_ones_take_their_goods(stor
 def test_trade_from_before_go_live_sends_nothing_and_takes_no_stock(store):
     import_file(store, "jd", export("jd.gbk.csv"), history=True)
     assert messages_and_on_hand(store) == (0, 100)
+
+
+@pytest.mark.parametrize(
+    "channel, name", [("generic", "generic.gbk.csv"), ("shopify", "shopify.csv"), ("pdd", "pdd.utf8bom.csv")]
+)
+def test_orders_made_a_few_at_a_time_are_the_same_orders(store, monkeypatch, channel, name):
+    from connectors import file_orders
+    from connectors.files import prepare
+
+    whole = list(prepare(store, channel, export(name)).built.orders)
+    monkeypatch.setattr(file_orders, "CHUNK", 2)
+    assert list(prepare(store, channel, export(name)).built.orders) == whole
+    assert len(whole) > 2

@@ -40,18 +40,24 @@ def read_table(path: str | Path, name: str | None = None) -> Table:
     path = Path(path)
     data = path.read_bytes()
     name = name or path.name
-    if not data.strip():
+    if not data or data.isspace():
         raise InvalidInput(f"{name} is empty.")
+    sha256 = hashlib.sha256(data).hexdigest()
     if path.suffix.lower() in EXCEL_SUFFIXES or data[:4] == b"PK\x03\x04":
         frame = _read_excel(data, name)
     else:
         frame = _read_csv(_utf8(data, name), name)
+    del data  # a large export is read once; its bytes need not outlive the frame
     frame.columns = [header_key(c) for c in frame.columns]
-    frame = frame.fillna("").astype(str)
+    # Copies of a big frame are what an import's memory is made of: only when there is a reason.
+    if any(dtype != "str" for dtype in frame.dtypes) or frame.isna().any(axis=None):
+        frame = frame.fillna("").astype("str")
     rows = np.arange(2, len(frame) + 2)
     # Blank rows (often trailing, or a row of bare commas) are no data; the numbering keeps them.
     filled = (frame != "").any(axis=1).to_numpy()
-    return Table(name, hashlib.sha256(data).hexdigest(), frame[filled].reset_index(drop=True), rows[filled])
+    if not filled.all():
+        frame, rows = frame[filled].reset_index(drop=True), rows[filled]
+    return Table(name, sha256, frame, rows)
 
 
 def _utf8(data: bytes, name: str) -> bytes:

@@ -81,10 +81,11 @@ def read_rows(mapping: Mapping, sources: list[Source]) -> Rows:
         frame["_row"], frame["_head"], frame["_line"] = src.table.rows, src.heads, src.lines
         frames.append(frame)
         columns.update({f: c for f, c in used.items() if f not in columns})
-    text = pd.concat(frames, ignore_index=True)
+    text = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     meta = ["_source", "_position", "_row", "_head", "_line"]
     arrays = {name: text.pop(name).to_numpy() for name in meta}
-    text = text.fillna("").astype(str)
+    if len(frames) > 1:  # fields of one file only are missing in the other's rows
+        text = text.fillna("").astype("str")
     text["_key"] = text[mapping.row_key]
     order, keys = pd.factorize(text["_key"])
     order[(text["_key"] == "").to_numpy()] = -1

@@ -57,7 +57,7 @@ class DemoConnector(ApiConnector):
         placed = []
         for _ in range(rng.choices(ORDERS_PER_MINUTE, WEIGHTS)[0]):
             created = minute + timedelta(seconds=rng.randrange(60))
-            order = demo._order(rng, created)  # the seeded history's own order maker, so both look alike
+            order = demo.demo_order(rng, created)  # the seeded history's own order maker, so both look alike
             placed.append(replace(order, platform_updated_at=created, paid_at=created + timedelta(seconds=30)))
         return placed
 

@@ -17,14 +17,18 @@ from sqlalchemy import Engine
 from connectors import config, state, sync
 from connectors.config import ShopConfig
 from connectors.demo import demo_shops
-from core import access, clock, outbox
+from core import access, clock, returns_sla, workflow
 from core.errors import OrderHubError
+from notify import deliver_pending
 
 log = logging.getLogger(__name__)
 DEMO_EVERY_MINUTES = 1
-# Outbox delivery, run every minute. core.outbox.deliver_pending(engine) is called when it
-# exists; other deliverers (e-mail, SMS gateways) register here.
-DELIVERY_HOOKS: list[Callable[[Engine], object]] = []
+# Housekeeping beside the pulls: (every N seconds, job taking the engine, tag).
+HOUSEKEEPING: list[tuple[int, Callable[[Engine], object], str]] = [
+    (15, deliver_pending, "outbox"),
+    (300, workflow.cancel_unpaid_past_timeout, "payment-timeouts"),
+    (900, returns_sla.send_reminders, "sla-reminders"),
+]
 
 
 def shops_to_pull(engine: Engine, demo: bool | None = None) -> list[ShopConfig]:
@@ -62,20 +66,12 @@ def pull_all(engine: Engine, shops: list[ShopConfig], owner: str | None = None) 
     return [pull_shop(engine, shop, owner) for shop in shops]
 
 
-def deliver_outbox(engine: Engine) -> None:
-    deliver = getattr(outbox, "deliver_pending", None)
-    for hook in ([deliver] if deliver else []) + DELIVERY_HOOKS:
-        try:
-            hook(engine)
-        except OrderHubError as exc:
-            log.warning("outbox delivery: %s", exc)
-
-
 def scheduler_for(engine: Engine, shops: list[ShopConfig], owner: str) -> schedule.Scheduler:
     scheduler = schedule.Scheduler()
     for shop in shops:
         scheduler.every(shop.every_minutes).minutes.do(_guarded, pull_shop, engine, shop, owner).tag(shop.name)
-    scheduler.every(1).minutes.do(_guarded, deliver_outbox, engine).tag("outbox")
+    for seconds, job, tag in HOUSEKEEPING:
+        scheduler.every(seconds).seconds.do(_guarded, job, engine).tag(tag)
     return scheduler
 
 

@@ -110,11 +110,12 @@ def _place_orders(rng: random.Random, now: datetime) -> list[NormalisedOrder]:
         for hour in rng.choices(range(24), hours, k=max(count, 0)):
             created = day + timedelta(hours=hour, minutes=rng.randrange(60), seconds=rng.randrange(60))
             if created < now - timedelta(minutes=5):
-                placed.append(_order(rng, created))
+                placed.append(demo_order(rng, created))
     return placed
 
 
-def _order(rng: random.Random, created: datetime) -> NormalisedOrder:
+def demo_order(rng: random.Random, created: datetime) -> NormalisedOrder:
+    """One believable order placed at the given time (the live demo feed uses it too)."""
     shop, channel, *_ = rng.choices(cat.SHOPS, [s[5] for s in cat.SHOPS])[0]
     province, _, cities = rng.choices(cat.PROVINCES, [p[1] for p in cat.PROVINCES])[0]
     city = rng.choice(cities)

@@ -80,11 +80,11 @@ def test_a_lock_is_taken_by_one_owner_at_a_time_on_either_database(any_engine):
     assert state.acquire(any_engine, shop_id, "worker-b", now)
 
 
-def test_the_worker_pulls_each_shop_pushes_stock_and_delivers_the_outbox(engine, monkeypatch):
+def test_the_worker_pulls_each_shop_pushes_stock_and_runs_its_housekeeping(engine, monkeypatch):
     server = TAOBAO.platform()
     server.put(TAOBAO.order(1, "paid", START + timedelta(hours=1), LINES))
     delivered = []
-    monkeypatch.setattr(worker, "DELIVERY_HOOKS", [delivered.append])
+    monkeypatch.setattr(worker, "HOUSEKEEPING", [(15, delivered.append, "outbox")])
     with serving(server) as url:
         shop = ShopConfig(SHOP, "taobao", 10, TAOBAO.settings(url) | {"start": START})
         stop = threading.Event()
@@ -99,7 +99,9 @@ def test_every_shop_is_scheduled_on_its_own_interval(engine):
     shops = [ShopConfig("萌宠天猫旗舰店", "taobao", 10), ShopConfig("萌宠拼多多店", "pdd", 3)]
     jobs = worker.scheduler_for(engine, shops, "worker-a").get_jobs()
     assert {(next(iter(job.tags)), job.interval, job.unit) for job in jobs} == {
-        ("outbox", 1, "minutes"),
+        ("outbox", 15, "seconds"),
+        ("payment-timeouts", 300, "seconds"),
+        ("sla-reminders", 900, "seconds"),
         ("萌宠拼多多店", 3, "minutes"),
         ("萌宠天猫旗舰店", 10, "minutes"),
     }

@@ -18,7 +18,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from core import clock, stock, workflow
+from core import clock, review, stock, workflow
 from core.db import channels, order_lines, orders, shops, transaction
 from core.model import (
     CANCELLED,
@@ -176,6 +176,7 @@ def _insert_new(
             .values(status=ON_HOLD, status_before_hold=orders.c.status, hold_reason=HOLD_INSUFFICIENT_STOCK)
         )
     _record_arrivals(conn, inserted, rows, set(short), actor, now)
+    review.review_orders(conn, inserted, "rules", now)  # hold orders the review rules flag
     if fire:
         paid = [(i, o) for i, o, r in zip(inserted, fresh, rows) if r["status"] == PAID and i not in short and o.phone]
         workflow.outbox.enqueue(conn, [workflow.payment_sms(i, o.channel_order_no, o.phone, o.buyer, now) for i, o in paid])

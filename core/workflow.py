@@ -99,15 +99,10 @@ def resume(conn: Connection, order_id: int, actor: str, now: datetime | None = N
 def retry_held(conn: Connection, sku_ids: Iterable[int], now: datetime | None = None) -> list[int]:
     """Stock came back for these SKUs: resume orders held for stock, oldest first."""
     now = now or clock.now()
+    with_skus = select(order_lines.c.order_id).where(order_lines.c.sku_id.in_(list(sku_ids)))
     held = conn.execute(
         select(orders.c.id)
-        .distinct()
-        .join(order_lines, order_lines.c.order_id == orders.c.id)
-        .where(
-            orders.c.status == ON_HOLD,
-            orders.c.hold_reason == HOLD_INSUFFICIENT_STOCK,
-            order_lines.c.sku_id.in_(list(sku_ids)),
-        )
+        .where(orders.c.status == ON_HOLD, orders.c.hold_reason == HOLD_INSUFFICIENT_STOCK, orders.c.id.in_(with_skus))
         .order_by(orders.c.created_at, orders.c.id)
     ).scalars()
     resumed = []

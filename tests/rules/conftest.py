@@ -22,10 +22,10 @@ CATALOGUE = {  # code: (unit cost in cents, stock on hand)
 }
 
 
-def order(no: str, *lines: tuple[str, int, int], status: str = PAID, created_at: datetime | None = None,
+def order(no: str, *lines: tuple, status: str = PAID, created_at: datetime | None = None,
           **fields) -> NormalisedOrder:
-    """An order of (sku, qty, unit price in cents) lines, paid in full, by 张三 in 深圳."""
-    goods = sum(qty * price for _, qty, price in lines)
+    """An order of (sku, qty, unit price in cents[, line discount]) lines, paid in full, by 张三 in 深圳."""
+    goods = sum(line[1] * line[2] for line in lines)
     created = created_at or NOW - timedelta(minutes=30)
     values = {"buyer": "张三", "phone": "13800138000", **ADDRESS, "goods_cents": goods, "paid_cents": goods} | fields
     return NormalisedOrder(

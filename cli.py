@@ -11,9 +11,9 @@ import logging
 import os
 import sys
 
-from commands import orders, setup, stock
+from commands import orders, rules, setup, stock
 
-AREAS = [setup, stock, orders]
+AREAS = [setup, stock, orders, rules]
 log = logging.getLogger("orderhub.cli")
 
 

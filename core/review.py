@@ -90,7 +90,7 @@ def recheck_open_orders(engine: Engine, now: datetime | None = None, chunk: int 
         return open_exceptions(conn)
 
 
-def open_exceptions(conn: Connection, limit: int = 500) -> list[dict[str, Any]]:
+def open_exceptions(conn: Connection, limit: int | None = None) -> list[dict[str, Any]]:
     """The queue: one row per held order with its reasons, oldest first."""
     rows = conn.execute(
         select(
@@ -192,7 +192,7 @@ def build_context(conn: Connection, facts: Sequence[R.OrderFacts], config: dict[
 
 def parse_addresses(facts: Sequence[R.OrderFacts]) -> dict[int, R.ParsedAddress]:
     """Province/city/district of each address with cpca (offline data), in one call per batch."""
-    texts = [f"{o.province}{o.city}{o.address}" for o in facts]
+    texts = [o.address if o.city and o.city in o.address else f"{o.province}{o.city}{o.address}" for o in facts]
     if not texts:
         return {}
     parsed = {}

@@ -81,6 +81,7 @@ class Context:
 
 Check = Callable[[OrderFacts, Context, dict[str, Any]], str | None]
 MOBILE = re.compile(r"1[3-9]\d{9}")
+MUNICIPALITIES = frozenset({"北京市", "上海市", "天津市", "重庆市"})  # the province is the city
 # A platform privacy number (虚拟号) carries an extension: 13800138000-1234 or 13800138000转1234.
 EXTENSION = re.compile(r"(?:-|转|#|,)\d{1,6}")
 
@@ -108,6 +109,8 @@ def address_incomplete(order: OrderFacts, ctx: Context, params: dict[str, Any]) 
         return "no address"
     if parsed is None or not parsed.province:
         return f"cannot find a province in {order.address!r}"
+    if params["require_city"] and not parsed.city and parsed.province not in MUNICIPALITIES:
+        return f"cannot find a city in {order.address!r}"
     if params["require_district"] and not parsed.district:
         return f"no district (区/县) in {order.address!r}"
     if len(parsed.street) < params["min_street_chars"]:
@@ -175,7 +178,9 @@ class Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("address_incomplete", address_incomplete, {"min_street_chars": 4, "require_district": True}),
+    # Development zones (高新区, 经开区) are no official districts, so a district is not required by default.
+    Rule("address_incomplete", address_incomplete,
+         {"min_street_chars": 4, "require_city": True, "require_district": False}),
     Rule("phone_invalid", phone_invalid, {"allow_extension": True}),
     Rule("buyer_remark", remark_of("buyer_remark")),
     Rule("seller_remark", remark_of("seller_remark")),

@@ -60,8 +60,24 @@ def test_an_address_without_a_province_cannot_be_parsed_and_is_flagged():
     assert "province" in address_check(province="", city="", address="门口左转第三家")
 
 
-def test_an_address_without_a_district_is_flagged():
-    assert "district" in address_check(address="科技园南路88号")
+def test_an_address_without_a_district_is_flagged_only_when_districts_are_required():
+    order = facts(address="高新区科技园南路88号")
+    ctx = R.Context(addresses=parse_addresses([order]))
+    assert check("address_incomplete", order, ctx) is None
+    assert "district" in check("address_incomplete", order, ctx, require_district=True)
+
+
+def test_an_address_with_the_province_and_city_typed_in_again_still_parses():
+    assert address_check(address="广东省深圳市南山区科技园南路88号") is None
+
+
+def test_a_municipality_needs_no_separate_city():
+    assert address_check(province="上海", city="上海市", address="浦东新区世纪大道100号") is None
+    assert address_check(province="北京", city="", address="北京高新区长安街490号18栋") is None
+
+
+def test_an_address_that_stops_at_the_city_is_flagged():
+    assert "too short" in address_check(province="", city="", address="广东省深圳市")
 
 
 def test_an_address_that_stops_at_the_district_is_flagged_as_too_short():

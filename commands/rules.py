@@ -1,0 +1,79 @@
+"""`rules check`, `purchase suggest|create|receive` and `sandbox create|promote|drop`."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict
+
+from commands.output import emit, table
+from core import purchasing, review, sandbox
+from core.db import make_engine, transaction
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    rules = subparsers.add_parser("rules", help="order review rules").add_subparsers(dest="rules_command", required=True)
+    check = rules.add_parser("check", help="re-run the rules over open orders and list the exceptions")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(handler=check_rules)
+
+    purchase = subparsers.add_parser("purchase", help="purchasing").add_subparsers(dest="purchase_command", required=True)
+    suggest = purchase.add_parser("suggest", help="what to order, grouped by supplier")
+    suggest.add_argument("--json", action="store_true")
+    suggest.set_defaults(handler=suggest_purchases)
+    create = purchase.add_parser("create", help="e-mail a purchase order of the suggestions to a supplier")
+    create.add_argument("--supplier", required=True)
+    create.add_argument("--actor", default="cli")
+    create.set_defaults(handler=create_purchase)
+    receive = purchase.add_parser("receive", help="goods of a purchase order arrived (all outstanding)")
+    receive.add_argument("number")
+    receive.add_argument("--actor", default="cli")
+    receive.set_defaults(handler=receive_purchase)
+
+    box = subparsers.add_parser("sandbox", help="a copy of live to try configuration in")
+    box.add_argument("action", choices=["create", "promote", "drop"])
+    box.add_argument("--actor", default="cli")
+    box.set_defaults(handler=sandbox_action)
+
+
+def check_rules(args: argparse.Namespace) -> int:
+    queue = review.recheck_open_orders(make_engine())
+    rows = [{**row, "rules": ", ".join(row["rules"])} for row in queue]
+    emit(queue, args.json, table(rows, ["channel_order_no", "shop", "buyer", "status", "rules"]))
+    return 0
+
+
+def suggest_purchases(args: argparse.Namespace) -> int:
+    with make_engine().connect() as conn:
+        grouped = purchasing.suggest(conn)
+    data = {supplier: [asdict(s) for s in items] for supplier, items in grouped.items()}
+    columns = ["sku", "available", "incoming", "safety_stock", "per_day", "lead_time_days", "qty"]
+    text = "\n\n".join(f"{supplier}\n{table(rows, columns)}" for supplier, rows in data.items()) or "nothing to order"
+    emit(data, args.json, text)
+    return 0
+
+
+def create_purchase(args: argparse.Namespace) -> int:
+    with transaction(make_engine()) as conn:
+        number, _ = purchasing.create_purchase_order(conn, args.supplier, args.actor)
+    print(f"{number} queued for e-mail to {args.supplier}")
+    return 0
+
+
+def receive_purchase(args: argparse.Namespace) -> int:
+    with transaction(make_engine()) as conn:
+        resumed = purchasing.receive_purchase_order(conn, args.number, args.actor)
+    print(f"{args.number} received; {len(resumed)} held orders resumed")
+    return 0
+
+
+def sandbox_action(args: argparse.Namespace) -> int:
+    live = make_engine()
+    if args.action == "create":
+        print(f"sandbox ready: {sandbox.create(live, args.actor)}")
+    elif args.action == "promote":
+        changed = sandbox.promote(live, args.actor)
+        print("configuration promoted: " + ", ".join(f"{t} {n}" for t, n in changed.items()))
+    else:
+        sandbox.drop(live)
+        print("sandbox dropped")
+    return 0

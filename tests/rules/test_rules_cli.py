@@ -1,0 +1,77 @@
+"""The command line for rules, purchasing and the sandbox, on a real SQLite store."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from conftest import NOW, order, stock_shop
+from sqlalchemy import update
+
+import cli
+from core import purchasing, sandbox, supplier_link
+from core.db import skus, transaction
+from core.errors import PermissionDenied
+from core.ingest import ingest
+
+
+@pytest.fixture
+def store(engine, sqlite_url, monkeypatch):
+    monkeypatch.setenv("ORDERHUB_DATABASE_URL", sqlite_url)
+    stock_shop(engine)
+    ingest(engine, [order("3312500000001", ("PET-FOOD-2KG", 1, 9_900), buyer_remark="请发顺丰")], now=NOW)
+    with transaction(engine) as conn:
+        purchasing.save_supplier(conn, "汪汪宠物食品厂", "sales@wangwang.example", 7, 12, 24, "admin", NOW)
+        conn.execute(update(skus).where(skus.c.sku == "PET-FOOD-2KG").values(supplier="汪汪宠物食品厂",
+                                                                             safety_stock=120))
+    yield engine
+    if sandbox.exists(engine):
+        sandbox.drop(engine)
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_rules_check_lists_the_open_exceptions_as_json(store, capsys):
+    code, out, _ = run(capsys, "rules", "check", "--json")
+    assert code == 0
+    assert [(row["channel_order_no"], row["rules"]) for row in json.loads(out)] == [("3312500000001", ["buyer_remark"])]
+
+
+def test_purchase_suggest_and_create_email_the_supplier(store, capsys):
+    code, out, _ = run(capsys, "purchase", "suggest", "--json")
+    assert code == 0 and json.loads(out)["汪汪宠物食品厂"][0]["sku"] == "PET-FOOD-2KG"
+    code, out, _ = run(capsys, "purchase", "create", "--supplier", "汪汪宠物食品厂")
+    assert code == 0 and "queued for e-mail" in out
+    number = out.split()[0]
+    code, out, _ = run(capsys, "purchase", "receive", number)
+    assert code == 0 and f"{number} received" in out
+
+
+def test_an_unknown_supplier_is_a_one_line_error_not_a_traceback(store, capsys):
+    code, out, err = run(capsys, "purchase", "create", "--supplier", "不存在的工厂")
+    assert code == 1 and err == "error: There is no supplier called 不存在的工厂.\n"
+
+
+def test_sandbox_create_promote_and_drop_from_the_command_line(store, capsys):
+    assert run(capsys, "sandbox", "create")[0] == 0
+    assert sandbox.exists(store)
+    code, out, _ = run(capsys, "sandbox", "promote")
+    assert code == 0 and out.startswith("configuration promoted")
+    assert run(capsys, "sandbox", "drop")[0] == 0
+    assert not sandbox.exists(store)
+    code, _, err = run(capsys, "sandbox", "drop")
+    assert code == 1 and "no sandbox" in err
+
+
+def test_a_purchase_order_link_expires_after_two_weeks(store):
+    with transaction(store) as conn:
+        _, link = purchasing.create_purchase_order(conn, "汪汪宠物食品厂", "采购", NOW)
+    with store.connect() as conn:
+        assert supplier_link.view(conn, link.split("token=")[1], NOW + timedelta(days=13))
+        with pytest.raises(PermissionDenied):
+            supplier_link.view(conn, link.split("token=")[1], NOW + timedelta(days=14, seconds=1))

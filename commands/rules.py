@@ -6,17 +6,21 @@ import argparse
 from dataclasses import asdict
 
 from commands.output import emit, table
-from core import purchasing, review, sandbox
+from core import purchase_orders, purchasing, review, sandbox
 from core.db import make_engine, transaction
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    rules = subparsers.add_parser("rules", help="order review rules").add_subparsers(dest="rules_command", required=True)
+    rules = subparsers.add_parser("rules", help="order review rules").add_subparsers(
+        dest="rules_command", required=True
+    )
     check = rules.add_parser("check", help="re-run the rules over open orders and list the exceptions")
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=check_rules)
 
-    purchase = subparsers.add_parser("purchase", help="purchasing").add_subparsers(dest="purchase_command", required=True)
+    purchase = subparsers.add_parser("purchase", help="purchasing").add_subparsers(
+        dest="purchase_command", required=True
+    )
     suggest = purchase.add_parser("suggest", help="what to order, grouped by supplier")
     suggest.add_argument("--json", action="store_true")
     suggest.set_defaults(handler=suggest_purchases)
@@ -54,14 +58,14 @@ def suggest_purchases(args: argparse.Namespace) -> int:
 
 def create_purchase(args: argparse.Namespace) -> int:
     with transaction(make_engine()) as conn:
-        number, _ = purchasing.create_purchase_order(conn, args.supplier, args.actor)
+        number, _ = purchase_orders.create_purchase_order(conn, args.supplier, args.actor)
     print(f"{number} queued for e-mail to {args.supplier}")
     return 0
 
 
 def receive_purchase(args: argparse.Namespace) -> int:
     with transaction(make_engine()) as conn:
-        resumed = purchasing.receive_purchase_order(conn, args.number, args.actor)
+        resumed = purchase_orders.receive_purchase_order(conn, args.number, args.actor)
     print(f"{args.number} received; {len(resumed)} held orders resumed")
     return 0
 

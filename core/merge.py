@@ -9,6 +9,7 @@ stays on the channel order and line values are conserved, so totals and stock st
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -19,9 +20,16 @@ from core import clock, review, workflow
 from core.db import order_lines, order_merges, order_splits, orders, reservations, skus
 from core.errors import IllegalTransition, InsufficientStock, InvalidInput
 from core.model import HOLD_INSUFFICIENT_STOCK, ON_HOLD, PAID, SHIPPED
+from core.review_facts import OPEN_STATUSES, address_key
 
-MONEY = ("goods_cents", "paid_cents", "platform_discount_cents", "seller_coupon_cents", "shipping_fee_cents",
-         "shipping_cost_cents")
+MONEY = (
+    "goods_cents",
+    "paid_cents",
+    "platform_discount_cents",
+    "seller_coupon_cents",
+    "shipping_fee_cents",
+    "shipping_cost_cents",
+)
 
 
 def merge(conn: Connection, order_ids: list[int], actor: str, now: datetime | None = None) -> int:
@@ -35,9 +43,14 @@ def merge(conn: Connection, order_ids: list[int], actor: str, now: datetime | No
     primary = _primary(conn, rows)
     numbers = {row.id: row.channel_order_no for row in rows}
     conn.execute(delete(order_merges).where(order_merges.c.order_id.in_(members)))
-    conn.execute(insert(order_merges), [
-        {"order_id": row.id, "primary_order_id": primary, "at": now, "actor": actor} for row in rows if row.id != primary
-    ])
+    conn.execute(
+        insert(order_merges),
+        [
+            {"order_id": row.id, "primary_order_id": primary, "at": now, "actor": actor}
+            for row in rows
+            if row.id != primary
+        ],
+    )
     together = ", ".join(numbers[m] for m in members)
     for row in rows:
         workflow.record_event(conn, row.id, row.status, row.status, actor, f"merged into one shipment: {together}", now)
@@ -50,8 +63,11 @@ def unmerge(conn: Connection, order_id: int, actor: str, now: datetime | None = 
     now = now or clock.now()
     members = shipment_of(conn, order_id)
     leaving = members if _primary_of(conn, order_id) == order_id else [order_id]
-    conn.execute(delete(order_merges).where(or_(order_merges.c.order_id.in_(leaving),
-                                                order_merges.c.primary_order_id.in_(leaving))))
+    conn.execute(
+        delete(order_merges).where(
+            or_(order_merges.c.order_id.in_(leaving), order_merges.c.primary_order_id.in_(leaving))
+        )
+    )
     for row in _load(conn, leaving):
         workflow.record_event(conn, row.id, row.status, row.status, actor, "taken out of the merged shipment", now)
 
@@ -85,9 +101,14 @@ def split(conn: Connection, order_id: int, moving: dict[str, int], actor: str, n
     parent = _load(conn, [order_id])[0]
     if _effective(parent) != PAID or (parent.status == ON_HOLD and parent.hold_reason != HOLD_INSUFFICIENT_STOCK):
         raise IllegalTransition(parent.channel_order_no, parent.status, "split")
-    lines = {row.sku: row for row in conn.execute(
-        select(order_lines, skus.c.sku).join(skus, skus.c.id == order_lines.c.sku_id)
-        .where(order_lines.c.order_id == order_id))}
+    lines = {
+        row.sku: row
+        for row in conn.execute(
+            select(order_lines, skus.c.sku)
+            .join(skus, skus.c.id == order_lines.c.sku_id)
+            .where(order_lines.c.order_id == order_id)
+        )
+    }
     _check_split(parent.channel_order_no, lines, moving)
     child = _insert_part(conn, parent, now)
     for sku, qty in sorted(moving.items()):
@@ -95,21 +116,43 @@ def split(conn: Connection, order_id: int, moving: dict[str, int], actor: str, n
     conn.execute(insert(order_splits).values(order_id=child, parent_order_id=order_id, at=now, actor=actor))
     child_no = conn.execute(select(orders.c.channel_order_no).where(orders.c.id == child)).scalar_one()
     moved = ", ".join(f"{sku}×{qty}" for sku, qty in sorted(moving.items()))
-    workflow.record_event(conn, order_id, parent.status, parent.status, actor, f"split: {moved} moved to {child_no}", now)
-    workflow.record_event(conn, child, None, parent.status, actor, f"split from {parent.channel_order_no}: {moved}", now)
+    workflow.record_event(
+        conn, order_id, parent.status, parent.status, actor, f"split: {moved} moved to {child_no}", now
+    )
+    workflow.record_event(
+        conn, child, None, parent.status, actor, f"split from {parent.channel_order_no}: {moved}", now
+    )
     for held in (order_id, child):
         _try_resume(conn, held, now)
     return child
 
 
+def mergeable_with(conn: Connection, order_id: int) -> list[int]:
+    """Other open orders of the same shop, buyer and address (what the merge_candidate rule saw)."""
+    order = _load(conn, [order_id])[0]
+    key = address_key(order.province, order.city, order.address)
+    rows = conn.execute(
+        select(orders.c.id, orders.c.province, orders.c.city, orders.c.address)
+        .where(
+            orders.c.shop_id == order.shop_id,
+            orders.c.buyer == order.buyer,
+            orders.c.id != order_id,
+            orders.c.status.in_(OPEN_STATUSES),
+        )
+        .order_by(orders.c.id)
+    )
+    return [row.id for row in rows if address_key(row.province, row.city, row.address) == key]
+
+
 def parts_of(conn: Connection, order_id: int) -> list[int]:
-    return list(conn.execute(select(order_splits.c.order_id).where(order_splits.c.parent_order_id == order_id))
-                .scalars())
+    return list(
+        conn.execute(select(order_splits.c.order_id).where(order_splits.c.parent_order_id == order_id)).scalars()
+    )
 
 
 def _check_mergeable(rows: list[Any]) -> None:
     numbers = ", ".join(row.channel_order_no for row in rows)
-    if len({(row.shop_id, row.buyer, review.address_key(row.province, row.city, row.address)) for row in rows}) != 1:
+    if len({(row.shop_id, row.buyer, address_key(row.province, row.city, row.address)) for row in rows}) != 1:
         raise InvalidInput(f"Orders {numbers} are not from the same shop, buyer and address.")
     for row in rows:
         if _effective(row) != PAID or (row.status == ON_HOLD and row.hold_reason != review.HOLD_REVIEW):
@@ -131,7 +174,10 @@ def _insert_part(conn: Connection, parent: Any, now: datetime) -> int:
     count = conn.execute(select(func.count()).where(order_splits.c.parent_order_id == parent.id)).scalar_one()
     values = {name: value for name, value in parent._mapping.items() if name != "id"}
     values |= {name: 0 for name in MONEY} | {
-        "channel_order_no": f"{parent.channel_order_no}-{count + 1}", "source_hash": "split", "updated_at": now}
+        "channel_order_no": f"{parent.channel_order_no}-{count + 1}",
+        "source_hash": "split",
+        "updated_at": now,
+    }
     return conn.execute(insert(orders).values(**values).returning(orders.c.id)).scalar_one()
 
 
@@ -139,13 +185,18 @@ def _move_line(conn: Connection, line: Any, child: int, qty: int) -> None:
     """Move qty units of a line and of its reservation; the discount moves pro rata (parent keeps
     the rounding remainder), so line totals and reserved stock are conserved exactly."""
     discount = line.discount_cents * qty // line.qty
-    conn.execute(insert(order_lines).values(order_id=child, sku_id=line.sku_id, qty=qty,
-                                            unit_price_cents=line.unit_price_cents, discount_cents=discount))
+    conn.execute(
+        insert(order_lines).values(
+            order_id=child, sku_id=line.sku_id, qty=qty, unit_price_cents=line.unit_price_cents, discount_cents=discount
+        )
+    )
     key = (order_lines.c.order_id == line.order_id) & (order_lines.c.sku_id == line.sku_id)
     if qty == line.qty:
         conn.execute(delete(order_lines).where(key))
     else:
-        conn.execute(update(order_lines).where(key).values(qty=line.qty - qty, discount_cents=line.discount_cents - discount))
+        conn.execute(
+            update(order_lines).where(key).values(qty=line.qty - qty, discount_cents=line.discount_cents - discount)
+        )
     held = (reservations.c.order_id == line.order_id) & (reservations.c.sku_id == line.sku_id)
     reserved = conn.execute(select(reservations).where(held)).first()
     if reserved is None:
@@ -154,16 +205,16 @@ def _move_line(conn: Connection, line: Any, child: int, qty: int) -> None:
         conn.execute(delete(reservations).where(held))
     else:
         conn.execute(update(reservations).where(held).values(qty=reserved.qty - qty))
-    conn.execute(insert(reservations).values(order_id=child, sku_id=line.sku_id, qty=qty, created_at=reserved.created_at))
+    conn.execute(
+        insert(reservations).values(order_id=child, sku_id=line.sku_id, qty=qty, created_at=reserved.created_at)
+    )
 
 
 def _try_resume(conn: Connection, order_id: int, now: datetime) -> None:
     row = conn.execute(select(orders.c.status, orders.c.hold_reason).where(orders.c.id == order_id)).one()
     if row.status == ON_HOLD and row.hold_reason == HOLD_INSUFFICIENT_STOCK:
-        try:
+        with suppress(InsufficientStock):  # still short: it stays held and arriving stock releases it
             workflow.resume(conn, order_id, "system", now)
-        except InsufficientStock:
-            pass  # still short: it stays held and arriving stock releases it
 
 
 def _effective(row: Any) -> str:

@@ -179,8 +179,11 @@ class Rule:
 
 RULES: tuple[Rule, ...] = (
     # Development zones (高新区, 经开区) are no official districts, so a district is not required by default.
-    Rule("address_incomplete", address_incomplete,
-         {"min_street_chars": 4, "require_city": True, "require_district": False}),
+    Rule(
+        "address_incomplete",
+        address_incomplete,
+        {"min_street_chars": 4, "require_city": True, "require_district": False},
+    ),
     Rule("phone_invalid", phone_invalid, {"allow_extension": True}),
     Rule("buyer_remark", remark_of("buyer_remark")),
     Rule("seller_remark", remark_of("seller_remark")),

@@ -9,8 +9,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from core import purchasing, review, rules, supplier_link
+from core import purchase_orders, purchasing, review, rules, supplier_link
 from core.db import orders, suppliers
+from core.review_facts import OPEN_STATUSES
 
 # name, e-mail, lead time (days), pack size, minimum order
 SUPPLIER_TERMS = [
@@ -28,7 +29,7 @@ def seed(conn: Connection, rng: random.Random, now: datetime) -> None:
     rules.save_rule(conn, "price_deviation", True, {"max_deviation_pct": 40}, "admin", now - timedelta(days=30))
     rules.add_to_blacklist(conn, "buyer", "职业差评师", "多次恶意差评后仅退款", "admin", now - timedelta(days=20))
     _purchase_orders(conn, rng, now)
-    open_ids = conn.execute(select(orders.c.id).where(orders.c.status.in_(review.OPEN_STATUSES))).scalars().all()
+    open_ids = conn.execute(select(orders.c.id).where(orders.c.status.in_(OPEN_STATUSES))).scalars().all()
     review.review_orders(conn, open_ids, "rules", now)
 
 
@@ -37,7 +38,7 @@ def _purchase_orders(conn: Connection, rng: random.Random, now: datetime) -> Non
     due = purchasing.suggest(conn, now)
     names = [name for name in conn.execute(select(suppliers.c.name).order_by(suppliers.c.id)).scalars() if name in due]
     for index, name in enumerate(names[:3]):
-        _, link = purchasing.create_purchase_order(conn, name, "采购-小周", now - timedelta(days=2))
+        _, link = purchase_orders.create_purchase_order(conn, name, "采购-小周", now - timedelta(days=2))
         token = link.split("token=", 1)[1]
         wanted = {s.sku: s.qty for s in due[name]}
         arrival = date.fromordinal(now.date().toordinal() + rng.randint(3, 9))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, and_, delete, inspect, insert, make_url, select, text, update
+from sqlalchemy import Engine, and_, delete, insert, inspect, make_url, select, text, update
 from sqlalchemy.engine import Connection, Row
 
 from core import clock
@@ -44,8 +44,9 @@ CONFIG: list[ConfigPart] = [
     ConfigPart("blacklist", ("kind", "value"), ("reason", "created_at", "created_by"), "mirror"),
     ConfigPart("suppliers", ("name",), ("email", "lead_time_days", "pack_size", "moq", "active"), "upsert"),
     ConfigPart("channels", ("code",), ("commission_bp",), "update"),
-    ConfigPart("shops", ("name",), ("reserve_on", "payment_timeout_minutes", "shipping_cost_cents", "active"),
-               "update"),
+    ConfigPart(
+        "shops", ("name",), ("reserve_on", "payment_timeout_minutes", "shipping_cost_cents", "active"), "update"
+    ),
     ConfigPart("skus", ("sku",), ("safety_stock", "supplier"), "update"),
 ]
 
@@ -158,8 +159,9 @@ def _promote_part(source: Connection, target: Connection, part: ConfigPart) -> i
             changed += 1
     if part.mode == "mirror":
         for key in current.keys() - wanted.keys():
-            changed += target.execute(delete(table).where(
-                and_(*[table.c[c] == v for c, v in zip(part.key, key, strict=True)]))).rowcount
+            changed += target.execute(
+                delete(table).where(and_(*[table.c[c] == v for c, v in zip(part.key, key, strict=True)]))
+            ).rowcount
     return changed
 
 
@@ -189,10 +191,17 @@ def _copy_postgres(live: Engine, url: str) -> None:
     with live.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     source, target = _libpq(live.url.render_as_string(hide_password=False)), _libpq(url)
-    dump = subprocess.Popen(["pg_dump", "--format=custom", "--no-owner", f"--dbname={source}"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    restore = subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={target}"],
-                             stdin=dump.stdout, capture_output=True, text=True)
+    dump = subprocess.Popen(
+        ["pg_dump", "--format=custom", "--no-owner", f"--dbname={source}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    restore = subprocess.run(
+        ["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={target}"],
+        stdin=dump.stdout,
+        capture_output=True,
+        text=True,
+    )
     dump.stdout.close()
     dump_err = dump.stderr.read().decode(errors="replace")
     if dump.wait() != 0 or restore.returncode != 0:

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from core import clock
 from core.db import purchase_order_lines, purchase_orders, suppliers
 from core.errors import InvalidInput, NotFound, PermissionDenied
-from core.purchasing import po_lines, token_hash
+from core.purchase_orders import po_lines, token_hash
 
 
 def find(conn: Connection, token: str, now: datetime | None = None) -> Any:
@@ -39,14 +39,27 @@ def find(conn: Connection, token: str, now: datetime | None = None) -> Any:
 def view(conn: Connection, token: str, now: datetime | None = None) -> dict[str, Any]:
     """What the supplier sees: the PO, its lines and any answer given before."""
     po = find(conn, token, now)
-    lines = [{"sku": line.sku, "name": line.name, "qty_ordered": line.qty_ordered,
-              "qty_confirmed": line.qty_confirmed} for line in po_lines(conn, po.id)]
-    return {"number": po.number, "supplier": po.supplier, "status": po.status, "expected_at": po.expected_at,
-            "note": po.supplier_note, "expires_at": po.token_expires_at, "lines": lines}
+    lines = [
+        {"sku": line.sku, "name": line.name, "qty_ordered": line.qty_ordered, "qty_confirmed": line.qty_confirmed}
+        for line in po_lines(conn, po.id)
+    ]
+    return {
+        "number": po.number,
+        "supplier": po.supplier,
+        "status": po.status,
+        "expected_at": po.expected_at,
+        "note": po.supplier_note,
+        "expires_at": po.token_expires_at,
+        "lines": lines,
+    }
 
 
 def respond(
-    conn: Connection, token: str, quantities: dict[str, int], delivery: date, note: str = "",
+    conn: Connection,
+    token: str,
+    quantities: dict[str, int],
+    delivery: date,
+    note: str = "",
     now: datetime | None = None,
 ) -> str:
     """The supplier confirms (same quantities) or proposes other quantities; the delivery date
@@ -56,14 +69,24 @@ def respond(
     lines = {line.sku: line for line in po_lines(conn, po.id)}
     _check(quantities, lines, delivery, now)
     for sku, qty in quantities.items():
-        conn.execute(update(purchase_order_lines)
-                     .where(purchase_order_lines.c.po_id == po.id, purchase_order_lines.c.sku_id == lines[sku].sku_id)
-                     .values(qty_confirmed=qty))
+        conn.execute(
+            update(purchase_order_lines)
+            .where(purchase_order_lines.c.po_id == po.id, purchase_order_lines.c.sku_id == lines[sku].sku_id)
+            .values(qty_confirmed=qty)
+        )
     agreed = all(quantities.get(sku, line.qty_ordered) == line.qty_ordered for sku, line in lines.items())
     status = "confirmed" if agreed else "proposed"
-    conn.execute(update(purchase_orders).where(purchase_orders.c.id == po.id).values(
-        status=status, expected_at=datetime.combine(delivery, time()), supplier_note=note[:500],
-        answered_at=now, updated_at=now))
+    conn.execute(
+        update(purchase_orders)
+        .where(purchase_orders.c.id == po.id)
+        .values(
+            status=status,
+            expected_at=datetime.combine(delivery, time()),
+            supplier_note=note[:500],
+            answered_at=now,
+            updated_at=now,
+        )
+    )
     return status
 
 

@@ -22,15 +22,20 @@ CATALOGUE = {  # code: (unit cost in cents, stock on hand)
 }
 
 
-def order(no: str, *lines: tuple, status: str = PAID, created_at: datetime | None = None,
-          **fields) -> NormalisedOrder:
+def order(no: str, *lines: tuple, status: str = PAID, created_at: datetime | None = None, **fields) -> NormalisedOrder:
     """An order of (sku, qty, unit price in cents[, line discount]) lines, paid in full, by 张三 in 深圳."""
     goods = sum(line[1] * line[2] for line in lines)
     created = created_at or NOW - timedelta(minutes=30)
     values = {"buyer": "张三", "phone": "13800138000", **ADDRESS, "goods_cents": goods, "paid_cents": goods} | fields
     return NormalisedOrder(
-        channel="taobao", channel_order_no=no, shop=SHOP, status=status, created_at=created,
-        paid_at=created if status == PAID else None, lines=tuple(OrderLine(*line) for line in lines), **values,
+        channel="taobao",
+        channel_order_no=no,
+        shop=SHOP,
+        status=status,
+        created_at=created,
+        paid_at=created if status == PAID else None,
+        lines=tuple(OrderLine(*line) for line in lines),
+        **values,
     )
 
 
@@ -45,8 +50,10 @@ def stock_shop(engine, commission_bp: int = 500) -> None:
 
 def ship_history(engine, code: str, unit_price: int, count: int = 6) -> None:
     """Past shipped sales of a SKU at a price, so the rules know its usual price."""
-    history = [order(f"H{code[:3]}{n:04d}", (code, 1, unit_price), buyer=f"老客{n}",
-                     created_at=NOW - timedelta(days=n + 1)) for n in range(count)]
+    history = [
+        order(f"H{code[:3]}{n:04d}", (code, 1, unit_price), buyer=f"老客{n}", created_at=NOW - timedelta(days=n + 1))
+        for n in range(count)
+    ]
     ingest(engine, history, now=NOW - timedelta(days=1))
     with transaction(engine) as conn:
         for past in history:

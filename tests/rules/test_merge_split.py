@@ -21,8 +21,9 @@ def shop(any_engine):
 def totals(conn) -> tuple[int, int, int]:
     """Money on orders, value of all lines, units reserved: what merge and split must conserve."""
     paid = conn.execute(select(func.sum(orders.c.paid_cents))).scalar_one()
-    lines = conn.execute(select(func.sum(order_lines.c.qty * order_lines.c.unit_price_cents
-                                         - order_lines.c.discount_cents))).scalar_one()
+    lines = conn.execute(
+        select(func.sum(order_lines.c.qty * order_lines.c.unit_price_cents - order_lines.c.discount_cents))
+    ).scalar_one()
     reserved = conn.execute(select(func.sum(reservations.c.qty))).scalar_one()
     return paid, lines, reserved
 
@@ -48,10 +49,16 @@ def test_two_orders_of_one_buyer_merge_ship_under_one_tracking_number_and_keep_s
 
 
 def test_orders_to_different_addresses_or_unpaid_orders_cannot_be_merged(shop):
-    ingest(shop, [order("3312300000003", ("PET-FOOD-2KG", 1, 9_900)),
-                  order("3312300000004", ("PET-FOOD-2KG", 1, 9_900), address="福田区深南大道1号"),
-                  order("3312300000005", ("PET-FOOD-2KG", 1, 9_900), status="pending_payment", buyer="李四"),
-                  order("3312300000006", ("PET-FOOD-2KG", 1, 9_900), buyer="李四")], now=NOW)
+    ingest(
+        shop,
+        [
+            order("3312300000003", ("PET-FOOD-2KG", 1, 9_900)),
+            order("3312300000004", ("PET-FOOD-2KG", 1, 9_900), address="福田区深南大道1号"),
+            order("3312300000005", ("PET-FOOD-2KG", 1, 9_900), status="pending_payment", buyer="李四"),
+            order("3312300000006", ("PET-FOOD-2KG", 1, 9_900), buyer="李四"),
+        ],
+        now=NOW,
+    )
     with transaction(shop) as conn:
         with pytest.raises(InvalidInput, match="same shop, buyer and address"):
             merge.merge(conn, [id_of(shop, "3312300000003"), id_of(shop, "3312300000004")], "clerk-li", NOW)
@@ -77,14 +84,27 @@ def test_splitting_part_of_a_line_moves_its_reservation_and_conserves_money(shop
         before = totals(conn)
         child = merge.split(conn, parent, {"PET-FOOD-2KG": 2}, "clerk-li", NOW)
         assert totals(conn) == before and stock.invariant_violations(conn) == []
-        held = dict(conn.execute(select(reservations.c.order_id, reservations.c.qty)
-                                 .where(reservations.c.sku_id == stock.sku_id(conn, "PET-FOOD-2KG"))).all())
+        held = dict(
+            conn.execute(
+                select(reservations.c.order_id, reservations.c.qty).where(
+                    reservations.c.sku_id == stock.sku_id(conn, "PET-FOOD-2KG")
+                )
+            ).all()
+        )
         assert held == {parent: 3, child: 2}
         part = conn.execute(select(orders).where(orders.c.id == child)).one()
-        assert (part.channel_order_no, part.status, part.paid_cents, part.buyer) == ("3312300000009-1", "paid", 0, "张三")
+        assert (part.channel_order_no, part.status, part.paid_cents, part.buyer) == (
+            "3312300000009-1",
+            "paid",
+            0,
+            "张三",
+        )
         assert merge.parts_of(conn, parent) == [child]
-        discounts = conn.execute(select(order_lines.c.order_id, order_lines.c.discount_cents)
-                                 .where(order_lines.c.sku_id == stock.sku_id(conn, "PET-FOOD-2KG"))).all()
+        discounts = conn.execute(
+            select(order_lines.c.order_id, order_lines.c.discount_cents).where(
+                order_lines.c.sku_id == stock.sku_id(conn, "PET-FOOD-2KG")
+            )
+        ).all()
         assert dict(discounts) == {parent: 181, child: 120}  # 301 pro rata: 2/5 moves, the remainder stays
 
 

@@ -5,14 +5,22 @@ from __future__ import annotations
 import pytest
 
 from core import rules as R
-from core.review import evaluate, parse_addresses
+from core.review import evaluate
+from core.review_facts import parse_addresses
 
 SHENZHEN = {"province": "广东省", "city": "深圳市", "address": "南山区科技园南路88号3栋1201"}
 
 
 def facts(**fields) -> R.OrderFacts:
-    values = {"id": 1, "channel_order_no": "3312456789012", "channel": "taobao", "shop_id": 1,
-              "buyer": "张三", "phone": "13800138000", **SHENZHEN} | fields
+    values = {
+        "id": 1,
+        "channel_order_no": "3312456789012",
+        "channel": "taobao",
+        "shop_id": 1,
+        "buyer": "张三",
+        "phone": "13800138000",
+        **SHENZHEN,
+    } | fields
     return R.OrderFacts(**values)
 
 
@@ -28,8 +36,10 @@ def check(code: str, order: R.OrderFacts, ctx: R.Context | None = None, **params
     return R.BY_CODE[code].check(order, ctx or R.Context(), defaults(code) | params)
 
 
-@pytest.mark.parametrize("phone", ["13800138000", "+86 138 0013 8000", "138-0013-8000", "19912345678",
-                                   "13800138000-1234", "13800138000转5678"])
+@pytest.mark.parametrize(
+    "phone",
+    ["13800138000", "+86 138 0013 8000", "138-0013-8000", "19912345678", "13800138000-1234", "13800138000转5678"],
+)
 def test_a_mainland_mobile_number_passes_the_phone_rule(phone):
     assert check("phone_invalid", facts(phone=phone)) is None
 
@@ -128,7 +138,9 @@ def test_an_order_that_loses_money_after_coupons_and_commission_is_flagged():
 
 
 def test_a_profitable_order_is_not_flagged_as_loss_making():
-    assert check("loss_making", facts(paid_cents=9_900, lines=(line(),)), R.Context(commission_bp={"taobao": 500})) is None
+    assert (
+        check("loss_making", facts(paid_cents=9_900, lines=(line(),)), R.Context(commission_bp={"taobao": 500})) is None
+    )
 
 
 def test_an_order_with_a_sku_of_unknown_cost_is_not_judged_for_loss():

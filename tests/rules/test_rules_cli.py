@@ -10,7 +10,7 @@ from conftest import NOW, order, stock_shop
 from sqlalchemy import update
 
 import cli
-from core import purchasing, sandbox, supplier_link
+from core import purchase_orders, purchasing, sandbox, supplier_link
 from core.db import skus, transaction
 from core.errors import PermissionDenied
 from core.ingest import ingest
@@ -23,8 +23,9 @@ def store(engine, sqlite_url, monkeypatch):
     ingest(engine, [order("3312500000001", ("PET-FOOD-2KG", 1, 9_900), buyer_remark="请发顺丰")], now=NOW)
     with transaction(engine) as conn:
         purchasing.save_supplier(conn, "汪汪宠物食品厂", "sales@wangwang.example", 7, 12, 24, "admin", NOW)
-        conn.execute(update(skus).where(skus.c.sku == "PET-FOOD-2KG").values(supplier="汪汪宠物食品厂",
-                                                                             safety_stock=120))
+        conn.execute(
+            update(skus).where(skus.c.sku == "PET-FOOD-2KG").values(supplier="汪汪宠物食品厂", safety_stock=120)
+        )
     yield engine
     if sandbox.exists(engine):
         sandbox.drop(engine)
@@ -70,7 +71,7 @@ def test_sandbox_create_promote_and_drop_from_the_command_line(store, capsys):
 
 def test_a_purchase_order_link_expires_after_two_weeks(store):
     with transaction(store) as conn:
-        _, link = purchasing.create_purchase_order(conn, "汪汪宠物食品厂", "采购", NOW)
+        _, link = purchase_orders.create_purchase_order(conn, "汪汪宠物食品厂", "采购", NOW)
     with store.connect() as conn:
         assert supplier_link.view(conn, link.split("token=")[1], NOW + timedelta(days=13))
         with pytest.raises(PermissionDenied):

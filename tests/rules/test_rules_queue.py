@@ -22,14 +22,19 @@ def shop(any_engine):
 
 def exceptions_of(engine, no: str) -> dict[str, str]:
     with engine.connect() as conn:
-        rows = conn.execute(select(order_exceptions.c.rule, order_exceptions.c.status)
-                            .where(order_exceptions.c.order_id == id_of(engine, no)))
+        rows = conn.execute(
+            select(order_exceptions.c.rule, order_exceptions.c.status).where(
+                order_exceptions.c.order_id == id_of(engine, no)
+            )
+        )
         return dict(rows.all())
 
 
 def reserved_for(engine, no: str) -> int:
     with engine.connect() as conn:
-        query = select(func.coalesce(func.sum(reservations.c.qty), 0)).where(reservations.c.order_id == id_of(engine, no))
+        query = select(func.coalesce(func.sum(reservations.c.qty), 0)).where(
+            reservations.c.order_id == id_of(engine, no)
+        )
         return conn.execute(query).scalar_one()
 
 
@@ -90,8 +95,14 @@ def test_cancelling_a_flagged_order_releases_its_stock(shop):
 
 def test_a_second_open_order_to_the_same_buyer_and_address_is_a_merge_candidate(shop):
     ingest(shop, [order("3312000000007", ("PET-FOOD-2KG", 1, 9_900))], now=NOW)
-    ingest(shop, [order("3312000000008", ("CAT-TOY-MOUSE", 1, 1_990)),
-                  order("3312000000009", ("CAT-TOY-MOUSE", 1, 1_990), buyer="李四")], now=NOW)
+    ingest(
+        shop,
+        [
+            order("3312000000008", ("CAT-TOY-MOUSE", 1, 1_990)),
+            order("3312000000009", ("CAT-TOY-MOUSE", 1, 1_990), buyer="李四"),
+        ],
+        now=NOW,
+    )
     assert exceptions_of(shop, "3312000000008") == {"merge_candidate": "open"}
     assert exceptions_of(shop, "3312000000009") == {}
     with shop.connect() as conn:

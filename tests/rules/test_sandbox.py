@@ -32,16 +32,23 @@ def snapshot(engine) -> dict[str, list[tuple]]:
     """Every row of the live data tables and every stock level, to compare before and after."""
     with engine.connect() as conn:
         rows = {t.name: sorted(map(tuple, conn.execute(select(t)).all()), key=repr) for t in DATA}
-        rows["stock"] = list(map(tuple, conn.execute(select(skus.c.sku, skus.c.on_hand, skus.c.reserved)
-                                                     .order_by(skus.c.sku))))
+        rows["stock"] = list(
+            map(tuple, conn.execute(select(skus.c.sku, skus.c.on_hand, skus.c.reserved).order_by(skus.c.sku)))
+        )
     return rows
 
 
 @pytest.fixture
 def live(any_engine):
     stock_shop(any_engine)
-    ingest(any_engine, [order("3312400000001", ("PET-FOOD-2KG", 2, 9_900)),
-                        order("3312400000002", ("CAT-TOY-MOUSE", 1, 1_990), buyer="李四")], now=NOW)
+    ingest(
+        any_engine,
+        [
+            order("3312400000001", ("PET-FOOD-2KG", 2, 9_900)),
+            order("3312400000002", ("CAT-TOY-MOUSE", 1, 1_990), buyer="李四"),
+        ],
+        now=NOW,
+    )
     yield any_engine
     if sandbox.exists(any_engine):
         sandbox.drop(any_engine)
@@ -133,4 +140,5 @@ def test_a_sandbox_cannot_make_or_promote_sandboxes_of_its_own(live):
 def test_sandbox_urls_sit_beside_live():
     assert sandbox.sandbox_url("sqlite:////srv/hub/data/orderhub.db") == "sqlite:////srv/hub/data/orderhub.sandbox.db"
     assert sandbox.sandbox_url("postgresql+psycopg://hub:s3cret@db:5432/orderhub") == (
-        "postgresql+psycopg://hub:s3cret@db:5432/orderhub_sandbox")
+        "postgresql+psycopg://hub:s3cret@db:5432/orderhub_sandbox"
+    )

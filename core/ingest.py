@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core import clock, review, stock, workflow
-from core.db import channels, order_lines, orders, shops, transaction
+from core.db import bulk_insert, channels, order_lines, orders, shops, transaction
 from core.model import (
     CANCELLED,
     HOLD_INSUFFICIENT_STOCK,
@@ -131,13 +131,13 @@ def _ensure_channel(conn: Connection, code: str) -> None:
         conn.execute(insert(channels).values(code=code, name=code))
 
 
-def _known_orders(conn: Connection, batch: list[NormalisedOrder]) -> dict[tuple[str, str], Row]:
+def _known_orders(conn: Connection, batch: list[NormalisedOrder], columns=(orders,)) -> dict[tuple[str, str], Row]:
     by_channel: dict[str, list[str]] = {}
     for order in batch:
         by_channel.setdefault(order.channel, []).append(order.channel_order_no)
     known = {}
     for channel, numbers in by_channel.items():
-        query = select(orders).where(orders.c.channel == channel, orders.c.channel_order_no.in_(numbers))
+        query = select(*columns).where(orders.c.channel == channel, orders.c.channel_order_no.in_(numbers))
         known.update({(row.channel, row.channel_order_no): row for row in conn.execute(query)})
     return known
 
@@ -153,17 +153,14 @@ def _insert_new(
 ) -> int:
     """Insert new orders with their lines, reserve stock for those that need it; returns held count."""
     rows = [_order_values(o, shop_of[o.shop], now) for o in fresh]
-    inserted = conn.execute(
-        insert(orders).returning(orders.c.id, sort_by_parameter_order=True), rows
-    ).scalars().all()
+    inserted = _insert_orders(conn, fresh, rows)
     lines = [
         {"order_id": order_id, "sku_id": sku_of[line.sku], "qty": line.qty,
          "unit_price_cents": line.unit_price_cents, "discount_cents": line.discount_cents}
         for order_id, order in zip(inserted, fresh)
         for line in merged_lines(order)
     ]
-    if lines:
-        conn.execute(insert(order_lines), lines)
+    bulk_insert(conn, order_lines, lines)
     demands = [
         (order_id, _demand(order, sku_of))
         for order_id, order, row in zip(inserted, fresh, rows)
@@ -183,6 +180,18 @@ def _insert_new(
         paid = [(i, o) for i, o, r in zip(inserted, fresh, rows) if r["status"] == PAID and i not in short and o.phone]
         workflow.outbox.enqueue(conn, [workflow.payment_sms(i, o.channel_order_no, o.phone, o.buyer, now) for i, o in paid])
     return len(short)
+
+
+def _insert_orders(conn: Connection, fresh: list[NormalisedOrder], rows: list[dict]) -> list[int]:
+    """Insert the order rows; returns their ids in the same order."""
+    if conn.dialect.name == "sqlite":
+        # Under the write lock SQLite gives each new row max(rowid) + 1 in insertion order.
+        last = conn.execute(select(func.coalesce(func.max(orders.c.id), 0))).scalar_one()
+        bulk_insert(conn, orders, rows)
+        return list(range(last + 1, last + 1 + len(rows)))
+    bulk_insert(conn, orders, rows)
+    found = _known_orders(conn, fresh, columns=(orders.c.id, orders.c.channel, orders.c.channel_order_no))
+    return [found[(o.channel, o.channel_order_no)].id for o in fresh]
 
 
 def _order_values(order: NormalisedOrder, shop: Row, now: datetime) -> dict:
@@ -240,9 +249,13 @@ def _reserves_on_arrival(order: NormalisedOrder, shop: Row) -> bool:
 
 
 def _demand(order: NormalisedOrder, sku_of: dict[str, int]) -> stock.Demand:
+    if len(order.lines) == 1:
+        line = order.lines[0]
+        return {sku_of[line.sku]: line.qty}
     demand: stock.Demand = {}
     for line in order.lines:
-        demand[sku_of[line.sku]] = demand.get(sku_of[line.sku], 0) + line.qty
+        sku = sku_of[line.sku]
+        demand[sku] = demand.get(sku, 0) + line.qty
     return demand
 
 
@@ -257,7 +270,7 @@ def _record_arrivals(
         if order_id in short:
             events.append({"order_id": order_id, "at": now, "actor": actor, "from_status": arrived,
                            "to_status": ON_HOLD, "reason": "insufficient stock"})
-    conn.execute(insert(workflow.order_events), events)
+    bulk_insert(conn, workflow.order_events, events)
 
 
 def _update_known(

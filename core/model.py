@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 PENDING_PAYMENT = "pending_payment"
@@ -59,7 +59,12 @@ class NormalisedOrder:
 
     def fingerprint(self) -> str:
         """A stable hash of everything received, to recognise an unchanged re-import."""
-        return hashlib.md5(repr(sorted(asdict(self).items())).encode()).hexdigest()
+        values = tuple(getattr(self, name) for name in _SCALAR_FIELDS)
+        lines = tuple((line.sku, line.qty, line.unit_price_cents, line.discount_cents) for line in self.lines)
+        return hashlib.md5(repr((values, lines)).encode()).hexdigest()
+
+
+_SCALAR_FIELDS = tuple(f.name for f in fields(NormalisedOrder) if f.name != "lines")
 
 # Return reasons the seller caused; they count in the order error rate.
 SELLER_FAULT_RETURN_REASONS = frozenset({"质量问题", "发错货/漏发", "与描述不符"})

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from core import clock
-from core.db import is_postgres, reservations, skus, stock_movements
+from core.db import bulk_insert, is_postgres, reservations, skus, stock_movements
 from core.errors import InsufficientStock, InvalidInput, NotFound
 
 Demand = dict[int, int]  # sku_id -> qty
@@ -92,8 +92,7 @@ def reserve_many(conn: Connection, demands: Sequence[tuple[int, Demand]], now: d
         if order_id in reserved_orders
         for sku, qty in demand.items()
     ]
-    if rows:
-        conn.execute(insert(reservations), rows)
+    bulk_insert(conn, reservations, rows)
     return reserved_orders
 
 

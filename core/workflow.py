@@ -99,10 +99,14 @@ def resume(conn: Connection, order_id: int, actor: str, now: datetime | None = N
 def retry_held(conn: Connection, sku_ids: Iterable[int], now: datetime | None = None) -> list[int]:
     """Stock came back for these SKUs: resume orders held for stock, oldest first."""
     now = now or clock.now()
-    with_skus = select(order_lines.c.order_id).where(order_lines.c.sku_id.in_(list(sku_ids)))
+    wants_freed_sku = (
+        select(order_lines.c.order_id)
+        .where(order_lines.c.order_id == orders.c.id, order_lines.c.sku_id.in_(list(sku_ids)))
+        .exists()
+    )
     held = conn.execute(
         select(orders.c.id)
-        .where(orders.c.status == ON_HOLD, orders.c.hold_reason == HOLD_INSUFFICIENT_STOCK, orders.c.id.in_(with_skus))
+        .where(orders.c.status == ON_HOLD, orders.c.hold_reason == HOLD_INSUFFICIENT_STOCK, wants_freed_sku)
         .order_by(orders.c.created_at, orders.c.id)
     ).scalars()
     resumed = []

@@ -19,13 +19,14 @@ from sqlalchemy.engine import Connection, Engine
 from core import clock, workflow
 from core import rules as R
 from core.db import (
+    order_events,
     order_exceptions,
     orders,
     shops,
     transaction,
 )
 from core.errors import IllegalTransition, InsufficientStock, InvalidInput
-from core.model import CANCELLED, HOLD_INSUFFICIENT_STOCK, ON_HOLD, PAID, PENDING_PAYMENT
+from core.model import CANCELLED, HOLD_INSUFFICIENT_STOCK, ON_HOLD
 from core.review_facts import OPEN_STATUSES, build_context, load_facts
 
 HOLD_REVIEW = "review"
@@ -51,15 +52,21 @@ def evaluate(facts: Sequence[R.OrderFacts], ctx: R.Context, config: dict[str, R.
 
 
 def review_orders(
-    conn: Connection, order_ids: Iterable[int], actor: str = "rules", now: datetime | None = None
+    conn: Connection,
+    order_ids: Iterable[int],
+    actor: str = "rules",
+    now: datetime | None = None,
+    known_prices: dict[int, list[float]] | None = None,
 ) -> list[Finding]:
     """Run the rules over the open orders among order_ids; hold those with new findings."""
     now = now or clock.now()
     config = R.load_config(conn)
-    facts = load_facts(conn, list(order_ids))
-    if not facts or not any(c.enabled for c in config.values()):
+    if not any(c.enabled for c in config.values()):
         return []
-    findings = evaluate(facts, build_context(conn, facts, config), config)
+    facts = load_facts(conn, list(order_ids))
+    if not facts:
+        return []
+    findings = evaluate(facts, build_context(conn, facts, config, known_prices), config)
     known = _known_pairs(conn, [f.order_id for f in findings])
     fresh = [f for f in findings if (f.order_id, f.rule) not in known]
     if fresh:
@@ -70,8 +77,10 @@ def review_orders(
                 for f in fresh
             ],
         )
-    for order_id in sorted({f.order_id for f in fresh}):
-        _hold_for_review(conn, order_id, actor, "; ".join(f.rule for f in fresh if f.order_id == order_id), now)
+    reasons: dict[int, list[str]] = {}
+    for f in fresh:
+        reasons.setdefault(f.order_id, []).append(f.rule)
+    _hold_for_review(conn, reasons, actor, now)
     return fresh
 
 
@@ -80,9 +89,10 @@ def recheck_open_orders(engine: Engine, now: datetime | None = None, chunk: int 
     with engine.connect() as conn:
         ids = conn.execute(select(orders.c.id).where(orders.c.status.in_(OPEN_STATUSES)).order_by(orders.c.id))
         ids = ids.scalars().all()
+    prices: dict[int, list[float]] = {}
     for start in range(0, len(ids), chunk):
         with transaction(engine) as conn:
-            review_orders(conn, ids[start : start + chunk], "rules", now)
+            review_orders(conn, ids[start : start + chunk], "rules", now, prices)
     with engine.connect() as conn:
         return open_exceptions(conn)
 
@@ -179,16 +189,42 @@ def _open_rules(conn: Connection, order_id: int) -> list[str]:
     return list(conn.execute(query).scalars())
 
 
-def _hold_for_review(conn: Connection, order_id: int, actor: str, rules: str, now: datetime) -> None:
-    order = conn.execute(select(orders.c.status, orders.c.hold_reason).where(orders.c.id == order_id)).one()
-    reason = f"review: {rules}"
-    if order.status in (PENDING_PAYMENT, PAID):
-        workflow.advance(conn, order_id, ON_HOLD, actor, HOLD_REVIEW, now)
-        workflow.record_event(conn, order_id, ON_HOLD, ON_HOLD, actor, reason, now)
-    elif order.hold_reason != HOLD_REVIEW:
-        # Held for stock: review comes first, so arriving stock must not release it unchecked.
-        conn.execute(update(orders).where(orders.c.id == order_id).values(hold_reason=HOLD_REVIEW, updated_at=now))
-        workflow.record_event(conn, order_id, ON_HOLD, ON_HOLD, actor, reason, now)
+def _hold_for_review(conn: Connection, reasons: dict[int, list[str]], actor: str, now: datetime) -> None:
+    """Hold the flagged orders in bulk (a batch can flag hundreds), one audit row each.
+
+    The same step as workflow.advance(..., ON_HOLD) without a stock effect or bound action (a hold
+    has neither), done set-wise like ingest's own hold for short stock.
+    """
+    if not reasons:
+        return
+    rows = conn.execute(
+        select(orders.c.id, orders.c.status, orders.c.hold_reason).where(orders.c.id.in_(list(reasons)))
+    ).all()
+    holding = [row.id for row in rows if ON_HOLD in workflow.ALLOWED[row.status] and row.status != ON_HOLD]
+    # Held for stock: review comes first, so arriving stock must not release it unchecked.
+    relabel = [row.id for row in rows if row.status == ON_HOLD and row.hold_reason != HOLD_REVIEW]
+    if holding:
+        conn.execute(
+            update(orders)
+            .where(orders.c.id.in_(holding))
+            .values(status=ON_HOLD, status_before_hold=orders.c.status, hold_reason=HOLD_REVIEW, updated_at=now)
+        )
+    if relabel:
+        conn.execute(update(orders).where(orders.c.id.in_(relabel)).values(hold_reason=HOLD_REVIEW, updated_at=now))
+    status_of = {row.id: row.status for row in rows}
+    events = [
+        {
+            "order_id": order_id,
+            "at": now,
+            "actor": actor,
+            "from_status": status_of[order_id],
+            "to_status": ON_HOLD,
+            "reason": f"{HOLD_REVIEW}: {', '.join(reasons[order_id])}"[:300],
+        }
+        for order_id in [*holding, *relabel]
+    ]
+    if events:
+        conn.execute(insert(order_events), events)
 
 
 def _release_review_hold(conn: Connection, order_id: int, actor: str, now: datetime) -> str:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from statistics import median
 from typing import Any
 
@@ -76,7 +77,8 @@ class Context:
     shop_shipping_cost: dict[int, int] = field(default_factory=dict)
     recent_prices: dict[int, list[float]] = field(default_factory=dict)  # sku_id -> effective unit prices
     blacklisted: set[tuple[str, str]] = field(default_factory=set)
-    open_siblings: dict[int, list[str]] = field(default_factory=dict)  # order id -> other open order nos
+    # order id -> (how many other open orders share shop, buyer and address; a few of their numbers)
+    open_siblings: dict[int, tuple[int, list[str]]] = field(default_factory=dict)
 
 
 Check = Callable[[OrderFacts, Context, dict[str, Any]], str | None]
@@ -86,6 +88,7 @@ MUNICIPALITIES = frozenset({"北京市", "上海市", "天津市", "重庆市"})
 EXTENSION = re.compile(r"(?:-|转|#|,)\d{1,6}")
 
 
+@cache  # a batch sees the same few formats and numbers many times
 def normalise_phone(phone: str) -> str:
     """Digits of a mainland number without spaces, dashes or the +86 prefix (extension kept)."""
     compact = re.sub(r"[\s()]", "", phone or "")
@@ -157,8 +160,8 @@ def loss_making(order: OrderFacts, ctx: Context, params: dict[str, Any]) -> str 
 
 
 def merge_candidate(order: OrderFacts, ctx: Context, _params: dict[str, Any]) -> str | None:
-    others = ctx.open_siblings.get(order.id)
-    return f"same buyer and address as open order(s) {', '.join(others)}" if others else None
+    count, sample = ctx.open_siblings.get(order.id, (0, []))
+    return f"same buyer and address as {count} other open order(s): {', '.join(sample)}" if count else None
 
 
 def blacklisted(order: OrderFacts, ctx: Context, _params: dict[str, Any]) -> str | None:

@@ -115,6 +115,16 @@ def test_a_mispriced_order_is_caught_against_the_usual_shipped_price(shop):
     assert set(exceptions_of(shop, "3312000000010")) == {"price_deviation", "loss_making"}
 
 
+def test_a_flood_of_mispriced_orders_never_becomes_the_usual_price(shop):
+    ship_history(shop, "CAT-TOY-MOUSE", 1_990)
+    for wave in range(3):  # three pulls, each full of orders at a tenth of the price
+        flood = [order(f"33121{wave}{n:07d}", ("CAT-TOY-MOUSE", 1, 199), buyer=f"薅羊毛{wave}-{n}") for n in range(8)]
+        ingest(shop, flood, now=NOW)
+    with shop.connect() as conn:
+        flagged = conn.execute(select(order_exceptions.c.order_id).where(order_exceptions.c.rule == "price_deviation"))
+        assert len(flagged.all()) == 24
+
+
 def test_a_blacklisted_buyer_is_held(shop):
     with transaction(shop) as conn:
         rules.add_to_blacklist(conn, "phone", "139 0013 9000", "恶意退款", "admin", NOW)

@@ -48,6 +48,10 @@ CONFIG: list[ConfigPart] = [
         "shops", ("name",), ("reserve_on", "payment_timeout_minutes", "shipping_cost_cents", "active"), "update"
     ),
     ConfigPart("skus", ("sku",), ("safety_stock", "supplier"), "update"),
+    # Other areas' configuration; skipped while their tables are not installed.
+    ConfigPart("users", ("username",), ("role", "active"), "update"),  # roles, never passwords or new users
+    ConfigPart("ticket_sla", ("type",), ("first_response_hours", "resolution_hours", "warn_hours"), "upsert"),
+    ConfigPart("ticket_reasons", ("code",), ("label_zh", "label_en", "position", "active"), "upsert"),
 ]
 
 
@@ -170,8 +174,11 @@ def _key(row: Row, part: ConfigPart) -> tuple:
 
 
 def _has(source: Connection, target: Connection, part: ConfigPart) -> bool:
-    """Parts of areas not installed (their table missing on either side) are skipped."""
-    return part.table in metadata.tables and all(inspect(c).has_table(part.table) for c in (source, target))
+    """Parts of areas not installed (their table or columns missing on either side) are skipped."""
+    table = metadata.tables.get(part.table)
+    if table is None or any(column not in table.c for column in part.key + part.columns):
+        return False
+    return all(inspect(c).has_table(part.table) for c in (source, target))
 
 
 def _copy_sqlite(live: Engine, path: str) -> None:

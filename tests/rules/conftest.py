@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
-from core import stock, workflow
+from core import purchasing, sandbox, stock, workflow
 from core.db import channels, orders, skus, transaction
 from core.ingest import ingest
 from core.model import PAID, SHIPPED, NormalisedOrder, OrderLine
@@ -76,3 +76,21 @@ def shop(engine):
     """A migrated SQLite store with the Taobao shop stocked."""
     stock_shop(engine)
     return engine
+
+
+SUPPLIER = "汪汪宠物食品厂"
+
+
+@pytest.fixture
+def store(engine, sqlite_url, monkeypatch):
+    """The configured store (ORDERHUB_DATABASE_URL) of the CLI and pages: one order held for its
+    remark, PET-FOOD-2KG below its safety stock of 150 and supplied by 汪汪宠物食品厂."""
+    monkeypatch.setenv("ORDERHUB_DATABASE_URL", sqlite_url)
+    stock_shop(engine)
+    ingest(engine, [order("3312600000001", ("PET-FOOD-2KG", 1, 9_900), buyer_remark="请发顺丰")], now=NOW)
+    with transaction(engine) as conn:
+        purchasing.save_supplier(conn, SUPPLIER, "sales@wangwang.example", 7, 12, 24, "admin", NOW)
+        conn.execute(update(skus).where(skus.c.sku == "PET-FOOD-2KG").values(supplier=SUPPLIER, safety_stock=150))
+    yield engine
+    if sandbox.exists(engine):
+        sandbox.drop(engine)

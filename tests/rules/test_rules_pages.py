@@ -5,30 +5,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-from conftest import NOW, order, stock_shop
-from sqlalchemy import select, update
+from conftest import NOW
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from core import purchase_orders, purchasing, sandbox
-from core.db import order_exceptions, review_rules, skus, transaction
-from core.ingest import ingest
+from core import purchase_orders, sandbox
+from core.db import order_exceptions, review_rules, transaction
 
 SUPPLIER = "汪汪宠物食品厂"
 PAGES = Path(__file__).resolve().parents[2] / "pages"
-
-
-@pytest.fixture
-def store(engine, sqlite_url, monkeypatch):
-    monkeypatch.setenv("ORDERHUB_DATABASE_URL", sqlite_url)
-    stock_shop(engine)
-    ingest(engine, [order("3312600000001", ("PET-FOOD-2KG", 1, 9_900), buyer_remark="请发顺丰")], now=NOW)
-    with transaction(engine) as conn:
-        purchasing.save_supplier(conn, SUPPLIER, "sales@wangwang.example", 7, 12, 24, "admin", NOW)
-        conn.execute(update(skus).where(skus.c.sku == "PET-FOOD-2KG").values(supplier=SUPPLIER, safety_stock=150))
-    yield engine
-    if sandbox.exists(engine):
-        sandbox.drop(engine)
 
 
 def page(name: str, role: str | None = None, **query) -> AppTest:

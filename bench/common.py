@@ -63,10 +63,22 @@ def generated_orders(count: int, sku_count: int = 50, seed: int = 7, prefix: str
     for n in range(count):
         skus = rng.sample(range(sku_count), rng.choice((1, 1, 2)))
         created = start + timedelta(seconds=n * 3)
-        orders.append(NormalisedOrder(
-            channel="taobao", channel_order_no=f"{prefix}{n:010d}", shop="萌宠天猫旗舰店", status=PAID,
-            created_at=created, paid_at=created + timedelta(minutes=2), buyer="张伟", phone="13800138000",
-            province="广东", city="深圳市", address="广东省深圳市南山区科技园路1号", goods_cents=8900, paid_cents=8900,
-            lines=tuple(OrderLine(f"SKU-{s:04d}", rng.randint(1, 3), 8900) for s in skus),
-        ))
+        orders.append(
+            NormalisedOrder(
+                channel="taobao",
+                channel_order_no=f"{prefix}{n:010d}",
+                shop="萌宠天猫旗舰店",
+                status=PAID,
+                created_at=created,
+                paid_at=created + timedelta(minutes=2),
+                buyer="张伟",
+                phone="13800138000",
+                province="广东",
+                city="深圳市",
+                address="广东省深圳市南山区科技园路1号",
+                goods_cents=8900,
+                paid_cents=8900,
+                lines=tuple(OrderLine(f"SKU-{s:04d}", rng.randint(1, 3), 8900) for s in skus),
+            )
+        )
     return orders

@@ -96,14 +96,51 @@ def reserve_many(conn: Connection, demands: Sequence[tuple[int, Demand]], now: d
     return reserved_orders
 
 
+def ship_unreserved(conn: Connection, shipments: Sequence[tuple[int, Demand]], actor: str, now: datetime) -> None:
+    """Goods that left on the platform's side before we saw their order come off on_hand.
+
+    Never below what is reserved for other orders: a shortfall means the stock count was too
+    high, and the ledger row says so, so the next stocktake has its explanation.
+    """
+    if not shipments:
+        return
+    free = _available_for_update(conn, sorted({sku for _, demand in shipments for sku in demand}))
+    taken: Counter[int] = Counter()
+    ledger = []
+    for order_id, demand in shipments:
+        for sku, qty in demand.items():
+            out = min(qty, max(free[sku], 0))
+            free[sku] -= out
+            taken[sku] += out
+            note = f"order {order_id} shipped on the platform" + (f"; {qty - out} short in stock" if out < qty else "")
+            ledger.append(
+                {
+                    "sku_id": sku,
+                    "delta": -out,
+                    "kind": "ship",
+                    "reason": note,
+                    "order_id": order_id,
+                    "actor": actor,
+                    "at": now,
+                }
+            )
+    for sku in sorted(sku for sku, qty in taken.items() if qty):
+        result = conn.execute(
+            update(skus)
+            .where(skus.c.id == sku, skus.c.on_hand - skus.c.reserved >= taken[sku])
+            .values(on_hand=skus.c.on_hand - taken[sku], updated_at=now)
+        )
+        if result.rowcount != 1:
+            raise StockRace(f"SKU id {sku} changed while shipping on arrival")
+    bulk_insert(conn, stock_movements, ledger)
+
+
 def release(conn: Connection, order_id: int, now: datetime | None = None) -> list[int]:
     """Give back everything reserved for the order; returns the SKU ids that got stock back."""
     now = now or clock.now()
     held = _reservations_of(conn, order_id)
     for sku, qty in held:
-        conn.execute(
-            update(skus).where(skus.c.id == sku).values(reserved=skus.c.reserved - qty, updated_at=now)
-        )
+        conn.execute(update(skus).where(skus.c.id == sku).values(reserved=skus.c.reserved - qty, updated_at=now))
     conn.execute(delete(reservations).where(reservations.c.order_id == order_id))
     return [sku for sku, _ in held]
 
@@ -198,7 +235,9 @@ def _take(conn: Connection, sku: int, qty: int, now: datetime) -> bool:
 def _available_for_update(conn: Connection, sku_list: list[int]) -> dict[int, int]:
     query = select(skus.c.id, skus.c.on_hand - skus.c.reserved).where(skus.c.id.in_(sku_list)).order_by(skus.c.id)
     if is_postgres(conn):
-        query = query.with_for_update()
+        # NO KEY UPDATE: foreign-key checks of concurrent line inserts take KEY SHARE locks on
+        # these rows, which a plain FOR UPDATE would wait on (and deadlock with).
+        query = query.with_for_update(key_share=True)
     return dict(conn.execute(query).all())
 
 
@@ -212,7 +251,14 @@ def _code(conn: Connection, sku: int) -> str:
 
 
 def _ledger(
-    conn: Connection, sku: int, delta: int, kind: str, reason: str, actor: str, now: datetime, order_id: int | None = None
+    conn: Connection,
+    sku: int,
+    delta: int,
+    kind: str,
+    reason: str,
+    actor: str,
+    now: datetime,
+    order_id: int | None = None,
 ) -> None:
     conn.execute(
         insert(stock_movements).values(

@@ -128,7 +128,9 @@ def cancel_unpaid_past_timeout(engine: Engine, now: datetime | None = None) -> i
             .join(shops, shops.c.id == orders.c.shop_id)
             .where(orders.c.status == PENDING_PAYMENT)
         ).all()
-        expired = [row.id for row in candidates if row.created_at + timedelta(minutes=row.payment_timeout_minutes) < now]
+        expired = [
+            row.id for row in candidates if row.created_at + timedelta(minutes=row.payment_timeout_minutes) < now
+        ]
         for order_id in expired:
             advance(conn, order_id, CANCELLED, "system", "payment timeout", now)
     return len(expired)

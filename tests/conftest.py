@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from core.db import ROOT, make_engine, migrate
+from core.demo import seed_demo
 
+DEMO_NOW = datetime(2026, 11, 26, 9, 30)  # the demo's "today" in tests, so its answers never drift
 MIGRATIONS = ROOT / "core" / "migrations" / "versions"
 PG_ADMIN_URL = os.environ.get("ORDERHUB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -34,6 +39,27 @@ def sqlite_engine(sqlite_url) -> Iterator[Engine]:
 def engine(sqlite_engine) -> Engine:
     """The default store for a test (a module may override it, e.g. with any_engine)."""
     return sqlite_engine
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """The demo store, built once per session (seeding takes seconds)."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    eng = make_engine(f"sqlite:///{path}")
+    migrate(eng)
+    seed_demo(eng, now=DEMO_NOW)
+    with eng.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    eng.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_url(demo_template, tmp_path) -> str:
+    """A private copy of the demo store for one test, as an ORDERHUB_DATABASE_URL."""
+    copy = tmp_path / "demo.db"
+    shutil.copyfile(demo_template, copy)
+    return f"sqlite:///{copy}"
 
 
 def _pg_admin() -> Engine | None:
@@ -96,9 +122,13 @@ def pg_url(pg_session_url) -> str:
     """The URL of a migrated PostgreSQL database with every table emptied for this test."""
     eng = create_engine(pg_session_url)
     with eng.begin() as conn:
-        tables = conn.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
-        ).scalars().all()
+        tables = (
+            conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            )
+            .scalars()
+            .all()
+        )
         if tables:
             quoted = ", ".join(f'"{table}"' for table in tables)
             conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))

@@ -28,11 +28,21 @@ def add_skus(engine: Engine, on_hand: dict[str, int]) -> dict[str, int]:
 def order(no: str, *lines: tuple[str, int], status: str = PAID, minute: int = 0, **fields) -> NormalisedOrder:
     created = T0 + timedelta(minutes=minute)
     return NormalisedOrder(
-        channel=fields.pop("channel", "taobao"), channel_order_no=no, shop=fields.pop("shop", "萌宠天猫旗舰店"),
-        status=status, created_at=created, paid_at=created if status != "pending_payment" else None,
-        buyer=fields.pop("buyer", "李娜"), phone=fields.pop("phone", "13812345678"), province="广东", city="深圳市",
-        address="广东省深圳市南山区科技园路1号", goods_cents=8900, paid_cents=8900,
-        lines=tuple(OrderLine(sku, qty, 8900) for sku, qty in lines), **fields,
+        channel=fields.pop("channel", "taobao"),
+        channel_order_no=no,
+        shop=fields.pop("shop", "萌宠天猫旗舰店"),
+        status=status,
+        created_at=created,
+        paid_at=created if status != "pending_payment" else None,
+        buyer=fields.pop("buyer", "李娜"),
+        phone=fields.pop("phone", "13812345678"),
+        province="广东",
+        city="深圳市",
+        address="广东省深圳市南山区科技园路1号",
+        goods_cents=8900,
+        paid_cents=8900,
+        lines=tuple(OrderLine(sku, qty, 8900) for sku, qty in lines),
+        **fields,
     )
 
 

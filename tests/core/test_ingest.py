@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from core import stock, workflow
-from core.db import order_events, order_lines, orders, outbox, shops, transaction
+from core.db import order_events, order_lines, orders, outbox, shops, stock_movements, transaction
 from core.ingest import ingest
 from core.model import CANCELLED, HOLD_INSUFFICIENT_STOCK, ON_HOLD, PAID, PENDING_PAYMENT, SHIPPED
 from tests.core.helpers import T0, add_skus, order, order_row, reserved_for, sku_state
@@ -44,7 +44,12 @@ def test_importing_the_same_orders_again_changes_nothing(engine):
     before = (count(engine, orders), count(engine, order_lines), count(engine, order_events), count(engine, outbox))
     again = ingest(engine, batch)
     assert (again.new, again.updated, again.unchanged) == (0, 0, 5)
-    assert (count(engine, orders), count(engine, order_lines), count(engine, order_events), count(engine, outbox)) == before
+    assert (
+        count(engine, orders),
+        count(engine, order_lines),
+        count(engine, order_events),
+        count(engine, outbox),
+    ) == before
     assert sku_state(engine, "PET-FOOD-2KG") == (10, 5)
 
 
@@ -137,8 +142,13 @@ def test_a_shop_that_reserves_at_payment_holds_no_stock_for_unpaid_orders(engine
 
 def test_unpaid_orders_past_the_payment_timeout_are_cancelled_and_released(engine):
     add_skus(engine, {"PET-FOOD-2KG": 10})
-    ingest(engine, [order("TB-OLD", ("PET-FOOD-2KG", 2), status=PENDING_PAYMENT),
-                    order("TB-NEW", ("PET-FOOD-2KG", 1), status=PENDING_PAYMENT, minute=1430)])
+    ingest(
+        engine,
+        [
+            order("TB-OLD", ("PET-FOOD-2KG", 2), status=PENDING_PAYMENT),
+            order("TB-NEW", ("PET-FOOD-2KG", 1), status=PENDING_PAYMENT, minute=1430),
+        ],
+    )
     cancelled = workflow.cancel_unpaid_past_timeout(engine, now=T0 + timedelta(minutes=1441))
     assert cancelled == 1
     assert order_row(engine, "TB-OLD").status == CANCELLED
@@ -174,3 +184,27 @@ def test_shipping_an_ingested_order_takes_its_goods_out_through_the_ledger(engin
     assert sku_state(engine, "PET-FOOD-2KG") == (7, 0)
     with engine.connect() as conn:
         assert stock.invariant_violations(conn) == []
+
+
+def test_an_order_first_seen_shipped_ships_its_goods_from_stock(engine):
+    add_skus(engine, {"PET-FOOD-2KG": 10})
+    ingest(engine, [order("TB-GONE", ("PET-FOOD-2KG", 3), status=SHIPPED)])
+    assert sku_state(engine, "PET-FOOD-2KG") == (7, 0)
+    with engine.connect() as conn:
+        assert stock.invariant_violations(conn) == []
+
+
+def test_shipped_history_imported_at_go_live_leaves_the_counted_stock_alone(engine):
+    add_skus(engine, {"PET-FOOD-2KG": 10})
+    ingest(engine, [order("TB-PAST", ("PET-FOOD-2KG", 3), status=SHIPPED)], history=True)
+    assert sku_state(engine, "PET-FOOD-2KG") == (10, 0)
+
+
+def test_goods_shipped_beyond_the_counted_stock_never_take_reserved_goods(engine):
+    add_skus(engine, {"TOY-PUZZLE-FEEDER": 3})
+    ingest(engine, [order("TB-OPEN", ("TOY-PUZZLE-FEEDER", 2))])
+    ingest(engine, [order("TB-ELSEWHERE", ("TOY-PUZZLE-FEEDER", 5), status=SHIPPED, minute=1)])
+    assert sku_state(engine, "TOY-PUZZLE-FEEDER") == (2, 2)
+    with engine.connect() as conn:
+        note = conn.execute(select(stock_movements.c.reason).order_by(stock_movements.c.id.desc())).first()[0]
+        assert "4 short in stock" in note and stock.invariant_violations(conn) == []

@@ -31,10 +31,23 @@ def fresh_store(tmp_path_factory):
     with transaction(engine) as conn:
         conn.execute(insert(channels).values(code="taobao", name="淘宝"))
         conn.execute(insert(shops).values(name="萌宠天猫旗舰店", channel="taobao"))
-        conn.execute(insert(orders), [
-            {"id": n, "channel": "taobao", "channel_order_no": f"TB{n}", "shop_id": 1, "status": "paid",
-             "platform_status": "paid", "created_at": T0, "updated_at": T0, "source_hash": "-"} for n in ORDERS
-        ])
+        conn.execute(
+            insert(orders),
+            [
+                {
+                    "id": n,
+                    "channel": "taobao",
+                    "channel_order_no": f"TB{n}",
+                    "shop_id": 1,
+                    "status": "paid",
+                    "platform_status": "paid",
+                    "created_at": T0,
+                    "updated_at": T0,
+                    "source_hash": "-",
+                }
+                for n in ORDERS
+            ],
+        )
     return engine
 
 
@@ -127,5 +140,16 @@ def fresh_store_order(engine) -> None:
     with transaction(engine) as conn:
         conn.execute(insert(channels).values(code="taobao", name="淘宝"))
         conn.execute(insert(shops).values(name="萌宠天猫旗舰店", channel="taobao"))
-        conn.execute(insert(orders).values(id=1, channel="taobao", channel_order_no="TB1", shop_id=1, status="paid",
-                                           platform_status="paid", created_at=T0, updated_at=T0, source_hash="-"))
+        conn.execute(
+            insert(orders).values(
+                id=1,
+                channel="taobao",
+                channel_order_no="TB1",
+                shop_id=1,
+                status="paid",
+                platform_status="paid",
+                created_at=T0,
+                updated_at=T0,
+                source_hash="-",
+            )
+        )

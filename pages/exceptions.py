@@ -6,26 +6,25 @@ from core import merge, review
 from core.access import mask_rows
 from core.db import transaction
 from core.errors import OrderHubError
-from core.i18n import t
-from ui.page_context import actor, allow, engine, lang, role
+from ui.page_context import actor, allow
+from ui.session import engine, tr
 
-allow("change_status")
-L = lang()
-st.title(t("exceptions.title", L))
+current = allow("change_status")
+st.title(tr("exceptions.title"))
 with engine().connect() as conn:
     queue = review.open_exceptions(conn)
 if not queue:
-    st.info(t("exceptions.empty", L))
+    st.info(tr("exceptions.empty"))
     st.stop()
 
 shown = mask_rows(
-    role(),
+    current["role"],
     [
         {
             **{k: v for k, v in q.items() if k != "id"},
-            "rules": "、".join(t(f"rule.{r}", L) for r in q["rules"]),
+            "rules": "、".join(tr(f"rule.{r}") for r in q["rules"]),
             "details": "; ".join(q["details"]),
-            "status": t(f"status.{q['status']}", L),
+            "status": tr(f"status.{q['status']}"),
         }
         for q in queue
     ],
@@ -33,7 +32,7 @@ shown = mask_rows(
 st.dataframe(shown, hide_index=True, width="stretch")
 
 index = st.selectbox(
-    t("exceptions.pick", L),
+    tr("exceptions.pick"),
     range(len(queue)),
     format_func=lambda i: f"{queue[i]['channel_order_no']} · {queue[i]['buyer']}",
 )
@@ -49,9 +48,9 @@ def act(service, *args) -> None:
         st.error(str(refusal))
         return
     if isinstance(outcome, list) and outcome:
-        st.warning(t("exceptions.still_failing", L, rules="、".join(t(f"rule.{r}", L) for r in outcome)))
+        st.warning(tr("exceptions.still_failing", rules="、".join(tr(f"rule.{r}") for r in outcome)))
     else:
-        st.success(t("exceptions.done", L, status=outcome if isinstance(outcome, str) else "ok"))
+        st.success(tr("exceptions.done", status=outcome if isinstance(outcome, str) else "ok"))
 
 
 def merge_with_siblings(conn, order_id: int, who: str) -> int:
@@ -59,12 +58,12 @@ def merge_with_siblings(conn, order_id: int, who: str) -> int:
 
 
 approve_col, merge_col, cancel_col = st.columns(3)
-if approve_col.button(t("exceptions.approve", L), type="primary"):
+if approve_col.button(tr("exceptions.approve"), type="primary"):
     act(review.approve, actor())
-if "merge_candidate" in chosen["rules"] and merge_col.button(t("exceptions.merge", L)):
+if "merge_candidate" in chosen["rules"] and merge_col.button(tr("exceptions.merge")):
     act(merge_with_siblings, actor())
-reason = cancel_col.text_input(t("exceptions.cancel_reason", L))
-if cancel_col.button(t("exceptions.cancel", L)):
+reason = cancel_col.text_input(tr("exceptions.cancel_reason"))
+if cancel_col.button(tr("exceptions.cancel")):
     act(review.cancel, actor(), reason)
 
 with st.form("fix"):
@@ -73,6 +72,6 @@ with st.form("fix"):
         for name in ("province", "city", "address", "phone")
         if name in visible
     }
-    if st.form_submit_button(t("exceptions.fix", L)):
+    if st.form_submit_button(tr("exceptions.fix")):
         # Only what the clerk changed: an untouched masked phone must never overwrite the real one.
         act(review.fix, {k: v for k, v in edits.items() if v != str(visible.get(k, ""))}, actor())

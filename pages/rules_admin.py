@@ -6,12 +6,11 @@ from sqlalchemy import select
 from core import review, rules
 from core.db import blacklist, transaction
 from core.errors import OrderHubError
-from core.i18n import t
-from ui.page_context import actor, allow, engine, lang
+from ui.page_context import actor, allow
+from ui.session import engine, tr
 
 allow("edit_rules")
-L = lang()
-st.title(t("rules.title", L))
+st.title(tr("rules.title"))
 with engine().connect() as conn:
     config = rules.load_config(conn)
     listed = [
@@ -23,7 +22,7 @@ with engine().connect() as conn:
 
 
 def setting(code: str, name: str, value):
-    label, key = t(f"param.{name}", L), f"{code}.{name}"
+    label, key = tr(f"param.{name}"), f"{code}.{name}"
     if isinstance(value, bool):
         return st.checkbox(label, value=value, key=key)
     return int(st.number_input(label, min_value=0, step=1, value=value, key=key))
@@ -32,29 +31,29 @@ def setting(code: str, name: str, value):
 for rule in rules.RULES:
     current = config[rule.code]
     with st.form(f"rule-{rule.code}"):
-        st.subheader(t(f"rule.{rule.code}", L))
-        enabled = st.checkbox(t("rules.enabled", L), value=current.enabled, key=f"{rule.code}.enabled")
+        st.subheader(tr(f"rule.{rule.code}"))
+        enabled = st.checkbox(tr("rules.enabled"), value=current.enabled, key=f"{rule.code}.enabled")
         params = {name: setting(rule.code, name, value) for name, value in current.params.items()}
-        if st.form_submit_button(t("rules.save", L)):
+        if st.form_submit_button(tr("rules.save")):
             try:
                 with transaction(engine()) as conn:
                     rules.save_rule(conn, rule.code, enabled, params, actor())
-                st.success(t("rules.saved", L))
+                st.success(tr("rules.saved"))
             except OrderHubError as refusal:
                 st.error(str(refusal))
 
-if st.button(t("rules.recheck", L)):
-    st.info(t("rules.rechecked", L, count=len(review.recheck_open_orders(engine()))))
+if st.button(tr("rules.recheck")):
+    st.info(tr("rules.rechecked", count=len(review.recheck_open_orders(engine()))))
 
-st.header(t("blacklist.title", L))
+st.header(tr("blacklist.title"))
 st.dataframe(listed, hide_index=True, width="stretch")
 with st.form("blacklist"):
-    kind = st.radio(t("blacklist.kind", L), ["buyer", "phone"], horizontal=True)
-    value = st.text_input(t("blacklist.value", L))
-    reason = st.text_input(t("blacklist.reason", L))
+    kind = st.radio(tr("blacklist.kind"), ["buyer", "phone"], horizontal=True)
+    value = st.text_input(tr("blacklist.value"))
+    reason = st.text_input(tr("blacklist.reason"))
     add, remove = st.columns(2)
-    adding = add.form_submit_button(t("blacklist.add", L))
-    removing = remove.form_submit_button(t("blacklist.remove", L))
+    adding = add.form_submit_button(tr("blacklist.add"))
+    removing = remove.form_submit_button(tr("blacklist.remove"))
 if adding or removing:
     try:
         with transaction(engine()) as conn:
@@ -62,6 +61,6 @@ if adding or removing:
                 rules.add_to_blacklist(conn, kind, value, reason, actor())
             else:
                 rules.remove_from_blacklist(conn, kind, value, actor())
-        st.success(t("rules.saved", L))
+        st.success(tr("rules.saved"))
     except OrderHubError as refusal:
         st.error(str(refusal))

@@ -4,14 +4,13 @@ import streamlit as st
 
 from core import sandbox
 from core.errors import OrderHubError
-from core.i18n import t
-from ui.page_context import actor, allow, lang, live_engine
+from ui.page_context import actor, allow
+from ui.session import live_engine, tr
 
 allow("sandbox")
-L = lang()
-st.title(t("sandbox.title", L))
+st.title(tr("sandbox.title"))
 live = live_engine()
-st.caption(t("sandbox.config", L, tables=", ".join(part.table for part in sandbox.CONFIG)))
+st.caption(tr("sandbox.config", tables=", ".join(part.table for part in sandbox.CONFIG)))
 
 
 def attempt(action, *args):
@@ -23,19 +22,19 @@ def attempt(action, *args):
 
 
 if not sandbox.exists(live):
-    st.info(t("sandbox.none", L))
-    if st.button(t("sandbox.create", L), type="primary") and attempt(sandbox.create, live, actor()):
+    st.info(tr("sandbox.none"))
+    if st.button(tr("sandbox.create"), type="primary") and attempt(sandbox.create, live, actor()):
         st.session_state["use_sandbox"] = True
         st.rerun()
     st.stop()
 
 inside = st.session_state.get("use_sandbox", False)
-if st.button(t("sandbox.leave" if inside else "sandbox.enter", L)):
+if st.button(tr("sandbox.leave" if inside else "sandbox.enter")):
     st.session_state["use_sandbox"] = not inside
     st.rerun()
-if st.button(t("sandbox.promote", L), type="primary") and (changed := attempt(sandbox.promote, live, actor())):
-    st.success(t("sandbox.promoted", L, changes=", ".join(f"{table} {n}" for table, n in changed.items())))
-if st.button(t("sandbox.drop", L)):
+if st.button(tr("sandbox.promote"), type="primary") and (changed := attempt(sandbox.promote, live, actor())):
+    st.success(tr("sandbox.promoted", changes=", ".join(f"{table} {n}" for table, n in changed.items())))
+if st.button(tr("sandbox.drop")):
     st.cache_resource.clear()  # close the cached engine of the copy before its file or database goes
     attempt(sandbox.drop, live)
     st.session_state["use_sandbox"] = False

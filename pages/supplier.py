@@ -7,14 +7,12 @@ import streamlit as st
 from core import supplier_link
 from core.db import transaction
 from core.errors import OrderHubError
-from core.i18n import t
-from ui.page_context import lang, live_engine
+from ui.session import live_engine, tr
 
-L = lang()
-st.title(t("supplier.title", L))
+st.title(tr("supplier.title"))
 token = st.query_params.get("token", "")
 if not token:
-    st.info(t("supplier.no_token", L))
+    st.info(tr("supplier.no_token"))
     st.stop()
 try:
     with live_engine().connect() as conn:  # suppliers always answer the live store
@@ -23,8 +21,8 @@ except OrderHubError as refusal:
     st.error(str(refusal))
     st.stop()
 
-st.write(t("supplier.intro", L, supplier=po["supplier"], number=po["number"]))
-st.caption(t(f"po.{po['status']}", L))
+st.write(tr("supplier.intro", supplier=po["supplier"], number=po["number"]))
+st.caption(tr(f"po.{po['status']}"))
 with st.form("answer"):
     quantities = {
         line["sku"]: st.number_input(
@@ -37,13 +35,13 @@ with st.form("answer"):
         for line in po["lines"]
     }
     planned = po["expected_at"].date() if po["expected_at"] else date.today() + timedelta(days=7)
-    delivery = st.date_input(t("supplier.delivery", L), value=max(planned, date.today()), min_value=date.today())
-    note = st.text_area(t("supplier.note", L), value=po["note"], max_chars=500)
-    sent = st.form_submit_button(t("supplier.submit", L))
+    delivery = st.date_input(tr("supplier.delivery"), value=max(planned, date.today()), min_value=date.today())
+    note = st.text_area(tr("supplier.note"), value=po["note"], max_chars=500)
+    sent = st.form_submit_button(tr("supplier.submit"))
 if sent:
     try:
         with transaction(live_engine()) as conn:
             status = supplier_link.respond(conn, token, {k: int(v) for k, v in quantities.items()}, delivery, note)
-        st.success(t("supplier.thanks", L, status=t(f"po.{status}", L)))
+        st.success(tr("supplier.thanks", status=tr(f"po.{status}")))
     except OrderHubError as refusal:
         st.error(str(refusal))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from core import purchase_orders, sandbox
-from core.db import order_exceptions, review_rules, transaction
+from core.db import make_engine, order_exceptions, review_rules, transaction
 
 SUPPLIER = "汪汪宠物食品厂"
 PAGES = Path(__file__).resolve().parents[2] / "pages"
@@ -19,8 +19,7 @@ PAGES = Path(__file__).resolve().parents[2] / "pages"
 def page(name: str, role: str | None = None, **query) -> AppTest:
     app = AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=30)
     if role:
-        app.session_state["role"] = role
-        app.session_state["username"] = f"{role}-demo"
+        app.session_state["user"] = {"username": f"{role}-demo", "name": role, "role": role, "language": "en"}
         app.session_state["lang"] = "en"
     for key, value in query.items():
         app.query_params[key] = value
@@ -91,7 +90,24 @@ def test_an_admin_creates_a_sandbox_and_every_page_then_shows_the_banner(store):
     app.button[0].click().run()
     assert sandbox.exists(store) and app.session_state["use_sandbox"]
     banner = AppTest.from_string("from ui.page_context import sandbox_banner\nsandbox_banner()")
+    banner.session_state["lang"] = "en"
     banner.session_state["use_sandbox"] = True
     assert "SANDBOX" in banner.run().markdown[0].value
     live = AppTest.from_string("from ui.page_context import sandbox_banner\nsandbox_banner()").run()
     assert not live.markdown
+
+
+def test_an_approval_made_while_in_the_sandbox_leaves_live_untouched(store):
+    box_url = sandbox.create(store, "admin")
+    app = AppTest.from_file(str(PAGES / "exceptions.py"), default_timeout=30)
+    app.session_state["user"] = {"username": "admin-demo", "name": "admin", "role": "admin", "language": "en"}
+    app.session_state["use_sandbox"] = True
+    app.run().button[0].click().run()
+    box = make_engine(box_url)
+    try:
+        with box.connect() as conn:
+            assert conn.execute(select(order_exceptions.c.status)).scalars().all() == ["approved"]
+    finally:
+        box.dispose()
+    with store.connect() as conn:
+        assert conn.execute(select(order_exceptions.c.status)).scalars().all() == ["open"]

@@ -38,9 +38,9 @@ def _purchase_orders(conn: Connection, rng: random.Random, now: datetime) -> Non
     due = purchasing.suggest(conn, now)
     names = [name for name in conn.execute(select(suppliers.c.name).order_by(suppliers.c.id)).scalars() if name in due]
     for index, name in enumerate(names[:3]):
-        _, link = purchase_orders.create_purchase_order(conn, name, "采购-小周", now - timedelta(days=2))
-        token = link.split("token=", 1)[1]
         wanted = {s.sku: s.qty for s in due[name]}
+        _, link = purchase_orders.create_purchase_order(conn, name, "采购-小周", now - timedelta(days=2), wanted)
+        token = link.split("token=", 1)[1]
         arrival = date.fromordinal(now.date().toordinal() + rng.randint(3, 9))
         if index == 0:
             supplier_link.respond(conn, token, wanted, arrival, "", now - timedelta(days=1))

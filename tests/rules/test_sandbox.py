@@ -8,6 +8,7 @@ import pytest
 from conftest import NOW, order, stock_shop
 from sqlalchemy import select, update
 
+from connectors import worker
 from core import purchasing, rules, sandbox, stock, workflow
 from core.db import (
     blacklist,
@@ -133,6 +134,15 @@ def test_a_sandbox_cannot_make_or_promote_sandboxes_of_its_own(live):
             sandbox.create(box, "admin", NOW)
         with pytest.raises(sandbox.SandboxError):
             sandbox.promote(box, "admin", NOW)
+    finally:
+        box.dispose()
+
+
+def test_the_worker_refuses_to_run_on_a_sandbox(live):
+    box = make_engine(sandbox.create(live, "admin", NOW))
+    try:
+        with pytest.raises(sandbox.SandboxError, match="live store only"):
+            worker.run(box, [])
     finally:
         box.dispose()
 

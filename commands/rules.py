@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 from commands.output import emit, table
 from core import purchase_orders, purchasing, review, sandbox
-from core.db import make_engine, transaction
+from core.db import open_store, transaction
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,14 +40,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def check_rules(args: argparse.Namespace) -> int:
-    queue = review.recheck_open_orders(make_engine())
+    queue = review.recheck_open_orders(open_store())
     rows = [{**row, "rules": ", ".join(row["rules"])} for row in queue]
     emit(queue, args.json, table(rows, ["channel_order_no", "shop", "buyer", "status", "rules"]))
     return 0
 
 
 def suggest_purchases(args: argparse.Namespace) -> int:
-    with make_engine().connect() as conn:
+    with open_store().connect() as conn:
         grouped = purchasing.suggest(conn)
     data = {supplier: [asdict(s) for s in items] for supplier, items in grouped.items()}
     columns = ["sku", "available", "incoming", "safety_stock", "per_day", "lead_time_days", "qty"]
@@ -57,21 +57,21 @@ def suggest_purchases(args: argparse.Namespace) -> int:
 
 
 def create_purchase(args: argparse.Namespace) -> int:
-    with transaction(make_engine()) as conn:
+    with transaction(open_store()) as conn:
         number, _ = purchase_orders.create_purchase_order(conn, args.supplier, args.actor)
     print(f"{number} queued for e-mail to {args.supplier}")
     return 0
 
 
 def receive_purchase(args: argparse.Namespace) -> int:
-    with transaction(make_engine()) as conn:
+    with transaction(open_store()) as conn:
         resumed = purchase_orders.receive_purchase_order(conn, args.number, args.actor)
     print(f"{args.number} received; {len(resumed)} held orders resumed")
     return 0
 
 
 def sandbox_action(args: argparse.Namespace) -> int:
-    live = make_engine()
+    live = open_store()
     if args.action == "create":
         print(f"sandbox ready: {sandbox.create(live, args.actor)}")
     elif args.action == "promote":

@@ -25,7 +25,7 @@ from core.db import (
     shops,
     transaction,
 )
-from core.errors import IllegalTransition, InsufficientStock, InvalidInput
+from core.errors import IllegalTransition, InsufficientStock, InvalidInput, NotFound
 from core.model import CANCELLED, HOLD_INSUFFICIENT_STOCK, ON_HOLD
 from core.review_facts import OPEN_STATUSES, build_context, load_facts
 
@@ -149,7 +149,9 @@ def fix(conn: Connection, order_id: int, changes: dict[str, str], actor: str, no
     unknown = set(changes) - set(FIXABLE)
     if unknown:
         raise InvalidInput(f"In review only {', '.join(FIXABLE)} can be changed, not {', '.join(sorted(unknown))}.")
-    order = conn.execute(select(orders).where(orders.c.id == order_id)).one()
+    order = conn.execute(select(orders).where(orders.c.id == order_id)).first()
+    if order is None:
+        raise NotFound(f"Order id {order_id} does not exist.")
     if order.status not in OPEN_STATUSES:
         raise IllegalTransition(order.channel_order_no, order.status, "fixed in review")
     conn.execute(update(orders).where(orders.c.id == order_id).values(**changes, updated_at=now))

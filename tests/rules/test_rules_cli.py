@@ -24,6 +24,7 @@ def test_rules_check_lists_the_open_exceptions_as_json(store, capsys):
     code, out, _ = run(capsys, "rules", "check", "--json")
     assert code == 0
     assert [(row["channel_order_no"], row["rules"]) for row in json.loads(out)] == [("3312600000001", ["buyer_remark"])]
+    assert "phone" not in json.loads(out)[0]
 
 
 def test_purchase_suggest_and_create_email_the_supplier(store, capsys):

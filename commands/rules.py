@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 from commands.output import emit, table
 from core import purchase_orders, purchasing, review, sandbox
+from core import rules as review_rules
 from core.db import open_store, transaction
 
 
@@ -17,6 +18,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check = rules.add_parser("check", help="re-run the rules over open orders and list the exceptions")
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=check_rules)
+    for name, on in (("enable", True), ("disable", False)):
+        switch = rules.add_parser(name, help=f"{name} review rules (codes, or --all)")
+        switch.add_argument("codes", nargs="*")
+        switch.add_argument("--all", action="store_true")
+        switch.add_argument("--actor", default="cli")
+        switch.set_defaults(handler=switch_rules, on=on)
 
     purchase = subparsers.add_parser("purchase", help="purchasing").add_subparsers(
         dest="purchase_command", required=True
@@ -44,6 +51,17 @@ def check_rules(args: argparse.Namespace) -> int:
     queue = [{k: v for k, v in row.items() if k != "phone"} for row in review.recheck_open_orders(open_store())]
     rows = [{**row, "rules": ", ".join(row["rules"])} for row in queue]
     emit(queue, args.json, table(rows, ["channel_order_no", "shop", "buyer", "status", "rules"]))
+    return 0
+
+
+def switch_rules(args: argparse.Namespace) -> int:
+    with transaction(open_store()) as conn:
+        config = review_rules.load_config(conn)
+        codes = list(config) if args.all else args.codes
+        for code in codes:
+            params = config[code].params if code in config else {}
+            review_rules.save_rule(conn, code, args.on, params, args.actor)
+    print(f"{'enabled' if args.on else 'disabled'}: {', '.join(codes) or 'nothing (name rules or use --all)'}")
     return 0
 
 

@@ -73,7 +73,7 @@ def create_purchase_order(
                 "email",
                 supplier.email,
                 "purchase_order",
-                _email_payload(conn, number, supplier.name, link, now + timedelta(days=link_days), po_id),
+                _email_payload(conn, po_id, number, supplier, link, now, now + timedelta(days=link_days)),
                 now,
             )
         ],
@@ -203,7 +203,10 @@ def _next_number(conn: Connection, now: datetime) -> str:
     return f"{prefix}{taken + 1:04d}"
 
 
-def _email_payload(conn: Connection, number: str, supplier: str, link: str, expires: datetime, po_id: int) -> dict:
+def _email_payload(
+    conn: Connection, po_id: int, number: str, supplier: Any, link: str, now: datetime, expires: datetime
+) -> dict:
+    """What notify's purchase_order template renders, plus the lines as an attached CSV."""
     lines = [
         {"sku": line.sku, "name": line.name, "qty": line.qty_ordered, "unit_cost": f"{line.unit_cost_cents / 100:.2f}"}
         for line in po_lines(conn, po_id)
@@ -213,11 +216,12 @@ def _email_payload(conn: Connection, number: str, supplier: str, link: str, expi
     writer.writeheader()
     writer.writerows(lines)
     return {
-        "subject": f"采购单 Purchase order {number}",
-        "po_number": number,
-        "supplier": supplier,
+        "po_no": number,
+        "supplier": supplier.name,
+        "expected_at": f"{now + timedelta(days=supplier.lead_time_days):%Y-%m-%d}",
+        "items": "\n".join(f"{line['sku']} {line['name']} × {line['qty']}" for line in lines),
         "link": link,
-        "link_expires_at": expires.isoformat(sep=" "),
+        "link_expires_at": f"{expires:%Y-%m-%d %H:%M}",
         "lines": lines,
         # UTF-8 with BOM so Excel on a Chinese Windows opens the names correctly.
         "attachments": [

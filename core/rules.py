@@ -57,6 +57,16 @@ class OrderFacts:
     paid_cents: int = 0
     platform_discount_cents: int = 0
     shipping_cost_cents: int = 0
+    goods_cents: int = 0
+    seller_coupon_cents: int = 0
+    shipping_fee_cents: int = 0
+
+    @property
+    def payable_cents(self) -> int:
+        """What the buyer pays: the paid amount once known, else what is due (an unpaid order)."""
+        due = self.goods_cents - self.seller_coupon_cents - self.platform_discount_cents + self.shipping_fee_cents
+        return self.paid_cents or due
+
     lines: tuple[LineFacts, ...] = ()
 
 
@@ -142,9 +152,9 @@ def price_deviation(order: OrderFacts, ctx: Context, params: dict[str, Any]) -> 
 
 
 def margin_cents(order: OrderFacts, ctx: Context) -> int:
-    """What the seller keeps: paid + platform-funded discount - commission - goods - shipping."""
-    revenue = order.paid_cents + order.platform_discount_cents
-    commission = round(order.paid_cents * ctx.commission_bp.get(order.channel, 0) / 10_000)
+    """What the seller keeps: paid (or due) + platform-funded discount - commission - goods - shipping."""
+    revenue = order.payable_cents + order.platform_discount_cents
+    commission = round(order.payable_cents * ctx.commission_bp.get(order.channel, 0) / 10_000)
     goods = sum(line.qty * line.unit_cost_cents for line in order.lines)
     shipping = order.shipping_cost_cents or ctx.shop_shipping_cost.get(order.shop_id, 0)
     return revenue - commission - goods - shipping
@@ -177,7 +187,9 @@ class Rule:
     code: str
     check: Check
     defaults: dict[str, Any] = field(default_factory=dict)
-    enabled_by_default: bool = True
+    # Off until an admin switches review on (rules page, `cli.py rules enable --all`): holding
+    # orders is a change in how a shop works, so it is chosen, never sprung on a running store.
+    enabled_by_default: bool = False
 
 
 RULES: tuple[Rule, ...] = (
@@ -230,6 +242,13 @@ def save_rule(
         conn.execute(insert(review_rules).values(code=code, **values))
     audit(conn, actor, f"rule {code}", {"enabled": enabled, **clean}, now)
     return RuleConfig(code, enabled, clean)
+
+
+def enable_all(conn: Connection, actor: str, now: datetime | None = None) -> None:
+    """Switch every rule on with its stored (or default) thresholds."""
+    for code, current in load_config(conn).items():
+        if not current.enabled:
+            save_rule(conn, code, True, current.params, actor, now)
 
 
 def _validated(rule: Rule, params: dict[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ def seed(conn: Connection, rng: random.Random, now: datetime) -> None:
     for name, email, lead, pack, moq in SUPPLIER_TERMS:
         purchasing.save_supplier(conn, name, email, lead, pack, moq, "admin", now - timedelta(days=60))
     rules.save_rule(conn, "price_deviation", True, {"max_deviation_pct": 40}, "admin", now - timedelta(days=30))
+    rules.enable_all(conn, "admin", now - timedelta(days=30))
     rules.add_to_blacklist(conn, "buyer", "职业差评师", "多次恶意差评后仅退款", "admin", now - timedelta(days=20))
     _purchase_orders(conn, rng, now)
     open_ids = conn.execute(select(orders.c.id).where(orders.c.status.in_(OPEN_STATUSES))).scalars().all()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import NOW, id_of, order, status_of, stock_shop
 from sqlalchemy import func, select
 
 from core import merge, stock
 from core.db import order_events, order_exceptions, order_lines, orders, reservations, transaction
 from core.errors import IllegalTransition, InvalidInput
 from core.ingest import ingest
+from tests.rules.shop import NOW, id_of, order, status_of, stock_shop
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tempfile
 
-from conftest import NOW, order, stock_shop
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -13,6 +12,7 @@ from core import merge, review, stock
 from core.db import make_engine, migrate, order_lines, orders, transaction
 from core.errors import OrderHubError
 from core.ingest import ingest
+from tests.rules.shop import NOW, order, stock_shop
 
 SKUS = ["PET-FOOD-2KG", "CAT-TOY-MOUSE", "DOG-LEASH-RED"]
 operation = st.tuples(

@@ -6,7 +6,6 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from conftest import NOW, id_of, order, status_of, stock_shop
 from sqlalchemy import select, update
 
 from core import purchase_orders, purchasing, stock, supplier_link, workflow
@@ -15,6 +14,7 @@ from core.db import purchase_orders as po_table
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.ingest import ingest
 from core.model import SHIPPED
+from tests.rules.shop import NOW, id_of, order, status_of, stock_shop
 
 SUPPLIER = "汪汪宠物食品厂"
 

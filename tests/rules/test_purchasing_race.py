@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import multiprocessing
 
-from conftest import NOW, stock_shop
 from sqlalchemy import select, update
 
 from core import purchase_orders, purchasing, stock
 from core.db import make_engine, skus, transaction
 from core.errors import InvalidInput
+from tests.rules.shop import NOW, stock_shop
 
 
 def _receive(url: str, number: str, barrier, results) -> None:

@@ -149,6 +149,13 @@ def test_a_profitable_order_is_not_flagged_as_loss_making():
     )
 
 
+def test_an_unpaid_order_is_judged_on_what_is_due():
+    due = facts(goods_cents=9_900, seller_coupon_cents=1_000, shipping_fee_cents=600, lines=(line(),))
+    assert due.payable_cents == 9_500
+    assert check("loss_making", due, R.Context(commission_bp={"taobao": 500})) is None
+    assert check("loss_making", facts(goods_cents=9_900, seller_coupon_cents=6_000, lines=(line(),)))
+
+
 def test_an_order_with_a_sku_of_unknown_cost_is_not_judged_for_loss():
     assert check("loss_making", facts(paid_cents=1, lines=(line(cost=0),))) is None
 

@@ -6,12 +6,12 @@ import json
 from datetime import timedelta
 
 import pytest
-from conftest import NOW
 
 import cli
-from core import purchase_orders, sandbox, supplier_link
+from core import purchase_orders, rules, sandbox, supplier_link
 from core.db import transaction
 from core.errors import PermissionDenied
+from tests.rules.shop import NOW
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -60,3 +60,15 @@ def test_a_purchase_order_link_expires_after_two_weeks(store):
         assert supplier_link.view(conn, link.split("token=")[1], NOW + timedelta(days=13))
         with pytest.raises(PermissionDenied):
             supplier_link.view(conn, link.split("token=")[1], NOW + timedelta(days=14, seconds=1))
+
+
+def test_rules_are_switched_off_and_on_from_the_command_line(store, capsys):
+    assert (
+        run(capsys, "rules", "disable", "buyer_remark", "phone_invalid")[1] == "disabled: buyer_remark, phone_invalid\n"
+    )
+    with store.connect() as conn:
+        config = rules.load_config(conn)
+    assert not config["buyer_remark"].enabled and not config["phone_invalid"].enabled and config["blacklisted"].enabled
+    assert run(capsys, "rules", "enable", "--all")[0] == 0
+    code, _, err = run(capsys, "rules", "enable", "no_such_rule")
+    assert code == 1 and err == "error: There is no review rule called no_such_rule.\n"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import NOW, id_of, order, ship_history, status_of, stock_shop
 from sqlalchemy import func, select
 
 from core import rules, stock, workflow
@@ -12,6 +11,7 @@ from core.errors import InvalidInput
 from core.ingest import ingest
 from core.review import approve, cancel, fix, open_exceptions, recheck_open_orders
 from core.stock import invariant_violations
+from tests.rules.shop import NOW, id_of, order, ship_history, status_of, stock_shop
 
 
 @pytest.fixture
@@ -139,7 +139,8 @@ def test_a_disabled_rule_lets_orders_through_and_rechecking_after_enabling_catch
     assert status_of(shop, "3312000000012") == ("paid", None)
     with transaction(shop) as conn:
         rules.save_rule(conn, "buyer_remark", True, {}, "admin", NOW)
-        assert conn.execute(select(func.count()).select_from(config_audit)).scalar_one() == 2
+        audits = select(func.count()).where(config_audit.c.subject == "rule buyer_remark")
+        assert conn.execute(audits).scalar_one() == 3  # switched on with the shop, off, on again
     queue = recheck_open_orders(shop, NOW)
     assert [q["channel_order_no"] for q in queue] == ["3312000000012"]
     assert status_of(shop, "3312000000012") == ("on_hold", "review")

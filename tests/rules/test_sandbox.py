@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import NOW, order, stock_shop
 from sqlalchemy import select, update
 
 from connectors import worker
@@ -25,6 +24,7 @@ from core.db import (
 )
 from core.ingest import ingest
 from core.model import CANCELLED
+from tests.rules.shop import NOW, order, stock_shop
 
 DATA = (orders, order_lines, reservations, stock_movements, outbox)
 
@@ -101,7 +101,8 @@ def test_promoting_a_rule_removed_in_the_sandbox_removes_it_from_live(live):
         box.dispose()
     sandbox.promote(live, "admin", NOW)
     with live.connect() as conn:
-        assert rules.load_config(conn)["seller_remark"].enabled
+        assert conn.execute(select(review_rules)).all() == []
+        assert not rules.load_config(conn)["seller_remark"].enabled  # back to its default
         assert conn.execute(select(blacklist)).all() == []
 
 

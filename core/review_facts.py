@@ -97,8 +97,8 @@ def parse_addresses(facts: Sequence[R.OrderFacts], need_district: bool = True) -
 def _street(order: R.OrderFacts) -> str:
     """The address without the region the platform already gave (buyers often type it again)."""
     street = order.address.strip()
-    for region in (f"{order.province}省", order.province, order.city):
-        street = street.removeprefix(region)
+    for region in (f"{order.province}省", f"{order.province}市", order.province, order.city):
+        street = street.removeprefix(region) if region else street
     return street.strip()
 
 

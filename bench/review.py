@@ -58,7 +58,7 @@ def intake(url: str, orders: list, rules_on: bool) -> dict:
         with transaction(engine) as conn:
             rules.enable_all(conn, "bench")
     with timer() as took:
-        summary = ingest.ingest(engine, orders, "bench", batch_size=5000, fire_actions=False)
+        summary = ingest.ingest(engine, orders, "bench", batch_size=5000, history=True)
     with timer() as recheck:
         queue = review.recheck_open_orders(engine)
     engine.dispose()

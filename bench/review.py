@@ -86,5 +86,9 @@ def run(prefix: str | None = None) -> dict:
     }
 
 
+def main() -> None:
+    write("review", run(sys.argv[1] if len(sys.argv) > 1 and "://" in sys.argv[1] else None))
+
+
 if __name__ == "__main__":
-    write("review", run(sys.argv[1] if len(sys.argv) > 1 else None))
+    main()

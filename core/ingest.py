@@ -20,7 +20,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from core import clock, regions, review, stock, workflow
+from core import clock, merge, regions, review, stock, workflow
 from core.db import bulk_insert, channels, order_lines, orders, shops, transaction
 from core.model import (
     CANCELLED,
@@ -389,6 +389,8 @@ def _add_lines(
 def _follow_platform(conn: Connection, order_id: int, platform_status: str, actor: str, now: datetime) -> None:
     """Walk the order forward to the platform's newer status (a buyer cancellation releases stock)."""
     current = conn.execute(select(orders.c.status, orders.c.status_before_hold).where(orders.c.id == order_id)).one()
+    if platform_status == CANCELLED:
+        merge.cancel_parts(conn, order_id, actor, now)  # parts split off a cancelled order go with it
     if current.status == ON_HOLD:
         if platform_status == CANCELLED:
             workflow.advance(conn, order_id, CANCELLED, actor, "cancelled on the platform", now)

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from core import clock, review, workflow
 from core.db import order_lines, order_merges, order_splits, orders, reservations, skus
 from core.errors import IllegalTransition, InsufficientStock, InvalidInput
-from core.model import HOLD_INSUFFICIENT_STOCK, ON_HOLD, PAID, SHIPPED
+from core.model import CANCELLED, HOLD_INSUFFICIENT_STOCK, ON_HOLD, PAID, SHIPPED
 from core.review_facts import OPEN_STATUSES, address_key
 
 MONEY = (
@@ -148,6 +148,18 @@ def parts_of(conn: Connection, order_id: int) -> list[int]:
     return list(
         conn.execute(select(order_splits.c.order_id).where(order_splits.c.parent_order_id == order_id)).scalars()
     )
+
+
+def cancel_parts(conn: Connection, order_id: int, actor: str, now: datetime | None = None) -> list[int]:
+    """The channel order was cancelled: its split-off parts that are still open go too (releasing stock)."""
+    now = now or clock.now()
+    cancelled = []
+    for part in parts_of(conn, order_id):
+        status = conn.execute(select(orders.c.status).where(orders.c.id == part)).scalar_one()
+        if CANCELLED in workflow.ALLOWED[status]:
+            workflow.advance(conn, part, CANCELLED, actor, "the channel order was cancelled", now)
+            cancelled.append(part)
+    return cancelled
 
 
 def _check_mergeable(rows: list[Any]) -> None:

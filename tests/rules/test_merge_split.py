@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import func, select
 
@@ -126,3 +128,15 @@ def test_a_split_must_leave_something_and_only_move_what_the_order_has(shop):
         for moving in ({"PET-FOOD-2KG": 2}, {"PET-FOOD-2KG": 3}, {"CAT-TOY-MOUSE": 1}, {"PET-FOOD-2KG": 0}):
             with pytest.raises(InvalidInput):
                 merge.split(conn, parent, moving, "clerk-li", NOW)
+
+
+def test_cancelling_a_split_order_on_the_platform_cancels_its_parts_and_frees_their_stock(shop):
+    placed = order("3312300000012", ("PET-FOOD-2KG", 3, 9_900), ("CAT-TOY-MOUSE", 2, 1_990))
+    ingest(shop, [placed], now=NOW)
+    with transaction(shop) as conn:
+        merge.split(conn, id_of(shop, "3312300000012"), {"CAT-TOY-MOUSE": 2}, "clerk-li", NOW)
+    ingest(shop, [replace(placed, status="cancelled", platform_updated_at=NOW)], now=NOW)
+    assert status_of(shop, "3312300000012")[0] == status_of(shop, "3312300000012-1")[0] == "cancelled"
+    with shop.connect() as conn:
+        assert stock.invariant_violations(conn) == []
+        assert stock.available(conn, stock.sku_id(conn, "CAT-TOY-MOUSE")) == 50

@@ -53,8 +53,9 @@ def act(service, *args) -> None:
         st.success(tr("exceptions.done", status=outcome if isinstance(outcome, str) else "ok"))
 
 
-def merge_with_siblings(conn, order_id: int, who: str) -> int:
-    return merge.merge(conn, [order_id, *merge.mergeable_with(conn, order_id)], who)
+def merge_with_siblings(conn, order_id: int, who: str) -> str:
+    primary = merge.merge(conn, [order_id, *merge.mergeable_with(conn, order_id)], who)
+    return tr("exceptions.merged", count=len(merge.shipment_of(conn, primary)))
 
 
 approve_col, merge_col, cancel_col = st.columns(3)

@@ -8,9 +8,10 @@ from pathlib import Path
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from core import purchase_orders, sandbox
+from core import merge, purchase_orders, sandbox, workflow
 from core.db import make_engine, order_exceptions, review_rules, transaction
-from tests.rules.shop import NOW
+from core.ingest import ingest
+from tests.rules.shop import NOW, order
 
 SUPPLIER = "汪汪宠物食品厂"
 PAGES = Path(__file__).resolve().parents[2] / "pages"
@@ -112,3 +113,39 @@ def test_an_approval_made_while_in_the_sandbox_leaves_live_untouched(store):
         box.dispose()
     with store.connect() as conn:
         assert conn.execute(select(order_exceptions.c.status)).scalars().all() == ["open"]
+
+
+def test_a_clerk_merges_a_merge_candidate_into_one_parcel(store):
+    ingest(store, [order("3312600000002", ("CAT-TOY-MOUSE", 1, 1_990))], now=NOW)
+    app = page("exceptions", "clerk")
+    app.selectbox[0].select(1).run()
+    [merge_button] = [b for b in app.button if b.label == "Merge with the buyer's other open orders"]
+    merge_button.click().run()
+    assert texts(app, "success") == ["Done: 2 orders now ship as one parcel"]
+    with store.connect() as conn:
+        assert merge.shipment_of(conn, workflow.order_id_by_no(conn, "3312600000002")) == [
+            workflow.order_id_by_no(conn, "3312600000001"),
+            workflow.order_id_by_no(conn, "3312600000002"),
+        ]
+
+
+def test_a_manager_receives_a_purchase_order_on_the_purchasing_page(store):
+    with transaction(store) as conn:
+        number, _ = purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW)
+    app = page("purchasing", "manager")
+    [receive] = [b for b in app.button if b.label == "Receive everything outstanding"]
+    receive.click().run()
+    assert texts(app, "success") == ["Received; 0 held orders released."]
+    with store.connect() as conn:
+        assert [o["status"] for o in purchase_orders.purchase_order_list(conn)] == ["received"]
+
+
+def test_an_admin_promotes_and_then_drops_the_sandbox_from_its_page(store):
+    sandbox.create(store, "admin")
+    app = page("sandbox", "admin")
+    [promote] = [b for b in app.button if b.label == "Promote the configuration to live"]
+    promote.click().run()
+    assert texts(app, "success")[0].startswith("Promoted: review_rules 0")
+    [drop] = [b for b in app.button if b.label == "Drop the sandbox"]
+    drop.click().run()
+    assert not sandbox.exists(store)

@@ -24,6 +24,7 @@ from core.db import (
 )
 from core.ingest import ingest
 from core.model import CANCELLED
+from notify.delivery import deliver_pending
 from tests.rules.shop import NOW, order, stock_shop
 
 DATA = (orders, order_lines, reservations, stock_movements, outbox)
@@ -139,11 +140,13 @@ def test_a_sandbox_cannot_make_or_promote_sandboxes_of_its_own(live):
         box.dispose()
 
 
-def test_the_worker_refuses_to_run_on_a_sandbox(live):
+def test_neither_the_worker_nor_a_delivery_pass_runs_on_a_sandbox(live):
     box = make_engine(sandbox.create(live, "admin", NOW))
     try:
         with pytest.raises(sandbox.SandboxError, match="live store only"):
             worker.run(box, [])
+        with pytest.raises(sandbox.SandboxError, match="never delivered"):
+            deliver_pending(box, {})
     finally:
         box.dispose()
 

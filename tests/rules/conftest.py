@@ -12,6 +12,12 @@ from tests.rules.shop import NOW, SUPPLIER, order, stock_shop
 
 
 @pytest.fixture
+def any_store(request):
+    """SQLite, or PostgreSQL too for tests marked @on_both_engines (the SQL that differs by dialect)."""
+    return request.getfixturevalue("pg_engine" if getattr(request, "param", "sqlite") == "postgresql" else "engine")
+
+
+@pytest.fixture
 def store(engine, sqlite_url, monkeypatch):
     """The configured store (ORDERHUB_DATABASE_URL) of the CLI and pages: one order held for its
     remark, PET-FOOD-2KG below its safety stock of 150 and supplied by 汪汪宠物食品厂."""

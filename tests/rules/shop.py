@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import insert, select
 
 from core import rules, stock, workflow
@@ -12,6 +13,8 @@ from core.ingest import ingest
 from core.model import PAID, SHIPPED, NormalisedOrder, OrderLine
 
 NOW = datetime(2026, 11, 26, 10, 0)
+# Logic runs on SQLite; tests whose SQL differs by dialect (locks, grouping, windows) run on both.
+on_both_engines = pytest.mark.parametrize("any_store", ["sqlite", "postgresql"], indirect=True)
 SHOP = "萌宠旗舰店"
 ADDRESS = {"province": "广东省", "city": "深圳市", "address": "南山区科技园南路88号3栋1201"}
 CATALOGUE = {  # code: (unit cost in cents, stock on hand)

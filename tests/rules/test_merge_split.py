@@ -11,13 +11,13 @@ from core import merge, stock
 from core.db import order_events, order_exceptions, order_lines, orders, reservations, transaction
 from core.errors import IllegalTransition, InvalidInput
 from core.ingest import ingest
-from tests.rules.shop import NOW, id_of, order, status_of, stock_shop
+from tests.rules.shop import NOW, id_of, on_both_engines, order, status_of, stock_shop
 
 
 @pytest.fixture
-def shop(any_engine):
-    stock_shop(any_engine)
-    return any_engine
+def shop(any_store):
+    stock_shop(any_store)
+    return any_store
 
 
 def totals(conn) -> tuple[int, int, int]:
@@ -30,6 +30,7 @@ def totals(conn) -> tuple[int, int, int]:
     return paid, lines, reserved
 
 
+@on_both_engines
 def test_two_orders_of_one_buyer_merge_ship_under_one_tracking_number_and_keep_stock_exact(shop):
     ingest(shop, [order("3312300000001", ("PET-FOOD-2KG", 2, 9_900))], now=NOW)
     ingest(shop, [order("3312300000002", ("CAT-TOY-MOUSE", 3, 1_990))], now=NOW)
@@ -79,6 +80,7 @@ def test_unmerging_a_primary_dissolves_the_shipment(shop):
         assert [merge.shipment_of(conn, i) for i in ids] == [[ids[0]], [ids[1]]]
 
 
+@on_both_engines
 def test_splitting_part_of_a_line_moves_its_reservation_and_conserves_money(shop):
     ingest(shop, [order("3312300000009", ("PET-FOOD-2KG", 5, 9_900, 301), ("CAT-TOY-MOUSE", 2, 1_990))], now=NOW)
     parent = id_of(shop, "3312300000009")
@@ -130,6 +132,7 @@ def test_a_split_must_leave_something_and_only_move_what_the_order_has(shop):
                 merge.split(conn, parent, moving, "clerk-li", NOW)
 
 
+@on_both_engines
 def test_cancelling_a_split_order_on_the_platform_cancels_its_parts_and_frees_their_stock(shop):
     placed = order("3312300000012", ("PET-FOOD-2KG", 3, 9_900), ("CAT-TOY-MOUSE", 2, 1_990))
     ingest(shop, [placed], now=NOW)

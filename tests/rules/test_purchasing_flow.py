@@ -14,15 +14,15 @@ from core.db import purchase_orders as po_table
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.ingest import ingest
 from core.model import SHIPPED
-from tests.rules.shop import NOW, id_of, order, status_of, stock_shop
+from tests.rules.shop import NOW, id_of, on_both_engines, order, status_of, stock_shop
 
 SUPPLIER = "汪汪宠物食品厂"
 
 
 @pytest.fixture
-def shop(any_engine):
+def shop(any_store):
     """PET-FOOD-2KG: 30 available, safety 20, 28 sold in the last 14 days; supplier lead 7, pack 12, MOQ 24."""
-    engine = any_engine
+    engine = any_store
     stock_shop(engine)
     sales = [
         order(f"3312100000{n:03d}", ("PET-FOOD-2KG", 2, 9_900), buyer=f"买家{n}", created_at=NOW - timedelta(days=n))
@@ -43,6 +43,7 @@ def shop(any_engine):
     return engine
 
 
+@on_both_engines
 def test_a_sku_below_its_reorder_point_is_suggested_in_whole_packs(shop):
     with shop.connect() as conn:
         suggestions = purchasing.suggest(conn, NOW)
@@ -77,6 +78,7 @@ def test_nothing_to_order_is_a_clear_refusal(shop):
         purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW)
 
 
+@on_both_engines
 def test_the_supplier_confirms_and_the_expected_arrival_shows_for_the_stock_page(shop):
     _, link = create_po(shop)
     token = link.split("token=")[1]
@@ -123,6 +125,7 @@ def test_a_supplier_cannot_answer_with_a_past_date_or_a_sku_not_ordered(shop):
             supplier_link.respond(conn, token, {"CAT-TOY-MOUSE": 5}, date(2026, 12, 1), "", NOW)
 
 
+@on_both_engines
 def test_receiving_releases_held_orders_oldest_first_and_closes_the_po(shop):
     with transaction(shop) as conn:
         stock.adjust(conn, stock.sku_id(conn, "DOG-LEASH-RED"), -20, "damaged in a flood", "仓库", NOW)

@@ -11,13 +11,13 @@ from core.errors import InvalidInput
 from core.ingest import ingest
 from core.review import approve, cancel, fix, open_exceptions, recheck_open_orders
 from core.stock import invariant_violations
-from tests.rules.shop import NOW, id_of, order, ship_history, status_of, stock_shop
+from tests.rules.shop import NOW, id_of, on_both_engines, order, ship_history, status_of, stock_shop
 
 
 @pytest.fixture
-def shop(any_engine):
-    stock_shop(any_engine)
-    return any_engine
+def shop(any_store):
+    stock_shop(any_store)
+    return any_store
 
 
 def exceptions_of(engine, no: str) -> dict[str, str]:
@@ -44,6 +44,7 @@ def test_a_clean_order_passes_review_and_stays_paid(shop):
     assert exceptions_of(shop, "3312000000001") == {}
 
 
+@on_both_engines
 def test_an_order_with_a_buyer_remark_is_held_for_review_with_its_stock_still_reserved(shop):
     ingest(shop, [order("3312000000002", ("PET-FOOD-2KG", 2, 9_900), buyer_remark="请周末送货")], now=NOW)
     assert status_of(shop, "3312000000002") == ("on_hold", "review")
@@ -84,6 +85,7 @@ def test_a_fix_that_does_not_cure_the_problem_keeps_the_order_held(shop):
     assert status_of(shop, "3312000000005") == ("on_hold", "review")
 
 
+@on_both_engines
 def test_cancelling_a_flagged_order_releases_its_stock(shop):
     ingest(shop, [order("3312000000006", ("DOG-LEASH-RED", 3, 3_900), buyer_remark="不要了")], now=NOW)
     with transaction(shop) as conn:
@@ -93,6 +95,7 @@ def test_cancelling_a_flagged_order_releases_its_stock(shop):
     assert status_of(shop, "3312000000006") == ("cancelled", None)
 
 
+@on_both_engines
 def test_a_second_open_order_to_the_same_buyer_and_address_is_a_merge_candidate(shop):
     ingest(shop, [order("3312000000007", ("PET-FOOD-2KG", 1, 9_900))], now=NOW)
     ingest(
@@ -115,6 +118,7 @@ def test_a_mispriced_order_is_caught_against_the_usual_shipped_price(shop):
     assert set(exceptions_of(shop, "3312000000010")) == {"price_deviation", "loss_making"}
 
 
+@on_both_engines
 def test_a_flood_of_mispriced_orders_never_becomes_the_usual_price(shop):
     ship_history(shop, "CAT-TOY-MOUSE", 1_990)
     for wave in range(3):  # three pulls, each full of orders at a tenth of the price
@@ -156,6 +160,7 @@ def test_thresholds_are_validated_before_they_are_stored(shop):
         assert rules.load_config(conn)["price_deviation"].params["max_deviation_pct"] == 30
 
 
+@on_both_engines
 def test_an_order_held_for_stock_and_flagged_waits_for_review_before_stock_releases_it(shop):
     ingest(shop, [order("3312000000013", ("DOG-LEASH-RED", 25, 3_900), buyer_remark="急用")], now=NOW)
     assert status_of(shop, "3312000000013") == ("on_hold", "review")

@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from core import clock, regions, stock, workflow
+from core import clock, merge, regions, review, stock, workflow
 from core.db import bulk_insert, channels, order_lines, orders, shops, transaction
 from core.model import (
     CANCELLED,
@@ -203,6 +203,7 @@ def _insert_new(
         gone = [(i, _demand(o, sku_of)) for i, o in arrivals if o.lines and o.status in (SHIPPED, COMPLETED)]
         stock.ship_unreserved(conn, gone, actor, now)
     _record_arrivals(conn, inserted, rows, short, actor, now)
+    review.review_orders(conn, inserted, "rules", now)  # hold the orders the review rules flag
     if not history:
         paid = [(i, o) for i, o, r in zip(inserted, fresh, rows) if r["status"] == PAID and i not in short and o.phone]
         sms = [workflow.payment_sms(i, o.channel_order_no, o.phone, o.buyer, now) for i, o in paid]
@@ -390,6 +391,8 @@ def _add_lines(
 def _follow_platform(conn: Connection, order_id: int, platform_status: str, actor: str, now: datetime) -> None:
     """Walk the order forward to the platform's newer status (a buyer cancellation releases stock)."""
     current = conn.execute(select(orders.c.status, orders.c.status_before_hold).where(orders.c.id == order_id)).one()
+    if platform_status == CANCELLED:
+        merge.cancel_parts(conn, order_id, actor, now)  # parts split off a cancelled order go with it
     if current.status == ON_HOLD:
         if platform_status == CANCELLED:
             workflow.advance(conn, order_id, CANCELLED, actor, "cancelled on the platform", now)

@@ -1,0 +1,95 @@
+"""What the analytics snapshot copies from the system of record, and how each table is refreshed.
+
+A table is one TableSpec: its columns with their kind, and how a refresh finds changed rows.
+Adding a table (after-sales tickets, say) means adding a spec to SPECS; tables the store does not
+have yet are skipped. Every value crosses ADBC as a non-null string or a (nullable) integer:
+the SQLite driver infers a column's Arrow type from its first rows and fails when a column that
+started as NULL later holds text, so times travel as epoch seconds and optional text as ''.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+INT, TEXT, OPT_TEXT, TIME = "int", "text", "opt_text", "time"
+
+# Rows whose order changed since the watermark (minus the overlap); lines and events follow
+# their order, which every workflow step touches, so this also catches late commits on PostgreSQL.
+CHANGED_ORDERS = "SELECT id FROM orders WHERE updated_at >= {since}"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One snapshot table: source table, typed columns and its refresh rule.
+
+    mode "full" re-reads the whole (small) table each refresh; "delta" reads rows with an id above
+    the highest one held plus the rows matched by `changed` (a SQL condition on {since}), and
+    replaces those rows by id, so nothing is ever doubled.
+    """
+
+    name: str
+    columns: dict[str, str]
+    mode: str = "full"
+    changed: str = ""
+
+    def select(self, dialect: str, max_id: int | None = None, since: datetime | None = None) -> str:
+        """The SELECT for a cold load (no max_id) or for the rows changed since the watermark."""
+        sql = f"SELECT {', '.join(_wire(c, kind, dialect) for c, kind in self.columns.items())} FROM {self.name}"
+        if self.mode == "delta" and max_id is not None:
+            changed = self.changed.format(since=_literal(since)) if since else "1 = 0"
+            sql += f" WHERE id > {int(max_id)} OR {changed}"
+        return sql
+
+    def typed(self, relation: str) -> str:
+        """A DuckDB SELECT turning the wire columns back into proper types."""
+        return f"SELECT {', '.join(_typed(c, kind) for c, kind in self.columns.items())} FROM {relation}"
+
+
+def _wire(column: str, kind: str, dialect: str) -> str:
+    if kind == TIME:
+        epoch = f"unixepoch({column})" if dialect == "sqlite" else f"CAST(EXTRACT(EPOCH FROM {column}) AS BIGINT)"
+        return f"{epoch} AS {column}"
+    if kind == OPT_TEXT:
+        return f"COALESCE({column}, '') AS {column}"
+    return column
+
+
+def _typed(column: str, kind: str) -> str:
+    if kind == TIME:
+        return f'make_timestamp(CAST("{column}" AS BIGINT) * 1000000) AS "{column}"'
+    if kind == OPT_TEXT:
+        return f"NULLIF(CAST(\"{column}\" AS VARCHAR), '') AS \"{column}\""
+    if kind == TEXT:
+        return f'CAST("{column}" AS VARCHAR) AS "{column}"'
+    return f'CAST("{column}" AS BIGINT) AS "{column}"'
+
+
+def _literal(moment: datetime) -> str:
+    # Stored SQLite datetimes are 'YYYY-MM-DD HH:MM:SS.ffffff' text, so a second-precision
+    # literal compares correctly as text there and as a timestamp on PostgreSQL.
+    return f"'{moment:%Y-%m-%d %H:%M:%S}'"
+
+
+SPECS: tuple[TableSpec, ...] = (
+    TableSpec("channels", {"code": TEXT, "name": TEXT, "commission_bp": INT}),
+    TableSpec("shops", {"id": INT, "name": TEXT, "channel": TEXT}),
+    TableSpec("skus", {
+        "id": INT, "sku": TEXT, "name": TEXT, "on_hand": INT, "reserved": INT, "safety_stock": INT,
+        "unit_cost_cents": INT, "updated_at": TIME,
+    }),
+    TableSpec("orders", {
+        "id": INT, "channel": TEXT, "channel_order_no": TEXT, "shop_id": INT, "status": TEXT,
+        "hold_reason": OPT_TEXT, "province": TEXT, "created_at": TIME, "paid_at": TIME, "shipped_at": TIME,
+        "cancelled_at": TIME, "returned_at": TIME, "goods_cents": INT, "paid_cents": INT,
+        "platform_discount_cents": INT, "seller_coupon_cents": INT, "shipping_fee_cents": INT,
+        "shipping_cost_cents": INT, "return_reason": OPT_TEXT, "updated_at": TIME,
+    }, mode="delta", changed="updated_at >= {since}"),
+    TableSpec("order_lines", {
+        "id": INT, "order_id": INT, "sku_id": INT, "qty": INT, "unit_price_cents": INT, "discount_cents": INT,
+    }, mode="delta", changed=f"order_id IN ({CHANGED_ORDERS})"),
+    TableSpec("order_events", {
+        "id": INT, "order_id": INT, "at": TIME, "actor": TEXT, "from_status": OPT_TEXT, "to_status": TEXT,
+        "reason": TEXT,
+    }, mode="delta", changed=f"order_id IN ({CHANGED_ORDERS})"),
+)

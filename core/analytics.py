@@ -75,7 +75,7 @@ class Snapshot:
         since = self.watermark - self.overlap if self.watermark else None
         read: dict[str, int] = {}
         writer = self._db.cursor()
-        with _source(self.engine) as source:
+        with source_connection(self.engine) as source:
             writer.begin()
             try:
                 for spec in SPECS:
@@ -140,7 +140,7 @@ def _replace_rows(writer: duckdb.DuckDBPyConnection, spec: TableSpec, delta: pa.
 
 
 @contextmanager
-def _source(engine: Engine) -> Iterator[Any]:
+def source_connection(engine: Engine) -> Iterator[Any]:
     """An ADBC connection to the same database the engine points at."""
     url = engine.url
     if url.get_backend_name() == "sqlite":

@@ -35,7 +35,7 @@ class TableSpec:
 
     def select(self, dialect: str, max_id: int | None = None, since: datetime | None = None) -> str:
         """The SELECT for a cold load (no max_id) or for the rows changed since the watermark."""
-        sql = f"SELECT {', '.join(_wire(c, kind, dialect) for c, kind in self.columns.items())} FROM {self.name}"
+        sql = f"SELECT {', '.join(wire(c, kind, dialect) for c, kind in self.columns.items())} FROM {self.name}"
         if self.mode == "delta" and max_id is not None:
             changed = self.changed.format(since=_literal(since)) if since else "1 = 0"
             sql += f" WHERE id > {int(max_id)} OR {changed}"
@@ -46,13 +46,15 @@ class TableSpec:
         return f"SELECT {', '.join(_typed(c, kind) for c, kind in self.columns.items())} FROM {relation}"
 
 
-def _wire(column: str, kind: str, dialect: str) -> str:
+def wire(expression: str, kind: str, dialect: str, name: str | None = None) -> str:
+    """A source-side select item that crosses ADBC with a stable type (see the module docstring)."""
+    name = name or expression
     if kind == TIME:
-        epoch = f"unixepoch({column})" if dialect == "sqlite" else f"CAST(EXTRACT(EPOCH FROM {column}) AS BIGINT)"
-        return f"{epoch} AS {column}"
+        epoch = f"unixepoch({expression})" if dialect == "sqlite" else f"CAST(EXTRACT(EPOCH FROM {expression}) AS BIGINT)"
+        return f"{epoch} AS {name}"
     if kind == OPT_TEXT:
-        return f"COALESCE({column}, '') AS {column}"
-    return column
+        return f"COALESCE({expression}, '') AS {name}"
+    return f"{expression} AS {name}"
 
 
 def _typed(column: str, kind: str) -> str:

@@ -113,9 +113,11 @@ def _ingest_batch(
 def ensure_shops(conn: Connection, names: set[tuple[str, str]]) -> dict[str, Row]:
     """Shops by name, creating unknown ones (and their channel) with default settings."""
     wanted = {name for name, _ in names}
-    query = select(shops.c.id, shops.c.name, shops.c.reserve_on).where(shops.c.name.in_(wanted))
+    query = select(shops.c.id, shops.c.name, shops.c.reserve_on, shops.c.shipping_cost_cents).where(
+        shops.c.name.in_(wanted)
+    )
     found = {row.name: row for row in conn.execute(query)}
-    for name, channel in sorted(names - {(n, c) for n, c in names if n in found}):
+    for name, channel in sorted(names):
         if name in found:
             continue
         _ensure_channel(conn, channel)
@@ -150,7 +152,7 @@ def _insert_new(
     fire: bool,
 ) -> int:
     """Insert new orders with their lines, reserve stock for those that need it; returns held count."""
-    rows = [_order_values(o, shop_of[o.shop].id, now) for o in fresh]
+    rows = [_order_values(o, shop_of[o.shop], now) for o in fresh]
     inserted = conn.execute(
         insert(orders).returning(orders.c.id, sort_by_parameter_order=True), rows
     ).scalars().all()
@@ -182,18 +184,18 @@ def _insert_new(
     return len(short)
 
 
-def _order_values(order: NormalisedOrder, shop_id: int, now: datetime) -> dict:
+def _order_values(order: NormalisedOrder, shop: Row, now: datetime) -> dict:
     return {
         "channel": order.channel,
         "channel_order_no": order.channel_order_no,
-        "shop_id": shop_id,
+        "shop_id": shop.id,
         "status": order.status,
         "status_before_hold": None,
         "hold_reason": None,
         "platform_status": order.status,
         "source_hash": order.fingerprint(),
         "updated_at": now,
-        "shipping_cost_cents": 0,
+        "shipping_cost_cents": shop.shipping_cost_cents,
         **_data_fields(order),
     }
 

@@ -60,3 +60,6 @@ class NormalisedOrder:
     def fingerprint(self) -> str:
         """A stable hash of everything received, to recognise an unchanged re-import."""
         return hashlib.md5(repr(sorted(asdict(self).items())).encode()).hexdigest()
+
+# Return reasons the seller caused; they count in the order error rate.
+SELLER_FAULT_RETURN_REASONS = frozenset({"质量问题", "发错货/漏发", "与描述不符"})

@@ -11,9 +11,9 @@ import logging
 import os
 import sys
 
-from commands import orders, setup, stock
+from commands import export, orders, setup, stock
 
-AREAS = [setup, stock, orders]
+AREAS = [setup, stock, orders, export]
 log = logging.getLogger("orderhub.cli")
 
 

@@ -50,7 +50,9 @@ def wire(expression: str, kind: str, dialect: str, name: str | None = None) -> s
     """A source-side select item that crosses ADBC with a stable type (see the module docstring)."""
     name = name or expression
     if kind == TIME:
-        epoch = f"unixepoch({expression})" if dialect == "sqlite" else f"CAST(EXTRACT(EPOCH FROM {expression}) AS BIGINT)"
+        epoch = (
+            f"unixepoch({expression})" if dialect == "sqlite" else f"CAST(EXTRACT(EPOCH FROM {expression}) AS BIGINT)"
+        )
         return f"{epoch} AS {name}"
     if kind == OPT_TEXT:
         return f"COALESCE({expression}, '') AS {name}"
@@ -61,7 +63,7 @@ def _typed(column: str, kind: str) -> str:
     if kind == TIME:
         return f'make_timestamp(CAST("{column}" AS BIGINT) * 1000000) AS "{column}"'
     if kind == OPT_TEXT:
-        return f"NULLIF(CAST(\"{column}\" AS VARCHAR), '') AS \"{column}\""
+        return f'NULLIF(CAST("{column}" AS VARCHAR), \'\') AS "{column}"'
     if kind == TEXT:
         return f'CAST("{column}" AS VARCHAR) AS "{column}"'
     return f'CAST("{column}" AS BIGINT) AS "{column}"'
@@ -76,22 +78,71 @@ def _literal(moment: datetime) -> str:
 SPECS: tuple[TableSpec, ...] = (
     TableSpec("channels", {"code": TEXT, "name": TEXT, "commission_bp": INT}),
     TableSpec("shops", {"id": INT, "name": TEXT, "channel": TEXT}),
-    TableSpec("skus", {
-        "id": INT, "sku": TEXT, "name": TEXT, "on_hand": INT, "reserved": INT, "safety_stock": INT,
-        "unit_cost_cents": INT, "updated_at": TIME,
-    }),
-    TableSpec("orders", {
-        "id": INT, "channel": TEXT, "channel_order_no": TEXT, "shop_id": INT, "status": TEXT,
-        "hold_reason": OPT_TEXT, "province": TEXT, "created_at": TIME, "paid_at": TIME, "shipped_at": TIME,
-        "cancelled_at": TIME, "returned_at": TIME, "goods_cents": INT, "paid_cents": INT,
-        "platform_discount_cents": INT, "seller_coupon_cents": INT, "shipping_fee_cents": INT,
-        "shipping_cost_cents": INT, "return_reason": OPT_TEXT, "updated_at": TIME,
-    }, mode="delta", changed="updated_at >= {since}"),
-    TableSpec("order_lines", {
-        "id": INT, "order_id": INT, "sku_id": INT, "qty": INT, "unit_price_cents": INT, "discount_cents": INT,
-    }, mode="delta", changed=f"order_id IN ({CHANGED_ORDERS})"),
-    TableSpec("order_events", {
-        "id": INT, "order_id": INT, "at": TIME, "actor": TEXT, "from_status": OPT_TEXT, "to_status": TEXT,
-        "reason": TEXT,
-    }, mode="delta", changed=f"order_id IN ({CHANGED_ORDERS})"),
+    TableSpec(
+        "skus",
+        {
+            "id": INT,
+            "sku": TEXT,
+            "name": TEXT,
+            "on_hand": INT,
+            "reserved": INT,
+            "safety_stock": INT,
+            "unit_cost_cents": INT,
+            "updated_at": TIME,
+        },
+    ),
+    TableSpec(
+        "orders",
+        {
+            "id": INT,
+            "channel": TEXT,
+            "channel_order_no": TEXT,
+            "shop_id": INT,
+            "status": TEXT,
+            "hold_reason": OPT_TEXT,
+            "province": TEXT,
+            "created_at": TIME,
+            "paid_at": TIME,
+            "shipped_at": TIME,
+            "cancelled_at": TIME,
+            "returned_at": TIME,
+            "goods_cents": INT,
+            "paid_cents": INT,
+            "platform_discount_cents": INT,
+            "seller_coupon_cents": INT,
+            "shipping_fee_cents": INT,
+            "shipping_cost_cents": INT,
+            "return_reason": OPT_TEXT,
+            "updated_at": TIME,
+        },
+        mode="delta",
+        changed="updated_at >= {since}",
+    ),
+    TableSpec(
+        "order_lines",
+        {
+            "id": INT,
+            "order_id": INT,
+            "sku_id": INT,
+            "qty": INT,
+            "unit_price_cents": INT,
+            "discount_cents": INT,
+        },
+        mode="delta",
+        changed=f"order_id IN ({CHANGED_ORDERS})",
+    ),
+    TableSpec(
+        "order_events",
+        {
+            "id": INT,
+            "order_id": INT,
+            "at": TIME,
+            "actor": TEXT,
+            "from_status": OPT_TEXT,
+            "to_status": TEXT,
+            "reason": TEXT,
+        },
+        mode="delta",
+        changed=f"order_id IN ({CHANGED_ORDERS})",
+    ),
 )

@@ -44,45 +44,88 @@ class Dataset:
 
 _ORDERS = "orders o JOIN shops s ON s.id = o.shop_id"
 DATASETS: dict[str, Dataset] = {
-    "orders": Dataset(_ORDERS, {
-        "channel_order_no": ("o.channel_order_no", TEXT), "channel": ("o.channel", TEXT), "shop": ("s.name", TEXT),
-        "status": ("o.status", TEXT), "hold_reason": ("o.hold_reason", OPT_TEXT), "buyer": ("o.buyer", TEXT),
-        "phone": ("o.phone", TEXT), "province": ("o.province", TEXT), "city": ("o.city", TEXT),
-        "address": ("o.address", TEXT), "created_at": ("o.created_at", TIME), "paid_at": ("o.paid_at", TIME),
-        "shipped_at": ("o.shipped_at", TIME), "completed_at": ("o.completed_at", TIME),
-        "cancelled_at": ("o.cancelled_at", TIME), "goods_cents": ("o.goods_cents", "int"),
-        "platform_discount_cents": ("o.platform_discount_cents", "int"),
-        "seller_coupon_cents": ("o.seller_coupon_cents", "int"), "shipping_fee_cents": ("o.shipping_fee_cents", "int"),
-        "paid_cents": ("o.paid_cents", "int"), "shipping_cost_cents": ("o.shipping_cost_cents", "int"),
-        "carrier": ("o.carrier", OPT_TEXT), "tracking_no": ("o.tracking_no", OPT_TEXT),
-        "return_reason": ("o.return_reason", OPT_TEXT), "returned_at": ("o.returned_at", TIME),
-        "buyer_remark": ("o.buyer_remark", TEXT), "seller_remark": ("o.seller_remark", TEXT),
-    }, "o.created_at"),
-    "lines": Dataset("order_lines l JOIN orders o ON o.id = l.order_id JOIN shops s ON s.id = o.shop_id "
-                     "JOIN skus k ON k.id = l.sku_id", {
-        "channel_order_no": ("o.channel_order_no", TEXT), "channel": ("o.channel", TEXT), "shop": ("s.name", TEXT),
-        "created_at": ("o.created_at", TIME), "sku": ("k.sku", TEXT), "sku_name": ("k.name", TEXT),
-        "qty": ("l.qty", "int"), "unit_price_cents": ("l.unit_price_cents", "int"),
-        "discount_cents": ("l.discount_cents", "int"), "unit_cost_cents": ("k.unit_cost_cents", "int"),
-    }, "o.created_at"),
-    "stock": Dataset("skus k", {
-        "sku": ("k.sku", TEXT), "name": ("k.name", TEXT), "on_hand": ("k.on_hand", "int"),
-        "reserved": ("k.reserved", "int"), "available": ("k.on_hand - k.reserved", "int"),
-        "safety_stock": ("k.safety_stock", "int"), "unit_cost_cents": ("k.unit_cost_cents", "int"),
-        "supplier": ("k.supplier", TEXT), "updated_at": ("k.updated_at", TIME),
-    }),
+    "orders": Dataset(
+        _ORDERS,
+        {
+            "channel_order_no": ("o.channel_order_no", TEXT),
+            "channel": ("o.channel", TEXT),
+            "shop": ("s.name", TEXT),
+            "status": ("o.status", TEXT),
+            "hold_reason": ("o.hold_reason", OPT_TEXT),
+            "buyer": ("o.buyer", TEXT),
+            "phone": ("o.phone", TEXT),
+            "province": ("o.province", TEXT),
+            "city": ("o.city", TEXT),
+            "address": ("o.address", TEXT),
+            "created_at": ("o.created_at", TIME),
+            "paid_at": ("o.paid_at", TIME),
+            "shipped_at": ("o.shipped_at", TIME),
+            "completed_at": ("o.completed_at", TIME),
+            "cancelled_at": ("o.cancelled_at", TIME),
+            "goods_cents": ("o.goods_cents", "int"),
+            "platform_discount_cents": ("o.platform_discount_cents", "int"),
+            "seller_coupon_cents": ("o.seller_coupon_cents", "int"),
+            "shipping_fee_cents": ("o.shipping_fee_cents", "int"),
+            "paid_cents": ("o.paid_cents", "int"),
+            "shipping_cost_cents": ("o.shipping_cost_cents", "int"),
+            "carrier": ("o.carrier", OPT_TEXT),
+            "tracking_no": ("o.tracking_no", OPT_TEXT),
+            "return_reason": ("o.return_reason", OPT_TEXT),
+            "returned_at": ("o.returned_at", TIME),
+            "buyer_remark": ("o.buyer_remark", TEXT),
+            "seller_remark": ("o.seller_remark", TEXT),
+        },
+        "o.created_at",
+    ),
+    "lines": Dataset(
+        "order_lines l JOIN orders o ON o.id = l.order_id JOIN shops s ON s.id = o.shop_id "
+        "JOIN skus k ON k.id = l.sku_id",
+        {
+            "channel_order_no": ("o.channel_order_no", TEXT),
+            "channel": ("o.channel", TEXT),
+            "shop": ("s.name", TEXT),
+            "created_at": ("o.created_at", TIME),
+            "sku": ("k.sku", TEXT),
+            "sku_name": ("k.name", TEXT),
+            "qty": ("l.qty", "int"),
+            "unit_price_cents": ("l.unit_price_cents", "int"),
+            "discount_cents": ("l.discount_cents", "int"),
+            "unit_cost_cents": ("k.unit_cost_cents", "int"),
+        },
+        "o.created_at",
+    ),
+    "stock": Dataset(
+        "skus k",
+        {
+            "sku": ("k.sku", TEXT),
+            "name": ("k.name", TEXT),
+            "on_hand": ("k.on_hand", "int"),
+            "reserved": ("k.reserved", "int"),
+            "available": ("k.on_hand - k.reserved", "int"),
+            "safety_stock": ("k.safety_stock", "int"),
+            "unit_cost_cents": ("k.unit_cost_cents", "int"),
+            "supplier": ("k.supplier", TEXT),
+            "updated_at": ("k.updated_at", TIME),
+        },
+    ),
 }
 
 
-def export(engine: Engine, dataset: str, out: Path | str, fmt: str, role: str,
-           start: date | None = None, end: date | None = None, batch_rows: int = BATCH_ROWS) -> int:
+def export(
+    engine: Engine,
+    dataset: str,
+    out: Path | str,
+    fmt: str,
+    role: str,
+    start: date | None = None,
+    end: date | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> int:
     """Write the dataset as the role may see it to `out`; returns the number of rows written."""
     require(role, "export")
     if fmt not in FORMATS:
         raise InvalidInput(f"Unknown export format {fmt!r}; use csv or parquet.")
-    if start and end and start > end:
-        raise InvalidInput(f"The start date {start} is after the end date {end}.")
-    spec = _dataset(engine, dataset)
+    spec = check(engine, dataset, start, end)
     sql = _select(spec, engine.dialect.name, start, end)
     with source_connection(engine) as source:
         cursor = source.cursor()
@@ -94,6 +137,13 @@ def export(engine: Engine, dataset: str, out: Path | str, fmt: str, role: str,
         rows = _write(frames, _empty(dataset, spec, reader.schema, role), Path(out), fmt)
         cursor.close()
     return rows
+
+
+def check(engine: Engine, dataset: str, start: date | None = None, end: date | None = None) -> Dataset:
+    """The dataset to export, or InvalidInput saying why it cannot be exported as asked."""
+    if start and end and start > end:
+        raise InvalidInput(f"The start date {start} is after the end date {end}.")
+    return _dataset(engine, dataset)
 
 
 def _dataset(engine: Engine, name: str) -> Dataset:

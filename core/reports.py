@@ -21,7 +21,6 @@ from core.access import FIELD_KINDS, mask_frame, treatment
 from core.analytics import Snapshot
 
 
-
 def counted(alias: str = "") -> str:
     """SQL: the order counts (it was not cancelled before payment)."""
     prefix = f"{alias}." if alias else ""
@@ -98,14 +97,16 @@ def _daily_events(snap: Snapshot, f: Filters) -> pd.DataFrame:
         ("shipped_at", "shipped", "0", ""),
     ):
         window, window_params = f.between(column)
-        sql.append(f"SELECT CAST({column} AS DATE) AS day, channel, '{kind}' AS kind, {cents} AS cents "
-                   f"FROM orders WHERE {scope} AND {window} {extra}")
+        sql.append(
+            f"SELECT CAST({column} AS DATE) AS day, channel, '{kind}' AS kind, {cents} AS cents "
+            f"FROM orders WHERE {scope} AND {window} {extra}"
+        )
         params += scope_params + window_params
     query = f"""
         SELECT day, channel, count(*) FILTER (kind = 'created') AS orders,
                CAST(coalesce(sum(cents) FILTER (kind = 'paid'), 0) AS BIGINT) AS gmv_cents,
                count(*) FILTER (kind = 'paid') AS paid_orders, count(*) FILTER (kind = 'shipped') AS shipped_orders
-        FROM ({' UNION ALL '.join(sql)}) GROUP BY day, channel ORDER BY day, channel"""
+        FROM ({" UNION ALL ".join(sql)}) GROUP BY day, channel ORDER BY day, channel"""
     frame = snap.query(query, params)
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
     return frame
@@ -129,7 +130,7 @@ def daily_totals(snap: Snapshot, f: Filters, role: str) -> pd.DataFrame:
         before = totals[measure].shift(7)
         totals[f"{measure}_week_before"] = before
         totals[f"{measure}_wow"] = (totals[measure] - before) / before.where(before != 0)
-    totals = totals.loc[f.start:].rename_axis("day").reset_index()
+    totals = totals.loc[f.start :].rename_axis("day").reset_index()
     return masked(role, totals)
 
 
@@ -143,7 +144,9 @@ def provinces(snap: Snapshot, f: Filters, role: str) -> pd.DataFrame:
     window, window_params = f.between("created_at")
     frame = snap.query(
         f"SELECT province, count(*) AS orders, CAST(sum(paid_cents) AS BIGINT) AS gmv_cents FROM orders "
-        f"WHERE {scope} AND {window} AND {counted()} GROUP BY province", params + window_params)
+        f"WHERE {scope} AND {window} AND {counted()} GROUP BY province",
+        params + window_params,
+    )
     frame["province"] = frame["province"].map(china_map.bucket)
     frame = frame.groupby("province", as_index=False)[["orders", "gmv_cents"]].sum()
     frame["on_map"] = frame["province"].isin(china_map.mainland())
@@ -157,7 +160,9 @@ def province_hours(snap: Snapshot, f: Filters, role: str) -> pd.DataFrame:
     window, window_params = f.between("created_at")
     frame = snap.query(
         f"SELECT province, CAST(hour(created_at) AS INTEGER) AS hour, count(*) AS orders FROM orders "
-        f"WHERE {scope} AND {window} AND {counted()} GROUP BY ALL", params + window_params)
+        f"WHERE {scope} AND {window} AND {counted()} GROUP BY ALL",
+        params + window_params,
+    )
     frame["province"] = frame["province"].map(china_map.bucket)
     matrix = frame.pivot_table(index="province", columns="hour", values="orders", aggfunc="sum", fill_value=0)
     matrix = matrix.reindex(columns=range(24), fill_value=0).astype("int64")
@@ -172,7 +177,9 @@ def return_reasons(snap: Snapshot, f: Filters, role: str) -> pd.DataFrame:
     window, window_params = f.between("returned")
     frame = snap.query(
         f"SELECT reason, count(*) AS returns FROM ({RETURN_REASON_SOURCES[RETURN_REASON_SOURCE]}) "
-        f"WHERE {scope} AND {window} GROUP BY reason ORDER BY returns DESC, reason", params + window_params)
+        f"WHERE {scope} AND {window} GROUP BY reason ORDER BY returns DESC, reason",
+        params + window_params,
+    )
     total = frame["returns"].sum()
     frame["share"] = frame["returns"] / total if total else 0.0
     return masked(role, frame)

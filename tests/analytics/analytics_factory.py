@@ -11,23 +11,60 @@ from sqlalchemy import Engine, func, insert, select
 from core.db import channels, order_events, order_lines, orders, shops, skus, transaction
 
 CHANNELS = [("taobao", "淘宝/天猫", 500), ("jd", "京东", 800), ("pdd", "拼多多", 300), ("shopify", "Shopify", 200)]
-SHOPS = [(1, "旺财宠物天猫旗舰店", "taobao"), (2, "旺财宠物京东自营店", "jd"), (3, "旺财宠物拼多多店", "pdd"),
-         (4, "WangCai Pets Global", "shopify")]
-SKUS = [(1, "PET-FOOD-2KG", "全价犬粮 2kg", 4500, 8900), (2, "CAT-LITTER-10L", "豆腐猫砂 10L", 2800, 4900),
-        (3, "DOG-LEASH-M", "牵引绳 M 号", 900, 3900), (4, "CAT-TREATS-80G", "冻干猫零食 80g", 600, 2900),
-        (5, "AQUARIUM-FILTER", "鱼缸过滤器", 5200, 6900)]
-PROVINCES = ["广东", "浙江", "江苏", "上海", "北京", "四川", "山东", "内蒙古", "新疆", "广西", "香港", "台湾", "澳门", "",
-             "广东省", "火星"]
+SHOPS = [
+    (1, "旺财宠物天猫旗舰店", "taobao"),
+    (2, "旺财宠物京东自营店", "jd"),
+    (3, "旺财宠物拼多多店", "pdd"),
+    (4, "WangCai Pets Global", "shopify"),
+]
+SKUS = [
+    (1, "PET-FOOD-2KG", "全价犬粮 2kg", 4500, 8900),
+    (2, "CAT-LITTER-10L", "豆腐猫砂 10L", 2800, 4900),
+    (3, "DOG-LEASH-M", "牵引绳 M 号", 900, 3900),
+    (4, "CAT-TREATS-80G", "冻干猫零食 80g", 600, 2900),
+    (5, "AQUARIUM-FILTER", "鱼缸过滤器", 5200, 6900),
+]
+PROVINCES = [
+    "广东",
+    "浙江",
+    "江苏",
+    "上海",
+    "北京",
+    "四川",
+    "山东",
+    "内蒙古",
+    "新疆",
+    "广西",
+    "香港",
+    "台湾",
+    "澳门",
+    "",
+    "广东省",
+    "火星",
+]
 STAFF = ["王芳", "李雷", "张伟"]
-RETURN_REASONS = ["七天无理由", "发错货", "质量问题", "尺码不合适", "物流破损", "不想要了"]
+RETURN_REASONS = ["七天无理由", "发错货/漏发", "质量问题", "尺码不合适", "与描述不符", "不想要了"]
 
 
 def add_reference_data(engine: Engine, now: datetime) -> None:
     with transaction(engine) as conn:
         conn.execute(insert(channels), [{"code": c, "name": n, "commission_bp": bp} for c, n, bp in CHANNELS])
         conn.execute(insert(shops), [{"id": i, "name": n, "channel": c} for i, n, c in SHOPS])
-        conn.execute(insert(skus), [{"id": i, "sku": s, "name": n, "on_hand": 500, "reserved": 0,
-                                     "unit_cost_cents": cost, "updated_at": now} for i, s, n, cost, _ in SKUS])
+        conn.execute(
+            insert(skus),
+            [
+                {
+                    "id": i,
+                    "sku": s,
+                    "name": n,
+                    "on_hand": 500,
+                    "reserved": 0,
+                    "unit_cost_cents": cost,
+                    "updated_at": now,
+                }
+                for i, s, n, cost, _ in SKUS
+            ],
+        )
 
 
 @dataclass
@@ -43,18 +80,29 @@ def random_order(rng: random.Random, number: int, now: datetime, days: int = 35)
     """A plausible order somewhere in the last `days` days, in any status, with lines and events."""
     shop_id, _, channel = rng.choice(SHOPS)
     created = now - timedelta(minutes=rng.randint(60, days * 24 * 60))
-    lines = [{"sku_id": s[0], "qty": rng.randint(1, 3), "unit_price_cents": s[4], "discount_cents": 0}
-             for s in rng.sample(SKUS, rng.randint(1, 3))]
+    lines = [
+        {"sku_id": s[0], "qty": rng.randint(1, 3), "unit_price_cents": s[4], "discount_cents": 0}
+        for s in rng.sample(SKUS, rng.randint(1, 3))
+    ]
     goods = sum(line["qty"] * line["unit_price_cents"] for line in lines)
     discount = rng.choice([0, 0, 0, rng.randint(500, 6000)])
     coupon = rng.choice([0, 0, 0, 0, rng.randint(300, 4000)])
     fee = rng.choice([0, 0, 800])
     row = {
-        "channel": channel, "channel_order_no": f"{channel.upper()}{20260000000 + number}", "shop_id": shop_id,
-        "status": "pending_payment", "province": rng.choice(PROVINCES), "created_at": created,
-        "goods_cents": goods, "platform_discount_cents": discount, "seller_coupon_cents": coupon,
-        "shipping_fee_cents": fee, "paid_cents": max(goods + fee - discount - coupon, 1),
-        "shipping_cost_cents": rng.choice([600, 800, 1200]), "buyer": "张三", "phone": f"138{number:08d}",
+        "channel": channel,
+        "channel_order_no": f"{channel.upper()}{20260000000 + number}",
+        "shop_id": shop_id,
+        "status": "pending_payment",
+        "province": rng.choice(PROVINCES),
+        "created_at": created,
+        "goods_cents": goods,
+        "platform_discount_cents": discount,
+        "seller_coupon_cents": coupon,
+        "shipping_fee_cents": fee,
+        "paid_cents": max(goods + fee - discount - coupon, 1),
+        "shipping_cost_cents": rng.choice([600, 800, 1200]),
+        "buyer": "张三",
+        "phone": f"138{number:08d}",
         "address": "深圳市南山区科技园 1 号",
     }
     plan = OrderPlan(row, lines, [_event(created, "import", None, "pending_payment", "received from " + channel)])
@@ -77,8 +125,13 @@ def _walk(rng: random.Random, plan: OrderPlan, now: datetime) -> None:
     row["paid_at"] = plan.events[-1]["at"]
     if fate < 0.19:
         reason = rng.choice(["insufficient_stock", "address_invalid"])
-        _step(plan, "on_hold", row["paid_at"] + timedelta(minutes=5), rng.choice(["import", "李雷"]),
-              "地址无法识别" if reason == "address_invalid" else "insufficient stock")
+        _step(
+            plan,
+            "on_hold",
+            row["paid_at"] + timedelta(minutes=5),
+            rng.choice(["import", "李雷"]),
+            "地址无法识别" if reason == "address_invalid" else "insufficient stock",
+        )
         row["hold_reason"] = reason
         return
     shipped = row["paid_at"] + timedelta(hours=rng.choice([2, 10, 20, 30, 47, 60, 90]))
@@ -107,9 +160,20 @@ def write(engine: Engine, plans: list[OrderPlan]) -> None:
     with transaction(engine) as conn:
         start = conn.execute(select(func.coalesce(func.max(orders.c.id), 0))).scalar_one() + 1
         defaults = {"source_hash": "test", "platform_status": "paid"}
-        rows = [defaults | {"cancelled_at": None, "paid_at": None, "shipped_at": None, "hold_reason": None,
-                            "return_reason": None, "returned_at": None} | p.row | {"id": start + i}
-                for i, p in enumerate(plans)]
+        rows = [
+            defaults
+            | {
+                "cancelled_at": None,
+                "paid_at": None,
+                "shipped_at": None,
+                "hold_reason": None,
+                "return_reason": None,
+                "returned_at": None,
+            }
+            | p.row
+            | {"id": start + i}
+            for i, p in enumerate(plans)
+        ]
         conn.execute(insert(orders), rows)
         lines = [line | {"order_id": start + i} for i, p in enumerate(plans) for line in p.lines]
         events = [event | {"order_id": start + i} for i, p in enumerate(plans) for event in p.events]

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
-from pathlib import Path
 
+import analytics_factory as factory
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import analytics_factory as factory  # noqa: E402
-from core.analytics import Snapshot  # noqa: E402
+from core.analytics import Snapshot
 
 NOW = datetime(2026, 3, 16, 9, 30)
 

@@ -1,0 +1,94 @@
+"""Glue shared by the analytics pages: engine, shared snapshot, viewer's role and language, CSV download."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from core.analytics import Snapshot, shared_snapshot
+from core.db import make_engine, migrate
+from core.i18n import t
+from core.reports import Filters
+
+# Where the login (app.py) leaves the signed-in user's role and chosen language.
+ROLE_KEY, LANG_KEY = "role", "lang"
+
+
+@st.cache_resource
+def engine() -> Engine:
+    eng = make_engine()
+    migrate(eng)
+    return eng
+
+
+def snapshot(max_age_seconds: float = 10.0) -> Snapshot:
+    """The process-wide snapshot, refreshed when older than max_age_seconds (one read for all sessions)."""
+    snap = shared_snapshot(engine())
+    snap.ensure_fresh(max_age_seconds)
+    return snap
+
+
+def lang() -> str:
+    return st.session_state.get(LANG_KEY, "zh")
+
+
+def role() -> str:
+    """The viewer's role; without a login the page says so and stops."""
+    current = st.session_state.get(ROLE_KEY)
+    if not current:
+        st.warning(t("analytics.login_needed", lang()))
+        st.stop()
+    return current
+
+
+def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
+    """Download what the chart shows, as CSV with a BOM so Excel reads the Chinese."""
+    st.download_button(
+        t("analytics.download_csv", lang()),
+        frame.to_csv(index=False).encode("utf-8-sig"),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
+    )
+
+
+def channel_names(snap: Snapshot) -> dict[str, str]:
+    """Channel codes to display names (the translated name where the catalogue has one)."""
+    names = {}
+    for code, name in snap.query("SELECT code, name FROM channels ORDER BY code").itertuples(index=False):
+        label = t(f"channel.{code}", lang())
+        names[code] = name if label == f"channel.{code}" else label
+    return names
+
+
+def shop_names(snap: Snapshot) -> dict[int, str]:
+    return dict(snap.query("SELECT id, name FROM shops ORDER BY name").itertuples(index=False))
+
+
+def filters(snap: Snapshot, today: date) -> Filters:
+    """Date range, channel and shop pickers; returns the report filters."""
+    names, shops = channel_names(snap), shop_names(snap)
+    left, middle, right = st.columns([2, 3, 3])
+    picked = left.date_input(
+        t("analytics.date_range", lang()), (today - timedelta(days=29), today), max_value=today, key="report_range"
+    )
+    chosen_channels = middle.multiselect(
+        t("analytics.channels", lang()),
+        list(names),
+        format_func=names.get,
+        placeholder=t("analytics.all", lang()),
+        key="report_channels",
+    )
+    chosen_shops = right.multiselect(
+        t("analytics.shops", lang()),
+        list(shops),
+        format_func=shops.get,
+        placeholder=t("analytics.all", lang()),
+        key="report_shops",
+    )
+    start, end = (picked[0], picked[-1]) if isinstance(picked, tuple | list) and picked else (today, today)
+    return Filters(start, end, tuple(chosen_channels), tuple(chosen_shops))

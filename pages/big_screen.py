@@ -10,6 +10,7 @@ from ui import screen_kit as tv
 
 REFRESH_SECONDS = 60
 CHART = {"displayModeBar": False, "staticPlot": True}
+ROW_TWO, ROW_THREE = 412, 352  # tile heights in px: title bar + cards + both rows fill 1080
 
 st.set_page_config(page_title="OrderHub", layout="wide", initial_sidebar_state="collapsed")
 tv.style()
@@ -66,26 +67,36 @@ def board() -> None:
         column.markdown(html, unsafe_allow_html=True)
 
     trend_box, map_box = st.columns([3, 2])
-    with trend_box.container(border=True):
+    with trend_box.container(border=True, height=ROW_TWO, key="tv-tile-1"):
         tv.tile_title(t("analytics.screen_trend", lang, period=period))
-        st.plotly_chart(charts.week_over_week(data.trend, lang, dark=True, height=372, font=18), config=CHART)
-    with map_box.container(border=True):
+        st.plotly_chart(
+            charts.week_over_week(data.trend, lang, dark=True, height=ROW_TWO - 84, font=18), config=CHART, theme=None
+        )
+    with map_box.container(border=True, height=ROW_TWO, key="tv-tile-2"):
         off_map = data.provinces[~data.provinces["on_map"]]
         extra = " · ".join(f"{r.province} {r.orders:,}" for r in off_map.itertuples())
         tv.tile_title(t("analytics.screen_map", lang) + (f"  ({extra})" if extra else ""))
-        st.plotly_chart(charts.province_map(data.provinces, lang, dark=True, height=372), config=CHART)
+        st.plotly_chart(
+            charts.province_map(data.provinces, lang, dark=True, height=ROW_TWO - 84), config=CHART, theme=None
+        )
 
     reasons_box, channel_box, late_box = st.columns([1, 1, 1])
-    with reasons_box.container(border=True):
+    with reasons_box.container(border=True, height=ROW_THREE, key="tv-tile-3"):
         tv.tile_title(t("analytics.screen_returns", lang))
         if data.return_reasons.empty:
             st.markdown(f'<div class="tv-note">{t("analytics.no_returns", lang)}</div>', unsafe_allow_html=True)
         else:
-            st.plotly_chart(charts.reasons_pie(data.return_reasons, dark=True, height=300, font=18), config=CHART)
-    with channel_box.container(border=True):
+            st.plotly_chart(
+                charts.reasons_pie(data.return_reasons, dark=True, height=ROW_THREE - 84, font=18),
+                config=CHART,
+                theme=None,
+            )
+    with channel_box.container(border=True, height=ROW_THREE, key="tv-tile-4"):
         tv.tile_title(t("analytics.screen_channels", lang, period=period))
-        st.plotly_chart(charts.channel_split(data.channels, dark=True, height=300, font=20), config=CHART)
-    with late_box.container(border=True, height=358):
+        st.plotly_chart(
+            charts.channel_split(data.channels, dark=True, height=ROW_THREE - 84, font=20), config=CHART, theme=None
+        )
+    with late_box.container(border=True, height=ROW_THREE, key="tv-tile-5"):
         tv.tile_title(t("analytics.screen_late", lang))
         st.markdown(tv.late_table(data.late, lang), unsafe_allow_html=True)
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 
 from core import china_map
 from core.i18n import t
 
 PALETTE = ["#3B82F6", "#F59E0B", "#10B981", "#EF4444", "#8B5CF6", "#06B6D4", "#EC4899", "#84CC16"]
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
+MAP_LIGHT = [[0, "#BFDBFE"], [0.5, "#3B82F6"], [1, "#1E3A8A"]]
+MAP_DARK = [[0, "#1E3A8A"], [0.5, "#3B82F6"], [1, "#DBEAFE"]]
+NO_ORDERS = {True: "#1E293B", False: "#F1F5F9"}  # provinces without orders, apart from the scale
 
 
 def yuan(cents: float | int | None) -> str:
@@ -31,8 +35,10 @@ def _style(fig: go.Figure, dark: bool, height: int, font_size: int = 14) -> go.F
         font={"family": FONT, "size": font_size},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "font": {"size": font_size}},
     )
+    fig.update_xaxes(tickfont={"size": font_size})
+    fig.update_yaxes(tickfont={"size": font_size})
     return fig
 
 
@@ -75,28 +81,69 @@ def week_over_week(totals: pd.DataFrame, lang: str, dark: bool = False, height: 
         mode="lines",
         line={"dash": "dash", "width": 3, "color": PALETTE[1]},
     )
-    fig.update_xaxes(tickformat="%m-%d")
+    fig.update_xaxes(tickformat="%m-%d", dtick=86_400_000 if len(totals) <= 14 else None)
+    fig.update_layout(showlegend=not dark, yaxis={"gridcolor": "#1E293B" if dark else "#E5E7EB"})
     return _style(fig, dark, height, font)
 
 
 def province_map(provinces: pd.DataFrame, lang: str, dark: bool = False, height: int = 460) -> go.Figure:
-    """Mainland provinces shaded by orders (港澳台 and 未知 are listed beside the map, not drawn)."""
-    on_map = provinces[provinces["on_map"]]
-    fig = go.Figure(
-        go.Choropleth(
-            geojson=china_map.geojson(),
-            featureidkey="id",
-            locations=on_map["province"],
-            z=on_map["orders"],
-            colorscale="Blues" if not dark else [[0, "#1e293b"], [0.5, "#2563eb"], [1, "#93c5fd"]],
-            marker_line_color="#64748b" if dark else "#ffffff",
-            marker_line_width=0.6,
-            colorbar={"title": {"text": t("analytics.orders", lang)}, "thickness": 12},
-            hovertemplate="%{location}: %{z}<extra></extra>",
+    """Mainland provinces shaded by orders, drawn from the shipped GeoJSON as filled shapes.
+
+    Plotly's geo traces fetch a world topojson from a CDN before drawing anything, which a
+    machine without internet (and many shop-floor TVs) cannot reach; plain filled polygons on
+    an equal-aspect plane need nothing but our own file. 港澳台 and 未知 are listed beside it.
+    """
+    counts = provinces.set_index("province")["orders"].to_dict()
+    top = max(counts.values(), default=0) or 1
+    scale = MAP_DARK if dark else MAP_LIGHT
+    fig = go.Figure()
+    for feature in china_map.geojson()["features"]:
+        name, orders = feature["id"], counts.get(feature["id"], 0)
+        lon, lat = _outline(feature["geometry"])
+        fig.add_scatter(
+            x=lon,
+            y=lat,
+            fill="toself",
+            mode="lines",
+            name=name,
+            showlegend=False,
+            fillcolor=sample_colorscale(scale, orders / top)[0] if orders else NO_ORDERS[dark],
+            line={"color": "#0B1220" if dark else "#FFFFFF", "width": 0.8},
+            hoveron="fills",
+            hoverinfo="text",
+            text=f"{name}: {orders:,}",
         )
+    fig.add_scatter(
+        x=[None],
+        y=[None],
+        mode="markers",
+        showlegend=False,
+        hoverinfo="skip",
+        marker={
+            "colorscale": scale,
+            "cmin": 0,
+            "cmax": top,
+            "color": [0],
+            "showscale": True,
+            "colorbar": {"thickness": 14, "len": 0.8, "title": {"text": t("analytics.orders", lang)}},
+        },
     )
-    fig.update_geos(fitbounds="geojson", visible=False, projection_type="mercator", bgcolor="rgba(0,0,0,0)")
+    # Equirectangular with the x/y ratio of China's mid latitude, so shapes are not squashed.
+    fig.update_xaxes(visible=False, range=[73, 136])
+    fig.update_yaxes(visible=False, range=[17, 54], scaleanchor="x", scaleratio=1.25)
     return _style(fig, dark, height)
+
+
+def _outline(geometry: dict) -> tuple[list, list]:
+    """All rings of a (Multi)Polygon as one path, rings separated by None (one trace per province)."""
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    lon: list = []
+    lat: list = []
+    for polygon in polygons:
+        for ring in polygon[:1]:  # outer rings; the holes are other provinces' land or sea
+            lon += [point[0] for point in ring] + [None]
+            lat += [point[1] for point in ring] + [None]
+    return lon, lat
 
 
 def hour_heat(matrix: pd.DataFrame, lang: str, height: int = 520) -> go.Figure:
@@ -115,18 +162,20 @@ def hour_heat(matrix: pd.DataFrame, lang: str, height: int = 520) -> go.Figure:
 
 
 def reasons_pie(reasons: pd.DataFrame, dark: bool = False, height: int = 360, font: int = 14) -> go.Figure:
-    fig = go.Figure(
-        go.Pie(
-            labels=reasons["reason"],
-            values=reasons["returns"],
-            hole=0.55,
-            sort=False,
-            textinfo="percent",
-            textfont={"size": font},
-            marker={"colors": PALETTE},
-        )
+    """Returns by reason as a donut, the legend beside it (labels on small slices collide)."""
+    pie = go.Pie(
+        labels=reasons["reason"],
+        values=reasons["returns"],
+        hole=0.5,
+        sort=False,
+        textinfo="percent",
+        textfont={"size": font},
+        marker={"colors": PALETTE},
+        insidetextorientation="horizontal",
     )
-    return _style(fig, dark, height, font)
+    fig = _style(go.Figure(pie), dark, height, font)
+    fig.update_layout(legend={"orientation": "v", "x": 1.0, "xanchor": "left", "y": 0.5, "yanchor": "middle"})
+    return fig
 
 
 def channel_split(channels: pd.DataFrame, dark: bool = False, height: int = 320, font: int = 14) -> go.Figure:

@@ -19,22 +19,22 @@ CSS = f"""
   [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"], footer {{display: none;}}
   .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {{background: {BACKGROUND}; color: {TEXT};}}
   .block-container, [data-testid="stMainBlockContainer"] {{padding: 18px 28px 0 28px; max-width: 100%;}}
-  [data-testid="stVerticalBlockBorderWrapper"] {{background: {CARD}; border-color: #1E293B !important;
-      border-radius: 14px;}}
+  [class*="st-key-tv-tile"] {{background: {CARD}; border: 1px solid #1E293B !important; border-radius: 14px;}}
   .tv-title {{display: flex; justify-content: space-between; align-items: baseline; margin: 0 4px 6px 4px;}}
-  .tv-title h1 {{font-size: 40px; font-weight: 700; color: {TEXT}; margin: 0; padding: 0;}}
-  .tv-title span {{font-size: 24px; color: {MUTED};}}
+  .tv-title .name {{font-size: 40px; font-weight: 800; color: {TEXT};}}
+  .tv-title .when {{font-size: 26px; color: {MUTED};}}
   .tv-card {{background: {CARD}; border: 1px solid #1E293B; border-radius: 14px; padding: 14px 24px;
-      height: 156px;}}
+      height: 178px; margin-bottom: 10px;}}
   .tv-label {{font-size: 26px; color: {MUTED}; margin-bottom: 2px;}}
-  .tv-value {{font-size: 66px; font-weight: 800; line-height: 1.1; color: {TEXT};
+  .tv-value {{font-size: 64px; font-weight: 800; line-height: 1.1; color: {TEXT};
       font-variant-numeric: tabular-nums;}}
   .tv-note {{font-size: 22px; color: {MUTED};}}
   .tv-up {{color: {UP}; font-weight: 700;}} .tv-down {{color: {DOWN}; font-weight: 700;}}
   .tv-alert {{color: #FBBF24;}}
   .tv-tile {{font-size: 26px; font-weight: 700; color: {TEXT}; margin: 2px 0 4px 2px;}}
   .tv-late {{width: 100%; border-collapse: collapse; font-size: 21px; color: {TEXT};}}
-  .tv-late td, .tv-late th {{padding: 6px 8px; border-bottom: 1px solid #1E293B; text-align: left;}}
+  .tv-late, .tv-late tr, .tv-late td, .tv-late th {{border: none !important; background: transparent !important;}}
+  .tv-late td, .tv-late th {{padding: 7px 8px; border-bottom: 1px solid #1E293B !important; text-align: left;}}
   .tv-late th {{color: {MUTED}; font-weight: 500;}}
   .tv-late td.hours {{color: {DOWN}; font-weight: 700; text-align: right;}}
 </style>
@@ -47,7 +47,8 @@ def style() -> None:
 
 def title(text: str, note: str) -> None:
     st.markdown(
-        f'<div class="tv-title"><h1>{escape(text)}</h1><span>{escape(note)}</span></div>', unsafe_allow_html=True
+        f'<div class="tv-title"><span class="name">{escape(text)}</span><span class="when">{escape(note)}</span></div>',
+        unsafe_allow_html=True,
     )
 
 

@@ -155,25 +155,19 @@ def _event(at: datetime, actor: str, from_status: str | None, to_status: str, re
     return {"at": at, "actor": actor, "from_status": from_status, "to_status": to_status, "reason": reason}
 
 
+ORDER_DEFAULTS = {
+    "source_hash": "test", "platform_status": "paid", "cancelled_at": None, "paid_at": None, "shipped_at": None,
+    "hold_reason": None, "return_reason": None, "returned_at": None, "platform_discount_cents": 0,
+    "seller_coupon_cents": 0, "shipping_fee_cents": 0, "goods_cents": 0, "buyer": "", "address": "",
+}
+
+
 def write(engine: Engine, plans: list[OrderPlan]) -> None:
     """Insert the planned orders with their lines and events, ids assigned by the database."""
     with transaction(engine) as conn:
         start = conn.execute(select(func.coalesce(func.max(orders.c.id), 0))).scalar_one() + 1
-        defaults = {"source_hash": "test", "platform_status": "paid"}
-        rows = [
-            defaults
-            | {
-                "cancelled_at": None,
-                "paid_at": None,
-                "shipped_at": None,
-                "hold_reason": None,
-                "return_reason": None,
-                "returned_at": None,
-            }
-            | p.row
-            | {"id": start + i}
-            for i, p in enumerate(plans)
-        ]
+        # executemany takes its columns from the first row: every row must name the same ones.
+        rows = [ORDER_DEFAULTS | p.row | {"id": start + i} for i, p in enumerate(plans)]
         conn.execute(insert(orders), rows)
         lines = [line | {"order_id": start + i} for i, p in enumerate(plans) for line in p.lines]
         events = [event | {"order_id": start + i} for i, p in enumerate(plans) for event in p.events]

@@ -8,6 +8,7 @@ import analytics_factory as factory
 import pytest
 
 from core.analytics import Snapshot
+from core.db import make_engine, migrate
 
 NOW = datetime(2026, 3, 16, 9, 30)
 
@@ -17,15 +18,18 @@ def now() -> datetime:
     return NOW
 
 
-@pytest.fixture
-def store(engine):
-    """A SQLite store holding 1,500 seeded orders of the last five weeks."""
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """A SQLite store holding 1,500 seeded orders of the last five weeks (read-only: shared by a module)."""
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('store') / 'orderhub.db'}")
+    migrate(engine)
     factory.add_reference_data(engine, NOW)
     factory.seed(engine, 1500, NOW)
-    return engine
+    yield engine
+    engine.dispose()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def snap(store):
     snapshot = Snapshot(store)
     yield snapshot

@@ -1,6 +1,6 @@
 """The analytics snapshot: DuckDB in-process over an Arrow copy of the facts, refreshed by watermark.
 
-The system of record is read with the ADBC drivers (rows arrive as Arrow, no Python loop) and
+The system of record is read with the ADBC drivers (core.arrow_source; rows arrive as Arrow) and
 only rows changed since the last refresh are read again: new ids, plus everything whose order
 changed since the newest orders.updated_at held (minus an overlap for transactions that were
 still open at the last read). One Snapshot per database is shared by every session of the app
@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +22,7 @@ import pyarrow as pa
 from sqlalchemy import Engine, inspect
 
 from core.analytics_tables import SPECS, TableSpec
+from core.arrow_source import arrow_source
 
 # Writers stamp updated_at with the time their transaction started; one still open at our last
 # read commits rows older than the watermark, so each refresh re-reads this much before it.
@@ -36,6 +36,7 @@ class Snapshot:
         self.engine = engine
         self.overlap = overlap
         self._db = duckdb.connect(":memory:", config={"threads": threads})
+        self.source = arrow_source(engine)
         self._refresh_lock = threading.Lock()
         self._max_ids: dict[str, int] = {}
         self.watermark: datetime | None = None
@@ -75,39 +76,33 @@ class Snapshot:
         since = self.watermark - self.overlap if self.watermark else None
         read: dict[str, int] = {}
         writer = self._db.cursor()
-        with source_connection(self.engine) as source:
-            writer.begin()
-            try:
-                for spec in SPECS:
-                    if spec.name in present:
-                        read[spec.name] = self._load(writer, source, spec, since)
-                writer.commit()
-            except BaseException:
-                writer.rollback()
-                raise
+        writer.begin()
+        try:
+            for spec in SPECS:
+                if spec.name in present:
+                    read[spec.name] = self._load(writer, spec, since)
+            writer.commit()
+        except BaseException:
+            writer.rollback()
+            raise
         self._note_marks(writer)
         writer.close()
         self.refreshed_at = time.monotonic()
         self.last_refresh_rows = read
         return read
 
-    def _load(self, writer: duckdb.DuckDBPyConnection, source: Any, spec: TableSpec, since: datetime | None) -> int:
+    def _load(self, writer: duckdb.DuckDBPyConnection, spec: TableSpec, since: datetime | None) -> int:
         dialect = "sqlite" if self.engine.dialect.name == "sqlite" else "postgresql"
         incremental = spec.mode == "delta" and spec.name in self._max_ids
-        cursor = source.cursor()
-        try:
-            cursor.execute(spec.select(dialect, self._max_ids.get(spec.name) if incremental else None, since))
-            wire = cursor.fetch_record_batch()
-            if not incremental:
-                # Streamed batch by batch into DuckDB: a cold load never holds the whole table as Arrow.
-                writer.register("wire", wire)
-                writer.execute(f"CREATE OR REPLACE TABLE {spec.name} AS {spec.typed('wire')}")
-                writer.unregister("wire")
-                return _scalar(writer, f"SELECT count(*) FROM {spec.name}")
-            delta = wire.read_all()
-        finally:
-            cursor.close()
-        return _replace_rows(writer, spec, delta)
+        sql = spec.select(dialect, self._max_ids.get(spec.name) if incremental else None, since)
+        with self.source.stream(sql) as wire:
+            if incremental:
+                return _replace_rows(writer, spec, wire.read_all())
+            # Streamed batch by batch into DuckDB: a cold load never holds the whole table as Arrow.
+            writer.register("wire", wire)
+            writer.execute(f"CREATE OR REPLACE TABLE {spec.name} AS {spec.typed('wire')}")
+            writer.unregister("wire")
+        return _scalar(writer, f"SELECT count(*) FROM {spec.name}")
 
     def _note_marks(self, writer: duckdb.DuckDBPyConnection) -> None:
         present = {row[0] for row in writer.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
@@ -120,6 +115,7 @@ class Snapshot:
             self.watermark = _scalar(writer, "SELECT max(updated_at) FROM orders")
 
     def close(self) -> None:
+        """Close the DuckDB copy (the reader is shared per database: core.arrow_source.close_sources)."""
         self._db.close()
 
 
@@ -137,24 +133,6 @@ def _replace_rows(writer: duckdb.DuckDBPyConnection, spec: TableSpec, delta: pa.
     writer.execute(f"INSERT INTO {spec.name} {spec.typed('delta')}")
     writer.unregister("delta")
     return delta.num_rows
-
-
-@contextmanager
-def source_connection(engine: Engine) -> Iterator[Any]:
-    """An ADBC connection to the same database the engine points at."""
-    url = engine.url
-    if url.get_backend_name() == "sqlite":
-        import adbc_driver_sqlite.dbapi as driver
-
-        conn = driver.connect(url.database)
-    else:
-        import adbc_driver_postgresql.dbapi as driver
-
-        conn = driver.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
-    try:
-        yield conn
-    finally:
-        conn.close()
 
 
 _shared: dict[str, Snapshot] = {}

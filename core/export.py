@@ -1,6 +1,6 @@
 """Analyst exports: orders, lines, tickets and stock as CSV (UTF-8 with BOM) or Parquet, streamed.
 
-Rows are read from the system of record with ADBC in Arrow batches and written batch by batch,
+Rows are read from the system of record with ADBC (core.arrow_source) in Arrow batches and written batch by batch,
 so a million-row export never sits in memory at once. Every batch passes through
 core.access.mask_frame for the exporting role; finance and admin also get each order's
 tax-inclusive total and the VAT it contains.
@@ -22,8 +22,8 @@ import pyarrow.parquet as pq
 from sqlalchemy import Engine, inspect
 
 from core.access import can, mask_frame, require
-from core.analytics import source_connection
 from core.analytics_tables import OPT_TEXT, TEXT, TIME, wire
+from core.arrow_source import arrow_source
 from core.errors import InvalidInput
 
 FORMATS = ("csv", "parquet")
@@ -126,17 +126,9 @@ def export(
     if fmt not in FORMATS:
         raise InvalidInput(f"Unknown export format {fmt!r}; use csv or parquet.")
     spec = check(engine, dataset, start, end)
-    sql = _select(spec, engine.dialect.name, start, end)
-    with source_connection(engine) as source:
-        cursor = source.cursor()
-        if engine.dialect.name == "sqlite":
-            cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(batch_rows)})
-        cursor.execute(sql)
-        reader = cursor.fetch_record_batch()
+    with arrow_source(engine).stream(_select(spec, engine.dialect.name, start, end), batch_rows) as reader:
         frames = (_shape(dataset, spec, batch, role) for batch in reader)
-        rows = _write(frames, _empty(dataset, spec, reader.schema, role), Path(out), fmt)
-        cursor.close()
-    return rows
+        return _write(frames, _empty(dataset, spec, reader.schema, role), Path(out), fmt)
 
 
 def check(engine: Engine, dataset: str, start: date | None = None, end: date | None = None) -> Dataset:

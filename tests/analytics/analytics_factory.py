@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, text
 
 from core.db import channels, order_events, order_lines, orders, shops, skus, transaction
 
@@ -156,9 +156,20 @@ def _event(at: datetime, actor: str, from_status: str | None, to_status: str, re
 
 
 ORDER_DEFAULTS = {
-    "source_hash": "test", "platform_status": "paid", "cancelled_at": None, "paid_at": None, "shipped_at": None,
-    "hold_reason": None, "return_reason": None, "returned_at": None, "platform_discount_cents": 0,
-    "seller_coupon_cents": 0, "shipping_fee_cents": 0, "goods_cents": 0, "buyer": "", "address": "",
+    "source_hash": "test",
+    "platform_status": "paid",
+    "cancelled_at": None,
+    "paid_at": None,
+    "shipped_at": None,
+    "hold_reason": None,
+    "return_reason": None,
+    "returned_at": None,
+    "platform_discount_cents": 0,
+    "seller_coupon_cents": 0,
+    "shipping_fee_cents": 0,
+    "goods_cents": 0,
+    "buyer": "",
+    "address": "",
 }
 
 
@@ -175,6 +186,14 @@ def write(engine: Engine, plans: list[OrderPlan]) -> None:
             conn.execute(insert(order_lines), lines)
         if events:
             conn.execute(insert(order_events), events)
+        _follow_ids(conn, "orders")
+
+
+def _follow_ids(conn, *tables: str) -> None:
+    """PostgreSQL sequences do not see explicit ids: move them past the rows written."""
+    if conn.dialect.name == "postgresql":
+        for table in tables:
+            conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
 
 
 def seed(engine: Engine, count: int, now: datetime, seed: int = 7) -> list[OrderPlan]:

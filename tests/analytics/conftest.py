@@ -8,6 +8,7 @@ import analytics_factory as factory
 import pytest
 
 from core.analytics import Snapshot
+from core.arrow_source import close_sources
 from core.db import make_engine, migrate
 
 NOW = datetime(2026, 3, 16, 9, 30)
@@ -34,3 +35,10 @@ def snap(store):
     snapshot = Snapshot(store)
     yield snapshot
     snapshot.close()
+
+
+@pytest.fixture(autouse=True)
+def _stop_readers():
+    """Each test's database gets its own reader process; stop them when the test ends."""
+    yield
+    close_sources()

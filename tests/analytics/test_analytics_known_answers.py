@@ -16,40 +16,115 @@ WEEK = Filters(date(2026, 3, 9), date(2026, 3, 15))
 FOOD, LEASH, TREATS = 1, 3, 4  # factory SKU ids: unit cost 4500, 900 and 600 cents
 
 
-def order(no: str, channel: str, shop: int, province: str, created: str, *, paid: str | None = None,
-          shipped: str | None = None, status: str, paid_cents: int = 0, lines=(), events=(), **extra) -> factory.OrderPlan:
+def order(
+    no: str,
+    channel: str,
+    shop: int,
+    province: str,
+    created: str,
+    *,
+    paid: str | None = None,
+    shipped: str | None = None,
+    status: str,
+    paid_cents: int = 0,
+    lines=(),
+    events=(),
+    **extra,
+) -> factory.OrderPlan:
     at = datetime.fromisoformat
-    row = {"channel": channel, "channel_order_no": no, "shop_id": shop, "status": status, "province": province,
-           "created_at": at(created), "paid_at": at(paid) if paid else None,
-           "shipped_at": at(shipped) if shipped else None, "goods_cents": paid_cents, "paid_cents": paid_cents,
-           "shipping_cost_cents": 800, "updated_at": NOW, "phone": "13800138000", **extra}
-    return factory.OrderPlan(row, [{"sku_id": s, "qty": q, "unit_price_cents": 100, "discount_cents": 0}
-                                   for s, q in lines],
-                             [{"at": at(when), "actor": who, "from_status": None, "to_status": to, "reason": why}
-                              for when, who, to, why in events])
+    row = {
+        "channel": channel,
+        "channel_order_no": no,
+        "shop_id": shop,
+        "status": status,
+        "province": province,
+        "created_at": at(created),
+        "paid_at": at(paid) if paid else None,
+        "shipped_at": at(shipped) if shipped else None,
+        "goods_cents": paid_cents,
+        "paid_cents": paid_cents,
+        "shipping_cost_cents": 800,
+        "updated_at": NOW,
+        "phone": "13800138000",
+        **extra,
+    }
+    return factory.OrderPlan(
+        row,
+        [{"sku_id": s, "qty": q, "unit_price_cents": 100, "discount_cents": 0} for s, q in lines],
+        [
+            {"at": at(when), "actor": who, "from_status": None, "to_status": to, "reason": why}
+            for when, who, to, why in events
+        ],
+    )
 
 
 ORDERS = [
     # A: paid 10:05, shipped 21 h 55 min later (on time); profit 10000 − 4500 − 500 − 800 = 4200.
-    order("TAOBAO-A", "taobao", 1, "广东", "2026-03-10 10:00", paid="2026-03-10 10:05", shipped="2026-03-11 08:00",
-          status="shipped", paid_cents=10000, lines=[(FOOD, 1)],
-          events=[("2026-03-11 08:00", "王芳", "shipped", "")]),
+    order(
+        "TAOBAO-A",
+        "taobao",
+        1,
+        "广东",
+        "2026-03-10 10:00",
+        paid="2026-03-10 10:05",
+        shipped="2026-03-11 08:00",
+        status="shipped",
+        paid_cents=10000,
+        lines=[(FOOD, 1)],
+        events=[("2026-03-11 08:00", "王芳", "shipped", "")],
+    ),
     # B: Hong Kong, 60 h to ship (late), returned for a seller fault; discount + coupon and
     # profit 5900 − 2 × 4500 − 472 (8 % commission, half up) − 800 = −4372: a promotion loss.
-    order("JD-B", "jd", 2, "香港", "2026-03-10 20:00", paid="2026-03-10 20:10", shipped="2026-03-13 08:10",
-          status="shipped", paid_cents=5900, lines=[(FOOD, 2)], platform_discount_cents=2000,
-          seller_coupon_cents=1000, return_reason="发错货/漏发", returned_at=datetime(2026, 3, 14, 12, 0),
-          events=[("2026-03-13 08:10", "李雷", "shipped", "")]),
+    order(
+        "JD-B",
+        "jd",
+        2,
+        "香港",
+        "2026-03-10 20:00",
+        paid="2026-03-10 20:10",
+        shipped="2026-03-13 08:10",
+        status="shipped",
+        paid_cents=5900,
+        lines=[(FOOD, 2)],
+        platform_discount_cents=2000,
+        seller_coupon_cents=1000,
+        return_reason="发错货/漏发",
+        returned_at=datetime(2026, 3, 14, 12, 0),
+        events=[("2026-03-13 08:10", "李雷", "shipped", "")],
+    ),
     # C: cancelled before payment: counted nowhere.
-    order("TAOBAO-C", "taobao", 1, "", "2026-03-12 09:00", status="cancelled", cancelled_at=datetime(2026, 3, 12, 9, 30)),
+    order(
+        "TAOBAO-C", "taobao", 1, "", "2026-03-12 09:00", status="cancelled", cancelled_at=datetime(2026, 3, 12, 9, 30)
+    ),
     # D: held for an unreadable address, unshipped past its deadline; profit 4900 − 1200 − 245 − 800 = 2655.
-    order("TAOBAO-D", "taobao", 1, "内蒙古", "2026-03-12 11:00", paid="2026-03-12 11:01", status="on_hold",
-          paid_cents=4900, lines=[(TREATS, 2)], hold_reason="address_invalid",
-          events=[("2026-03-12 11:05", "李雷", "on_hold", "地址无法识别")]),
+    order(
+        "TAOBAO-D",
+        "taobao",
+        1,
+        "内蒙古",
+        "2026-03-12 11:00",
+        paid="2026-03-12 11:01",
+        status="on_hold",
+        paid_cents=4900,
+        lines=[(TREATS, 2)],
+        hold_reason="address_invalid",
+        events=[("2026-03-12 11:05", "李雷", "on_hold", "地址无法识别")],
+    ),
     # E: a long province name, created late on the 14th, paid and shipped on the 15th (9 h 50 min);
     # profit 3900 − 900 − 312 − 800 = 1888.
-    order("JD-E", "jd", 2, "广东省", "2026-03-14 23:30", paid="2026-03-15 00:10", shipped="2026-03-15 10:00",
-          status="shipped", paid_cents=3900, lines=[(LEASH, 1)], events=[("2026-03-15 10:00", "王芳", "shipped", "")]),
+    order(
+        "JD-E",
+        "jd",
+        2,
+        "广东省",
+        "2026-03-14 23:30",
+        paid="2026-03-15 00:10",
+        shipped="2026-03-15 10:00",
+        status="shipped",
+        paid_cents=3900,
+        lines=[(LEASH, 1)],
+        events=[("2026-03-15 10:00", "王芳", "shipped", "")],
+    ),
 ]
 
 
@@ -87,7 +162,11 @@ def test_provinces_put_hong_kong_in_its_own_bucket_and_fold_long_names(snap):
 def test_the_hour_matrix_places_each_order_at_its_hour(snap):
     matrix = reports.province_hours(snap, WEEK, "admin")
     assert {(p, h): int(matrix.loc[p, h]) for p in matrix.index for h in matrix.columns if matrix.loc[p, h]} == {
-        ("广东", 10): 1, ("广东", 23): 1, ("香港", 20): 1, ("内蒙古", 11): 1}
+        ("广东", 10): 1,
+        ("广东", 23): 1,
+        ("香港", 20): 1,
+        ("内蒙古", 11): 1,
+    }
 
 
 def test_the_one_return_is_a_seller_fault(snap):
@@ -98,7 +177,11 @@ def test_the_one_return_is_a_seller_fault(snap):
 def test_kpis_of_the_five_orders(snap):
     row = kpis.kpis(snap, WEEK, "admin", NOW).iloc[0]
     assert (row["counted_orders"], row["held_orders"], row["address_error_orders"], row["seller_return_orders"]) == (
-        4, 1, 1, 1)
+        4,
+        1,
+        1,
+        1,
+    )
     assert row["error_rate"] == 0.5  # B (seller return) and D (held, address) of A, B, D, E
     assert row["orders_handled_per_day"] == pytest.approx(3 / 7)  # A, B and E shipped in the week
     assert row["avg_paid_to_shipped_hours"] == pytest.approx((21 + 55 / 60 + 60 + 9 + 50 / 60) / 3)
@@ -117,7 +200,8 @@ def test_profit_by_channel_after_discounts_coupons_commission_and_cost(snap):
 def test_the_promotion_loss_is_order_b(snap):
     losses = kpis.promotion_losses(snap, WEEK, "admin")
     assert losses[["channel_order_no", "profit_cents"]].to_dict("records") == [
-        {"channel_order_no": "JD-B", "profit_cents": -4372}]
+        {"channel_order_no": "JD-B", "profit_cents": -4372}
+    ]
 
 
 def test_a_channel_filter_narrows_every_report(snap):

@@ -23,9 +23,16 @@ BUCKETS = {"广东省": "广东", "火星": "未知", "": "未知", "香港": "�
 def facts(store) -> dict[str, pd.DataFrame]:
     """The store's tables read with SQLAlchemy and pandas: nothing shared with the snapshot path."""
     with store.connect() as conn:
-        return {name: pd.read_sql(select(table), conn) for name, table in
-                [("orders", orders), ("lines", order_lines), ("events", order_events), ("skus", skus),
-                 ("channels", channels)]}
+        return {
+            name: pd.read_sql(select(table), conn)
+            for name, table in [
+                ("orders", orders),
+                ("lines", order_lines),
+                ("events", order_events),
+                ("skus", skus),
+                ("channels", channels),
+            ]
+        }
 
 
 def _in(series: pd.Series, f: Filters) -> pd.Series:
@@ -47,14 +54,30 @@ def expected_trend(o: pd.DataFrame, f: Filters) -> pd.DataFrame:
     created = o[_counted(o) & _in(o["created_at"], f)].groupby([o["created_at"].dt.date, "channel"]).size()
     paid = o[_in(o["paid_at"], f)].groupby([o["paid_at"].dt.date, "channel"])
     shipped = o[_in(o["shipped_at"], f)].groupby([o["shipped_at"].dt.date, "channel"]).size()
-    frame = pd.DataFrame({"orders": created, "gmv_cents": paid["paid_cents"].sum(), "paid_orders": paid.size(),
-                          "shipped_orders": shipped}).fillna(0).astype("int64")
+    frame = (
+        pd.DataFrame(
+            {
+                "orders": created,
+                "gmv_cents": paid["paid_cents"].sum(),
+                "paid_orders": paid.size(),
+                "shipped_orders": shipped,
+            }
+        )
+        .fillna(0)
+        .astype("int64")
+    )
     frame.index.names = ["day", "channel"]
     return frame
 
 
-@pytest.mark.parametrize("f", [RANGE, Filters(date(2026, 2, 20), date(2026, 3, 16), ("jd", "pdd")),
-                               Filters(date(2026, 3, 10), date(2026, 3, 10), shop_ids=(1,))])
+@pytest.mark.parametrize(
+    "f",
+    [
+        RANGE,
+        Filters(date(2026, 2, 20), date(2026, 3, 16), ("jd", "pdd")),
+        Filters(date(2026, 3, 10), date(2026, 3, 10), shop_ids=(1,)),
+    ],
+)
 def test_the_daily_trend_matches_pandas_for_every_day_and_channel(snap, facts, f):
     got = reports.daily_trend(snap, f, "admin").set_index(["day", "channel"])
     want = expected_trend(facts["orders"], f)
@@ -77,8 +100,11 @@ def test_week_over_week_compares_each_day_with_the_same_weekday_before(snap, fac
 def test_provinces_are_bucketed_with_hong_kong_macau_taiwan_and_unknown_apart(snap, facts):
     o = facts["orders"]
     o = o[_counted(o) & _in(o["created_at"], RANGE)]
-    want = o.assign(province=o["province"].map(lambda p: BUCKETS.get(p, p))).groupby("province").agg(
-        orders=("id", "size"), gmv_cents=("paid_cents", "sum"))
+    want = (
+        o.assign(province=o["province"].map(lambda p: BUCKETS.get(p, p)))
+        .groupby("province")
+        .agg(orders=("id", "size"), gmv_cents=("paid_cents", "sum"))
+    )
     got = reports.provinces(snap, RANGE, "admin").set_index("province")
     pd.testing.assert_frame_equal(got[["orders", "gmv_cents"]].sort_index(), want.sort_index(), check_dtype=False)
     assert not got.loc[["香港", "澳门", "台湾", "未知"], "on_map"].any()
@@ -109,7 +135,9 @@ def test_operations_kpis_match_pandas(snap, facts, now):
     o, events = facts["orders"], facts["events"]
     got = kpis.kpis(snap, RANGE, "admin", now).iloc[0]
     counted = o[_counted(o) & _in(o["created_at"], RANGE)]
-    ever_held = set(events.loc[events["to_status"] == "on_hold", "order_id"]) | set(o.loc[o["status"] == "on_hold", "id"])
+    ever_held = set(events.loc[events["to_status"] == "on_hold", "order_id"]) | set(
+        o.loc[o["status"] == "on_hold", "id"]
+    )
     held = counted["id"].isin(ever_held)
     seller = counted["return_reason"].isin(SELLER_FAULT_RETURN_REASONS)
     address = counted["hold_reason"].fillna("").str.contains("address")
@@ -136,7 +164,8 @@ def test_staff_throughput_counts_people_not_imports_or_workers(snap, facts):
     assert set(got.index) == {"王芳", "李雷", "张伟"}
     assert got["orders"].to_dict() == per_day.groupby(level="actor").sum().to_dict()
     assert kpis.kpis(snap, RANGE, "admin", pd.Timestamp("2026-03-16")).iloc[0]["orders_per_staff_day"] == (
-        pytest.approx(per_day.mean()))
+        pytest.approx(per_day.mean())
+    )
 
 
 def _order_profit(facts: dict[str, pd.DataFrame], f: Filters) -> pd.DataFrame:
@@ -150,8 +179,11 @@ def _order_profit(facts: dict[str, pd.DataFrame], f: Filters) -> pd.DataFrame:
 
 
 def test_profit_by_channel_matches_pandas(snap, facts):
-    want = _order_profit(facts, RANGE).groupby("channel")[["paid_cents", "commission_cents", "cost_cents",
-                                                            "profit_cents"]].sum()
+    want = (
+        _order_profit(facts, RANGE)
+        .groupby("channel")[["paid_cents", "commission_cents", "cost_cents", "profit_cents"]]
+        .sum()
+    )
     got = kpis.profit_by_channel(snap, RANGE, "admin").set_index("channel")
     pd.testing.assert_frame_equal(got[want.columns].sort_index(), want.sort_index(), check_dtype=False)
     assert np.allclose(got["profit_margin"], got["profit_cents"] / got["paid_cents"])
@@ -171,8 +203,11 @@ def test_the_big_screen_tiles_match_pandas(snap, facts, now):
     tiles = screen.screen(snap, "admin", now, days=7)
     midnight = pd.Timestamp(now.date())
     today = _counted(o) & (o["created_at"] >= midnight) & (o["created_at"] <= now)
-    yesterday = _counted(o) & (o["created_at"] >= midnight - pd.Timedelta(days=1)) & (
-        o["created_at"] <= now - timedelta(days=1))
+    yesterday = (
+        _counted(o)
+        & (o["created_at"] >= midnight - pd.Timedelta(days=1))
+        & (o["created_at"] <= now - timedelta(days=1))
+    )
     assert tiles.today.iloc[0]["orders"] == today.sum()
     assert tiles.today.iloc[0]["orders_yesterday"] == yesterday.sum()
     paid_today = (o["paid_at"] >= midnight) & (o["paid_at"] <= now)
@@ -186,9 +221,13 @@ def test_the_big_screen_tiles_match_pandas(snap, facts, now):
 
 
 def test_a_warehouse_clerk_sees_no_money_in_any_report(snap, now):
-    for frame in (reports.daily_trend(snap, RANGE, "warehouse"), reports.daily_totals(snap, RANGE, "warehouse"),
-                  reports.provinces(snap, RANGE, "warehouse"), kpis.profit_by_channel(snap, RANGE, "warehouse"),
-                  screen.screen(snap, "warehouse", now).today):
+    for frame in (
+        reports.daily_trend(snap, RANGE, "warehouse"),
+        reports.daily_totals(snap, RANGE, "warehouse"),
+        reports.provinces(snap, RANGE, "warehouse"),
+        kpis.profit_by_channel(snap, RANGE, "warehouse"),
+        screen.screen(snap, "warehouse", now).today,
+    ):
         assert not [c for c in frame.columns if "cents" in c or c == "profit_margin"], frame.columns
 
 

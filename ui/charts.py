@@ -82,7 +82,9 @@ def week_over_week(totals: pd.DataFrame, lang: str, dark: bool = False, height: 
         line={"dash": "dash", "width": 3, "color": PALETTE[1]},
     )
     fig.update_xaxes(tickformat="%m-%d", dtick=86_400_000 if len(totals) <= 14 else None)
-    fig.update_layout(showlegend=not dark, yaxis={"gridcolor": "#1E293B" if dark else "#E5E7EB"})
+    # Headroom above the tallest bar, so its number printed on top is not cut off.
+    top = max(totals["orders"].max(), totals["orders_week_before"].max(), 1) * 1.18
+    fig.update_layout(showlegend=not dark, yaxis={"gridcolor": "#1E293B" if dark else "#E5E7EB", "range": [0, top]})
     return _style(fig, dark, height, font)
 
 

@@ -49,8 +49,14 @@ def page(live_store, monkeypatch):
 def test_the_reports_page_shows_kpis_and_a_csv_download_for_every_chart(page):
     app = page("reports", "manager")
     assert not app.exception
-    assert [m.label for m in app.metric] == ["日均处理订单", "订单差错率", "人均日处理单量", "平均付款到出库时长",
-                                            "准时发货率", "挂起过的订单"]
+    assert [m.label for m in app.metric] == [
+        "日均处理订单",
+        "订单差错率",
+        "人均日处理单量",
+        "平均付款到出库时长",
+        "准时发货率",
+        "挂起过的订单",
+    ]
     assert len(app.get("download_button")) == 9
     assert len(app.get("plotly_chart")) == 6
 
@@ -103,5 +109,7 @@ def test_the_export_page_refuses_roles_without_export_and_explains_missing_ticke
     assert [e.value for e in page("export", "warehouse").error] == ["您的角色无权导出数据。"]
     app = page("export", "analyst")
     app.radio[0].set_value("tickets").run()
-    assert [i.value for i in app.info] == ["This database has no after-sales tickets yet, so there is nothing to export."]
+    assert [i.value for i in app.info] == [
+        "This database has no after-sales tickets yet, so there is nothing to export."
+    ]
     assert not app.get("download_button")

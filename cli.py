@@ -11,9 +11,9 @@ import logging
 import os
 import sys
 
-from commands import export, orders, setup, stock
+from commands import export, orders, setup, stock, transfer
 
-AREAS = [setup, stock, orders, export]
+AREAS = [setup, stock, orders, transfer, export]
 log = logging.getLogger("orderhub.cli")
 
 

@@ -8,7 +8,7 @@ from datetime import date
 
 from core import export
 from core.access import ROLES
-from core.db import make_engine
+from core.db import open_store
 from core.errors import InvalidInput
 
 
@@ -33,6 +33,6 @@ def _day(text: str) -> date:
 def run(args: argparse.Namespace) -> int:
     if args.dataset == "stock" and (args.start or args.end):
         raise InvalidInput("Stock is a snapshot of today; --from and --to do not apply to it.")
-    rows = export.export(make_engine(), args.dataset, args.out, args.fmt, args.role, args.start, args.end)
+    rows = export.export(open_store(), args.dataset, args.out, args.fmt, args.role, args.start, args.end)
     print(f"{rows:,} {args.dataset} rows written to {args.out} ({args.fmt}, as {args.role})", file=sys.stderr)
     return 0

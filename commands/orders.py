@@ -6,7 +6,7 @@ import argparse
 
 from commands.output import emit, table
 from core import overview, workflow
-from core.db import make_engine, transaction
+from core.db import open_store, transaction
 from core.model import STATUSES
 
 
@@ -31,14 +31,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def list_orders(args: argparse.Namespace) -> int:
-    with make_engine().connect() as conn:
+    with open_store().connect() as conn:
         rows = overview.list_orders(conn, args.status, args.limit)
     emit(rows, args.json, table(rows, ["channel_order_no", "shop", "status", "hold_reason", "province", "created_at"]))
     return 0
 
 
 def advance(args: argparse.Namespace) -> int:
-    with transaction(make_engine()) as conn:
+    with transaction(open_store()) as conn:
         order_id = workflow.order_id_by_no(conn, args.order_no, args.channel)
         if args.status == "resume":
             final = workflow.resume(conn, order_id, args.actor)
@@ -49,9 +49,14 @@ def advance(args: argparse.Namespace) -> int:
 
 
 def status_report(args: argparse.Namespace) -> int:
-    with make_engine().connect() as conn:
+    with open_store().connect() as conn:
         report = overview.status_report(conn)
-    lines = [f"orders: {report['orders']}", *(f"  {k}: {v}" for k, v in report["by_status"].items()),
-             f"held: {report['held']}", f"GMV: ¥{report['gmv_cents'] / 100:,.2f}", f"error rate: {report['error_rate']:.2%}"]
+    lines = [
+        f"orders: {report['orders']}",
+        *(f"  {k}: {v}" for k, v in report["by_status"].items()),
+        f"held: {report['held']}",
+        f"GMV: ¥{report['gmv_cents'] / 100:,.2f}",
+        f"error rate: {report['error_rate']:.2%}",
+    ]
     emit(report, args.json, "\n".join(lines))
     return 0

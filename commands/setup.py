@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from core import demo
-from core.db import database_url, make_engine, migrate
+from core.db import database_url, open_store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -15,8 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def init(args: argparse.Namespace) -> int:
-    engine = make_engine()
-    migrate(engine)
+    engine = open_store()
     if not args.demo:
         print(f"database ready: {database_url()}")
     elif demo.is_empty(engine):

@@ -8,14 +8,16 @@ from pathlib import Path
 
 from commands.output import emit, table
 from core import catalog, stock, workflow
-from core.db import make_engine, migrate, transaction
+from core.db import open_store, transaction
 from core.errors import InvalidInput
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("stock", help="stock levels and movements")
     actions = parser.add_subparsers(dest="stock_command", required=True)
-    imp = actions.add_parser("import", help="set on_hand from a CSV: sku,on_hand[,name,safety_stock,unit_cost,supplier]")
+    imp = actions.add_parser(
+        "import", help="set on_hand from a CSV: sku,on_hand[,name,safety_stock,unit_cost,supplier]"
+    )
     imp.add_argument("file", type=Path)
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(handler=import_stock)
@@ -37,17 +39,20 @@ def import_stock(args: argparse.Namespace) -> int:
         if not reader.fieldnames or not {"sku", "on_hand"} <= set(reader.fieldnames):
             raise InvalidInput(f"{args.file} needs at least the columns sku and on_hand.")
         rows = list(reader)
-    engine = make_engine()
-    migrate(engine)
+    engine = open_store()
     summary = catalog.import_stock(engine, rows, "cli", args.file.name)
-    emit(vars(summary), args.json, f"created {summary.created}, adjusted {summary.adjusted}, "
-         f"unchanged {summary.unchanged}, rejected {len(summary.rejected)}"
-         + "".join(f"\n  row {r['row']}: {r['reason']}" for r in summary.rejected))
+    emit(
+        vars(summary),
+        args.json,
+        f"created {summary.created}, adjusted {summary.adjusted}, "
+        f"unchanged {summary.unchanged}, rejected {len(summary.rejected)}"
+        + "".join(f"\n  row {r['row']}: {r['reason']}" for r in summary.rejected),
+    )
     return 1 if summary.rejected else 0
 
 
 def list_stock(args: argparse.Namespace) -> int:
-    with make_engine().connect() as conn:
+    with open_store().connect() as conn:
         levels = catalog.stock_levels(conn)
     columns = ["sku", "name", "on_hand", "reserved", "available", "safety_stock", "low"]
     emit(levels, args.json, table(levels, columns))
@@ -55,7 +60,7 @@ def list_stock(args: argparse.Namespace) -> int:
 
 
 def change_stock(args: argparse.Namespace) -> int:
-    with transaction(make_engine()) as conn:
+    with transaction(open_store()) as conn:
         sku = stock.sku_id(conn, args.sku)
         if args.kind == "receive":
             stock.receive(conn, sku, args.qty, args.actor, args.reason)

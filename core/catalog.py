@@ -107,7 +107,13 @@ def _update_details(conn: Connection, sku_id: int, extra: dict, now: datetime) -
 def stock_levels(conn: Connection) -> list[dict]:
     """Every SKU with on hand, reserved, available and whether it is below its safety stock."""
     query = select(
-        skus.c.sku, skus.c.name, skus.c.on_hand, skus.c.reserved, (skus.c.on_hand - skus.c.reserved).label("available"),
-        skus.c.safety_stock, skus.c.unit_cost_cents, skus.c.supplier,
+        skus.c.sku,
+        skus.c.name,
+        skus.c.on_hand,
+        skus.c.reserved,
+        (skus.c.on_hand - skus.c.reserved).label("available"),
+        skus.c.safety_stock,
+        skus.c.unit_cost_cents,
+        skus.c.supplier,
     ).order_by(skus.c.sku)
     return [dict(row._mapping) | {"low": row.available < row.safety_stock} for row in conn.execute(query)]

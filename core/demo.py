@@ -68,15 +68,27 @@ def seed_demo(engine: Engine, now: datetime | None = None, seed: int = 20261126)
 
 def _catalogue(conn: Connection, now: datetime) -> None:
     conn.execute(insert(channels), [{"code": c, "name": n, "commission_bp": bp} for c, n, bp in cat.CHANNELS])
-    conn.execute(insert(shops), [
-        {"name": n, "channel": c, "reserve_on": r, "payment_timeout_minutes": t, "shipping_cost_cents": s}
-        for n, c, r, t, s, _ in cat.SHOPS
-    ])
-    conn.execute(insert(skus), [
-        {"sku": code, "name": name, "unit_cost_cents": cost, "supplier": cat.SUPPLIERS[sup],
-         "safety_stock": 30 if weight >= 5 else 15, "updated_at": now}
-        for code, name, _, cost, sup, weight, _ in cat.SKUS
-    ])
+    conn.execute(
+        insert(shops),
+        [
+            {"name": n, "channel": c, "reserve_on": r, "payment_timeout_minutes": t, "shipping_cost_cents": s}
+            for n, c, r, t, s, _ in cat.SHOPS
+        ],
+    )
+    conn.execute(
+        insert(skus),
+        [
+            {
+                "sku": code,
+                "name": name,
+                "unit_cost_cents": cost,
+                "supplier": cat.SUPPLIERS[sup],
+                "safety_stock": 30 if weight >= 5 else 15,
+                "updated_at": now,
+            }
+            for code, name, _, cost, sup, weight, _ in cat.SKUS
+        ],
+    )
 
 
 def _daily_volume(day: datetime, start: datetime) -> float:
@@ -147,8 +159,10 @@ def _address(rng: random.Random, province: str, city: str) -> str:
     prefix = province if province in ("北京", "上海", "天津", "重庆", "香港", "澳门") else f"{province}省"
     if rng.random() < 0.015:  # the odd buyer who stops typing after the city
         return f"{prefix}{city}"
-    return (f"{prefix}{city}{rng.choice(cat.DISTRICTS)}{rng.choice(cat.STREETS)}{rng.randrange(1, 999)}号"
-            f"{rng.randrange(1, 30)}栋{rng.randrange(101, 2505)}室")
+    return (
+        f"{prefix}{city}{rng.choice(cat.DISTRICTS)}{rng.choice(cat.STREETS)}{rng.randrange(1, 999)}号"
+        f"{rng.randrange(1, 30)}栋{rng.randrange(101, 2505)}室"
+    )
 
 
 def _split_by_age(rng: random.Random, placed: list[NormalisedOrder], now: datetime) -> tuple[list, list]:
@@ -184,7 +198,9 @@ def _fate(rng: random.Random, order: NormalisedOrder, now: datetime) -> Fate:
 
 def _final_state(order: NormalisedOrder, fate: Fate) -> NormalisedOrder:
     if fate.cancelled_at:
-        return replace(order, status=CANCELLED, paid_at=fate.paid_at, paid_cents=order.paid_cents if fate.paid_at else 0)
+        return replace(
+            order, status=CANCELLED, paid_at=fate.paid_at, paid_cents=order.paid_cents if fate.paid_at else 0
+        )
     return replace(order, status=COMPLETED if fate.completed_at else SHIPPED)
 
 
@@ -196,20 +212,47 @@ def _play_history(conn: Connection, history: list[NormalisedOrder], fates: list[
     for order, fate in zip(history, fates):
         order_id = ids[order.channel_order_no]
         waybill = f"{rng.choice(cat.CARRIERS)}{rng.randrange(10**11, 10**12)}" if fate.shipped_at else None
-        updates.append({"oid": order_id, "shipped_at": fate.shipped_at, "completed_at": fate.completed_at,
-                        "cancelled_at": fate.cancelled_at, "return_reason": fate.return_reason,
-                        "returned_at": fate.completed_at if fate.return_reason else None,
-                        "carrier": waybill[:2] if waybill else None, "tracking_no": waybill})
+        updates.append(
+            {
+                "oid": order_id,
+                "shipped_at": fate.shipped_at,
+                "completed_at": fate.completed_at,
+                "cancelled_at": fate.cancelled_at,
+                "return_reason": fate.return_reason,
+                "returned_at": fate.completed_at if fate.return_reason else None,
+                "carrier": waybill[:2] if waybill else None,
+                "tracking_no": waybill,
+            }
+        )
         events += _history_events(order_id, order, fate, rng)
         if fate.shipped_at:
             packer = events[-2 if fate.completed_at else -1]["actor"]
-            ledger += [{"sku_id": sku_ids[line.sku], "delta": -line.qty, "kind": "ship", "reason": f"order {order_id}",
-                        "order_id": order_id, "actor": packer, "at": fate.shipped_at} for line in order.lines]
-    conn.execute(update(orders).where(orders.c.id == bindparam("oid")).values(
-        shipped_at=bindparam("shipped_at"), completed_at=bindparam("completed_at"),
-        cancelled_at=bindparam("cancelled_at"), return_reason=bindparam("return_reason"),
-        returned_at=bindparam("returned_at"), carrier=bindparam("carrier"), tracking_no=bindparam("tracking_no"),
-    ), updates)
+            ledger += [
+                {
+                    "sku_id": sku_ids[line.sku],
+                    "delta": -line.qty,
+                    "kind": "ship",
+                    "reason": f"order {order_id}",
+                    "order_id": order_id,
+                    "actor": packer,
+                    "at": fate.shipped_at,
+                }
+                for line in order.lines
+            ]
+    conn.execute(
+        update(orders)
+        .where(orders.c.id == bindparam("oid"))
+        .values(
+            shipped_at=bindparam("shipped_at"),
+            completed_at=bindparam("completed_at"),
+            cancelled_at=bindparam("cancelled_at"),
+            return_reason=bindparam("return_reason"),
+            returned_at=bindparam("returned_at"),
+            carrier=bindparam("carrier"),
+            tracking_no=bindparam("tracking_no"),
+        ),
+        updates,
+    )
     conn.execute(insert(order_events), events)
     conn.execute(insert(stock_movements), ledger)
 
@@ -222,8 +265,15 @@ def _history_events(order_id: int, order: NormalisedOrder, fate: Fate, rng: rand
     if fate.paid_at:
         steps.append(event(fate.paid_at, PENDING_PAYMENT, PAID, "system", "paid on the platform"))
     if fate.cancelled_at:
-        steps.append(event(fate.cancelled_at, PAID if fate.paid_at else PENDING_PAYMENT, CANCELLED, "system",
-                           "cancelled by the buyer"))
+        steps.append(
+            event(
+                fate.cancelled_at,
+                PAID if fate.paid_at else PENDING_PAYMENT,
+                CANCELLED,
+                "system",
+                "cancelled by the buyer",
+            )
+        )
     if fate.shipped_at:
         steps.append(event(fate.shipped_at, PAID, SHIPPED, rng.choice(cat.STAFF["warehouse"])))
     if fate.completed_at:
@@ -233,9 +283,13 @@ def _history_events(order_id: int, order: NormalisedOrder, fate: Fate, rng: rand
 
 def _stock_up(conn: Connection, rng: random.Random, now: datetime) -> None:
     """Purchase receipts over the quarter: enough for everything shipped plus today's stock."""
-    shipped = Counter(dict(conn.execute(
-        select(stock_movements.c.sku_id, -func.sum(stock_movements.c.delta)).group_by(stock_movements.c.sku_id)
-    ).all()))
+    shipped = Counter(
+        dict(
+            conn.execute(
+                select(stock_movements.c.sku_id, -func.sum(stock_movements.c.delta)).group_by(stock_movements.c.sku_id)
+            ).all()
+        )
+    )
     target = {"normal": (150, 500), "low": (20, 40), "scarce": (2, 6)}
     receipts = []
     for code, _, _, _, sup, _, profile in cat.SKUS:
@@ -244,8 +298,16 @@ def _stock_up(conn: Connection, rng: random.Random, now: datetime) -> None:
         parts = [0.45, 0.2, 0.25, 0.1]
         days_ago = [DAYS, 60, 25, 9]
         for share, ago in zip(parts, days_ago):
-            receipts.append({"sku_id": sku, "delta": 0, "kind": "receive", "reason": f"PO from {cat.SUPPLIERS[sup]}",
-                             "actor": "仓库-老王", "at": now - timedelta(days=ago, hours=rng.randrange(8))})
+            receipts.append(
+                {
+                    "sku_id": sku,
+                    "delta": 0,
+                    "kind": "receive",
+                    "reason": f"PO from {cat.SUPPLIERS[sup]}",
+                    "actor": "仓库-老王",
+                    "at": now - timedelta(days=ago, hours=rng.randrange(8)),
+                }
+            )
             receipts[-1]["delta"] = int(total * share)
         receipts[-1]["delta"] += total - sum(int(total * s) for s in parts)
     conn.execute(insert(stock_movements), receipts)

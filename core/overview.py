@@ -6,11 +6,21 @@ from sqlalchemy import case, func, select
 from sqlalchemy.engine import Connection
 
 from core.db import orders, shops
-from core.model import ON_HOLD, SELLER_FAULT_RETURN_REASONS, STATUSES
 from core.errors import InvalidInput
+from core.model import ON_HOLD, SELLER_FAULT_RETURN_REASONS, STATUSES
 
-LIST_COLUMNS = ("channel", "channel_order_no", "status", "hold_reason", "buyer", "phone", "province",
-                "created_at", "paid_cents", "tracking_no")
+LIST_COLUMNS = (
+    "channel",
+    "channel_order_no",
+    "status",
+    "hold_reason",
+    "buyer",
+    "phone",
+    "province",
+    "created_at",
+    "paid_cents",
+    "tracking_no",
+)
 
 
 def list_orders(conn: Connection, status: str | None = None, limit: int = 100) -> list[dict]:
@@ -34,15 +44,20 @@ def status_report(conn: Connection) -> dict:
     """
     by_status = dict(conn.execute(select(orders.c.status, func.count()).group_by(orders.c.status)).all())
     held = dict(
-        conn.execute(select(orders.c.hold_reason, func.count()).where(orders.c.status == ON_HOLD)
-                     .group_by(orders.c.hold_reason)).all()
+        conn.execute(
+            select(orders.c.hold_reason, func.count()).where(orders.c.status == ON_HOLD).group_by(orders.c.hold_reason)
+        ).all()
     )
     paid = orders.c.paid_at.is_not(None)
-    faulty = case((orders.c.status == ON_HOLD, 1),
-                  (orders.c.return_reason.in_(SELLER_FAULT_RETURN_REASONS), 1), else_=0)
+    faulty = case(
+        (orders.c.status == ON_HOLD, 1), (orders.c.return_reason.in_(SELLER_FAULT_RETURN_REASONS), 1), else_=0
+    )
     gmv, total, errors = conn.execute(
-        select(func.coalesce(func.sum(case((paid, orders.c.goods_cents), else_=0)), 0), func.count(),
-               func.coalesce(func.sum(faulty), 0))
+        select(
+            func.coalesce(func.sum(case((paid, orders.c.goods_cents), else_=0)), 0),
+            func.count(),
+            func.coalesce(func.sum(faulty), 0),
+        )
     ).one()
     return {
         "orders": total,

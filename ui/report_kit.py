@@ -9,7 +9,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from core.analytics import Snapshot, shared_snapshot
-from core.db import make_engine, migrate
+from core.db import open_store
 from core.i18n import t
 from core.reports import Filters
 
@@ -19,9 +19,7 @@ ROLE_KEY, LANG_KEY = "role", "lang"
 
 @st.cache_resource
 def engine() -> Engine:
-    eng = make_engine()
-    migrate(eng)
-    return eng
+    return open_store()
 
 
 def snapshot(max_age_seconds: float = 10.0) -> Snapshot:

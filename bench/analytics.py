@@ -83,11 +83,15 @@ def screen_phase(path: str, count: int) -> dict:
     assert held == count + NEW_ORDERS, f"snapshot holds {held} orders, store {count + NEW_ORDERS}"
     sqlite_tiles = _timed(lambda: _sqlite_tiles(path))
     return {
-        "orders": count, "new_orders": NEW_ORDERS,
-        "cold_snapshot_seconds": cold, "cold_tiles_seconds": cold_tiles,
+        "orders": count,
+        "new_orders": NEW_ORDERS,
+        "cold_snapshot_seconds": cold,
+        "cold_tiles_seconds": cold_tiles,
         "cold_total_seconds": round(cold + cold_tiles, 3),
-        "warm_refresh_seconds": warm, "warm_tiles_seconds": warm_tiles,
-        "warm_total_seconds": round(warm + warm_tiles, 3), "warm_rows_read": snap.last_refresh_rows,
+        "warm_refresh_seconds": warm,
+        "warm_tiles_seconds": warm_tiles,
+        "warm_total_seconds": round(warm + warm_tiles, 3),
+        "warm_rows_read": snap.last_refresh_rows,
         "sqlite_tiles_seconds": sqlite_tiles,
         "ratio_warm_vs_sqlite": round((warm + warm_tiles) / sqlite_tiles, 4),
         "ratio_cold_vs_sqlite": round((cold + cold_tiles) / sqlite_tiles, 4),
@@ -98,10 +102,18 @@ def screen_phase(path: str, count: int) -> dict:
 def _sqlite_tiles(path: str) -> None:
     conn = sqlite3.connect(path)
     midnight = NOW.replace(hour=0, minute=0)
-    params = {name: f"{moment:%Y-%m-%d %H:%M:%S}" for name, moment in {
-        "now": NOW, "midnight": midnight, "yesterday": midnight - timedelta(days=1),
-        "same_time": NOW - timedelta(days=1), "week": midnight - timedelta(days=6),
-        "fortnight": midnight - timedelta(days=13), "late": NOW - timedelta(hours=48)}.items()}
+    params = {
+        name: f"{moment:%Y-%m-%d %H:%M:%S}"
+        for name, moment in {
+            "now": NOW,
+            "midnight": midnight,
+            "yesterday": midnight - timedelta(days=1),
+            "same_time": NOW - timedelta(days=1),
+            "week": midnight - timedelta(days=6),
+            "fortnight": midnight - timedelta(days=13),
+            "late": NOW - timedelta(hours=48),
+        }.items()
+    }
     for sql in SQLITE_TILES:
         conn.execute(sql, params).fetchall()
     conn.close()
@@ -120,8 +132,13 @@ def export_phase(path: str, fmt: str) -> dict:
         rows = export.export(make_engine(f"sqlite:///{path}"), "orders", out, fmt, "analyst")
 
     seconds = _timed(ours)
-    result = {"format": fmt, "rows": rows, "seconds": seconds, "rows_per_second": int(rows / seconds),
-              "file_mb": round(out.stat().st_size / 1e6, 1)}
+    result = {
+        "format": fmt,
+        "rows": rows,
+        "seconds": seconds,
+        "rows_per_second": int(rows / seconds),
+        "file_mb": round(out.stat().st_size / 1e6, 1),
+    }
     if fmt == "csv":
         plain = _timed(lambda: _plain_csv(path, out.with_suffix(".plain.csv")))
         result |= {"sqlite_csv_module_seconds": plain, "ratio_vs_sqlite": round(seconds / plain, 4)}
@@ -146,13 +163,20 @@ def _timed(work) -> float:
 
 
 def _rss() -> dict:
-    return {"peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "reader_process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
+    return {
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "reader_process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+    }
 
 
 def _child(*args: str) -> dict:
-    done = subprocess.run([sys.executable, "-m", "bench.analytics", *args], capture_output=True, text=True,
-                          cwd=Path(__file__).resolve().parent.parent, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.analytics", *args],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        check=False,
+    )
     if done.returncode:
         raise RuntimeError(f"bench.analytics {' '.join(args)} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -12,15 +12,51 @@ from datetime import datetime
 
 from core.db import make_engine, migrate
 
-PROVINCES = ["广东", "浙江", "江苏", "上海", "北京", "山东", "四川", "福建", "河南", "湖北", "湖南", "河北", "安徽",
-             "辽宁", "陕西", "重庆", "天津", "江西", "广西", "云南", "山西", "吉林", "黑龙江", "贵州", "新疆", "甘肃",
-             "内蒙古", "海南", "宁夏", "青海", "西藏", "香港", "台湾", ""]
+PROVINCES = [
+    "广东",
+    "浙江",
+    "江苏",
+    "上海",
+    "北京",
+    "山东",
+    "四川",
+    "福建",
+    "河南",
+    "湖北",
+    "湖南",
+    "河北",
+    "安徽",
+    "辽宁",
+    "陕西",
+    "重庆",
+    "天津",
+    "江西",
+    "广西",
+    "云南",
+    "山西",
+    "吉林",
+    "黑龙江",
+    "贵州",
+    "新疆",
+    "甘肃",
+    "内蒙古",
+    "海南",
+    "宁夏",
+    "青海",
+    "西藏",
+    "香港",
+    "台湾",
+    "",
+]
 REASONS = ["七天无理由退货", "尺码/规格不合适", "质量问题", "发错货/漏发", "与描述不符", "物流破损"]
 STAFF = ["仓库-老王", "仓库-小李", "仓库-阿强", "客服-小美", "客服-阿杰", "客服-小雨"]
 SECONDARY = {
-    "ix_orders_created_at": "orders (created_at)", "ix_orders_shop_id": "orders (shop_id)",
-    "ix_orders_status_created": "orders (status, created_at)", "ix_orders_updated_at": "orders (updated_at)",
-    "ix_order_events_order_id": "order_events (order_id)", "ix_order_lines_sku_id": "order_lines (sku_id)",
+    "ix_orders_created_at": "orders (created_at)",
+    "ix_orders_shop_id": "orders (shop_id)",
+    "ix_orders_status_created": "orders (status, created_at)",
+    "ix_orders_updated_at": "orders (updated_at)",
+    "ix_order_events_order_id": "order_events (order_id)",
+    "ix_order_lines_sku_id": "order_lines (sku_id)",
 }
 # h is a per-order pseudo-random number; times are epoch seconds of naive business time, stored
 # as the app stores them ('YYYY-MM-DD HH:MM:SS.ffffff').
@@ -99,8 +135,13 @@ def add_orders(conn: sqlite3.Connection, first: int, count: int, now: datetime, 
     chunk = 500_000
     for start in range(first, first + count, chunk):
         last = min(start + chunk, first + count) - 1
-        params = {"first": start, "last": last, "now": epoch_now,
-                  "start": epoch_now - span + (start - first) * span // count, "step": span / count}
+        params = {
+            "first": start,
+            "last": last,
+            "now": epoch_now,
+            "start": epoch_now - span + (start - first) * span // count,
+            "step": span / count,
+        }
         conn.execute("BEGIN")
         conn.execute(ORDERS_SQL, params)
         conn.execute(LINES_SQL, {"first": start, "last": last})
@@ -123,7 +164,7 @@ def _reference(conn: sqlite3.Connection) -> None:
     conn.executemany("INSERT INTO bench_province VALUES (?, ?)", list(enumerate(PROVINCES)))
     conn.executemany("INSERT INTO bench_reason VALUES (?, ?)", list(enumerate(REASONS)))
     conn.executemany("INSERT INTO bench_staff VALUES (?, ?)", list(enumerate(STAFF)))
-    conn.executemany("INSERT INTO skus (id, sku, name, unit_cost_cents, on_hand, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                     [(n, f"SKU-{n:04d}", f"商品 {n}", 500 + n * 37, 10**6, "2026-11-01 00:00:00.000000")
-                      for n in range(1, 41)])
-
+    conn.executemany(
+        "INSERT INTO skus (id, sku, name, unit_cost_cents, on_hand, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [(n, f"SKU-{n:04d}", f"商品 {n}", 500 + n * 37, 10**6, "2026-11-01 00:00:00.000000") for n in range(1, 41)],
+    )

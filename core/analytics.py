@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -72,14 +73,15 @@ class Snapshot:
             return self._refresh_locked()
 
     def _refresh_locked(self) -> dict[str, int]:
-        present = set(inspect(self.engine).get_table_names())
+        present = [spec for spec in SPECS if spec.name in set(inspect(self.engine).get_table_names())]
+        first_time = [spec for spec in present if spec.mode == "delta" and spec.name not in self._max_ids]
+        read = self._load_side_by_side(first_time)
         since = self.watermark - self.overlap if self.watermark else None
-        read: dict[str, int] = {}
         writer = self._db.cursor()
         writer.begin()
         try:
-            for spec in SPECS:
-                if spec.name in present:
+            for spec in present:
+                if spec not in first_time:
                     read[spec.name] = self._load(writer, spec, since)
             writer.commit()
         except BaseException:
@@ -90,6 +92,23 @@ class Snapshot:
         self.refreshed_at = time.monotonic()
         self.last_refresh_rows = read
         return read
+
+    def _load_side_by_side(self, specs: list[TableSpec]) -> dict[str, int]:
+        """First loads of big tables, two at a time, each on its own cursor and reader process.
+
+        Nothing reads a table before its first load has finished (query() waits for the first
+        refresh), so these need no shared transaction; it is what makes a cold start bearable.
+        """
+
+        def load(spec: TableSpec) -> int:
+            cursor = self._db.cursor()
+            try:
+                return self._load(cursor, spec, None)
+            finally:
+                cursor.close()
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            return dict(zip([spec.name for spec in specs], pool.map(load, specs), strict=True))
 
     def _load(self, writer: duckdb.DuckDBPyConnection, spec: TableSpec, since: datetime | None) -> int:
         dialect = "sqlite" if self.engine.dialect.name == "sqlite" else "postgresql"

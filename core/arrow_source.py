@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import queue
 import subprocess
 import sys
 import tempfile
@@ -63,61 +64,89 @@ class PostgresSource:
 
 
 class SqliteSource:
-    """ADBC SQLite in a long-lived helper process; one query at a time."""
+    """ADBC SQLite in helper processes: a small pool, so a cold snapshot can read tables side by side."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, helpers: int = 2):
         self.path = engine.url.database
-        self._lock = threading.Lock()
-        self._proc: subprocess.Popen | None = None
-        self._dir = ""
-
-    def _helper(self) -> subprocess.Popen:
-        if not os.path.isdir(self._dir):
-            self._dir = tempfile.mkdtemp(prefix="orderhub-arrow-")
-        if self._proc is None or self._proc.poll() is not None:
-            self._proc = subprocess.Popen(
-                [sys.executable, "-m", "core.arrow_source", self.path],
-                cwd=ROOT,
-                text=True,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-            )
-        return self._proc
+        self._idle: queue.LifoQueue[_Helper] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(helpers)
 
     @contextmanager
     def stream(self, sql: str, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatchReader]:
-        with self._lock:
-            helper = self._helper()
-            fifo = os.path.join(self._dir, f"{uuid.uuid4().hex}.arrow")
-            os.mkfifo(fifo)
-            reply_pending = False
+        with self._slots:
+            helper = self._take()
             try:
-                helper.stdin.write(json.dumps({"sql": sql, "fifo": fifo, "batch_rows": batch_rows}) + "\n")
-                helper.stdin.flush()
-                reply_pending = True
-                with open(fifo, "rb") as pipe:  # opens once the helper opens its end (a FIFO cannot seek)
-                    reader = _open(pipe)
-                    if reader is None:  # the helper failed before writing; its reply says why
-                        reply_pending = False
-                        _check(helper.stdout.readline())
-                        raise SourceError("The SQLite reader process sent no rows.")
+                with helper.stream(sql, batch_rows) as reader:
                     yield reader
-                    for _ in reader:  # drain what a consumer left, so the helper can finish
-                        pass
-                reply_pending = False
-                _check(helper.stdout.readline())
             finally:
-                if reply_pending:  # we stopped early: the helper sees the closed pipe and still answers
-                    helper.stdout.readline()
-                os.unlink(fifo)
+                if helper.alive:  # a helper that died (killed, out of memory) is replaced next time
+                    self._idle.put(helper)
+
+    def _take(self) -> _Helper:
+        while True:
+            try:
+                helper = self._idle.get_nowait()
+            except queue.Empty:
+                return _Helper(self.path)
+            if helper.alive:
+                return helper
+            helper.close()
 
     def close(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+
+class _Helper:
+    """One reader process and its line protocol: a JSON request in, Arrow IPC through a FIFO, a JSON reply."""
+
+    def __init__(self, path: str):
+        self._dir = tempfile.mkdtemp(prefix="orderhub-arrow-")
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "core.arrow_source", path],
+            cwd=ROOT,
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+
+    @contextmanager
+    def stream(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatchReader]:
+        fifo = os.path.join(self._dir, f"{uuid.uuid4().hex}.arrow")
+        os.mkfifo(fifo)
+        reply_pending = False
+        try:
+            self._proc.stdin.write(json.dumps({"sql": sql, "fifo": fifo, "batch_rows": batch_rows}) + "\n")
+            self._proc.stdin.flush()
+            reply_pending = True
+            with open(fifo, "rb") as pipe:  # opens once the helper opens its end (a FIFO cannot seek)
+                reader = _open(pipe)
+                if reader is None:  # the helper failed before writing; its reply says why
+                    reply_pending = False
+                    _check(self._proc.stdout.readline())
+                    raise SourceError("The SQLite reader process sent no rows.")
+                yield reader
+                for _ in reader:  # drain what a consumer left, so the helper can finish
+                    pass
+            reply_pending = False
+            _check(self._proc.stdout.readline())
+        finally:
+            if reply_pending:  # we stopped early: the helper sees the closed pipe and still answers
+                self._proc.stdout.readline()
+            os.unlink(fifo)
+
+    @property
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
+    def close(self) -> None:
+        if self.alive:
             self._proc.stdin.close()
             self._proc.wait(timeout=10)
-        self._proc = None
-        if os.path.isdir(self._dir):
-            os.rmdir(self._dir)
+        os.rmdir(self._dir)
 
 
 def _open(pipe: Any) -> pa.RecordBatchReader | None:

@@ -22,12 +22,13 @@ from datetime import datetime
 import pandas as pd
 
 from core.analytics import Snapshot
+from core.analytics_tables import SYSTEM_ACTORS
 from core.model import SELLER_FAULT_RETURN_REASONS
 from core.reports import Filters, counted, masked
 
 ON_TIME_HOURS = 48
 # Audit actors that are processes, not people (import, worker, pull:taobao, connector.jd ...).
-SYSTEM_ACTOR = r"^(import|system|worker|scheduler|demo|platform|api|cli|sync|pull|connector|auto)([:._ -].*)?$"
+SYSTEM_ACTOR = rf"^({'|'.join((*SYSTEM_ACTORS, 'pull', 'connector'))})([:._ -].*)?$"
 ADDRESS_ERROR = r"(?i)(address|地址)"
 
 

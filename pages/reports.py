@@ -37,7 +37,8 @@ with region_tab:
     by_province = reports.provinces(snap, f, role)
     map_column, list_column = st.columns([3, 1])
     map_column.plotly_chart(charts.province_map(by_province, lang), width="stretch")
-    list_column.dataframe(by_province.drop(columns=["on_map"]), hide_index=True, height=460)
+    with list_column:
+        kit.table(by_province.drop(columns=["on_map"]), height=460)
     kit.csv_button(by_province, "orders_by_province", "dl_provinces")
     st.subheader(t("analytics.province_hours", lang))
     matrix = reports.province_hours(snap, f, role)
@@ -54,25 +55,11 @@ with returns_tab:
 
 with kpi_tab:
     row = kpis.kpis(snap, f, role, now).iloc[0]
-    cells = st.columns(3) + st.columns(3)
-    shown = [
-        ("orders_handled_per_day", "{:,.1f}"),
-        ("error_rate", "{:.1%}"),
-        ("orders_per_staff_day", "{:,.1f}"),
-        ("avg_paid_to_shipped_hours", "{:,.1f} h"),
-        ("on_time_rate", "{:.1%}"),
-        ("held_orders", "{:,.0f}"),
-    ]
-    for cell, (name, pattern) in zip(cells, shown, strict=True):
-        cell.metric(
-            t(f"analytics.kpi_{name}", lang),
-            "—" if row[name] != row[name] else pattern.format(row[name]),
-            help=t(f"analytics.kpi_{name}_help", lang),
-        )
+    kit.kpi_cells(row)
     kit.csv_button(row.to_frame().T, "kpis", "dl_kpis")
     st.subheader(t("analytics.staff", lang))
     staff = kpis.staff_throughput(snap, f, role)
-    st.dataframe(staff, hide_index=True)
+    kit.table(staff)
     kit.csv_button(staff, "staff_throughput", "dl_staff")
 
 with profit_tab:
@@ -80,9 +67,9 @@ with profit_tab:
     if "profit_cents" not in profit.columns:
         st.info(t("analytics.profit_hidden", lang))
     else:
-        st.dataframe(profit, hide_index=True)
+        kit.table(profit, names={"channel": kit.channel_names(snap)})
         kit.csv_button(profit, "profit_by_channel", "dl_profit")
         st.subheader(t("analytics.promotion_losses", lang))
         losses = kpis.promotion_losses(snap, f, role)
-        st.dataframe(losses, hide_index=True)
+        kit.table(losses, names={"channel": kit.channel_names(snap), "shop_id": kit.shop_names(snap)})
         kit.csv_button(losses, "promotion_losses", "dl_losses")

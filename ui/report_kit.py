@@ -90,3 +90,44 @@ def filters(snap: Snapshot, today: date) -> Filters:
     )
     start, end = (picked[0], picked[-1]) if isinstance(picked, tuple | list) and picked else (today, today)
     return Filters(start, end, tuple(chosen_channels), tuple(chosen_shops))
+
+
+def table(frame: pd.DataFrame, height: int | None = None, names: dict[str, dict] | None = None) -> None:
+    """A report table for people: money in yuan, names for codes, translated headers (the CSV keeps raw data)."""
+    shown = frame.copy()
+    for column, labels in (names or {}).items():
+        if column in shown.columns:
+            shown[column] = shown[column].map(lambda code, labels=labels: labels.get(code, code))
+    config = {}
+    for column in shown.columns:
+        label = t(f"analytics.col_{column}", lang())
+        label = column if label == f"analytics.col_{column}" else label
+        if str(column).endswith("_cents"):
+            shown[column] = shown[column] / 100
+            config[column] = st.column_config.NumberColumn(label, format="¥%.2f")
+        elif column in ("profit_margin", "share"):
+            config[column] = st.column_config.NumberColumn(label, format="percent")
+        else:
+            config[column] = st.column_config.Column(label)
+    st.dataframe(shown, hide_index=True, column_config=config, height=height or "auto")
+
+
+KPIS = [
+    ("orders_handled_per_day", "{:,.1f}"),
+    ("error_rate", "{:.1%}"),
+    ("orders_per_staff_day", "{:,.1f}"),
+    ("avg_paid_to_shipped_hours", "{:,.1f} h"),
+    ("on_time_rate", "{:.1%}"),
+    ("held_orders", "{:,.0f}"),
+]
+
+
+def kpi_cells(row: pd.Series) -> None:
+    """The six KPIs as metrics in two rows, each with its definition as help."""
+    for cell, (name, pattern) in zip(st.columns(3) + st.columns(3), KPIS, strict=True):
+        value = row[name]
+        cell.metric(
+            t(f"analytics.kpi_{name}", lang()),
+            "—" if pd.isna(value) else pattern.format(value),
+            help=t(f"analytics.kpi_{name}_help", lang()),
+        )

@@ -54,14 +54,14 @@ def screen_server(tmp_path):
     factory.add_reference_data(engine, clock.now())
     factory.seed(engine, 1500, clock.now())
     port = _free_port()
-    env = {**os.environ, "ORDERHUB_DATABASE_URL": url, "PYTHONPATH": str(ROOT), "ORDERHUB_SCREEN_ROLE": "manager"}
+    env = {**os.environ, "ORDERHUB_DATABASE_URL": url, "PYTHONPATH": str(ROOT), "ORDERHUB_HARNESS_ROLE": "manager"}
     server = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "streamlit",
             "run",
-            "tests/analytics/screen_harness.py",
+            "tests/analytics/page_harness.py",
             "--server.headless",
             "true",
             "--server.port",

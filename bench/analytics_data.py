@@ -79,10 +79,13 @@ SELECT i, s.channel, s.channel || printf('%012d', i), s.id,
     datetime(created, 'unixepoch') || '.000000', CASE WHEN fate >= 4 THEN datetime(paid, 'unixepoch') || '.000000' END,
     CASE WHEN fate >= 12 AND shipped <= :now THEN datetime(shipped, 'unixepoch') || '.000000' END,
     CASE WHEN fate >= 50 AND shipped <= :now THEN datetime(shipped + 432000, 'unixepoch') || '.000000' END,
-    CASE WHEN fate < 4 THEN datetime(created + 1800, 'unixepoch') || '.000000' END, 'paid', goods, goods - discount, discount, 0, 0, 650,
+    CASE WHEN fate < 4 THEN datetime(created + 1800, 'unixepoch') || '.000000' END,
+    'paid', goods, goods - discount, discount, 0, 0, 650,
     CASE WHEN fate >= 96 AND shipped <= :now THEN r.reason END,
-    CASE WHEN fate >= 96 AND shipped <= :now THEN datetime(shipped + 432000, 'unixepoch') || '.000000' END, printf('%032d', i),
-    datetime(CASE WHEN fate >= 12 AND shipped <= :now THEN shipped WHEN fate >= 4 THEN paid ELSE created END, 'unixepoch') || '.000000'
+    CASE WHEN fate >= 96 AND shipped <= :now THEN datetime(shipped + 432000, 'unixepoch') || '.000000' END,
+    printf('%032d', i),
+    datetime(CASE WHEN fate >= 12 AND shipped <= :now THEN shipped WHEN fate >= 4 THEN paid ELSE created END,
+             'unixepoch') || '.000000'
 FROM f JOIN bench_shop s ON s.k = h % 4 JOIN bench_province p ON p.k = (h / 7) % 34
 JOIN bench_reason r ON r.k = (h / 11) % 6
 """

@@ -61,6 +61,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "edit_rules": frozenset({"admin", "manager"}),
     "sandbox": frozenset({"admin"}),
     "sync": frozenset({"admin", "manager", "clerk"}),
+    "retry_notifications": frozenset({"admin"}),
 }
 
 

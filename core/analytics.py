@@ -40,7 +40,7 @@ class Snapshot:
         self.source = arrow_source(engine)
         self._refresh_lock = threading.Lock()
         self._max_ids: dict[str, int] = {}
-        self.watermark: datetime | None = None
+        self.watermarks: dict[str, datetime] = {}  # newest updated_at held, per table that has one
         self.refreshed_at: float | None = None  # time.monotonic() of the last finished refresh
         self.last_refresh_rows: dict[str, int] = {}
 
@@ -76,13 +76,12 @@ class Snapshot:
         present = [spec for spec in SPECS if spec.name in set(inspect(self.engine).get_table_names())]
         first_time = [spec for spec in present if spec.mode == "delta" and spec.name not in self._max_ids]
         read = self._load_side_by_side(first_time)
-        since = self.watermark - self.overlap if self.watermark else None
         writer = self._db.cursor()
         writer.begin()
         try:
             for spec in present:
                 if spec not in first_time:
-                    read[spec.name] = self._load(writer, spec, since)
+                    read[spec.name] = self._load(writer, spec, self._since(spec))
             writer.commit()
         except BaseException:
             writer.rollback()
@@ -92,6 +91,15 @@ class Snapshot:
         self.refreshed_at = time.monotonic()
         self.last_refresh_rows = read
         return read
+
+    @property
+    def watermark(self) -> datetime | None:
+        """The newest orders.updated_at held: how far the snapshot has seen the order book."""
+        return self.watermarks.get("orders")
+
+    def _since(self, spec: TableSpec) -> datetime | None:
+        mark = self.watermarks.get(spec.clock)
+        return mark - self.overlap if mark else None
 
     def _load_side_by_side(self, specs: list[TableSpec]) -> dict[str, int]:
         """First loads of big tables, two at a time, each on its own cursor and reader process.
@@ -130,8 +138,10 @@ class Snapshot:
                 self._max_ids[spec.name] = _scalar(writer, f"SELECT coalesce(max(id), 0) FROM {spec.name}")
             elif spec.name in present:
                 self._max_ids[spec.name] = 0
-        if "orders" in present:
-            self.watermark = _scalar(writer, "SELECT max(updated_at) FROM orders")
+            if spec.name in present and "updated_at" in spec.columns:
+                mark = _scalar(writer, f"SELECT max(updated_at) FROM {spec.name}")
+                if mark is not None:
+                    self.watermarks[spec.name] = mark
 
     def close(self) -> None:
         """Close the DuckDB copy (the reader is shared per database: core.arrow_source.close_sources)."""

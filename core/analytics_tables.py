@@ -25,7 +25,8 @@ class TableSpec:
 
     mode "full" re-reads the whole (small) table each refresh; "delta" reads rows with an id above
     the highest one held plus the rows matched by `changed` (a SQL condition on {since}), and
-    replaces those rows by id, so nothing is ever doubled. `rows` keeps out rows no report uses.
+    replaces those rows by id, so nothing is ever doubled. `rows` keeps out rows no report uses;
+    `clock` names the table whose newest updated_at, less the overlap, is {since}.
     """
 
     name: str
@@ -33,6 +34,7 @@ class TableSpec:
     mode: str = "full"
     changed: str = ""
     rows: str = ""  # which source rows the reports need at all (empty: every row)
+    clock: str = "orders"  # whose updated_at watermark {since} comes from
 
     def select(self, dialect: str, max_id: int | None = None, since: datetime | None = None) -> str:
         """The SELECT for a cold load (no max_id) or for the rows changed since the watermark."""
@@ -152,5 +154,23 @@ SPECS: tuple[TableSpec, ...] = (
         mode="delta",
         changed=f"order_id IN ({CHANGED_ORDERS})",
         rows=PEOPLE_OR_HOLDS,
+    ),
+    # After-sales (tickets area): the return-reason pie reads them once the store has them.
+    TableSpec("ticket_reasons", {"code": TEXT, "label_zh": TEXT, "label_en": TEXT}),
+    TableSpec(
+        "tickets",
+        {
+            "id": INT,
+            "order_id": INT,
+            "type": TEXT,
+            "reason": TEXT,
+            "status": TEXT,
+            "refund_cents": INT,
+            "created_at": TIME,
+            "updated_at": TIME,
+        },
+        mode="delta",
+        changed="updated_at >= {since}",
+        clock="tickets",
     ),
 )

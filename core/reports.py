@@ -29,11 +29,19 @@ def counted(alias: str = "") -> str:
 
 # Where return reasons come from. After-sales tickets will replace orders.return_reason: add a
 # "tickets" TableSpec and an entry here with the same columns (reason, returned, channel, shop_id), then switch.
+# Where return reasons come from: after-sales tickets once the store has any (every ticket, by the
+# day it was opened, labelled in the viewer's language), else the orders' own return reason.
 RETURN_REASON_SOURCES = {
+    "tickets": "SELECT coalesce(r.label_{lang}, t.reason) AS reason, t.created_at AS returned, o.channel, o.shop_id "
+    "FROM tickets t JOIN orders o ON o.id = t.order_id LEFT JOIN ticket_reasons r ON r.code = t.reason",
     "orders": "SELECT return_reason AS reason, coalesce(returned_at, created_at) AS returned, channel, shop_id "
     "FROM orders WHERE return_reason IS NOT NULL",
 }
-RETURN_REASON_SOURCE = "orders"
+
+
+def return_reason_source(snap: Snapshot) -> str:
+    has_tickets = snap.has_table("tickets") and snap.query("SELECT count(*) AS n FROM tickets")["n"][0] > 0
+    return "tickets" if has_tickets else "orders"
 
 
 # A derived column is as secret as the field it comes from: gmv_cents_wow reveals gmv_cents.
@@ -171,12 +179,13 @@ def province_hours(snap: Snapshot, f: Filters, role: str) -> pd.DataFrame:
     return masked(role, matrix)
 
 
-def return_reasons(snap: Snapshot, f: Filters, role: str) -> pd.DataFrame:
-    """Returns per reason in the date range (by return date), most frequent first."""
+def return_reasons(snap: Snapshot, f: Filters, role: str, lang: str = "zh") -> pd.DataFrame:
+    """Returns per reason in the date range (by return or ticket date), most frequent first."""
     scope, params = f.scope()
     window, window_params = f.between("returned")
+    source = RETURN_REASON_SOURCES[return_reason_source(snap)].format(lang="en" if lang == "en" else "zh")
     frame = snap.query(
-        f"SELECT reason, count(*) AS returns FROM ({RETURN_REASON_SOURCES[RETURN_REASON_SOURCE]}) "
+        f"SELECT reason, count(*) AS returns FROM ({source}) "
         f"WHERE {scope} AND {window} GROUP BY reason ORDER BY returns DESC, reason",
         params + window_params,
     )

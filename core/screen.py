@@ -34,14 +34,16 @@ class Screen:
     channels: pd.DataFrame  # orders and GMV per channel over the period
 
 
-def screen(snap: Snapshot, role: str, now: datetime, days: int = 7, shop_ids: tuple[int, ...] = ()) -> Screen:
+def screen(
+    snap: Snapshot, role: str, now: datetime, days: int = 7, shop_ids: tuple[int, ...] = (), lang: str = "zh"
+) -> Screen:
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     f = Filters(midnight.date() - timedelta(days=days - 1), midnight.date(), shop_ids=shop_ids)
     return Screen(
         today=_today(snap, f, role, now, midnight),
         trend=reports.daily_totals(snap, f, role),
         provinces=reports.provinces(snap, f, role),
-        return_reasons=reports.return_reasons(snap, f, role),
+        return_reasons=reports.return_reasons(snap, f, role, lang),
         backlog=_backlog(snap, f, role, now),
         late=_late(snap, f, role, now),
         channels=_channels(snap, f, role),

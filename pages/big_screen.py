@@ -26,7 +26,7 @@ def board() -> None:
     wanted = st.query_params.get("shop", "")
     shop_ids = tuple(i for i, name in shops.items() if wanted in (str(i), name))
     now = clock.now()
-    data = screen.screen(snap, role, now, period, shop_ids)
+    data = screen.screen(snap, role, now, period, shop_ids, lang)
     scope = shops[shop_ids[0]] if shop_ids else t("analytics.all_shops", lang)
     tv.title(
         f"{t('analytics.screen_title', lang)} · {scope}",

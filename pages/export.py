@@ -47,7 +47,7 @@ def build() -> bytes:
 
 
 try:
-    export.check(kit.engine(), dataset, start, end)
+    export.check(dataset, start, end)
 except OrderHubError as problem:
     st.info(str(problem))
 else:

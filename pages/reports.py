@@ -46,7 +46,7 @@ with region_tab:
     kit.csv_button(matrix.reset_index(), "orders_by_province_and_hour", "dl_hours")
 
 with returns_tab:
-    reasons = reports.return_reasons(snap, f, role)
+    reasons = reports.return_reasons(snap, f, role, lang)
     if reasons.empty:
         st.info(t("analytics.no_returns", lang))
     else:

@@ -9,17 +9,14 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from core.analytics import Snapshot, shared_snapshot
-from core.db import open_store
 from core.i18n import t
 from core.reports import Filters
-
-# Where the login (app.py) leaves the signed-in user's role and chosen language.
-ROLE_KEY, LANG_KEY = "role", "lang"
+from ui import session
 
 
-@st.cache_resource
 def engine() -> Engine:
-    return open_store()
+    """The session's store (ui.session: one migrated engine per database URL and process)."""
+    return session.engine()
 
 
 def snapshot(max_age_seconds: float = 10.0) -> Snapshot:
@@ -30,12 +27,12 @@ def snapshot(max_age_seconds: float = 10.0) -> Snapshot:
 
 
 def lang() -> str:
-    return st.session_state.get(LANG_KEY, "zh")
+    return session.lang()
 
 
 def role() -> str:
-    """The viewer's role; without a login the page says so and stops."""
-    current = st.session_state.get(ROLE_KEY)
+    """The signed-in user's role; without a login the page says so and stops."""
+    current = session.role()
     if not current:
         st.warning(t("analytics.login_needed", lang()))
         st.stop()

@@ -11,10 +11,10 @@ from pathlib import Path
 import analytics_factory as factory
 import pandas as pd
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 
 from core import export
-from core.db import orders, transaction
+from core.db import orders, tickets, transaction
 from core.errors import InvalidInput, PermissionDenied
 
 NOW = datetime(2026, 3, 16, 9, 30)
@@ -113,27 +113,36 @@ def test_an_empty_range_still_writes_the_header(engine, tmp_path):
     assert len(header) == 1 and '"channel_order_no"' in header[0] and '"goods_cents"' in header[0]
 
 
-def test_tickets_are_refused_until_the_store_has_them_then_exported(engine, tmp_path):
-    with pytest.raises(InvalidInput, match="no after-sales tickets"):
-        export.export(engine, "tickets", tmp_path / "t.csv", "csv", "analyst")
-    with transaction(engine) as conn:
+def test_tickets_export_with_their_order_reason_label_and_masked_phone(shop, tmp_path):
+    def ticket(number: str, order_id: int, reason: str, opened: datetime, refund: int | None) -> dict:
+        return {
+            "number": number,
+            "order_id": order_id,
+            "type": "refund",
+            "reason": reason,
+            "status": "submitted",
+            "created_by": "客服-小美",
+            "created_at": opened,
+            "first_response_due": opened,
+            "resolution_due": opened,
+            "updated_at": opened,
+            "refund_cents": refund,
+        }
+
+    with transaction(shop) as conn:
         conn.execute(
-            text(
-                "CREATE TABLE tickets (id INTEGER PRIMARY KEY, order_id INTEGER, phone VARCHAR(32), "
-                "reason VARCHAR(100), refund_cents INTEGER, created_at DATETIME)"
-            )
+            insert(tickets),
+            [
+                ticket("T20260315-001", 7, "quality", datetime(2026, 3, 15, 10), 4500),
+                ticket("T20260201-001", 8, "changed_mind", datetime(2026, 2, 1, 10), None),
+            ],
         )
-        conn.execute(
-            text(
-                "INSERT INTO tickets VALUES (1, 7, '13812345678', '质量问题', 4500, "
-                "'2026-03-15 10:00:00.000000'), (2, 8, '13912345678', '七天无理由', 0, "
-                "'2026-02-01 10:00:00.000000')"
-            )
-        )
-    out = tmp_path / "t.csv"
-    assert export.export(engine, "tickets", out, "csv", "analyst", *MARCH) == 1
-    frame = pd.read_csv(out, encoding="utf-8-sig")
-    assert frame.loc[0, "phone"] == "138****5678" and frame.loc[0, "reason"] == "质量问题"
+        order_no, phone = conn.execute(select(orders.c.channel_order_no, orders.c.phone).where(orders.c.id == 7)).one()
+    out = tmp_path / "tickets.csv"
+    assert export.export(shop, "tickets", out, "csv", "analyst", *MARCH) == 1
+    row = pd.read_csv(out, encoding="utf-8-sig", dtype={"phone": str}).iloc[0]
+    assert (row["number"], row["channel_order_no"], row["reason_label"]) == ("T20260315-001", order_no, "质量问题")
+    assert row["phone"] == f"138****{phone[-4:]}" and row["refund_cents"] == 4500
 
 
 def test_bad_requests_get_a_sentence_not_a_traceback(engine, tmp_path):

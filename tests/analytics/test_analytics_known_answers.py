@@ -6,9 +6,11 @@ from datetime import date, datetime
 
 import analytics_factory as factory
 import pytest
+from sqlalchemy import insert, select
 
 from core import kpis, reports
 from core.analytics import Snapshot
+from core.db import orders, tickets, transaction
 from core.reports import Filters
 
 NOW = datetime(2026, 3, 16, 9, 30)
@@ -211,3 +213,40 @@ def test_a_channel_filter_narrows_every_report(snap):
     assert list(kpis.profit_by_channel(snap, jd, "admin")["channel"]) == ["jd"]
     shop_one = Filters(WEEK.start, WEEK.end, shop_ids=(1,))
     assert reports.return_reasons(snap, shop_one, "admin").empty
+
+
+def test_once_tickets_exist_the_return_reasons_come_from_them_in_the_viewers_language(snap, engine):
+    def ticket(number: str, order_no: str, reason: str, opened: str) -> dict:
+        at = datetime.fromisoformat(opened)
+        return {
+            "number": number,
+            "order_id": order_ids[order_no],
+            "type": "return",
+            "reason": reason,
+            "status": "submitted",
+            "created_by": "客服-小美",
+            "created_at": at,
+            "first_response_due": at,
+            "resolution_due": at,
+            "updated_at": at,
+        }
+
+    with transaction(engine) as conn:
+        order_ids = dict(conn.execute(select(orders.c.channel_order_no, orders.c.id)).all())
+        conn.execute(
+            insert(tickets),
+            [
+                ticket("T1", "JD-B", "wrong_item", "2026-03-14 12:00"),
+                ticket("T2", "TAOBAO-A", "quality", "2026-03-12 09:00"),
+                ticket("T3", "JD-E", "quality", "2026-03-15 18:00"),
+                ticket("T4", "TAOBAO-D", "damaged", "2026-02-01 10:00"),
+            ],
+        )  # before the week
+    snap.refresh()
+    zh = reports.return_reasons(snap, WEEK, "admin")
+    assert zh[["reason", "returns"]].to_dict("records") == [
+        {"reason": "质量问题", "returns": 2},
+        {"reason": "发错货/漏发", "returns": 1},
+    ]
+    en = reports.return_reasons(snap, Filters(WEEK.start, WEEK.end, channels=("jd",)), "admin", lang="en")
+    assert en["reason"].tolist() == ["Quality problem", "Wrong or missing item"]

@@ -1,5 +1,7 @@
 """Morning big screen: six tiles for a 1920×1080 TV, refreshing itself every minute (?shop=…&period=7)."""
 
+import os
+
 import streamlit as st
 
 from core import clock, screen
@@ -8,7 +10,8 @@ from ui import charts
 from ui import report_kit as kit
 from ui import screen_kit as tv
 
-REFRESH_SECONDS = 60
+# A minute between refreshes; tests shorten it to watch a new order arrive.
+REFRESH_SECONDS = int(os.environ.get("ORDERHUB_SCREEN_REFRESH_SECONDS", "60"))
 CHART = {"displayModeBar": False, "staticPlot": True}
 ROW_TWO, ROW_THREE = 412, 352  # tile heights in px: title bar + cards + both rows fill 1080
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 import analytics_factory as factory
@@ -54,7 +56,13 @@ def screen_server(tmp_path):
     factory.add_reference_data(engine, clock.now())
     factory.seed(engine, 1500, clock.now())
     port = _free_port()
-    env = {**os.environ, "ORDERHUB_DATABASE_URL": url, "PYTHONPATH": str(ROOT), "ORDERHUB_HARNESS_ROLE": "manager"}
+    env = {
+        **os.environ,
+        "ORDERHUB_DATABASE_URL": url,
+        "PYTHONPATH": str(ROOT),
+        "ORDERHUB_HARNESS_ROLE": "manager",
+        "ORDERHUB_SCREEN_REFRESH_SECONDS": "3",
+    }
     server = subprocess.Popen(
         [
             sys.executable,
@@ -94,7 +102,21 @@ def _wait_healthy(port: int) -> None:
     raise AssertionError("streamlit did not become healthy within 60 s")
 
 
-def test_the_big_screen_fills_a_1920x1080_tv_with_six_tiles(screen_server):
+def arrive_now(engine) -> None:
+    plan = factory.random_order(random.Random(1), 99_999, clock.now())
+    plan.row.update(
+        created_at=clock.now() - timedelta(seconds=5),
+        status="pending_payment",
+        paid_at=None,
+        shipped_at=None,
+        cancelled_at=None,
+        updated_at=clock.now(),
+    )
+    plan.events = plan.events[:1]
+    factory.write(engine, [plan])
+
+
+def test_the_big_screen_fills_a_tv_and_shows_a_new_order_without_a_reload(screen_server):
     from playwright.sync_api import sync_playwright
 
     base, engine = screen_server
@@ -110,11 +132,14 @@ def test_the_big_screen_fills_a_1920x1080_tv_with_six_tiles(screen_server):
         overflow = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
         sidebar = page.locator('[data-testid="stSidebar"]').is_visible()
         errors = page.locator('[data-testid="stException"]').count()
+        before = int(page.locator(".tv-value").first.inner_text().replace(",", ""))
+        arrive_now(engine)  # a new order comes in; nobody touches the TV
+        page.wait_for_function(f"document.querySelector('.tv-value').innerText === '{before + 1:,}'", timeout=30_000)
         browser.close()
-    want = screen.screen(Snapshot(engine), "manager", clock.now(), 7)
+    want = screen.screen(Snapshot(engine), "manager", clock.now(), 7)  # includes the new order
     for label in ("今日订单", "今日成交额", "挂起订单", "超时未发货", "订单地区分布", "退货原因", "渠道订单"):
         assert label in text
-    assert f"{want.today.iloc[0]['orders']:,}" in text
+    assert want.today.iloc[0]["orders"] == before + 1
     assert errors == 0 and not sidebar
     assert overflow <= 1080, f"the screen scrolls ({overflow}px): a TV cannot scroll"
     assert ARTIFACT.stat().st_size > 50_000

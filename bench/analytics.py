@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -141,6 +140,7 @@ def export_phase(path: str, fmt: str) -> dict:
         "format": fmt,
         "rows": rows,
         "seconds": seconds,
+        "cpu_seconds": CPU_SPENT[-1],
         "rows_per_second": int(rows / seconds),
         "file_mb": round(out.stat().st_size / 1e6, 1),
     }
@@ -192,10 +192,31 @@ def _cpu_seconds() -> float:
 
 
 def _rss() -> dict:
-    return {
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "reader_process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
-    }
+    """Peak resident memory of this process and of its reader processes (VmHWM, read before they stop).
+
+    Not ru_maxrss: Linux carries that over from the parent through fork and exec, so a child would
+    report the generator's peak instead of its own.
+    """
+    from core.arrow_source import close_sources
+
+    readers = [_peak_mb(status) for status in Path("/proc").glob("[0-9]*/status") if _parent(status) == os.getpid()]
+    close_sources()
+    return {"peak_rss_mb": _peak_mb(Path("/proc/self/status")), "reader_process_peak_rss_mb": max(readers, default=0.0)}
+
+
+def _peak_mb(status: Path) -> float:
+    try:
+        line = next(line for line in status.read_text().splitlines() if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return 0.0
+    return round(int(line.split()[1]) / 1024, 1)
+
+
+def _parent(status: Path) -> int:
+    try:
+        return int(next(line for line in status.read_text().splitlines() if line.startswith("PPid:")).split()[1])
+    except (OSError, StopIteration):
+        return -1
 
 
 def _child(*args: str) -> dict:

@@ -146,16 +146,21 @@ def _days(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-def provinces(snap: Snapshot, f: Filters, role: str) -> pd.DataFrame:
-    """Counted orders and GMV per province bucket (mainland provinces, 香港/澳门/台湾, 未知)."""
+def _by_province(snap: Snapshot, f: Filters, measures: str) -> pd.DataFrame:
+    """Counted orders created in the range grouped by province (and whatever else measures selects), bucketed."""
     scope, params = f.scope()
     window, window_params = f.between("created_at")
     frame = snap.query(
-        f"SELECT province, count(*) AS orders, CAST(sum(paid_cents) AS BIGINT) AS gmv_cents FROM orders "
-        f"WHERE {scope} AND {window} AND {counted()} GROUP BY province",
+        f"SELECT province, {measures} FROM orders WHERE {scope} AND {window} AND {counted()} GROUP BY ALL",
         params + window_params,
     )
     frame["province"] = frame["province"].map(china_map.bucket)
+    return frame
+
+
+def provinces(snap: Snapshot, f: Filters, role: str) -> pd.DataFrame:
+    """Counted orders and GMV per province bucket (mainland provinces, 香港/澳门/台湾, 未知)."""
+    frame = _by_province(snap, f, "count(*) AS orders, CAST(sum(paid_cents) AS BIGINT) AS gmv_cents")
     frame = frame.groupby("province", as_index=False)[["orders", "gmv_cents"]].sum()
     frame["on_map"] = frame["province"].isin(china_map.mainland())
     frame = frame.sort_values(["orders", "province"], ascending=[False, True], ignore_index=True)
@@ -164,14 +169,7 @@ def provinces(snap: Snapshot, f: Filters, role: str) -> pd.DataFrame:
 
 def province_hours(snap: Snapshot, f: Filters, role: str) -> pd.DataFrame:
     """Counted orders by province bucket (rows, busiest first) and hour of creation (columns 0–23)."""
-    scope, params = f.scope()
-    window, window_params = f.between("created_at")
-    frame = snap.query(
-        f"SELECT province, CAST(hour(created_at) AS INTEGER) AS hour, count(*) AS orders FROM orders "
-        f"WHERE {scope} AND {window} AND {counted()} GROUP BY ALL",
-        params + window_params,
-    )
-    frame["province"] = frame["province"].map(china_map.bucket)
+    frame = _by_province(snap, f, "CAST(hour(created_at) AS INTEGER) AS hour, count(*) AS orders")
     matrix = frame.pivot_table(index="province", columns="hour", values="orders", aggfunc="sum", fill_value=0)
     matrix = matrix.reindex(columns=range(24), fill_value=0).astype("int64")
     matrix = matrix.loc[matrix.sum(axis=1).sort_values(ascending=False, kind="stable").index]

@@ -18,7 +18,7 @@ from core.kpis import ON_TIME_HOURS
 from core.reports import Filters, counted, masked
 
 PERIODS = (7, 14, 30, 90)
-LATE_LIST = 6
+LATE_LIST = 5
 
 
 @dataclass

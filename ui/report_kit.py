@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -71,22 +72,17 @@ def filters(snap: Snapshot, today: date) -> Filters:
     picked = left.date_input(
         t("analytics.date_range", lang()), (today - timedelta(days=29), today), max_value=today, key="report_range"
     )
-    chosen_channels = middle.multiselect(
-        t("analytics.channels", lang()),
-        list(names),
-        format_func=names.get,
-        placeholder=t("analytics.all", lang()),
-        key="report_channels",
-    )
-    chosen_shops = right.multiselect(
-        t("analytics.shops", lang()),
-        list(shops),
-        format_func=shops.get,
-        placeholder=t("analytics.all", lang()),
-        key="report_shops",
-    )
+    chosen_channels = _choose(middle, "analytics.channels", names, "report_channels")
+    chosen_shops = _choose(right, "analytics.shops", shops, "report_shops")
     start, end = (picked[0], picked[-1]) if isinstance(picked, tuple | list) and picked else (today, today)
     return Filters(start, end, tuple(chosen_channels), tuple(chosen_shops))
+
+
+def _choose(column: Any, label: str, options: dict, key: str) -> list:
+    """A multiselect over options (code → name); nothing chosen means all."""
+    return column.multiselect(
+        t(label, lang()), list(options), format_func=options.get, placeholder=t("analytics.all", lang()), key=key
+    )
 
 
 def table(frame: pd.DataFrame, height: int | None = None, names: dict[str, dict] | None = None) -> None:

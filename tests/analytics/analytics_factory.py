@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, insert, select, text
 
-from core.db import channels, order_events, order_lines, orders, shops, skus, transaction
+from core import clock
+from core.db import channels, open_store, order_events, order_lines, orders, shops, skus, transaction
 
 CHANNELS = [("taobao", "淘宝/天猫", 500), ("jd", "京东", 800), ("pdd", "拼多多", 300), ("shopify", "Shopify", 200)]
 SHOPS = [
@@ -201,3 +202,11 @@ def seed(engine: Engine, count: int, now: datetime, seed: int = 7) -> list[Order
     plans = [random_order(rng, i, now) for i in range(count)]
     write(engine, plans)
     return plans
+
+
+def store_ending_now(url: str, count: int) -> Engine:
+    """A migrated store at url whose `count` orders end now (for pages, which ask the clock)."""
+    engine = open_store(url)
+    add_reference_data(engine, clock.now())
+    seed(engine, count, clock.now())
+    return engine

@@ -17,7 +17,6 @@ import pytest
 
 from core import clock, screen
 from core.analytics import Snapshot
-from core.db import make_engine, migrate
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -51,10 +50,7 @@ def _free_port() -> int:
 def screen_server(tmp_path):
     """Streamlit serving the big screen (behind a stand-in login) over a store that ends now."""
     url = f"sqlite:///{tmp_path / 'orderhub.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    factory.add_reference_data(engine, clock.now())
-    factory.seed(engine, 1500, clock.now())
+    engine = factory.store_ending_now(url, 1500)
     port = _free_port()
     env = {
         **os.environ,

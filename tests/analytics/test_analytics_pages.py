@@ -11,7 +11,6 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core import analytics, clock, screen
-from core.db import make_engine, migrate
 
 PAGES = Path(__file__).resolve().parents[2] / "pages"
 
@@ -20,10 +19,7 @@ PAGES = Path(__file__).resolve().parents[2] / "pages"
 def live_store(tmp_path_factory):
     """A store whose orders end now (the pages ask the clock), shared by the module's page runs."""
     url = f"sqlite:///{tmp_path_factory.mktemp('pages') / 'orderhub.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    factory.add_reference_data(engine, clock.now())
-    factory.seed(engine, 1200, clock.now())
+    engine = factory.store_ending_now(url, 1200)
     yield url, engine
     engine.dispose()
 

@@ -163,19 +163,23 @@ def test_every_session_shares_one_snapshot_and_reads_while_it_refreshes(seeded):
 
 
 def test_a_table_is_snapshotted_once_the_store_has_it(engine, monkeypatch):
-    tickets = TableSpec("tickets", {"id": INT, "order_id": INT, "reason": TEXT, "created_at": TIME})
-    monkeypatch.setattr(analytics, "SPECS", (*analytics.SPECS, tickets))
+    # Another area's future table (a stocktake, say): declared for the snapshot before the store has it.
+    counts = TableSpec("stocktake_counts", {"id": INT, "sku_id": INT, "counter": TEXT, "counted_at": TIME})
+    monkeypatch.setattr(analytics, "SPECS", (*analytics.SPECS, counts))
     snap = Snapshot(engine)
     snap.refresh()
-    assert not snap.has_table("tickets")
+    assert not snap.has_table("stocktake_counts")
     with transaction(engine) as conn:
         conn.execute(
-            text("CREATE TABLE tickets (id INTEGER PRIMARY KEY, order_id INTEGER, reason TEXT, created_at DATETIME)")
+            text(
+                "CREATE TABLE stocktake_counts (id INTEGER PRIMARY KEY, sku_id INTEGER, counter TEXT, "
+                "counted_at DATETIME)"
+            )
         )
-        conn.execute(text("INSERT INTO tickets VALUES (1, 42, '质量问题', '2026-03-15 10:00:00.000000')"))
+        conn.execute(text("INSERT INTO stocktake_counts VALUES (1, 42, '仓库-老王', '2026-03-15 10:00:00.000000')"))
     snap.refresh()
-    assert snap.query("SELECT reason, created_at FROM tickets").to_dict("records") == [
-        {"reason": "质量问题", "created_at": pd.Timestamp("2026-03-15 10:00:00")}
+    assert snap.query("SELECT counter, counted_at FROM stocktake_counts").to_dict("records") == [
+        {"counter": "仓库-老王", "counted_at": pd.Timestamp("2026-03-15 10:00:00")}
     ]
 
 

@@ -34,6 +34,9 @@ picked = st.date_input(
     t("analytics.date_range", lang), (today.replace(day=1), today), max_value=today, disabled=dataset == "stock"
 )
 start, end = (picked[0], picked[-1]) if isinstance(picked, tuple | list) and picked else (None, None)
+if dataset == "stock":  # stock is today's snapshot: no date range
+    start = end = None
+engine = kit.engine()  # resolved here: build() runs on another thread, outside the script
 st.caption(t("analytics.export_masked", lang, role=role))
 file_name = f"{dataset}_{start or ''}_{end or ''}.{fmt}".replace("__", "_")
 
@@ -42,7 +45,7 @@ def build() -> bytes:
     """Runs only when the button is clicked: the rows stream to a temporary file, never into a DataFrame."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / file_name
-        export.export(kit.engine(), dataset, out, fmt, role, start, end)
+        export.export(engine, dataset, out, fmt, role, start, end)
         return out.read_bytes()
 
 

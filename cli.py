@@ -11,9 +11,9 @@ import logging
 import os
 import sys
 
-from commands import export, orders, setup, stock, sync, tickets, transfer
+from commands import export, imports, orders, setup, stock, sync, tickets, transfer
 
-AREAS = [setup, stock, orders, transfer, tickets, sync, export]
+AREAS = [setup, stock, orders, imports, transfer, tickets, sync, export]
 log = logging.getLogger("orderhub.cli")
 
 

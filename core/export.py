@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from sqlalchemy import Engine
@@ -182,13 +183,17 @@ def _select(spec: Dataset, dialect: str, start: date | None, end: date | None) -
 
 
 def _shape(dataset: str, spec: Dataset, batch: pa.RecordBatch, role: str) -> pd.DataFrame:
-    """Wire batch → typed frame (times, NULLs back) → tax columns for finance → role mask."""
-    frame = batch.to_pandas()
+    """Wire batch → typed frame (times, NULLs back, in Arrow: no copies) → tax for finance → role mask."""
+    columns = []
     for name, (_, kind) in spec.columns.items():
-        if kind == TIME:
-            frame[name] = pd.to_datetime(frame[name], unit="s").astype("datetime64[s]")
-        elif kind == OPT_TEXT:
-            frame[name] = frame[name].replace("", None)
+        column = batch.column(name)
+        if kind == TIME:  # epoch seconds: the same 64-bit integers, read as timestamps
+            column = column.cast(pa.int64()).cast(pa.timestamp("s"))
+        elif kind == OPT_TEXT:  # (an empty result arrives typed as integers: cast first)
+            column = column.cast(pa.string())
+            column = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+        columns.append(column)
+    frame = pa.RecordBatch.from_arrays(columns, names=list(spec.columns)).to_pandas()
     if dataset == "orders" and can(role, "edit_tax"):
         frame["total_incl_tax_cents"] = frame["paid_cents"]
         frame["tax_cents"] = frame["paid_cents"] - (frame["paid_cents"] / (1 + VAT_RATE)).round().astype("int64")

@@ -108,3 +108,10 @@ def test_the_export_page_refuses_roles_without_export_and_offers_every_dataset_t
         app.radio[0].set_value(dataset).run()
         assert not app.exception and len(app.get("download_button")) == 1
         assert f"python cli.py export {dataset}" in app.get("code")[0].proto.code_text
+
+
+def test_the_big_screen_speaks_english_when_the_url_asks(page):
+    app = page("big_screen", "manager", lang="en")
+    html = "".join(m.value for m in app.markdown)
+    assert not app.exception
+    assert "Orders today" in html and "vs yesterday, same time" in html and "今日订单" not in html

@@ -50,6 +50,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "edit_rules": frozenset({"admin", "manager"}),
     "sandbox": frozenset({"admin"}),
     "sync": frozenset({"admin", "manager", "clerk"}),
+    "add_note": frozenset({"admin", "manager", "clerk", "warehouse", "service"}),
+    "print_labels": frozenset({"admin", "manager", "clerk", "warehouse"}),
 }
 
 

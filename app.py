@@ -1,0 +1,52 @@
+"""OrderHub's frame and router: page config, login, navigation built from the user's role, language."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import users
+from core.db import database_url
+from ui import auth, navigation, widgets
+from ui.session import engine, tr
+
+st.set_page_config(page_title="OrderHub", page_icon=":material/inventory:", layout="wide")
+
+
+@st.cache_resource(show_spinner=False)
+def first_start(url: str) -> None:
+    """A store without users gets an admin with a random password, printed once to this console."""
+    del url  # the cache key: once per store and process
+    if password := users.ensure_first_admin(engine()):
+        print(f"OrderHub: created user 'admin' with password {password} — change it after logging in.", flush=True)
+
+
+def login_page() -> None:
+    st.title(tr("app.title"))
+    st.caption(tr("login.caption"))
+    if auth.login(authenticator):
+        st.rerun()
+
+
+def pages_for(current: dict | None) -> dict[str, list[st.Page]]:
+    """The role's pages by section, the first one home. Every other page keeps its URL but only shows a
+    refusal (or the login form), listed hidden after the visible ones so it never becomes home."""
+    role = current["role"] if current else None
+    sections: dict[str, list[st.Page]] = {}
+    if current is None:
+        sections[""] = [st.Page(login_page, title=tr("login.title"), icon=":material/login:", url_path="login")]
+    for page in navigation.visible_pages(role):
+        entry = st.Page(page.path, title=tr(page.title_key), icon=page.icon, url_path=page.url_path)
+        sections.setdefault(tr(page.section), []).append(entry)
+    for page in navigation.PAGES:
+        if not navigation.may_open(role, page):
+            stand_in = login_page if current is None else (lambda page=page: auth.refuse(page))
+            hidden = st.Page(stand_in, title=tr(page.title_key), url_path=page.url_path, visibility="hidden")
+            sections[next(iter(sections))].append(hidden)
+    return sections
+
+
+first_start(database_url())
+authenticator = auth.authenticator(engine())
+current = auth.restore(authenticator)
+widgets.sidebar(current, authenticator)
+st.navigation(pages_for(current)).run()

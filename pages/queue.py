@@ -1,0 +1,42 @@
+"""订单队列 — the clerk's queue: filters, status tabs with counts, keyset pages, batch actions."""
+
+from dataclasses import replace
+
+import streamlit as st
+
+from core import queue
+from core.errors import OrderHubError
+from ui import actions, auth, filters, widgets
+from ui.session import engine, tr
+
+user = auth.guard("pages/queue.py")
+st.title(tr("queue.title"), anchor=False)
+widgets.show_outcome()
+
+try:
+    with engine().connect() as conn:
+        flt = filters.queue_filter(queue.filter_options(conn))
+        status = filters.status_tabs(queue.status_counts(conn, flt))
+        flt = replace(flt, status=status)
+        found = queue.page(conn, user["role"], flt, after=filters.pager(flt))
+        shortages = queue.hold_shortages(conn, [row["id"] for row in found.rows if row["status"] == "on_hold"])
+except OrderHubError as exc:
+    widgets.show_error(exc)
+    st.stop()
+
+if not found.rows:
+    st.info(tr("queue.empty"), icon=":material/inbox:")
+    st.stop()
+
+for row in found.rows:
+    row["hold_detail"] = widgets.hold_detail(row.get("hold_reason"), shortages.get(row["id"], []))
+columns = ("channel_order_no", "status", "hold_detail", "shop", "channel", "buyer", "phone", "province", "city",
+           "items", "paid_cents", "created_at", "tracking_no")
+table = st.dataframe(widgets.frame(found.rows, columns), hide_index=True, on_select="rerun",
+                     selection_mode="multi-row", key="queue_table", column_config=widgets.money_columns(columns))
+picked = [found.rows[index]["id"] for index in table.selection.rows]
+
+actions.action_bar(picked, key="queue")
+if len(picked) == 1 and st.button(tr("queue.open"), icon=":material/open_in_new:"):
+    st.switch_page("pages/order.py", query_params={"order": picked[0]})
+filters.pager_buttons(found.next_cursor)

@@ -1,0 +1,59 @@
+"""The page registry, as data: page file → title key → icon → roles allowed (or PUBLIC, no login)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.access import ROLES
+
+PUBLIC = frozenset({"*"})  # reachable without logging in (order lookup, supplier links)
+STAFF = frozenset(ROLES)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title_key: str
+    icon: str
+    roles: frozenset[str]
+    section: str = "nav.section.orders"
+
+    @property
+    def url_path(self) -> str:
+        return self.path.removeprefix("pages/").removesuffix(".py")
+
+    @property
+    def is_public(self) -> bool:
+        return self.roles is PUBLIC
+
+
+# The lead adds the other areas' pages here at merge; order here is the order in the sidebar.
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/queue.py", "nav.queue", ":material/list_alt:",
+             frozenset({"admin", "manager", "clerk", "finance", "service"})),
+    PageSpec("pages/order.py", "nav.order", ":material/receipt_long:",
+             frozenset({"admin", "manager", "clerk", "warehouse", "finance", "service"})),
+    PageSpec("pages/warehouse.py", "nav.warehouse", ":material/local_shipping:",
+             frozenset({"admin", "manager", "clerk", "warehouse"}), section="nav.section.warehouse"),
+    PageSpec("pages/stock.py", "nav.stock", ":material/inventory_2:",
+             frozenset({"admin", "manager", "clerk", "warehouse", "analyst"}), section="nav.section.warehouse"),
+    PageSpec("pages/admin_users.py", "nav.users", ":material/manage_accounts:", frozenset({"admin"}),
+             section="nav.section.admin"),
+)
+
+
+def spec(path: str) -> PageSpec:
+    """The registry entry of a page file (pages/queue.py)."""
+    for page in PAGES:
+        if page.path == path:
+            return page
+    raise KeyError(f"{path} is not in ui.navigation.PAGES")
+
+
+def may_open(role: str | None, page: PageSpec) -> bool:
+    """Public pages are open to anyone; the others to logged-in users of the listed roles."""
+    return page.is_public or (role is not None and role in page.roles)
+
+
+def visible_pages(role: str | None) -> list[PageSpec]:
+    return [page for page in PAGES if may_open(role, page)]

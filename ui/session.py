@@ -1,0 +1,40 @@
+"""Who is using this session, in which language, against which store."""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from core.db import database_url, make_engine, migrate
+from core.i18n import DEFAULT_LANGUAGE, t
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_for(url: str) -> Engine:
+    engine = make_engine(url)
+    migrate(engine)
+    return engine
+
+
+def engine() -> Engine:
+    """The store named by ORDERHUB_DATABASE_URL, migrated once per process."""
+    return _engine_for(database_url())
+
+
+def user() -> dict | None:
+    """The logged-in user ({username, name, role, language}), or None."""
+    return st.session_state.get("user")
+
+
+def role() -> str | None:
+    current = user()
+    return current["role"] if current else None
+
+
+def lang() -> str:
+    return st.session_state.get("lang") or DEFAULT_LANGUAGE
+
+
+def tr(key: str, **values: object) -> str:
+    """The text for key in the session's language."""
+    return t(key, lang(), **values)

@@ -24,19 +24,30 @@ def login_page() -> None:
     st.title(tr("app.title"))
     st.caption(tr("login.caption"))
     if auth.login(authenticator):
-        st.rerun()
+        # No st.rerun() here: it would drop the cookie component before the browser stores the cookie.
+        # Once stored, the component itself reruns the app, which then shows the user's pages.
+        st.success(tr("login.welcome"), icon=":material/check_circle:")
+        st.button(tr("login.enter"), type="primary")
 
 
 def pages_for(current: dict | None) -> dict[str, list[st.Page]]:
-    """The role's pages by section, the first one home. Every other page keeps its URL but only shows a
-    refusal (or the login form), listed hidden after the visible ones so it never becomes home."""
+    """The role's pages by section. Every other page keeps its URL but only shows a refusal (or the
+    login form); home is the login form, or a hidden page sending the user to their first page."""
     role = current["role"] if current else None
     sections: dict[str, list[st.Page]] = {}
-    if current is None:
-        sections[""] = [st.Page(login_page, title=tr("login.title"), icon=":material/login:", url_path="login")]
+    entries: dict[str, st.Page] = {}
     for page in navigation.visible_pages(role):
-        entry = st.Page(page.path, title=tr(page.title_key), icon=page.icon, url_path=page.url_path)
-        sections.setdefault(tr(page.section), []).append(entry)
+        entries[page.path] = st.Page(page.path, title=tr(page.title_key), icon=page.icon, url_path=page.url_path)
+        sections.setdefault(tr(page.section), []).append(entries[page.path])
+    if current is None:
+        login = st.Page(login_page, title=tr("login.title"), icon=":material/login:", url_path="login", default=True)
+        sections = {"": [login], **sections}
+    else:
+        start = entries[navigation.home(role).path]
+        home = st.Page(
+            lambda: st.switch_page(start), title=tr("app.title"), url_path="home", default=True, visibility="hidden"
+        )
+        sections[next(iter(sections))].append(home)
     for page in navigation.PAGES:
         if not navigation.may_open(role, page):
             stand_in = login_page if current is None else (lambda page=page: auth.refuse(page))

@@ -69,7 +69,10 @@ def _resume(conn: Connection, order_id: int, actor: str, now: datetime, _trackin
 
 
 _STEPS: dict[str, Callable[[Connection, int, str, datetime, str | None], None]] = {
-    "confirm_payment": _confirm, "ship": _ship, "cancel": _cancel, "resume": _resume,
+    "confirm_payment": _confirm,
+    "ship": _ship,
+    "cancel": _cancel,
+    "resume": _resume,
 }
 
 

@@ -16,8 +16,15 @@ from reportlab.pdfgen.canvas import Canvas
 FONT = "STSong-Light"  # ships inside reportlab's CID support: no font file to install
 PAGE = (100 * mm, 150 * mm)  # the common thermal e-waybill size
 MARGIN = 5 * mm
-CARRIER_NAMES = {"SF": "顺丰速运", "YTO": "圆通速递", "ZTO": "中通快递", "STO": "申通快递", "YD": "韵达快递",
-                 "JD": "京东物流", "EMS": "EMS"}
+CARRIER_NAMES = {
+    "SF": "顺丰速运",
+    "YTO": "圆通速递",
+    "ZTO": "中通快递",
+    "STO": "申通快递",
+    "YD": "韵达快递",
+    "JD": "京东物流",
+    "EMS": "EMS",
+}
 
 
 @dataclass(frozen=True)

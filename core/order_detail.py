@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from core import access, clock, queue
@@ -13,9 +13,25 @@ from core.db import channels, order_events, order_lines, order_notes, orders, sh
 from core.errors import InvalidInput, NotFound
 
 HEADER = (
-    "id", "channel_order_no", "channel", "status", "hold_reason", "buyer", "phone", "province", "city", "address",
-    "created_at", "paid_at", "shipped_at", "completed_at", "cancelled_at", "carrier", "tracking_no",
-    "buyer_remark", "seller_remark",
+    "id",
+    "channel_order_no",
+    "channel",
+    "status",
+    "hold_reason",
+    "buyer",
+    "phone",
+    "province",
+    "city",
+    "address",
+    "created_at",
+    "paid_at",
+    "shipped_at",
+    "completed_at",
+    "cancelled_at",
+    "carrier",
+    "tracking_no",
+    "buyer_remark",
+    "seller_remark",
 )
 MAX_NOTE = 1000
 
@@ -29,25 +45,27 @@ class OrderDetail:
     shortages: list[queue.Shortage]
 
 
-def find(conn: Connection, text: str) -> int:
-    """The id of the order whose channel order number (or internal id) is text."""
-    text = text.strip()
-    query = select(orders.c.id).where(
-        or_(orders.c.channel_order_no == text, orders.c.id == (int(text) if text.isdigit() and len(text) < 16 else -1))
-    )
-    found = conn.execute(query.order_by(orders.c.id).limit(1)).scalar()
+def find(conn: Connection, order_no: str) -> int:
+    """The id of the order with this channel order number (the oldest, should two channels share it)."""
+    order_no = order_no.strip()
+    query = select(orders.c.id).where(orders.c.channel_order_no == order_no).order_by(orders.c.id).limit(1)
+    found = conn.execute(query).scalar()
     if found is None:
-        raise NotFound(f"Order {text} does not exist.")
+        raise NotFound(f"Order {order_no} does not exist.")
     return found
 
 
 def detail(conn: Connection, role: str, order_id: int) -> OrderDetail:
-    order = conn.execute(
-        select(orders, shops.c.name.label("shop"), channels.c.commission_bp)
-        .join(shops, shops.c.id == orders.c.shop_id)
-        .join(channels, channels.c.code == orders.c.channel)
-        .where(orders.c.id == order_id)
-    ).mappings().first()
+    order = (
+        conn.execute(
+            select(orders, shops.c.name.label("shop"), channels.c.commission_bp)
+            .join(shops, shops.c.id == orders.c.shop_id)
+            .join(channels, channels.c.code == orders.c.channel)
+            .where(orders.c.id == order_id)
+        )
+        .mappings()
+        .first()
+    )
     if order is None:
         raise NotFound(f"Order id {order_id} does not exist.")
     lines = _lines(conn, order_id)
@@ -76,8 +94,14 @@ def add_note(engine: Engine, role: str, actor: str, order_id: int, text: str, no
 
 def _lines(conn: Connection, order_id: int) -> list[dict]:
     query = (
-        select(skus.c.sku, skus.c.name, order_lines.c.qty, order_lines.c.unit_price_cents,
-               order_lines.c.discount_cents, skus.c.unit_cost_cents)
+        select(
+            skus.c.sku,
+            skus.c.name,
+            order_lines.c.qty,
+            order_lines.c.unit_price_cents,
+            order_lines.c.discount_cents,
+            skus.c.unit_cost_cents,
+        )
         .join(skus, skus.c.id == order_lines.c.sku_id)
         .where(order_lines.c.order_id == order_id)
         .order_by(skus.c.sku)
@@ -105,12 +129,20 @@ def _amounts(order, lines: list[dict]) -> dict:
 def _timeline(conn: Connection, order_id: int) -> list[dict]:
     """Status changes from the audit table and notes, oldest first."""
     events = conn.execute(
-        select(order_events.c.at, order_events.c.actor, order_events.c.from_status, order_events.c.to_status,
-               order_events.c.reason).where(order_events.c.order_id == order_id).order_by(order_events.c.id)
+        select(
+            order_events.c.at,
+            order_events.c.actor,
+            order_events.c.from_status,
+            order_events.c.to_status,
+            order_events.c.reason,
+        )
+        .where(order_events.c.order_id == order_id)
+        .order_by(order_events.c.id)
     ).mappings()
     notes = conn.execute(
         select(order_notes.c.at, order_notes.c.author.label("actor"), order_notes.c.text)
-        .where(order_notes.c.order_id == order_id).order_by(order_notes.c.id)
+        .where(order_notes.c.order_id == order_id)
+        .order_by(order_notes.c.id)
     ).mappings()
     merged = [{"kind": "event", **row} for row in events] + [{"kind": "note", **row} for row in notes]
     return sorted(merged, key=lambda item: item["at"])

@@ -49,8 +49,9 @@ class Shortage:
     available: int
 
 
-def page(conn: Connection, role: str, flt: QueueFilter, after: Cursor | None = None,
-         limit: int = PAGE_SIZE) -> QueuePage:
+def page(
+    conn: Connection, role: str, flt: QueueFilter, after: Cursor | None = None, limit: int = PAGE_SIZE
+) -> QueuePage:
     """One page of the queue after the cursor (newest first), as the role may see it."""
     query = _where(_columns(), flt).order_by(orders.c.created_at.desc(), orders.c.id.desc()).limit(limit + 1)
     if after is not None:
@@ -100,9 +101,19 @@ def filter_options(conn: Connection) -> dict[str, list]:
 
 def _columns() -> Select:
     return select(
-        orders.c.id, orders.c.channel_order_no, orders.c.channel, shops.c.name.label("shop"), orders.c.status,
-        orders.c.hold_reason, orders.c.buyer, orders.c.phone, orders.c.province, orders.c.city,
-        orders.c.created_at, orders.c.paid_cents, orders.c.tracking_no,
+        orders.c.id,
+        orders.c.channel_order_no,
+        orders.c.channel,
+        shops.c.name.label("shop"),
+        orders.c.status,
+        orders.c.hold_reason,
+        orders.c.buyer,
+        orders.c.phone,
+        orders.c.province,
+        orders.c.city,
+        orders.c.created_at,
+        orders.c.paid_cents,
+        orders.c.tracking_no,
     ).join(shops, shops.c.id == orders.c.shop_id)
 
 
@@ -110,8 +121,11 @@ def _where(query: Select, flt: QueueFilter) -> Select:
     conditions = [
         column == value
         for column, value in (
-            (orders.c.status, flt.status), (orders.c.channel, flt.channel), (orders.c.shop_id, flt.shop_id),
-            (orders.c.province, flt.province), (orders.c.hold_reason, flt.hold_reason),
+            (orders.c.status, flt.status),
+            (orders.c.channel, flt.channel),
+            (orders.c.shop_id, flt.shop_id),
+            (orders.c.province, flt.province),
+            (orders.c.hold_reason, flt.hold_reason),
         )
         if value
     ]

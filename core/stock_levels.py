@@ -33,8 +33,17 @@ class CountImport:
 def levels(conn: Connection, role: str, search: str = "", low_only: bool = False) -> list[dict]:
     """Every SKU with on hand / reserved / available, and whether it is at or below safety stock."""
     available = skus.c.on_hand - skus.c.reserved
-    query = select(skus.c.sku, skus.c.name, skus.c.on_hand, skus.c.reserved, available.label("available"),
-                   skus.c.safety_stock, skus.c.unit_cost_cents, skus.c.supplier, skus.c.updated_at)
+    query = select(
+        skus.c.sku,
+        skus.c.name,
+        skus.c.on_hand,
+        skus.c.reserved,
+        available.label("available"),
+        skus.c.safety_stock,
+        skus.c.unit_cost_cents,
+        skus.c.supplier,
+        skus.c.updated_at,
+    )
     if text := search.strip():
         query = query.where(skus.c.sku.contains(text, autoescape=True) | skus.c.name.contains(text, autoescape=True))
     if low_only:
@@ -47,8 +56,13 @@ def levels(conn: Connection, role: str, search: str = "", low_only: bool = False
 def movements(conn: Connection, sku_code: str, limit: int = 50) -> list[dict]:
     """The latest ledger rows of a SKU, newest first (who changed what, and why)."""
     query = (
-        select(stock_movements.c.at, stock_movements.c.kind, stock_movements.c.delta, stock_movements.c.reason,
-               stock_movements.c.actor)
+        select(
+            stock_movements.c.at,
+            stock_movements.c.kind,
+            stock_movements.c.delta,
+            stock_movements.c.reason,
+            stock_movements.c.actor,
+        )
         .where(stock_movements.c.sku_id == stock.sku_id(conn, sku_code))
         .order_by(stock_movements.c.id.desc())
         .limit(limit)
@@ -56,8 +70,9 @@ def movements(conn: Connection, sku_code: str, limit: int = 50) -> list[dict]:
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
-def adjust(engine: Engine, role: str, actor: str, sku_code: str, delta: int, reason: str,
-           now: datetime | None = None) -> None:
+def adjust(
+    engine: Engine, role: str, actor: str, sku_code: str, delta: int, reason: str, now: datetime | None = None
+) -> None:
     """A counted correction, audited in the ledger; held orders are retried when stock grows."""
     access.require(role, "adjust_stock")
     with transaction(engine) as conn:
@@ -84,8 +99,9 @@ def read_counts(content: bytes) -> pd.DataFrame:
     return frame[list(COUNT_COLUMNS)]
 
 
-def import_counts(engine: Engine, role: str, actor: str, frame: pd.DataFrame, reason: str,
-                  now: datetime | None = None) -> CountImport:
+def import_counts(
+    engine: Engine, role: str, actor: str, frame: pd.DataFrame, reason: str, now: datetime | None = None
+) -> CountImport:
     """Set on hand to the counted quantity per SKU (each an audited adjustment); bad rows are reported."""
     access.require(role, "adjust_stock")
     if not reason.strip():

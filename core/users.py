@@ -23,8 +23,13 @@ SECRETS_DIR = ROOT / "data" / "secrets"
 # Demo only: `cli.py init --demo` creates one user per role with these passwords (listed in README).
 DEMO_PASSWORDS = {role: f"{role}-demo-2026" for role in ROLES}
 DEMO_NAMES = {
-    "admin": "系统管理员", "manager": "王经理", "clerk": "李客服", "warehouse": "张仓管",
-    "finance": "赵会计", "service": "陈售后", "analyst": "刘分析",
+    "admin": "系统管理员",
+    "manager": "王经理",
+    "clerk": "李客服",
+    "warehouse": "张仓管",
+    "finance": "赵会计",
+    "service": "陈售后",
+    "analyst": "刘分析",
 }
 
 
@@ -37,8 +42,14 @@ def check_password(password: str, password_hash: str) -> bool:
 
 
 def create(
-    conn: Connection, username: str, role: str, password: str, name: str = "", language: str = "zh",
-    now: datetime | None = None, rounds: int = 12,
+    conn: Connection,
+    username: str,
+    role: str,
+    password: str,
+    name: str = "",
+    language: str = "zh",
+    now: datetime | None = None,
+    rounds: int = 12,
 ) -> int:
     """Add a user; the username is case-insensitive (stored lower-case) and must be new."""
     username = _clean_username(username)
@@ -49,8 +60,15 @@ def create(
     if conn.execute(select(users.c.id).where(users.c.username == username)).first():
         raise InvalidInput(f"The username {username} is taken.")
     now = now or clock.now()
-    values = {"username": username, "name": name or username, "role": role, "language": language,
-              "password_hash": hash_password(password, rounds), "created_at": now, "updated_at": now}
+    values = {
+        "username": username,
+        "name": name or username,
+        "role": role,
+        "language": language,
+        "password_hash": hash_password(password, rounds),
+        "created_at": now,
+        "updated_at": now,
+    }
     return conn.execute(insert(users).values(**values).returning(users.c.id)).scalar_one()
 
 
@@ -107,8 +125,15 @@ def listing(engine: Engine, acting_role: str) -> list[dict]:
 
 
 def _public_columns():
-    return select(users.c.username, users.c.name, users.c.role, users.c.active, users.c.language,
-                  users.c.created_at, users.c.updated_at)
+    return select(
+        users.c.username,
+        users.c.name,
+        users.c.role,
+        users.c.active,
+        users.c.language,
+        users.c.created_at,
+        users.c.updated_at,
+    )
 
 
 def credentials(engine: Engine) -> dict:
@@ -117,8 +142,17 @@ def credentials(engine: Engine) -> dict:
         rows = conn.execute(
             select(users.c.username, users.c.name, users.c.role, users.c.password_hash).where(users.c.active)
         ).all()
-    return {"usernames": {row.username: {"name": row.name, "password": row.password_hash, "roles": [row.role],
-                                          "email": f"{row.username}@orderhub.local"} for row in rows}}
+    return {
+        "usernames": {
+            row.username: {
+                "name": row.name,
+                "password": row.password_hash,
+                "roles": [row.role],
+                "email": f"{row.username}@orderhub.local",
+            }
+            for row in rows
+        }
+    }
 
 
 def ensure_first_admin(engine: Engine) -> str | None:

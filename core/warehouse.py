@@ -19,8 +19,18 @@ READY_LIMIT = 500
 def ready(conn: Connection, role: str, limit: int = READY_LIMIT) -> list[dict]:
     """Paid orders waiting to ship, oldest payment first, as the role may see them."""
     query = (
-        select(orders.c.id, orders.c.channel_order_no, shops.c.name.label("shop"), orders.c.buyer, orders.c.phone,
-               orders.c.province, orders.c.city, orders.c.paid_at, orders.c.paid_cents, orders.c.tracking_no)
+        select(
+            orders.c.id,
+            orders.c.channel_order_no,
+            shops.c.name.label("shop"),
+            orders.c.buyer,
+            orders.c.phone,
+            orders.c.province,
+            orders.c.city,
+            orders.c.paid_at,
+            orders.c.paid_cents,
+            orders.c.tracking_no,
+        )
         .join(shops, shops.c.id == orders.c.shop_id)
         .where(orders.c.status == PAID)
         .order_by(orders.c.paid_at, orders.c.id)
@@ -36,8 +46,13 @@ def ready(conn: Connection, role: str, limit: int = READY_LIMIT) -> list[dict]:
 def pick_list(conn: Connection) -> list[dict]:
     """What to take off the shelves for every paid order: quantity and order count per SKU."""
     query = (
-        select(skus.c.sku, skus.c.name, func.sum(order_lines.c.qty).label("qty"),
-               func.count(order_lines.c.order_id).label("orders"), skus.c.on_hand)
+        select(
+            skus.c.sku,
+            skus.c.name,
+            func.sum(order_lines.c.qty).label("qty"),
+            func.count(order_lines.c.order_id).label("orders"),
+            skus.c.on_hand,
+        )
         .join(order_lines, order_lines.c.sku_id == skus.c.id)
         .join(orders, orders.c.id == order_lines.c.order_id)
         .where(orders.c.status == PAID)
@@ -54,8 +69,18 @@ def labels_for(conn: Connection, role: str, order_ids: list[int], now: datetime 
     if not order_ids:
         return []
     rows = conn.execute(
-        select(orders.c.id, orders.c.channel_order_no, shops.c.name.label("shop"), orders.c.buyer, orders.c.phone,
-               orders.c.province, orders.c.city, orders.c.address, orders.c.carrier, orders.c.tracking_no)
+        select(
+            orders.c.id,
+            orders.c.channel_order_no,
+            shops.c.name.label("shop"),
+            orders.c.buyer,
+            orders.c.phone,
+            orders.c.province,
+            orders.c.city,
+            orders.c.address,
+            orders.c.carrier,
+            orders.c.tracking_no,
+        )
         .join(shops, shops.c.id == orders.c.shop_id)
         .where(orders.c.id.in_(order_ids))
         .order_by(orders.c.id)
@@ -64,10 +89,15 @@ def labels_for(conn: Connection, role: str, order_ids: list[int], now: datetime 
     printed_at = now or clock.now()
     return [
         Label(
-            tracking_no=row.tracking_no or tracking_number_for(row.id), carrier=row.carrier or DEFAULT_CARRIER,
-            order_no=row.channel_order_no, shop=row.shop, receiver=row.buyer,
-            phone_masked=access.mask_phone(row.phone), address=full_address(row.province, row.city, row.address),
-            items=items.get(row.id, ""), printed_at=printed_at,
+            tracking_no=row.tracking_no or tracking_number_for(row.id),
+            carrier=row.carrier or DEFAULT_CARRIER,
+            order_no=row.channel_order_no,
+            shop=row.shop,
+            receiver=row.buyer,
+            phone_masked=access.mask_phone(row.phone),
+            address=full_address(row.province, row.city, row.address),
+            items=items.get(row.id, ""),
+            printed_at=printed_at,
         )
         for row in rows
     ]

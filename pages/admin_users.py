@@ -48,8 +48,9 @@ with manage:
     names = [person["username"] for person in people]
     chosen = st.selectbox(tr("col.username"), names, key="manage_user")
     person = next(p for p in people if p["username"] == chosen)
-    new_role = st.selectbox(tr("col.role"), ROLES, index=ROLES.index(person["role"]), format_func=role_name.get,
-                            key=f"role_{chosen}")
+    new_role = st.selectbox(
+        tr("col.role"), ROLES, index=ROLES.index(person["role"]), format_func=role_name.get, key=f"role_{chosen}"
+    )
     role_col, password_col, active_col = st.columns(3)
     if role_col.button(tr("users.set_role"), disabled=new_role == person["role"], width="stretch"):
         run(users.set_role, chosen, new_role, notice=tr("users.role_set", username=chosen, role=role_name[new_role]))

@@ -23,11 +23,13 @@ try:
 except OrderHubError as exc:
     widgets.show_error(exc)
     st.stop()
-st.query_params["order"] = str(order_id)
 head = found.header
+st.query_params["order"] = head["channel_order_no"]
 
 st.subheader(f"{head['channel_order_no']} · {widgets.label('status', head['status'])}", anchor=False)
-st.caption(f"{widgets.label('channel', head['channel'])} · {head['shop']} · {tr('col.created_at')} {head['created_at']}")
+st.caption(
+    f"{widgets.label('channel', head['channel'])} · {head['shop']} · {tr('col.created_at')} {head['created_at']}"
+)
 if head["hold_reason"]:
     st.warning(widgets.hold_detail(head["hold_reason"], found.shortages), icon=":material/pause_circle:")
 
@@ -50,8 +52,9 @@ with money.container(border=True):
 
 st.markdown(f"**{tr('order.lines')}**")
 line_columns = ("sku", "name", "qty", "unit_price_cents", "discount_cents", "unit_cost_cents")
-st.dataframe(widgets.frame(found.lines, line_columns), hide_index=True,
-             column_config=widgets.money_columns(line_columns))
+st.dataframe(
+    widgets.frame(found.lines, line_columns), hide_index=True, column_config=widgets.money_columns(line_columns)
+)
 
 actions.action_bar([order_id], key="order")
 

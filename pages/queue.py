@@ -30,13 +30,33 @@ if not found.rows:
 
 for row in found.rows:
     row["hold_detail"] = widgets.hold_detail(row.get("hold_reason"), shortages.get(row["id"], []))
-columns = ("channel_order_no", "status", "hold_detail", "shop", "channel", "buyer", "phone", "province", "city",
-           "items", "paid_cents", "created_at", "tracking_no")
-table = st.dataframe(widgets.frame(found.rows, columns), hide_index=True, on_select="rerun",
-                     selection_mode="multi-row", key="queue_table", column_config=widgets.money_columns(columns))
-picked = [found.rows[index]["id"] for index in table.selection.rows]
+columns = (
+    "channel_order_no",
+    "status",
+    "hold_detail",
+    "shop",
+    "channel",
+    "buyer",
+    "phone",
+    "province",
+    "city",
+    "items",
+    "paid_cents",
+    "created_at",
+    "tracking_no",
+)
+table = st.dataframe(
+    widgets.frame(found.rows, columns),
+    hide_index=True,
+    on_select="rerun",
+    selection_mode="multi-row",
+    key="queue_table",
+    column_config=widgets.money_columns(columns),
+)
+chosen = [found.rows[index] for index in table.selection.rows]
+picked = [row["id"] for row in chosen]
 
 actions.action_bar(picked, key="queue")
 if len(picked) == 1 and st.button(tr("queue.open"), icon=":material/open_in_new:"):
-    st.switch_page("pages/order.py", query_params={"order": picked[0]})
+    st.switch_page("pages/order.py", query_params={"order": chosen[0]["channel_order_no"]})
 filters.pager_buttons(found.next_cursor)

@@ -25,8 +25,9 @@ except OrderHubError as exc:
 low = sum(row["low"] for row in rows)
 total_metric, low_metric = st.columns(2)
 total_metric.metric(tr("stock.skus"), len(rows), border=True)
-low_metric.metric(tr("stock.low"), low, border=True, delta=tr("stock.low_hint") if low else None,
-                  delta_color="inverse" if low else "off")
+low_metric.metric(
+    tr("stock.low"), low, border=True, delta=tr("stock.low_hint") if low else None, delta_color="red", delta_arrow="off"
+)
 if not rows:
     st.info(tr("stock.empty"), icon=":material/inventory_2:")
     st.stop()
@@ -34,7 +35,8 @@ if not rows:
 for row in rows:
     row["level"] = tr("stock.badge_low") if row["low"] else tr("stock.badge_ok")
 columns = ("level", "sku", "name", "available", "reserved", "on_hand", "safety_stock", "unit_cost_cents", "supplier")
-st.dataframe(widgets.frame(rows, columns), hide_index=True, column_config=widgets.money_columns(columns))
+table = widgets.frame(rows, columns).style.apply(widgets.highlight([row["low"] for row in rows]), axis=None)
+st.dataframe(table, hide_index=True, column_config=widgets.money_columns(columns))
 
 codes = [row["sku"] for row in rows]
 history, adjust, count_import = st.tabs([tr("stock.history"), tr("stock.adjust"), tr("stock.import")])
@@ -61,8 +63,9 @@ if can(user["role"], "adjust_stock"):
         reason = st.text_input(tr("stock.reason"), value=tr("stock.count_reason"), key="count_reason")
         if upload is not None and st.button(tr("stock.import_apply"), type="primary"):
             try:
-                result = stock_levels.import_counts(engine(), user["role"], user["username"],
-                                                    stock_levels.read_counts(upload.getvalue()), reason)
+                result = stock_levels.import_counts(
+                    engine(), user["role"], user["username"], stock_levels.read_counts(upload.getvalue()), reason
+                )
                 st.success(tr("stock.imported", adjusted=len(result.adjusted), unchanged=result.unchanged))
                 for number, why in result.refused:
                     st.error(tr("stock.refused_row", row=number, reason=why))

@@ -28,23 +28,29 @@ if not ready:
     st.info(tr("warehouse.empty"), icon=":material/check_circle:")
     st.stop()
 
-pick_tab, ship_tab = st.tabs([tr("warehouse.pick_list"), tr("warehouse.ship")])
-with pick_tab:
-    st.dataframe(widgets.frame(picks, ("sku", "name", "qty", "orders", "on_hand")), hide_index=True)
-with ship_tab:
-    st.caption(tr("warehouse.scan_hint"))
-    columns = ("channel_order_no", "buyer", "phone", "province", "city", "items", "paid_at", "tracking_no")
-    table = widgets.frame(ready, columns)
-    table.insert(0, tr("col.pick"), False)
-    edited = st.data_editor(
-        table, hide_index=True, key="ship_editor",
-        disabled=[name for name in table.columns if name not in (tr("col.pick"), tr("col.tracking_no"))],
-        column_config={tr("col.pick"): st.column_config.CheckboxColumn(width="small"),
-                       tr("col.tracking_no"): st.column_config.TextColumn(max_chars=40)},
-    )
-    chosen = edited[tr("col.pick")].tolist()
-    picked = [row["id"] for row, yes in zip(ready, chosen, strict=True) if yes]
-    scanned = edited[tr("col.tracking_no")].tolist()
-    tracking = {row["id"]: str(number).strip() for row, number in zip(ready, scanned, strict=True)
-                if not pd.isna(number) and str(number).strip()}
-    actions.action_bar(picked, key="warehouse", actions=("ship",), tracking=tracking)
+st.subheader(tr("warehouse.pick_list"), anchor=False)
+st.dataframe(widgets.frame(picks, ("sku", "name", "qty", "orders", "on_hand")), hide_index=True)
+st.subheader(tr("warehouse.ship"), anchor=False)
+st.caption(tr("warehouse.scan_hint"))
+columns = ("channel_order_no", "buyer", "phone", "province", "city", "items", "paid_at", "tracking_no")
+table = widgets.frame(ready, columns)
+table.insert(0, tr("col.pick"), False)
+edited = st.data_editor(
+    table,
+    hide_index=True,
+    key="ship_editor",
+    disabled=[name for name in table.columns if name not in (tr("col.pick"), tr("col.tracking_no"))],
+    column_config={
+        tr("col.pick"): st.column_config.CheckboxColumn(width="small"),
+        tr("col.tracking_no"): st.column_config.TextColumn(max_chars=40),
+    },
+)
+chosen = edited[tr("col.pick")].tolist()
+picked = [row["id"] for row, yes in zip(ready, chosen, strict=True) if yes]
+scanned = edited[tr("col.tracking_no")].tolist()
+tracking = {
+    row["id"]: str(number).strip()
+    for row, number in zip(ready, scanned, strict=True)
+    if not pd.isna(number) and str(number).strip()
+}
+actions.action_bar(picked, key="warehouse", actions=("ship",), tracking=tracking)

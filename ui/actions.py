@@ -15,8 +15,9 @@ from ui.widgets import remember_outcome, show_error
 ALL = ("confirm_payment", "ship", "resume", "cancel")
 
 
-def action_bar(order_ids: list[int], key: str, actions: Sequence[str] = ALL,
-               tracking: dict[int, str] | None = None) -> None:
+def action_bar(
+    order_ids: list[int], key: str, actions: Sequence[str] = ALL, tracking: dict[int, str] | None = None
+) -> None:
     """Buttons for the actions the role may take; nothing changes until the user confirms."""
     current = user()
     allowed = [action for action in actions if can(current["role"], batch.PERMISSION[action])]
@@ -24,8 +25,13 @@ def action_bar(order_ids: list[int], key: str, actions: Sequence[str] = ALL,
     columns = st.columns(len(allowed) + int(printable) + 1, vertical_alignment="center")
     columns[0].caption(tr("action.selected", count=len(order_ids)))
     for column, action in zip(columns[1:], allowed, strict=False):
-        if column.button(tr(f"action.{action}"), key=f"{key}_{action}", disabled=not order_ids,
-                         type="primary" if action == "ship" else "secondary", width="stretch"):
+        if column.button(
+            tr(f"action.{action}"),
+            key=f"{key}_{action}",
+            disabled=not order_ids,
+            type="primary" if action == "ship" else "secondary",
+            width="stretch",
+        ):
             st.session_state[f"{key}_pending"] = (action, list(order_ids), dict(tracking or {}))
     if printable:
         with columns[-1]:
@@ -57,8 +63,9 @@ def _confirmation(key: str, current: dict) -> None:
 
 def label_button(order_ids: list[int], key: str) -> None:
     """Build the labels PDF on request, then offer it for download."""
-    if st.button(tr("action.labels"), key=f"{key}_labels", disabled=not order_ids, width="stretch",
-                 icon=":material/print:"):
+    if st.button(
+        tr("action.labels"), key=f"{key}_labels", disabled=not order_ids, width="stretch", icon=":material/print:"
+    ):
         try:
             with engine().connect() as conn:
                 found = warehouse.labels_for(conn, user()["role"], order_ids)
@@ -66,6 +73,12 @@ def label_button(order_ids: list[int], key: str) -> None:
         except OrderHubError as exc:
             show_error(exc)
     if pdf := st.session_state.get(f"{key}_pdf"):
-        st.download_button(tr("action.download_labels"), pdf, file_name="orderhub-labels.pdf",
-                           mime="application/pdf", key=f"{key}_download", icon=":material/download:",
-                           on_click="ignore")
+        st.download_button(
+            tr("action.download_labels"),
+            pdf,
+            file_name="orderhub-labels.pdf",
+            mime="application/pdf",
+            key=f"{key}_download",
+            icon=":material/download:",
+            on_click="ignore",
+        )

@@ -17,14 +17,19 @@ COOKIE_DAYS = 7
 
 def authenticator(store: Engine) -> stauth.Authenticate:
     # Built per run from the table, so a deactivated user or a reset password takes effect at once.
-    return stauth.Authenticate(users.credentials(store), COOKIE_NAME, users.cookie_key(), COOKIE_DAYS,
-                               auto_hash=False, login_sleep_time=0.05)
+    return stauth.Authenticate(
+        users.credentials(store), COOKIE_NAME, users.cookie_key(), COOKIE_DAYS, auto_hash=False, login_sleep_time=0.05
+    )
 
 
 def login(auth: stauth.Authenticate) -> bool:
     """Render the login form; True once authenticated (the caller reruns to build the navigation)."""
-    fields = {"Form name": tr("login.title"), "Username": tr("login.username"),
-              "Password": tr("login.password"), "Login": tr("login.submit")}
+    fields = {
+        "Form name": tr("login.title"),
+        "Username": tr("login.username"),
+        "Password": tr("login.password"),
+        "Login": tr("login.submit"),
+    }
     try:
         auth.login(location="main", fields=fields, key="login")
     except stauth.utilities.LoginError:

@@ -19,21 +19,46 @@ def queue_filter(options: dict[str, list]) -> queue.QueueFilter:
     search = st.text_input(tr("filter.search"), placeholder=tr("filter.search_hint"), key="f_search")
     with st.expander(tr("filter.more"), icon=":material/filter_list:"):
         first, second, third = st.columns(3)
-        channel = first.selectbox(tr("col.channel"), [None, *options["channels"]], key="f_channel",
-                                  format_func=lambda code: tr("filter.any") if code is None else label("channel", code))
+        channel = first.selectbox(
+            tr("col.channel"),
+            [None, *options["channels"]],
+            key="f_channel",
+            format_func=lambda code: tr("filter.any") if code is None else label("channel", code),
+        )
         shops = dict(options["shops"])
-        shop_id = second.selectbox(tr("col.shop"), [None, *shops], key="f_shop",
-                                   format_func=lambda shop: tr("filter.any") if shop is None else shops[shop])
-        province = third.selectbox(tr("col.province"), [None, *options["provinces"]], key="f_province",
-                                   format_func=lambda name: tr("filter.any") if name is None else name)
+        shop_id = second.selectbox(
+            tr("col.shop"),
+            [None, *shops],
+            key="f_shop",
+            format_func=lambda shop: tr("filter.any") if shop is None else shops[shop],
+        )
+        province = third.selectbox(
+            tr("col.province"),
+            [None, *options["provinces"]],
+            key="f_province",
+            format_func=lambda name: tr("filter.any") if name is None else name,
+        )
         sku = first.text_input(tr("col.sku"), key="f_sku", placeholder="PET-FOOD-2KG")
-        hold = second.selectbox(tr("col.hold_reason"), [None, HOLD_INSUFFICIENT_STOCK, HOLD_MANUAL], key="f_hold",
-                                format_func=lambda reason: tr("filter.any") if reason is None else label("hold", reason))
-        dates = third.date_input(tr("filter.dates"), value=(), key="f_dates",
-                                 max_value=date.today() + timedelta(days=1))
+        hold = second.selectbox(
+            tr("col.hold_reason"),
+            [None, HOLD_INSUFFICIENT_STOCK, HOLD_MANUAL],
+            key="f_hold",
+            format_func=lambda reason: tr("filter.any") if reason is None else label("hold", reason),
+        )
+        dates = third.date_input(
+            tr("filter.dates"), value=(), key="f_dates", max_value=date.today() + timedelta(days=1)
+        )
     date_from, date_to = (tuple(dates) + (None, None))[:2] if dates else (None, None)
-    return queue.QueueFilter(channel=channel, shop_id=shop_id, province=province, sku=sku.strip() or None,
-                             hold_reason=hold, date_from=date_from, date_to=date_to or date_from, search=search)
+    return queue.QueueFilter(
+        channel=channel,
+        shop_id=shop_id,
+        province=province,
+        sku=sku.strip() or None,
+        hold_reason=hold,
+        date_from=date_from,
+        date_to=date_to or date_from,
+        search=search,
+    )
 
 
 def status_tabs(counts: dict[str, int]) -> str | None:
@@ -44,8 +69,15 @@ def status_tabs(counts: dict[str, int]) -> str | None:
         name = tr("filter.all") if status == ALL else label("status", status)
         return f"{name} · {counts.get(status, 0)}"
 
-    picked = st.segmented_control(tr("col.status"), [ALL, *STATUSES], format_func=caption, key="f_status",
-                                  label_visibility="collapsed", default=ALL, required=True)
+    picked = st.segmented_control(
+        tr("col.status"),
+        [ALL, *STATUSES],
+        format_func=caption,
+        key="f_status",
+        label_visibility="collapsed",
+        default=ALL,
+        required=True,
+    )
     return None if picked == ALL else picked
 
 
@@ -63,7 +95,6 @@ def pager_buttons(next_cursor: queue.Cursor | None) -> None:
         stack.pop()
         st.rerun()
     where.caption(tr("pager.page", number=len(stack)), text_alignment="center")
-    if forward.button(tr("pager.next"), disabled=next_cursor is None, icon=":material/chevron_right:",
-                      width="stretch"):
+    if forward.button(tr("pager.next"), disabled=next_cursor is None, icon=":material/chevron_right:", width="stretch"):
         stack.append(next_cursor)
         st.rerun()

@@ -29,17 +29,49 @@ class PageSpec:
 
 # The lead adds the other areas' pages here at merge; order here is the order in the sidebar.
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/queue.py", "nav.queue", ":material/list_alt:",
-             frozenset({"admin", "manager", "clerk", "finance", "service"})),
-    PageSpec("pages/order.py", "nav.order", ":material/receipt_long:",
-             frozenset({"admin", "manager", "clerk", "warehouse", "finance", "service"})),
-    PageSpec("pages/warehouse.py", "nav.warehouse", ":material/local_shipping:",
-             frozenset({"admin", "manager", "clerk", "warehouse"}), section="nav.section.warehouse"),
-    PageSpec("pages/stock.py", "nav.stock", ":material/inventory_2:",
-             frozenset({"admin", "manager", "clerk", "warehouse", "analyst"}), section="nav.section.warehouse"),
-    PageSpec("pages/admin_users.py", "nav.users", ":material/manage_accounts:", frozenset({"admin"}),
-             section="nav.section.admin"),
+    PageSpec(
+        "pages/queue.py",
+        "nav.queue",
+        ":material/list_alt:",
+        frozenset({"admin", "manager", "clerk", "finance", "service"}),
+    ),
+    PageSpec(
+        "pages/order.py",
+        "nav.order",
+        ":material/receipt_long:",
+        frozenset({"admin", "manager", "clerk", "warehouse", "finance", "service"}),
+    ),
+    PageSpec(
+        "pages/warehouse.py",
+        "nav.warehouse",
+        ":material/local_shipping:",
+        frozenset({"admin", "manager", "clerk", "warehouse"}),
+        section="nav.section.warehouse",
+    ),
+    PageSpec(
+        "pages/stock.py",
+        "nav.stock",
+        ":material/inventory_2:",
+        frozenset({"admin", "manager", "clerk", "warehouse", "analyst"}),
+        section="nav.section.warehouse",
+    ),
+    PageSpec(
+        "pages/admin_users.py",
+        "nav.users",
+        ":material/manage_accounts:",
+        frozenset({"admin"}),
+        section="nav.section.admin",
+    ),
 )
+
+
+# Where a role lands after logging in, when not on the first page it may open.
+HOME_OF = {"warehouse": "pages/warehouse.py"}
+
+
+def home(role: str) -> PageSpec:
+    """The page a role starts on."""
+    return spec(HOME_OF[role]) if role in HOME_OF else visible_pages(role)[0]
 
 
 def spec(path: str) -> PageSpec:

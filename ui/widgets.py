@@ -11,14 +11,24 @@ import streamlit_authenticator as stauth
 from core import users
 from core.access import FIELD_KINDS
 from core.errors import IllegalTransition, InsufficientStock, OrderHubError, PermissionDenied
-from core.i18n import LANGUAGES
+from core.i18n import LANGUAGES, catalogue
 from ui import auth
 from ui.session import engine, lang, tr
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 MONEY = FIELD_KINDS["price"] | FIELD_KINDS["cost"]
-LABELLED = {"status": "status", "hold_reason": "hold", "from_status": "status", "to_status": "status",
-            "channel": "channel", "role": "role", "kind": "movement"}
+LABELLED = {
+    "status": "status",
+    "hold_reason": "hold",
+    "from_status": "status",
+    "to_status": "status",
+    "channel": "channel",
+    "role": "role",
+    "kind": "movement",
+    "language": "language",
+}
+RECEIVED_FROM = "received from "
+LOW_STYLE = "background-color: #fff1f0; color: #a8071a"
 
 
 def sidebar(current: dict | None, authenticator: stauth.Authenticate) -> None:
@@ -26,8 +36,15 @@ def sidebar(current: dict | None, authenticator: stauth.Authenticate) -> None:
     with st.sidebar:
         if current:
             st.markdown(f"**{current['name']}** · {tr('role.' + current['role'])}")
-        st.segmented_control(tr("app.language"), LANGUAGES, format_func=LANGUAGE_NAMES.get, key="lang",
-                             required=True, on_change=_remember_language, args=(current,))
+        st.segmented_control(
+            tr("app.language"),
+            LANGUAGES,
+            format_func=LANGUAGE_NAMES.get,
+            key="lang",
+            required=True,
+            on_change=_remember_language,
+            args=(current,),
+        )
         if current:
             st.button(tr("logout"), icon=":material/logout:", on_click=auth.logout, args=(authenticator,))
 
@@ -66,8 +83,11 @@ def money_columns(columns: Iterable[str]) -> dict:
 def explain(exc: OrderHubError) -> str:
     """The error as a sentence in the session's language."""
     if isinstance(exc, IllegalTransition):
-        return tr("error.illegal_transition", from_status=label("status", exc.from_status),
-                  to_status=label("status", exc.to_status))
+        return tr(
+            "error.illegal_transition",
+            from_status=label("status", exc.from_status),
+            to_status=label("status", exc.to_status),
+        )
     if isinstance(exc, InsufficientStock):
         return tr("error.insufficient_stock", sku=exc.sku, wanted=exc.wanted, available=exc.available)
     if isinstance(exc, PermissionDenied):
@@ -107,8 +127,12 @@ def hold_detail(reason: str | None, shortages: list) -> str:
 
 def amounts_table(amounts: dict) -> pd.DataFrame:
     """Amounts as two columns (item, ¥), in the order core gives them."""
-    return pd.DataFrame({tr("col.item"): [tr(f"col.{name}") for name in amounts],
-                         tr("col.amount"): [money(value) for value in amounts.values()]})
+    return pd.DataFrame(
+        {
+            tr("col.item"): [tr(f"col.{name}") for name in amounts],
+            tr("col.amount"): [money(value) for value in amounts.values()],
+        }
+    )
 
 
 def timeline_entry(item: dict) -> str:
@@ -119,5 +143,23 @@ def timeline_entry(item: dict) -> str:
     change = label("status", item["to_status"])
     if item["from_status"] and item["from_status"] != item["to_status"]:
         change = f"{label('status', item['from_status'])} → {change}"
-    reason = f" — {item['reason']}" if item["reason"] else ""
+    reason = f" — {reason_text(item['reason'])}" if item["reason"] else ""
     return f"`{when}` **{item['actor']}** {change}{reason}"
+
+
+def reason_text(reason: str) -> str:
+    """The audit reasons core writes (in English) shown in the session's language when known."""
+    if reason.startswith(RECEIVED_FROM):
+        return tr("reason.received_from", channel=label("channel", reason.removeprefix(RECEIVED_FROM)))
+    return tr(f"reason.{reason}") if f"reason.{reason}" in catalogue() else reason
+
+
+def highlight(flags: list[bool]):
+    """A Styler function painting the flagged rows (e.g. low stock) light red."""
+
+    def paint(table: pd.DataFrame) -> pd.DataFrame:
+        styles = pd.DataFrame("", index=table.index, columns=table.columns)
+        styles.loc[flags, :] = LOW_STYLE
+        return styles
+
+    return paint

@@ -47,8 +47,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for name in ("ix_orders_province_created", "ix_orders_buyer", "ix_orders_channel_order_no",
-                 "ix_orders_status_created_id", "ix_orders_created_id"):
+    for name in (
+        "ix_orders_province_created",
+        "ix_orders_buyer",
+        "ix_orders_channel_order_no",
+        "ix_orders_status_created_id",
+        "ix_orders_created_id",
+    ):
         op.drop_index(name, table_name="orders")
     op.drop_index(op.f("ix_order_notes_order_id"), table_name="order_notes")
     op.drop_table("order_notes")

@@ -38,6 +38,7 @@ class Label:
     receiver: str
     phone_masked: str
     address: str
+    destination: str  # province and city in large type (大头笔), for sorting at the depot
     items: str
     printed_at: datetime
 
@@ -56,31 +57,45 @@ def render(labels: list[Label]) -> bytes:
 
 
 def _draw(canvas: Canvas, label: Label) -> None:
+    """Top to bottom: carrier, waybill barcode, destination (大头笔), receiver, sender, goods, sign-off."""
     width, height = PAGE
-    top = height - MARGIN
+    y = height - MARGIN - 14
     canvas.setFont(FONT, 16)
-    canvas.drawString(MARGIN, top - 14, CARRIER_NAMES.get(label.carrier, label.carrier))
+    canvas.drawString(MARGIN, y, CARRIER_NAMES.get(label.carrier, label.carrier))
     canvas.setFont(FONT, 8)
-    canvas.drawRightString(width - MARGIN, top - 12, label.printed_at.strftime("%Y-%m-%d %H:%M"))
-    _rule(canvas, top - 20)
-    barcode = Code128(label.tracking_no, barHeight=18 * mm, barWidth=0.38 * mm, quiet=False)
-    barcode.drawOn(canvas, (width - barcode.width) / 2, top - 22 - 18 * mm)
-    canvas.setFont(FONT, 11)
-    canvas.drawCentredString(width / 2, top - 30 - 18 * mm, label.tracking_no)
-    _rule(canvas, top - 36 - 18 * mm)
-    y = _block(canvas, "收", f"{label.receiver}  {label.phone_masked}", label.address, top - 50 - 18 * mm, 12)
-    _rule(canvas, y - 4)
+    canvas.drawRightString(width - MARGIN, y + 2, label.printed_at.strftime("%Y-%m-%d %H:%M"))
+    y = _rule(canvas, y - 6)
+    y = _barcode(canvas, label.tracking_no, y - 3 * mm, 18 * mm, 0.4 * mm, 12)
+    y = _rule(canvas, y - 5)
+    canvas.setFont(FONT, 22)
+    canvas.drawCentredString(width / 2, y - 26, label.destination)
+    y = _rule(canvas, y - 36)
+    y = _block(canvas, "收", f"{label.receiver}  {label.phone_masked}", label.address, y - 18, 12)
+    y = _rule(canvas, y - 8)
     y = _block(canvas, "寄", label.shop, "", y - 18, 10)
-    _rule(canvas, y - 4)
+    y = _rule(canvas, y - 8)
     canvas.setFont(FONT, 9)
-    canvas.drawString(MARGIN, y - 16, f"订单号 {label.order_no}")
-    for line in simpleSplit(f"货品 {label.items}", FONT, 9, width - 2 * MARGIN)[:6]:
+    canvas.drawString(MARGIN, y - 14, f"订单号 {label.order_no}")
+    y -= 14
+    for line in simpleSplit(f"货品 {label.items}", FONT, 9, width - 2 * MARGIN)[:4]:
         y -= 12
-        canvas.drawString(MARGIN, y - 16, line)
+        canvas.drawString(MARGIN, y, line)
+    canvas.setFont(FONT, 9)
+    canvas.drawString(MARGIN, MARGIN + 4, "签收人：                 签收时间：")
+    _rule(canvas, MARGIN + 16)
+
+
+def _barcode(canvas: Canvas, code: str, top: float, bar_height: float, bar_width: float, size: int) -> float:
+    """A centred Code128 barcode with its number printed under it; returns the y below the number."""
+    barcode = Code128(code, barHeight=bar_height, barWidth=bar_width, quiet=False)
+    barcode.drawOn(canvas, (PAGE[0] - barcode.width) / 2, top - bar_height)
+    canvas.setFont(FONT, size)
+    canvas.drawCentredString(PAGE[0] / 2, top - bar_height - size - 2, code)
+    return top - bar_height - size - 2
 
 
 def _block(canvas: Canvas, tag: str, first: str, rest: str, y: float, size: int) -> float:
-    """A tagged block (收 receiver / 寄 sender): first line bold-ish, the rest wrapped; returns the last y."""
+    """A tagged block (收 receiver / 寄 sender): the first line, then the rest wrapped; returns the last y."""
     width = PAGE[0]
     canvas.setFont(FONT, 14)
     canvas.drawString(MARGIN, y, tag)
@@ -88,11 +103,12 @@ def _block(canvas: Canvas, tag: str, first: str, rest: str, y: float, size: int)
     text_x = MARGIN + 8 * mm
     canvas.drawString(text_x, y, first)
     for line in simpleSplit(rest, FONT, size, width - text_x - MARGIN)[:4]:
-        y -= size + 3
+        y -= size + 4
         canvas.drawString(text_x, y, line)
     return y
 
 
-def _rule(canvas: Canvas, y: float) -> None:
+def _rule(canvas: Canvas, y: float) -> float:
     canvas.setLineWidth(0.6)
     canvas.line(MARGIN, y, PAGE[0] - MARGIN, y)
+    return y

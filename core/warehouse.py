@@ -96,6 +96,7 @@ def labels_for(conn: Connection, role: str, order_ids: list[int], now: datetime 
             receiver=row.buyer,
             phone_masked=access.mask_phone(row.phone),
             address=full_address(row.province, row.city, row.address),
+            destination=" ".join(dict.fromkeys(part for part in (row.province, row.city) if part)),
             items=items.get(row.id, ""),
             printed_at=printed_at,
         )

@@ -50,7 +50,7 @@ table = st.dataframe(
     hide_index=True,
     on_select="rerun",
     selection_mode="multi-row",
-    key="queue_table",
+    key=f"queue_table_{actions.round_of('queue')}",
     column_config=widgets.money_columns(columns),
 )
 chosen = [found.rows[index] for index in table.selection.rows]

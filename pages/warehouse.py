@@ -38,7 +38,7 @@ table.insert(0, tr("col.pick"), False)
 edited = st.data_editor(
     table,
     hide_index=True,
-    key="ship_editor",
+    key=f"ship_editor_{actions.round_of('warehouse')}",
     disabled=[name for name in table.columns if name not in (tr("col.pick"), tr("col.tracking_no"))],
     column_config={
         tr("col.pick"): st.column_config.CheckboxColumn(width="small"),

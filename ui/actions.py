@@ -55,6 +55,7 @@ def _confirmation(key: str, current: dict) -> None:
                 show_error(exc)
                 return
             remember_outcome(result.done, result.failed)
+            st.session_state[f"{key}_round"] = round_of(key) + 1
             st.rerun()
         if no.button(tr("action.no"), key=f"{key}_no"):
             del st.session_state[f"{key}_pending"]
@@ -82,3 +83,9 @@ def label_button(order_ids: list[int], key: str) -> None:
             icon=":material/download:",
             on_click="ignore",
         )
+
+
+def round_of(key: str) -> int:
+    """How many actions this bar has applied. Pages put it in their table's widget key, so a
+    selection made before an action never carries over to the changed rows after it."""
+    return st.session_state.get(f"{key}_round", 0)

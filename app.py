@@ -32,21 +32,19 @@ def login_page() -> None:
 
 def pages_for(current: dict | None) -> dict[str, list[st.Page]]:
     """The role's pages by section. Every other page keeps its URL but only shows a refusal (or the
-    login form); home is the login form, or a hidden page sending the user to their first page."""
+    login form). Home ("/") is the login form, or the role's start page once more under a hidden entry,
+    so that every listed page keeps its own URL."""
     role = current["role"] if current else None
     sections: dict[str, list[st.Page]] = {}
-    entries: dict[str, st.Page] = {}
     for page in navigation.visible_pages(role):
-        entries[page.path] = st.Page(page.path, title=tr(page.title_key), icon=page.icon, url_path=page.url_path)
-        sections.setdefault(tr(page.section), []).append(entries[page.path])
+        entry = st.Page(page.path, title=tr(page.title_key), icon=page.icon, url_path=page.url_path)
+        sections.setdefault(tr(page.section), []).append(entry)
     if current is None:
         login = st.Page(login_page, title=tr("login.title"), icon=":material/login:", url_path="login", default=True)
         sections = {"": [login], **sections}
     else:
-        start = entries[navigation.home(role).path]
-        home = st.Page(
-            lambda: st.switch_page(start), title=tr("app.title"), url_path="home", default=True, visibility="hidden"
-        )
+        start = navigation.home(role)
+        home = st.Page(start.path, title=tr(start.title_key), url_path="home", default=True, visibility="hidden")
         sections[next(iter(sections))].append(home)
     for page in navigation.PAGES:
         if not navigation.may_open(role, page):

@@ -12,10 +12,22 @@ from sqlalchemy.engine import Connection, Engine
 from core import access, clock, workflow
 from core.db import orders, transaction
 from core.errors import InvalidInput, NotFound, OrderHubError
-from core.model import CANCELLED, PAID, SHIPPED
+from core.model import CANCELLED, ON_HOLD, PAID, PENDING_PAYMENT, SHIPPED
 
 # Which permission each batch action needs (core.access.ACTIONS).
 PERMISSION = {"confirm_payment": "change_status", "ship": "ship", "cancel": "change_status", "resume": "change_status"}
+
+
+def possible(status: str) -> tuple[str, ...]:
+    """The batch actions that make sense for an order in this status (per the workflow table)."""
+    allowed = workflow.ALLOWED[status]
+    wanted = {
+        "confirm_payment": status == PENDING_PAYMENT,
+        "ship": SHIPPED in allowed,
+        "resume": status == ON_HOLD,
+        "cancel": CANCELLED in allowed,
+    }
+    return tuple(action for action, sensible in wanted.items() if sensible)
 
 
 @dataclass

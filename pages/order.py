@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from core import order_detail
+from core import batch, order_detail
 from core.access import can
 from core.errors import OrderHubError
+from core.labels import CARRIER_NAMES
 from ui import actions, auth, widgets
 from ui.session import engine, tr
 
@@ -39,7 +40,8 @@ with who.container(border=True):
     st.write(" ".join(str(head[field]) for field in ("buyer", "phone") if field in head))
     st.write(head["address"])
     if head["tracking_no"]:
-        st.write(f"{tr('col.tracking_no')}: {head['carrier'] or ''} {head['tracking_no']}")
+        carrier = CARRIER_NAMES.get(head["carrier"], head["carrier"] or "")
+        st.write(f"{tr('col.tracking_no')}: {carrier} {head['tracking_no']}")
     for remark in ("buyer_remark", "seller_remark"):
         if head[remark]:
             st.caption(f"{tr('col.' + remark)}: {head[remark]}")
@@ -56,7 +58,7 @@ st.dataframe(
     widgets.frame(found.lines, line_columns), hide_index=True, column_config=widgets.money_columns(line_columns)
 )
 
-actions.action_bar([order_id], key="order")
+actions.action_bar([order_id], key="order", actions=batch.possible(head["status"]))
 
 st.markdown(f"**{tr('order.timeline')}**")
 for item in found.timeline:

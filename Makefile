@@ -16,7 +16,7 @@ $(DEV): $(RUNTIME) requirements-dev.txt
 	touch $@
 
 run: $(RUNTIME)
-	$(PY) cli.py init --demo --if-empty
+	$(PY) cli.py init --demo
 	$(VENV)/bin/streamlit run app.py --server.headless true
 
 worker: $(RUNTIME)

@@ -18,11 +18,22 @@ ROLES = ("admin", "manager", "clerk", "warehouse", "finance", "service", "analys
 # Which columns belong to each protected kind of field, by name, wherever they appear.
 FIELD_KINDS: dict[str, frozenset[str]] = {
     "phone": frozenset({"phone", "buyer_phone", "receiver_phone", "mobile"}),
-    "price": frozenset({
-        "unit_price_cents", "goods_cents", "paid_cents", "platform_discount_cents", "seller_coupon_cents",
-        "shipping_fee_cents", "discount_cents", "amount_cents", "gmv_cents", "total_incl_tax_cents",
-        "tax_cents", "refund_cents",
-    }),
+    "price": frozenset(
+        {
+            "unit_price_cents",
+            "goods_cents",
+            "paid_cents",
+            "platform_discount_cents",
+            "seller_coupon_cents",
+            "shipping_fee_cents",
+            "discount_cents",
+            "amount_cents",
+            "gmv_cents",
+            "total_incl_tax_cents",
+            "tax_cents",
+            "refund_cents",
+        }
+    ),
     "cost": frozenset({"unit_cost_cents", "profit_cents", "commission_cents", "shipping_cost_cents", "cost_cents"}),
 }
 

@@ -9,17 +9,19 @@ are skipped, changed ones are updated one by one, and a newer platform status wi
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core import clock, stock, workflow
-from core.db import channels, order_lines, orders, shops, transaction
+from core.db import bulk_insert, channels, order_lines, orders, shops, transaction
 from core.model import (
     CANCELLED,
     HOLD_INSUFFICIENT_STOCK,
@@ -77,7 +79,8 @@ def _with_retries(engine: Engine, batch: list[NormalisedOrder], actor: str, now:
         except DBAPIError as exc:
             if not _is_transient(exc):
                 raise
-            log.info("batch retried after a transient database error (attempt %d)", attempt)
+            log.info("batch retried after a transient database error (attempt %d): %s", attempt, exc.orig)
+        time.sleep(random.uniform(0, 0.01 * 2 ** min(attempt, 8)))
     raise RuntimeError(f"A batch of {len(batch)} orders failed {MAX_ATTEMPTS} times; see the log.")
 
 
@@ -113,9 +116,11 @@ def _ingest_batch(
 def ensure_shops(conn: Connection, names: set[tuple[str, str]]) -> dict[str, Row]:
     """Shops by name, creating unknown ones (and their channel) with default settings."""
     wanted = {name for name, _ in names}
-    query = select(shops.c.id, shops.c.name, shops.c.reserve_on).where(shops.c.name.in_(wanted))
+    query = select(shops.c.id, shops.c.name, shops.c.reserve_on, shops.c.shipping_cost_cents).where(
+        shops.c.name.in_(wanted)
+    )
     found = {row.name: row for row in conn.execute(query)}
-    for name, channel in sorted(names - {(n, c) for n, c in names if n in found}):
+    for name, channel in sorted(names):
         if name in found:
             continue
         _ensure_channel(conn, channel)
@@ -129,13 +134,13 @@ def _ensure_channel(conn: Connection, code: str) -> None:
         conn.execute(insert(channels).values(code=code, name=code))
 
 
-def _known_orders(conn: Connection, batch: list[NormalisedOrder]) -> dict[tuple[str, str], Row]:
+def _known_orders(conn: Connection, batch: list[NormalisedOrder], columns=(orders,)) -> dict[tuple[str, str], Row]:
     by_channel: dict[str, list[str]] = {}
     for order in batch:
         by_channel.setdefault(order.channel, []).append(order.channel_order_no)
     known = {}
     for channel, numbers in by_channel.items():
-        query = select(orders).where(orders.c.channel == channel, orders.c.channel_order_no.in_(numbers))
+        query = select(*columns).where(orders.c.channel == channel, orders.c.channel_order_no.in_(numbers))
         known.update({(row.channel, row.channel_order_no): row for row in conn.execute(query)})
     return known
 
@@ -150,18 +155,20 @@ def _insert_new(
     fire: bool,
 ) -> int:
     """Insert new orders with their lines, reserve stock for those that need it; returns held count."""
-    rows = [_order_values(o, shop_of[o.shop].id, now) for o in fresh]
-    inserted = conn.execute(
-        insert(orders).returning(orders.c.id, sort_by_parameter_order=True), rows
-    ).scalars().all()
+    rows = [_order_values(o, shop_of[o.shop], now) for o in fresh]
+    inserted = _insert_orders(conn, fresh, rows)
     lines = [
-        {"order_id": order_id, "sku_id": sku_of[line.sku], "qty": line.qty,
-         "unit_price_cents": line.unit_price_cents, "discount_cents": line.discount_cents}
+        {
+            "order_id": order_id,
+            "sku_id": sku_of[line.sku],
+            "qty": line.qty,
+            "unit_price_cents": line.unit_price_cents,
+            "discount_cents": line.discount_cents,
+        }
         for order_id, order in zip(inserted, fresh)
         for line in merged_lines(order)
     ]
-    if lines:
-        conn.execute(insert(order_lines), lines)
+    bulk_insert(conn, order_lines, lines)
     demands = [
         (order_id, _demand(order, sku_of))
         for order_id, order, row in zip(inserted, fresh, rows)
@@ -178,22 +185,36 @@ def _insert_new(
     _record_arrivals(conn, inserted, rows, set(short), actor, now)
     if fire:
         paid = [(i, o) for i, o, r in zip(inserted, fresh, rows) if r["status"] == PAID and i not in short and o.phone]
-        workflow.outbox.enqueue(conn, [workflow.payment_sms(i, o.channel_order_no, o.phone, o.buyer, now) for i, o in paid])
+        workflow.outbox.enqueue(
+            conn, [workflow.payment_sms(i, o.channel_order_no, o.phone, o.buyer, now) for i, o in paid]
+        )
     return len(short)
 
 
-def _order_values(order: NormalisedOrder, shop_id: int, now: datetime) -> dict:
+def _insert_orders(conn: Connection, fresh: list[NormalisedOrder], rows: list[dict]) -> list[int]:
+    """Insert the order rows; returns their ids in the same order."""
+    if conn.dialect.name == "sqlite":
+        # Under the write lock SQLite gives each new row max(rowid) + 1 in insertion order.
+        last = conn.execute(select(func.coalesce(func.max(orders.c.id), 0))).scalar_one()
+        bulk_insert(conn, orders, rows)
+        return list(range(last + 1, last + 1 + len(rows)))
+    bulk_insert(conn, orders, rows)
+    found = _known_orders(conn, fresh, columns=(orders.c.id, orders.c.channel, orders.c.channel_order_no))
+    return [found[(o.channel, o.channel_order_no)].id for o in fresh]
+
+
+def _order_values(order: NormalisedOrder, shop: Row, now: datetime) -> dict:
     return {
         "channel": order.channel,
         "channel_order_no": order.channel_order_no,
-        "shop_id": shop_id,
+        "shop_id": shop.id,
         "status": order.status,
         "status_before_hold": None,
         "hold_reason": None,
         "platform_status": order.status,
         "source_hash": order.fingerprint(),
         "updated_at": now,
-        "shipping_cost_cents": 0,
+        "shipping_cost_cents": shop.shipping_cost_cents,
         **_data_fields(order),
     }
 
@@ -227,7 +248,9 @@ def merged_lines(order: NormalisedOrder) -> list[OrderLine]:
     for line in order.lines:
         if line.sku in merged:
             first = merged[line.sku]
-            line = OrderLine(line.sku, first.qty + line.qty, first.unit_price_cents, first.discount_cents + line.discount_cents)
+            line = OrderLine(
+                line.sku, first.qty + line.qty, first.unit_price_cents, first.discount_cents + line.discount_cents
+            )
         merged[line.sku] = line
     return list(merged.values())
 
@@ -237,9 +260,13 @@ def _reserves_on_arrival(order: NormalisedOrder, shop: Row) -> bool:
 
 
 def _demand(order: NormalisedOrder, sku_of: dict[str, int]) -> stock.Demand:
+    if len(order.lines) == 1:
+        line = order.lines[0]
+        return {sku_of[line.sku]: line.qty}
     demand: stock.Demand = {}
     for line in order.lines:
-        demand[sku_of[line.sku]] = demand.get(sku_of[line.sku], 0) + line.qty
+        sku = sku_of[line.sku]
+        demand[sku] = demand.get(sku, 0) + line.qty
     return demand
 
 
@@ -249,12 +276,28 @@ def _record_arrivals(
     events = []
     for order_id, row in zip(ids, rows):
         arrived = row["status"]
-        events.append({"order_id": order_id, "at": now, "actor": actor, "from_status": None,
-                       "to_status": arrived, "reason": f"received from {row['channel']}"})
+        events.append(
+            {
+                "order_id": order_id,
+                "at": now,
+                "actor": actor,
+                "from_status": None,
+                "to_status": arrived,
+                "reason": f"received from {row['channel']}",
+            }
+        )
         if order_id in short:
-            events.append({"order_id": order_id, "at": now, "actor": actor, "from_status": arrived,
-                           "to_status": ON_HOLD, "reason": "insufficient stock"})
-    conn.execute(insert(workflow.order_events), events)
+            events.append(
+                {
+                    "order_id": order_id,
+                    "at": now,
+                    "actor": actor,
+                    "from_status": arrived,
+                    "to_status": ON_HOLD,
+                    "reason": "insufficient stock",
+                }
+            )
+    bulk_insert(conn, workflow.order_events, events)
 
 
 def _update_known(
@@ -279,13 +322,23 @@ def _is_newer(order: NormalisedOrder, row: Row) -> bool:
     return PLATFORM_RANK[order.status] > PLATFORM_RANK[row.platform_status]
 
 
-def _add_lines(conn: Connection, row: Row, order: NormalisedOrder, sku_of: dict[str, int], actor: str, now: datetime) -> None:
+def _add_lines(
+    conn: Connection, row: Row, order: NormalisedOrder, sku_of: dict[str, int], actor: str, now: datetime
+) -> None:
     """Lines arriving after their order (e.g. Taobao's items file): store them and reserve."""
-    conn.execute(insert(order_lines), [
-        {"order_id": row.id, "sku_id": sku_of[line.sku], "qty": line.qty,
-         "unit_price_cents": line.unit_price_cents, "discount_cents": line.discount_cents}
-        for line in merged_lines(order)
-    ])
+    conn.execute(
+        insert(order_lines),
+        [
+            {
+                "order_id": row.id,
+                "sku_id": sku_of[line.sku],
+                "qty": line.qty,
+                "unit_price_cents": line.unit_price_cents,
+                "discount_cents": line.discount_cents,
+            }
+            for line in merged_lines(order)
+        ],
+    )
     fresh = conn.execute(select(orders).where(orders.c.id == row.id)).one()
     if fresh.status in (PENDING_PAYMENT, PAID) and workflow.needs_reservation(conn, fresh, fresh.status):
         try:

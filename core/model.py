@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+import pickle
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from operator import attrgetter
 
 PENDING_PAYMENT = "pending_payment"
 PAID = "paid"
@@ -58,5 +60,17 @@ class NormalisedOrder:
     lines: tuple[OrderLine, ...] = field(default_factory=tuple)
 
     def fingerprint(self) -> str:
-        """A stable hash of everything received, to recognise an unchanged re-import."""
-        return hashlib.md5(repr(sorted(asdict(self).items())).encode()).hexdigest()
+        """A stable hash of everything received, to recognise an unchanged re-import.
+
+        Pickle is only a fast, deterministic serialisation of these plain values here; nothing
+        is ever unpickled.
+        """
+        values = _scalar_values(self)
+        lines = tuple((line.sku, line.qty, line.unit_price_cents, line.discount_cents) for line in self.lines)
+        return hashlib.md5(pickle.dumps((values, lines), protocol=5)).hexdigest()
+
+
+_scalar_values = attrgetter(*(f.name for f in fields(NormalisedOrder) if f.name != "lines"))
+
+# Return reasons the seller caused; they count in the order error rate.
+SELLER_FAULT_RETURN_REASONS = frozenset({"质量问题", "发错货/漏发", "与描述不符"})

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection, Engine
 
-from core import access, clock, queue
-from core.db import channels, order_events, order_lines, order_notes, orders, shops, skus, transaction
+from core import access, clock, profit, queue
+from core.db import order_events, order_lines, order_notes, orders, shops, skus, transaction
 from core.errors import InvalidInput, NotFound
 
 HEADER = (
@@ -58,9 +58,8 @@ def find(conn: Connection, order_no: str) -> int:
 def detail(conn: Connection, role: str, order_id: int) -> OrderDetail:
     order = (
         conn.execute(
-            select(orders, shops.c.name.label("shop"), channels.c.commission_bp)
+            select(orders, shops.c.name.label("shop"))
             .join(shops, shops.c.id == orders.c.shop_id)
-            .join(channels, channels.c.code == orders.c.channel)
             .where(orders.c.id == order_id)
         )
         .mappings()
@@ -73,7 +72,7 @@ def detail(conn: Connection, role: str, order_id: int) -> OrderDetail:
     return OrderDetail(
         header=access.mask_rows(role, [header])[0],
         lines=access.mask_rows(role, lines),
-        amounts=access.mask_rows(role, [_amounts(order, lines)])[0],
+        amounts=access.mask_rows(role, [_amounts(order, profit.order_profit(conn, order_id))])[0],
         timeline=_timeline(conn, order_id),
         shortages=queue.hold_shortages(conn, [order_id]).get(order_id, []),
     )
@@ -109,20 +108,18 @@ def _lines(conn: Connection, order_id: int) -> list[dict]:
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
-def _amounts(order, lines: list[dict]) -> dict:
+def _amounts(order, earned: profit.Profit) -> dict:
     """What the buyer paid and what the order earned after goods cost, commission and shipping."""
-    cost = sum(line["qty"] * line["unit_cost_cents"] for line in lines)
-    commission = order["paid_cents"] * order["commission_bp"] // 10_000
     return {
         "goods_cents": order["goods_cents"],
-        "platform_discount_cents": order["platform_discount_cents"],
-        "seller_coupon_cents": order["seller_coupon_cents"],
+        "platform_discount_cents": earned.platform_discount_cents,
+        "seller_coupon_cents": earned.seller_coupon_cents,
         "shipping_fee_cents": order["shipping_fee_cents"],
-        "paid_cents": order["paid_cents"],
-        "cost_cents": cost,
-        "commission_cents": commission,
-        "shipping_cost_cents": order["shipping_cost_cents"],
-        "profit_cents": order["paid_cents"] - cost - commission - order["shipping_cost_cents"],
+        "paid_cents": earned.paid_cents,
+        "cost_cents": earned.goods_cost_cents,
+        "commission_cents": earned.commission_cents,
+        "shipping_cost_cents": earned.shipping_cost_cents,
+        "profit_cents": earned.profit_cents,
     }
 
 

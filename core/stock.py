@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from core import clock
-from core.db import is_postgres, reservations, skus, stock_movements
+from core.db import bulk_insert, is_postgres, reservations, skus, stock_movements
 from core.errors import InsufficientStock, InvalidInput, NotFound
 
 Demand = dict[int, int]  # sku_id -> qty
@@ -92,8 +92,7 @@ def reserve_many(conn: Connection, demands: Sequence[tuple[int, Demand]], now: d
         if order_id in reserved_orders
         for sku, qty in demand.items()
     ]
-    if rows:
-        conn.execute(insert(reservations), rows)
+    bulk_insert(conn, reservations, rows)
     return reserved_orders
 
 
@@ -102,9 +101,7 @@ def release(conn: Connection, order_id: int, now: datetime | None = None) -> lis
     now = now or clock.now()
     held = _reservations_of(conn, order_id)
     for sku, qty in held:
-        conn.execute(
-            update(skus).where(skus.c.id == sku).values(reserved=skus.c.reserved - qty, updated_at=now)
-        )
+        conn.execute(update(skus).where(skus.c.id == sku).values(reserved=skus.c.reserved - qty, updated_at=now))
     conn.execute(delete(reservations).where(reservations.c.order_id == order_id))
     return [sku for sku, _ in held]
 
@@ -199,7 +196,9 @@ def _take(conn: Connection, sku: int, qty: int, now: datetime) -> bool:
 def _available_for_update(conn: Connection, sku_list: list[int]) -> dict[int, int]:
     query = select(skus.c.id, skus.c.on_hand - skus.c.reserved).where(skus.c.id.in_(sku_list)).order_by(skus.c.id)
     if is_postgres(conn):
-        query = query.with_for_update()
+        # NO KEY UPDATE: foreign-key checks of concurrent line inserts take KEY SHARE locks on
+        # these rows, which a plain FOR UPDATE would wait on (and deadlock with).
+        query = query.with_for_update(key_share=True)
     return dict(conn.execute(query).all())
 
 
@@ -213,7 +212,14 @@ def _code(conn: Connection, sku: int) -> str:
 
 
 def _ledger(
-    conn: Connection, sku: int, delta: int, kind: str, reason: str, actor: str, now: datetime, order_id: int | None = None
+    conn: Connection,
+    sku: int,
+    delta: int,
+    kind: str,
+    reason: str,
+    actor: str,
+    now: datetime,
+    order_id: int | None = None,
 ) -> None:
     conn.execute(
         insert(stock_movements).values(

@@ -99,15 +99,14 @@ def resume(conn: Connection, order_id: int, actor: str, now: datetime | None = N
 def retry_held(conn: Connection, sku_ids: Iterable[int], now: datetime | None = None) -> list[int]:
     """Stock came back for these SKUs: resume orders held for stock, oldest first."""
     now = now or clock.now()
+    wants_freed_sku = (
+        select(order_lines.c.order_id)
+        .where(order_lines.c.order_id == orders.c.id, order_lines.c.sku_id.in_(list(sku_ids)))
+        .exists()
+    )
     held = conn.execute(
         select(orders.c.id)
-        .distinct()
-        .join(order_lines, order_lines.c.order_id == orders.c.id)
-        .where(
-            orders.c.status == ON_HOLD,
-            orders.c.hold_reason == HOLD_INSUFFICIENT_STOCK,
-            order_lines.c.sku_id.in_(list(sku_ids)),
-        )
+        .where(orders.c.status == ON_HOLD, orders.c.hold_reason == HOLD_INSUFFICIENT_STOCK, wants_freed_sku)
         .order_by(orders.c.created_at, orders.c.id)
     ).scalars()
     resumed = []
@@ -129,7 +128,9 @@ def cancel_unpaid_past_timeout(engine: Engine, now: datetime | None = None) -> i
             .join(shops, shops.c.id == orders.c.shop_id)
             .where(orders.c.status == PENDING_PAYMENT)
         ).all()
-        expired = [row.id for row in candidates if row.created_at + timedelta(minutes=row.payment_timeout_minutes) < now]
+        expired = [
+            row.id for row in candidates if row.created_at + timedelta(minutes=row.payment_timeout_minutes) < now
+        ]
         for order_id in expired:
             advance(conn, order_id, CANCELLED, "system", "payment timeout", now)
     return len(expired)

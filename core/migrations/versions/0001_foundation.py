@@ -188,7 +188,8 @@ def upgrade() -> None:
     sa.CheckConstraint('qty > 0', name=op.f('ck_reservations_qty_positive')),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_reservations_order_id_orders')),
     sa.ForeignKeyConstraint(['sku_id'], ['skus.id'], name=op.f('fk_reservations_sku_id_skus')),
-    sa.PrimaryKeyConstraint('order_id', 'sku_id', name=op.f('pk_reservations'))
+    sa.PrimaryKeyConstraint('order_id', 'sku_id', name=op.f('pk_reservations')),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('reservations', schema=None) as batch_op:
         batch_op.create_index('ix_reservations_sku_id', ['sku_id'], unique=False)

@@ -1,0 +1,139 @@
+"""Intake of generated orders with reservation vs. a raw executemany insert of the same rows.
+
+Both run on the same engine in the same process, one after the other, so the ratio holds on a
+noisy machine. Target (issue 2): >= 50k orders/s on SQLite, ratio >= 0.3.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import asdict
+from datetime import datetime
+
+from sqlalchemy import insert
+
+from bench.common import generated_orders, timer, write
+from core import ingest, stock
+from core.db import channels, make_engine, migrate, shops, skus, transaction
+from core.ingest import merged_lines
+
+COUNT = int(os.environ.get("BENCH_INTAKE_ORDERS", "200000"))
+SKUS = 50
+
+
+def fresh_store(url: str):
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    migrate(engine)
+    with transaction(engine) as conn:
+        conn.execute(insert(skus), [{"sku": f"SKU-{n:04d}", "updated_at": datetime(2026, 11, 1)} for n in range(SKUS)])
+        for sku_id in range(1, SKUS + 1):
+            stock.receive(conn, sku_id, 10**9, "bench", "initial")
+    return engine
+
+
+def ours(url: str, generated) -> dict:
+    engine = fresh_store(url)
+    with timer() as took:
+        summary = ingest.ingest(engine, generated, "bench", batch_size=5000, fire_actions=False)
+    with engine.connect() as conn:
+        assert not stock.invariant_violations(conn)
+    engine.dispose()
+    return {**took, "summary": asdict(summary)}
+
+
+def raw(url: str, generated) -> dict:
+    """The same order and line rows, inserted with the driver's executemany and no logic."""
+    engine = fresh_store(url)
+    order_rows = [
+        (
+            o.channel,
+            o.channel_order_no,
+            1,
+            o.status,
+            o.buyer,
+            o.phone,
+            o.province,
+            o.city,
+            o.address,
+            o.created_at,
+            o.paid_at,
+            o.status,
+            o.goods_cents,
+            o.paid_cents,
+            "x",
+            o.created_at,
+        )
+        for o in generated
+    ]
+    columns = (
+        "channel",
+        "channel_order_no",
+        "shop_id",
+        "status",
+        "buyer",
+        "phone",
+        "province",
+        "city",
+        "address",
+        "created_at",
+        "paid_at",
+        "platform_status",
+        "goods_cents",
+        "paid_cents",
+        "source_hash",
+        "updated_at",
+    )
+    mark = "%s" if engine.dialect.name == "postgresql" else "?"
+    with transaction(engine) as conn:
+        conn.execute(insert(channels).values(code="taobao", name="taobao"))
+        conn.execute(insert(shops).values(name="bench", channel="taobao"))
+    with timer() as took, transaction(engine) as conn:
+        cursor = conn.connection.driver_connection.cursor()
+        cursor.executemany(
+            f"INSERT INTO orders ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})", order_rows
+        )
+        line_rows = [
+            (n + 1, int(line.sku[4:]) + 1, line.qty, line.unit_price_cents)
+            for n, o in enumerate(generated)
+            for line in merged_lines(o)
+        ]
+        cursor.executemany(
+            f"INSERT INTO order_lines (order_id, sku_id, qty, unit_price_cents) VALUES ({', '.join([mark] * 4)})",
+            line_rows,
+        )
+    engine.dispose()
+    return {**took, "lines": len(line_rows)}
+
+
+def run(url: str | None = None) -> dict:
+    generated = generated_orders(COUNT, SKUS)
+    with tempfile.TemporaryDirectory() as tmp:
+        ours_result = ours(url or f"sqlite:///{tmp}/ours.db", generated)
+        raw_result = raw(url or f"sqlite:///{tmp}/raw.db", generated)
+    ours_rate = COUNT / ours_result["seconds"]
+    raw_rate = COUNT / raw_result["seconds"]
+    return {
+        "orders": COUNT,
+        "engine": "sqlite" if not url else url.split(":")[0],
+        "ours": {**ours_result, "orders_per_s": round(ours_rate)},
+        "raw_executemany": {**raw_result, "orders_per_s": round(raw_rate)},
+        "ratio": round(ours_rate / raw_rate, 3),
+        "cpu_ratio": round(raw_result["cpu_seconds"] / ours_result["cpu_seconds"], 3),
+        "target": {"orders_per_s": 50000, "ratio": 0.3},
+    }
+
+
+def main() -> None:
+    """SQLite always; PostgreSQL too when ORDERHUB_BENCH_PG_URL names a database (it is emptied)."""
+    write("intake", run())
+    pg_url = os.environ.get("ORDERHUB_BENCH_PG_URL")
+    if pg_url:
+        write("intake_postgresql", run(pg_url))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""CLI commands, one module per area; each has register(subparsers) and is listed in cli.py."""

@@ -1,0 +1,71 @@
+"""`stock import|list|receive|adjust`: counted stock in, levels out, receipts and corrections."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+from commands.output import emit, table
+from core import catalog, stock, workflow
+from core.db import open_store, transaction
+from core.errors import InvalidInput
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("stock", help="stock levels and movements")
+    actions = parser.add_subparsers(dest="stock_command", required=True)
+    imp = actions.add_parser(
+        "import", help="set on_hand from a CSV: sku,on_hand[,name,safety_stock,unit_cost,supplier]"
+    )
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--json", action="store_true")
+    imp.set_defaults(handler=import_stock)
+    lst = actions.add_parser("list", help="stock levels")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(handler=list_stock)
+    for name, help_text in (("receive", "goods arrived"), ("adjust", "a counted correction (+/-)")):
+        sub = actions.add_parser(name, help=help_text)
+        sub.add_argument("sku")
+        sub.add_argument("qty", type=int)
+        sub.add_argument("--reason", default="" if name == "receive" else None, required=name == "adjust")
+        sub.add_argument("--actor", default="cli")
+        sub.set_defaults(handler=change_stock, kind=name)
+
+
+def import_stock(args: argparse.Namespace) -> int:
+    with args.file.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if not reader.fieldnames or not {"sku", "on_hand"} <= set(reader.fieldnames):
+            raise InvalidInput(f"{args.file} needs at least the columns sku and on_hand.")
+        rows = list(reader)
+    engine = open_store()
+    summary = catalog.import_stock(engine, rows, "cli", args.file.name)
+    emit(
+        vars(summary),
+        args.json,
+        f"created {summary.created}, adjusted {summary.adjusted}, "
+        f"unchanged {summary.unchanged}, rejected {len(summary.rejected)}"
+        + "".join(f"\n  row {r['row']}: {r['reason']}" for r in summary.rejected),
+    )
+    return 1 if summary.rejected else 0
+
+
+def list_stock(args: argparse.Namespace) -> int:
+    with open_store().connect() as conn:
+        levels = catalog.stock_levels(conn)
+    columns = ["sku", "name", "on_hand", "reserved", "available", "safety_stock", "low"]
+    emit(levels, args.json, table(levels, columns))
+    return 0
+
+
+def change_stock(args: argparse.Namespace) -> int:
+    with transaction(open_store()) as conn:
+        sku = stock.sku_id(conn, args.sku)
+        if args.kind == "receive":
+            stock.receive(conn, sku, args.qty, args.actor, args.reason)
+        else:
+            stock.adjust(conn, sku, args.qty, args.reason, args.actor)
+        resumed = workflow.retry_held(conn, [sku])
+    print(f"{args.sku}: {args.kind} {args.qty}; {len(resumed)} held orders resumed")
+    return 0

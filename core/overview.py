@@ -1,0 +1,68 @@
+"""Small operational read-outs for the CLI: order lists and the status report."""
+
+from __future__ import annotations
+
+from sqlalchemy import case, func, select
+from sqlalchemy.engine import Connection
+
+from core.db import orders, shops
+from core.errors import InvalidInput
+from core.model import ON_HOLD, SELLER_FAULT_RETURN_REASONS, STATUSES
+
+LIST_COLUMNS = (
+    "channel",
+    "channel_order_no",
+    "status",
+    "hold_reason",
+    "buyer",
+    "phone",
+    "province",
+    "created_at",
+    "paid_cents",
+    "tracking_no",
+)
+
+
+def list_orders(conn: Connection, status: str | None = None, limit: int = 100) -> list[dict]:
+    """The newest orders, optionally of one status, with their shop name."""
+    if status and status not in STATUSES:
+        raise InvalidInput(f"Unknown status {status!r}; use one of {', '.join(STATUSES)}.")
+    query = select(*(orders.c[name] for name in LIST_COLUMNS), shops.c.name.label("shop")).join(
+        shops, shops.c.id == orders.c.shop_id
+    )
+    if status:
+        query = query.where(orders.c.status == status)
+    query = query.order_by(orders.c.created_at.desc(), orders.c.id.desc()).limit(limit)
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def status_report(conn: Connection) -> dict:
+    """Counts by status, held orders by reason, GMV and the order error rate.
+
+    GMV is the goods value of every order that was paid (cancelled-before-payment excluded).
+    The error rate is the share of orders now held or returned for a reason the seller caused.
+    """
+    by_status = dict(conn.execute(select(orders.c.status, func.count()).group_by(orders.c.status)).all())
+    held = dict(
+        conn.execute(
+            select(orders.c.hold_reason, func.count()).where(orders.c.status == ON_HOLD).group_by(orders.c.hold_reason)
+        ).all()
+    )
+    paid = orders.c.paid_at.is_not(None)
+    faulty = case(
+        (orders.c.status == ON_HOLD, 1), (orders.c.return_reason.in_(SELLER_FAULT_RETURN_REASONS), 1), else_=0
+    )
+    gmv, total, errors = conn.execute(
+        select(
+            func.coalesce(func.sum(case((paid, orders.c.goods_cents), else_=0)), 0),
+            func.count(),
+            func.coalesce(func.sum(faulty), 0),
+        )
+    ).one()
+    return {
+        "orders": total,
+        "by_status": {status: by_status.get(status, 0) for status in STATUSES},
+        "held": held,
+        "gmv_cents": int(gmv),
+        "error_rate": round(errors / total, 4) if total else 0.0,
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["intake"]
+BENCHMARKS = ["intake", "queue_query"]
 
 
 def main(names: list[str]) -> int:

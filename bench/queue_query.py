@@ -49,7 +49,7 @@ def orders_sql(dialect: str) -> str:
         number, buyer = "'TB' || lpad(n::text, 12, '0')", "'买家' || (n % 90000)"
         phone = "'138' || lpad((n % 100000000)::text, 8, '0')"
         province = f"(ARRAY[{', '.join(repr(p) for p in PROVINCES)}])[(n / 7) % 12 + 1]"
-        tail = "FROM generate_series(1, :count) AS n"
+        tail = "FROM generate_series(1, CAST(:count AS bigint)) AS n"
     return f"""{source}INSERT INTO orders (channel, channel_order_no, shop_id, status, hold_reason, buyer, phone,
         province, city, address, created_at, platform_status, goods_cents, paid_cents, source_hash, updated_at)
       SELECT CASE n % 3 WHEN 0 THEN 'taobao' WHEN 1 THEN 'jd' ELSE 'pdd' END, {number}, 1 + n % 6,
@@ -178,6 +178,7 @@ def run_postgres(count: int) -> dict | None:
     try:
         migrate(engine)
         seconds = build(engine, count)
+        print(f"postgresql: {count:,} orders built in {seconds} s", file=sys.stderr)
         return {"backend": "postgresql", "orders": count, "build_seconds": seconds, "queries": measure(engine, count)}
     finally:
         engine.dispose()

@@ -48,6 +48,7 @@ columns = (
 table = st.dataframe(
     widgets.frame(found.rows, columns),
     hide_index=True,
+    height=widgets.table_height(len(found.rows)),
     on_select="rerun",
     selection_mode="multi-row",
     key=f"queue_table_{actions.round_of('queue')}",

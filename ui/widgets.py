@@ -163,3 +163,8 @@ def highlight(flags: list[bool]):
         return styles
 
     return paint
+
+
+def table_height(rows: int, most: int = 20) -> int:
+    """Pixels for a table showing up to `most` rows without an inner scrollbar."""
+    return 38 + 35 * min(max(rows, 1), most)

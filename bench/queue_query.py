@@ -3,7 +3,7 @@
 Orders are generated inside the database with one INSERT … SELECT over a recursive CTE (SQLite)
 or generate_series (PostgreSQL), so building a million rows takes seconds, not an ingest run.
 `python -m bench queue_query` measures 1M on SQLite (and PostgreSQL when reachable);
-`python -m bench.queue_query 1000000 10000000` adds sizes. Target: < 150 ms per page.
+`python -m bench.queue_query 1000000 10000000 [--sqlite-only]` picks sizes. Target: < 150 ms per page.
 """
 
 from __future__ import annotations
@@ -186,13 +186,13 @@ def run_postgres(count: int) -> dict | None:
             conn.execute(text("DROP DATABASE IF EXISTS orderhub_bench_queue WITH (FORCE)"))
 
 
-def main(sizes: list[int] | None = None) -> None:
+def main(sizes: list[int] | None = None, postgres: bool = True) -> None:
     sizes = sizes or [1_000_000]
     runs = []
     with tempfile.TemporaryDirectory(prefix="orderhub-queue-bench-") as folder:
         for count in sizes:
             runs.append(run_sqlite(count, Path(folder)))
-            if pg := run_postgres(count):
+            if postgres and (pg := run_postgres(count)):
                 runs.append(pg)
     slowest = max(q["median_ms"] for r in runs for name, q in r["queries"].items() if not name.startswith("counts"))
     write(
@@ -207,4 +207,4 @@ def main(sizes: list[int] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main([int(size) for size in sys.argv[1:]] or None)
+    main([int(arg) for arg in sys.argv[1:] if arg.isdigit()] or None, postgres="--sqlite-only" not in sys.argv)

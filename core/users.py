@@ -11,6 +11,7 @@ from pathlib import Path
 import bcrypt
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from core import clock
 from core.access import ROLES, require
@@ -161,10 +162,13 @@ def ensure_first_admin(engine: Engine) -> str | None:
     The caller prints it once; no default password exists outside the demo data.
     """
     password = secrets.token_urlsafe(12)
-    with transaction(engine) as conn:
-        if conn.execute(select(func.count()).select_from(users)).scalar_one():
-            return None
-        create(conn, "admin", "admin", password, name=DEMO_NAMES["admin"])
+    try:
+        with transaction(engine) as conn:
+            if conn.execute(select(func.count()).select_from(users)).scalar_one():
+                return None
+            create(conn, "admin", "admin", password, name=DEMO_NAMES["admin"])
+    except IntegrityError:  # another app process created it first; its console has the password
+        return None
     return password
 
 

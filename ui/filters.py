@@ -67,7 +67,8 @@ def status_tabs(counts: dict[str, int]) -> str | None:
 
     def caption(status: str) -> str:
         name = tr("filter.all") if status == ALL else label("status", status)
-        return f"{name} · {counts.get(status, 0)}"
+        count = counts.get(status, 0)
+        return f"{name} · {count:,}" if count <= queue.COUNT_CAP else f"{name} · {queue.COUNT_CAP:,}+"
 
     picked = st.segmented_control(
         tr("col.status"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import multiprocessing
 import random
 import re
 import zlib
@@ -13,7 +14,7 @@ from sqlalchemy import select
 
 from core import labels, users, warehouse
 from core.access import ROLES
-from core.db import transaction
+from core.db import make_engine, migrate, transaction
 from core.db import users as users_table
 from core.errors import InvalidInput, PermissionDenied
 
@@ -136,3 +137,23 @@ def _unescape(match: re.Match) -> bytes:
     if code.isdigit():
         return bytes([int(code, 8)])
     return {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}.get(code, code)
+
+
+def _first_start(url: str, results) -> None:
+    results.put(users.ensure_first_admin(make_engine(url)))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_app_processes_starting_together_create_exactly_one_first_admin(request, backend):
+    url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "pg_url")
+    migrate(make_engine(url))
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    starters = [context.Process(target=_first_start, args=(url, results)) for _ in range(4)]
+    for process in starters:
+        process.start()
+    for process in starters:
+        process.join(timeout=60)
+    passwords = [results.get(timeout=5) for _ in starters]
+    assert len([password for password in passwords if password]) == 1
+    assert list(users.credentials(make_engine(url))["usernames"]) == ["admin"]

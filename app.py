@@ -36,8 +36,11 @@ def pages_for(current: dict | None) -> dict[str, list[st.Page]]:
     so that every listed page keeps its own URL."""
     role = current["role"] if current else None
     sections: dict[str, list[st.Page]] = {}
-    for page in navigation.visible_pages(role):
-        entry = st.Page(page.path, title=tr(page.title_key), icon=page.icon, url_path=page.url_path)
+    for page in navigation.open_pages(role):
+        visibility = "visible" if page.listed else "hidden"
+        entry = st.Page(
+            page.path, title=tr(page.title_key), icon=page.icon, url_path=page.url_path, visibility=visibility
+        )
         sections.setdefault(tr(page.section), []).append(entry)
     if current is None:
         login = st.Page(login_page, title=tr("login.title"), icon=":material/login:", url_path="login", default=True)

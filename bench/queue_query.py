@@ -8,6 +8,7 @@ or generate_series (PostgreSQL), so building a million rows takes seconds, not a
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import sys
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, select, text
 
-from bench.common import write
+from bench.common import RESULTS, write
 from core import queue
 from core.db import make_engine, migrate, orders
 from core.queue import QueueFilter
@@ -204,6 +205,15 @@ def main(sizes: list[int] | None = None, postgres: bool = True) -> None:
             "runs": runs,
         },
     )
+
+
+def _merged(runs: list[dict]) -> list[dict]:
+    """Earlier runs at other sizes or on another backend stay in the file (a 10M build is slow)."""
+    path = RESULTS / "queue_query.json"
+    earlier = json.loads(path.read_text())["runs"] if path.exists() else []
+    fresh = {(run["backend"], run["orders"]) for run in runs}
+    kept = [run for run in earlier if (run["backend"], run["orders"]) not in fresh]
+    return sorted(kept + runs, key=lambda run: (run["orders"], run["backend"]))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ class PageSpec:
     icon: str
     roles: frozenset[str]
     section: str = "nav.section.orders"
+    listed: bool = True  # False: reachable by its URL (e.g. a supplier's token link) but not in the menu
 
     @property
     def url_path(self) -> str:
@@ -24,7 +25,7 @@ class PageSpec:
 
     @property
     def is_public(self) -> bool:
-        return self.roles is PUBLIC
+        return "*" in self.roles
 
 
 # The lead adds the other areas' pages here at merge; order here is the order in the sidebar.
@@ -87,5 +88,11 @@ def may_open(role: str | None, page: PageSpec) -> bool:
     return page.is_public or (role is not None and role in page.roles)
 
 
-def visible_pages(role: str | None) -> list[PageSpec]:
+def open_pages(role: str | None) -> list[PageSpec]:
+    """Every page the role may open, listed in the menu or not."""
     return [page for page in PAGES if may_open(role, page)]
+
+
+def visible_pages(role: str | None) -> list[PageSpec]:
+    """The pages the role's menu lists."""
+    return [page for page in open_pages(role) if page.listed]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import pandas as pd
@@ -28,6 +29,7 @@ LABELLED = {
     "language": "language",
 }
 RECEIVED_FROM = "received from "
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 LOW_STYLE = "background-color: #fff1f0; color: #a8071a"
 
 
@@ -35,7 +37,7 @@ def sidebar(current: dict | None, authenticator: stauth.Authenticate) -> None:
     st.session_state.setdefault("lang", current["language"] if current else LANGUAGES[0])
     with st.sidebar:
         if current:
-            st.markdown(f"**{current['name']}** · {tr('role.' + current['role'])}")
+            st.markdown(f"**{plain(current['name'])}** · {tr('role.' + current['role'])}")
         st.segmented_control(
             tr("app.language"),
             LANGUAGES,
@@ -139,12 +141,17 @@ def timeline_entry(item: dict) -> str:
     """One line of an order's history: when, who, what changed (or the note)."""
     when = item["at"].strftime("%m-%d %H:%M")
     if item["kind"] == "note":
-        return f"`{when}` **{item['actor']}** :material/sticky_note_2: {item['text']}"
+        return f"`{when}` **{plain(item['actor'])}** :material/sticky_note_2: {plain(item['text'])}"
     change = label("status", item["to_status"])
     if item["from_status"] and item["from_status"] != item["to_status"]:
         change = f"{label('status', item['from_status'])} → {change}"
-    reason = f" — {reason_text(item['reason'])}" if item["reason"] else ""
-    return f"`{when}` **{item['actor']}** {change}{reason}"
+    reason = f" — {plain(reason_text(item['reason']))}" if item["reason"] else ""
+    return f"`{when}` **{plain(item['actor'])}** {change}{reason}"
+
+
+def plain(text: str) -> str:
+    """User-typed text inside Markdown, shown as typed: no links, images or formatting."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def reason_text(reason: str) -> str:

@@ -26,7 +26,9 @@ def test_public_pages_open_without_logging_in_and_only_listed_ones_show_in_the_m
 def test_staff_pages_need_a_role_that_is_listed_for_them():
     queue = navigation.spec("pages/queue.py")
     assert not navigation.may_open(None, queue) and not navigation.may_open("warehouse", queue)
-    assert all(navigation.may_open(role, navigation.spec("pages/admin_users.py")) == (role == "admin") for role in ROLES)
+    assert all(
+        navigation.may_open(role, navigation.spec("pages/admin_users.py")) == (role == "admin") for role in ROLES
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)

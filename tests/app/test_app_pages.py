@@ -217,3 +217,12 @@ def test_the_pages_speak_english_when_the_user_chose_it(store):
     at = open_page("pages/queue.py", "clerk", lang="en")
     assert at.title[0].value == "Order queue"
     assert "Paid" in set(at.dataframe[0].value["Status"])
+
+
+def test_a_note_with_markdown_is_shown_as_typed_not_as_a_link_or_image(store):
+    at = open_page("pages/order.py", "clerk")
+    at.text_input[0].input("TB20261120001").run()
+    at.text_area[0].input("![x](http://tracker.invalid/p.png) **急**")
+    button(at, "添加备注").click().run()
+    note = next(element.value for element in at.markdown if "tracker" in element.value)
+    assert "\\!\\[x\\]\\(http\\://tracker\\.invalid/p\\.png\\) \\*\\*急\\*\\*" in note

@@ -5,8 +5,9 @@ from dataclasses import replace
 import streamlit as st
 
 from core import queue
+from core.db import database_url
 from core.errors import OrderHubError
-from ui import actions, auth, filters, widgets
+from ui import actions, auth, cached, filters, widgets
 from ui.session import engine, tr
 
 user = auth.guard("pages/queue.py")
@@ -14,10 +15,10 @@ st.title(tr("queue.title"), anchor=False)
 widgets.show_outcome()
 
 try:
+    flt = filters.queue_filter(cached.filter_options(database_url()))
+    status = filters.status_tabs(cached.status_counts(database_url(), flt))
+    flt = replace(flt, status=status)
     with engine().connect() as conn:
-        flt = filters.queue_filter(queue.filter_options(conn))
-        status = filters.status_tabs(queue.status_counts(conn, flt))
-        flt = replace(flt, status=status)
         found = queue.page(conn, user["role"], flt, after=filters.pager(flt))
         shortages = queue.hold_shortages(conn, [row["id"] for row in found.rows if row["status"] == "on_hold"])
 except OrderHubError as exc:

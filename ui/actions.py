@@ -9,6 +9,7 @@ import streamlit as st
 from core import batch, labels, warehouse
 from core.access import can
 from core.errors import OrderHubError
+from ui import cached
 from ui.session import engine, tr, user
 from ui.widgets import remember_outcome, show_error
 
@@ -55,6 +56,7 @@ def _confirmation(key: str, current: dict) -> None:
                 show_error(exc)
                 return
             remember_outcome(result.done, result.failed)
+            cached.after_change()
             st.session_state[f"{key}_round"] = round_of(key) + 1
             st.rerun()
         if no.button(tr("action.no"), key=f"{key}_no"):

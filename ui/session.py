@@ -10,7 +10,7 @@ from core.i18n import DEFAULT_LANGUAGE, t
 
 
 @st.cache_resource(show_spinner=False)
-def _engine_for(url: str) -> Engine:
+def engine_for(url: str) -> Engine:
     engine = make_engine(url)
     migrate(engine)
     return engine
@@ -18,7 +18,7 @@ def _engine_for(url: str) -> Engine:
 
 def engine() -> Engine:
     """The store named by ORDERHUB_DATABASE_URL, migrated once per process."""
-    return _engine_for(database_url())
+    return engine_for(database_url())
 
 
 def user() -> dict | None:

@@ -24,7 +24,8 @@ def action_bar(
     allowed = [action for action in actions if can(current["role"], batch.PERMISSION[action])]
     printable = can(current["role"], "print_labels")
     columns = st.columns(len(allowed) + int(printable) + 1, vertical_alignment="center")
-    columns[0].caption(tr("action.selected", count=len(order_ids)))
+    if key != "order":  # on one order's page there is nothing to count
+        columns[0].caption(tr("action.selected", count=len(order_ids)))
     for column, action in zip(columns[1:], allowed, strict=False):
         if column.button(
             tr(f"action.{action}"),

@@ -58,7 +58,7 @@ st.dataframe(
     widgets.frame(found.lines, line_columns), hide_index=True, column_config=widgets.money_columns(line_columns)
 )
 
-actions.action_bar([order_id], key="order", actions=batch.possible(head["status"]))
+actions.action_bar([order_id], key="order", actions=batch.possible(head["status"]), counted=False)
 
 st.markdown(f"**{tr('order.timeline')}**")
 for item in found.timeline:

@@ -17,14 +17,18 @@ ALL = ("confirm_payment", "ship", "resume", "cancel")
 
 
 def action_bar(
-    order_ids: list[int], key: str, actions: Sequence[str] = ALL, tracking: dict[int, str] | None = None
+    order_ids: list[int],
+    key: str,
+    actions: Sequence[str] = ALL,
+    tracking: dict[int, str] | None = None,
+    counted: bool = True,
 ) -> None:
     """Buttons for the actions the role may take; nothing changes until the user confirms."""
     current = user()
     allowed = [action for action in actions if can(current["role"], batch.PERMISSION[action])]
     printable = can(current["role"], "print_labels")
     columns = st.columns(len(allowed) + int(printable) + 1, vertical_alignment="center")
-    if key != "order":  # on one order's page there is nothing to count
+    if counted:
         columns[0].caption(tr("action.selected", count=len(order_ids)))
     for column, action in zip(columns[1:], allowed, strict=False):
         if column.button(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["intake", "queue_query"]
+BENCHMARKS = ["intake", "queue_query", "labels"]
 
 
 def main(names: list[str]) -> int:

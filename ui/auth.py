@@ -23,7 +23,7 @@ def authenticator(store: Engine) -> stauth.Authenticate:
 
 
 def login(auth: stauth.Authenticate) -> bool:
-    """Render the login form; True once authenticated (the caller reruns to build the navigation)."""
+    """Render the login form; True once authenticated (the next run then builds the user's navigation)."""
     fields = {
         "Form name": tr("login.title"),
         "Username": tr("login.username"),

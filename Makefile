@@ -15,9 +15,10 @@ $(DEV): $(RUNTIME) requirements-dev.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $@
 
+# The worker (scheduled pulls, the demo feed, outbox delivery) runs beside the app and stops with it.
 run: $(RUNTIME)
 	$(PY) cli.py init --demo
-	$(VENV)/bin/streamlit run app.py --server.headless true
+	trap 'kill 0' EXIT INT TERM; $(PY) cli.py worker & $(VENV)/bin/streamlit run app.py --server.headless true
 
 worker: $(RUNTIME)
 	$(PY) cli.py worker

@@ -38,7 +38,7 @@ def fresh_store(url: str):
 def ours(url: str, generated) -> dict:
     engine = fresh_store(url)
     with timer() as took:
-        summary = ingest.ingest(engine, generated, "bench", batch_size=5000, fire_actions=False)
+        summary = ingest.ingest(engine, generated, "bench", batch_size=5000, history=True)
     with engine.connect() as conn:
         assert not stock.invariant_violations(conn)
     engine.dispose()

@@ -61,6 +61,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "edit_rules": frozenset({"admin", "manager"}),
     "sandbox": frozenset({"admin"}),
     "sync": frozenset({"admin", "manager", "clerk"}),
+    "retry_notifications": frozenset({"admin"}),
     "add_note": frozenset({"admin", "manager", "clerk", "warehouse", "service"}),
     "print_labels": frozenset({"admin", "manager", "clerk", "warehouse"}),
 }

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from core import clock, ingest, users, workflow
+from core import clock, ingest, returns_demo, users, workflow
 from core import demo_catalog as cat
 from core.db import channels, order_events, orders, shops, skus, stock_movements, transaction
 from core.model import CANCELLED, COMPLETED, PAID, PENDING_PAYMENT, SHIPPED, NormalisedOrder, OrderLine
@@ -27,7 +27,7 @@ DAYS = 90
 RECENT_DAYS = 3
 HOUR_WEIGHTS = [2, 1, 0.6, 0.4, 0.3, 0.4, 1, 2, 4, 6, 8, 7, 6, 6, 7, 7, 6, 5, 5, 6, 9, 11, 10, 6]
 WEEKDAY_FACTOR = [0.95, 0.92, 0.95, 1.0, 1.05, 1.2, 1.15]
-SEEDERS: list[Callable[[Connection, random.Random, datetime], None]] = [users.seed]
+SEEDERS: list[Callable[[Connection, random.Random, datetime], None]] = [returns_demo.seed, users.seed]
 
 
 @dataclass
@@ -54,11 +54,11 @@ def seed_demo(engine: Engine, now: datetime | None = None, seed: int = 20261126)
         _catalogue(conn, now)
     history, recent = _split_by_age(rng, _place_orders(rng, now), now)
     fates = [_fate(rng, order, now) for order in history]
-    ingest.ingest(engine, [_final_state(o, f) for o, f in zip(history, fates)], "demo", 2000, now, False)
+    ingest.ingest(engine, [_final_state(o, f) for o, f in zip(history, fates)], "demo", 2000, now, history=True)
     with transaction(engine) as conn:
         _play_history(conn, history, fates, rng)
         _stock_up(conn, rng, now)
-    ingest.ingest(engine, sorted(recent, key=lambda o: o.created_at), "demo", 2000, now, False)
+    ingest.ingest(engine, sorted(recent, key=lambda o: o.created_at), "demo", 2000, now, history=True)
     with transaction(engine) as conn:
         _work_recent(conn, rng, now)
         for seeder in SEEDERS:
@@ -110,11 +110,12 @@ def _place_orders(rng: random.Random, now: datetime) -> list[NormalisedOrder]:
         for hour in rng.choices(range(24), hours, k=max(count, 0)):
             created = day + timedelta(hours=hour, minutes=rng.randrange(60), seconds=rng.randrange(60))
             if created < now - timedelta(minutes=5):
-                placed.append(_order(rng, created))
+                placed.append(demo_order(rng, created))
     return placed
 
 
-def _order(rng: random.Random, created: datetime) -> NormalisedOrder:
+def demo_order(rng: random.Random, created: datetime) -> NormalisedOrder:
+    """One believable order placed at the given time (the live demo feed uses it too)."""
     shop, channel, *_ = rng.choices(cat.SHOPS, [s[5] for s in cat.SHOPS])[0]
     province, _, cities = rng.choices(cat.PROVINCES, [p[1] for p in cat.PROVINCES])[0]
     city = rng.choice(cities)

@@ -24,11 +24,13 @@ from core import clock, stock, workflow
 from core.db import bulk_insert, channels, order_lines, orders, shops, transaction
 from core.model import (
     CANCELLED,
+    COMPLETED,
     HOLD_INSUFFICIENT_STOCK,
     ON_HOLD,
     PAID,
     PENDING_PAYMENT,
     PLATFORM_RANK,
+    SHIPPED,
     NormalisedOrder,
     OrderLine,
 )
@@ -55,25 +57,33 @@ def ingest(
     actor: str = "import",
     batch_size: int = 1000,
     now: datetime | None = None,
-    fire_actions: bool = True,
+    history: bool = False,
     on_batch: Callable[[IngestSummary], None] | None = None,
 ) -> IngestSummary:
-    """Upsert the orders; each batch commits on its own, so a crash loses at most one batch."""
+    """Upsert the orders; each batch commits on its own, so a crash loses at most one batch.
+
+    history=True is for orders from before go-live (a first import of past trade): they queue
+    no messages, and those already shipped take no stock, since the stock count at go-live
+    already reflects them. Otherwise an order first seen shipped ships its goods from stock,
+    exactly as if it had been seen paid and then shipped.
+    """
     total = IngestSummary()
     for batch in _batches(incoming, batch_size):
-        summary = _with_retries(engine, batch, actor, now or clock.now(), fire_actions)
+        summary = _with_retries(engine, batch, actor, now or clock.now(), history)
         total.add(summary)
         if on_batch:
             on_batch(summary)
     return total
 
 
-def _with_retries(engine: Engine, batch: list[NormalisedOrder], actor: str, now: datetime, fire: bool) -> IngestSummary:
+def _with_retries(
+    engine: Engine, batch: list[NormalisedOrder], actor: str, now: datetime, history: bool
+) -> IngestSummary:
     """Run one batch; another process inserting the same orders or stock racing means retry."""
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             with transaction(engine) as conn:
-                return _ingest_batch(conn, batch, actor, now, fire)
+                return _ingest_batch(conn, batch, actor, now, history)
         except (stock.StockRace, IntegrityError) as exc:
             log.info("batch retried (attempt %d): %s", attempt, exc)
         except DBAPIError as exc:
@@ -91,7 +101,7 @@ def _is_transient(exc: DBAPIError) -> bool:
 
 
 def _ingest_batch(
-    conn: Connection, batch: list[NormalisedOrder], actor: str, now: datetime, fire: bool
+    conn: Connection, batch: list[NormalisedOrder], actor: str, now: datetime, history: bool
 ) -> IngestSummary:
     shop_of = ensure_shops(conn, {(o.shop, o.channel) for o in batch})
     sku_of = stock.ensure_skus(conn, {line.sku for o in batch for line in o.lines}, now)
@@ -109,7 +119,7 @@ def _ingest_batch(
             summary.updated += 1
     if fresh:
         summary.new = len(fresh)
-        summary.held = _insert_new(conn, fresh, shop_of, sku_of, actor, now, fire)
+        summary.held = _insert_new(conn, fresh, shop_of, sku_of, actor, now, history)
     return summary
 
 
@@ -152,9 +162,9 @@ def _insert_new(
     sku_of: dict[str, int],
     actor: str,
     now: datetime,
-    fire: bool,
+    history: bool,
 ) -> int:
-    """Insert new orders with their lines, reserve stock for those that need it; returns held count."""
+    """Insert new orders with their lines and give each its stock effect; returns the held count."""
     rows = [_order_values(o, shop_of[o.shop], now) for o in fresh]
     inserted = _insert_orders(conn, fresh, rows)
     lines = [
@@ -169,26 +179,37 @@ def _insert_new(
         for line in merged_lines(order)
     ]
     bulk_insert(conn, order_lines, lines)
+    arrivals = list(zip(inserted, fresh))
+    short = _reserve_arrivals(conn, arrivals, shop_of, sku_of, now)
+    if not history:
+        gone = [(i, _demand(o, sku_of)) for i, o in arrivals if o.lines and o.status in (SHIPPED, COMPLETED)]
+        stock.ship_unreserved(conn, gone, actor, now)
+    _record_arrivals(conn, inserted, rows, short, actor, now)
+    if not history:
+        paid = [(i, o) for i, o, r in zip(inserted, fresh, rows) if r["status"] == PAID and i not in short and o.phone]
+        sms = [workflow.payment_sms(i, o.channel_order_no, o.phone, o.buyer, now) for i, o in paid]
+        workflow.outbox.enqueue(conn, sms)
+    return len(short)
+
+
+def _reserve_arrivals(
+    conn: Connection, arrivals: list[tuple[int, NormalisedOrder]], shop_of: dict, sku_of: dict, now: datetime
+) -> set[int]:
+    """Reserve for the open orders that need it; those that do not fit go on hold. Returns them."""
     demands = [
         (order_id, _demand(order, sku_of))
-        for order_id, order, row in zip(inserted, fresh, rows)
+        for order_id, order in arrivals
         if order.lines and _reserves_on_arrival(order, shop_of[order.shop])
     ]
     reserved = stock.reserve_many(conn, demands, now) if demands else set()
-    short = [order_id for order_id, _ in demands if order_id not in reserved]
+    short = {order_id for order_id, _ in demands if order_id not in reserved}
     if short:
         conn.execute(
             update(orders)
             .where(orders.c.id.in_(short))
             .values(status=ON_HOLD, status_before_hold=orders.c.status, hold_reason=HOLD_INSUFFICIENT_STOCK)
         )
-    _record_arrivals(conn, inserted, rows, set(short), actor, now)
-    if fire:
-        paid = [(i, o) for i, o, r in zip(inserted, fresh, rows) if r["status"] == PAID and i not in short and o.phone]
-        workflow.outbox.enqueue(
-            conn, [workflow.payment_sms(i, o.channel_order_no, o.phone, o.buyer, now) for i, o in paid]
-        )
-    return len(short)
+    return short
 
 
 def _insert_orders(conn: Connection, fresh: list[NormalisedOrder], rows: list[dict]) -> list[int]:
@@ -365,7 +386,7 @@ def _path(local: str, platform: str) -> list[str]:
     """The forward steps from the local status to the platform's (none if local is ahead)."""
     if platform == CANCELLED:
         return [CANCELLED] if CANCELLED in workflow.ALLOWED[local] else []
-    chain = [PENDING_PAYMENT, PAID, workflow.SHIPPED, workflow.COMPLETED]
+    chain = [PENDING_PAYMENT, PAID, SHIPPED, COMPLETED]
     if local not in chain or chain.index(platform) <= chain.index(local):
         return []
     return chain[chain.index(local) + 1 : chain.index(platform) + 1]

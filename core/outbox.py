@@ -1,19 +1,26 @@
 """The outbox: messages written in the same transaction as the change that causes them.
 
 A worker delivers them later (at-least-once, by idempotency key); writing the same key twice
-is a no-op, so a retried transaction never queues a message twice.
+is a no-op, so a retried transaction never queues a message twice. Delivery states:
+pending -> sending (leased; the lease expiry lives in next_attempt_at) -> sent, or back to
+pending with exponential backoff, or dead after MAX_ATTEMPTS (an admin may retry). Transports,
+which do the I/O, are passed in: core never imports an HTTP or SMTP client.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
 
-from core.db import outbox
+from core import clock
+from core.db import is_postgres, outbox, transaction
+from core.errors import OrderHubError
 
 
 def message(key: str, kind: str, recipient: str, template: str, payload: dict[str, Any], now: datetime) -> dict:
@@ -41,3 +48,161 @@ def enqueue(conn: Connection, rows: list[dict]) -> int:
     if fresh:
         conn.execute(insert(outbox), fresh)
     return len(fresh)
+
+
+# --- delivery: claim with a lease, send with the key, settle under a fence ---
+
+PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=2)
+BASE_DELAY = timedelta(seconds=30)
+MAX_DELAY = timedelta(hours=6)
+
+
+class DeliveryFailure(OrderHubError):
+    """The provider did not take the message this time; it is retried with backoff."""
+
+
+class PermanentFailure(DeliveryFailure):
+    """The message can never be delivered as it is (bad number, unknown template); no retry."""
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One claimed message as a transport sees it; attempt is the fencing token of the claim."""
+
+    id: int
+    key: str
+    kind: str
+    recipient: str
+    template: str
+    payload: dict[str, Any]
+    attempt: int
+
+
+Transport = Callable[[Envelope], None]  # raises DeliveryFailure; anything else is a bug
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"sent": self.sent, "failed": self.failed, "dead": self.dead}
+
+
+def backoff(attempt: int, base: timedelta = BASE_DELAY, cap: timedelta = MAX_DELAY) -> timedelta:
+    """Exponential: base, 2 x base, 4 x base ... never more than cap."""
+    return min(cap, base * 2 ** max(attempt - 1, 0))
+
+
+def deliver(
+    engine: Engine,
+    transports: Mapping[str, Transport],
+    *,
+    limit: int = 100,
+    now: datetime | None = None,
+    lease: timedelta = LEASE,
+    max_attempts: int = MAX_ATTEMPTS,
+    base_delay: timedelta = BASE_DELAY,
+) -> DeliveryReport:
+    """One pass: claim due messages of the kinds we have transports for, send each, settle each.
+
+    Each message is settled in its own transaction right after its send, so a worker killed
+    mid-batch leaves at most the message in flight unsettled; its lease then expires and it is
+    sent again with the same idempotency key.
+    """
+    report = DeliveryReport()
+    envelopes, report.dead = claim(engine, sorted(transports), limit, now or clock.now(), lease, max_attempts)
+    for envelope in envelopes:
+        try:
+            transports[envelope.kind](envelope)
+            error = None
+        except DeliveryFailure as failure:
+            error = failure
+        outcome = settle(engine, envelope, error, now or clock.now(), max_attempts, base_delay)
+        setattr(report, outcome, getattr(report, outcome) + 1)
+    return report
+
+
+def claim(
+    engine: Engine, kinds: list[str], limit: int, now: datetime, lease: timedelta, max_attempts: int
+) -> tuple[list[Envelope], int]:
+    """Lease up to limit due messages; a lost lease (crashed worker) is due again when it expires.
+
+    Returns the envelopes and how many messages were dead-lettered instead because workers
+    kept dying on them (a message that crashes its sender must not stop the queue forever).
+    """
+    due = (outbox.c.status.in_([PENDING, SENDING])) & (outbox.c.next_attempt_at <= now) & outbox.c.kind.in_(kinds)
+    query = select(outbox).where(due).order_by(outbox.c.next_attempt_at, outbox.c.id).limit(limit)
+    with transaction(engine) as conn:
+        if is_postgres(conn):
+            query = query.with_for_update(skip_locked=True)
+        rows = conn.execute(query).all()
+        abandoned = {row.id for row in rows if row.status == SENDING and row.attempts >= max_attempts}
+        if abandoned:
+            note = f"Abandoned by workers {max_attempts} times."
+            conn.execute(update(outbox).where(outbox.c.id.in_(abandoned)).values(status=DEAD, last_error=note))
+        live = [row for row in rows if row.id not in abandoned]
+        if live:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_([row.id for row in live]))
+                .values(status=SENDING, attempts=outbox.c.attempts + 1, next_attempt_at=now + lease)
+            )
+    envelopes = [
+        Envelope(r.id, r.idempotency_key, r.kind, r.recipient, r.template, json.loads(r.payload), r.attempts + 1)
+        for r in live
+    ]
+    return envelopes, len(abandoned)
+
+
+def settle(
+    engine: Engine,
+    envelope: Envelope,
+    error: DeliveryFailure | None,
+    now: datetime,
+    max_attempts: int = MAX_ATTEMPTS,
+    base_delay: timedelta = BASE_DELAY,
+) -> str:
+    """Record the outcome of one send; returns "sent", "failed" (retry later) or "dead".
+
+    The update is fenced by the attempt number, so a worker whose lease was taken over cannot
+    overwrite the newer claim's outcome.
+    """
+    if error is None:
+        values: dict = {"status": SENT, "sent_at": now, "last_error": None}
+    elif isinstance(error, PermanentFailure) or envelope.attempt >= max_attempts:
+        values = {"status": DEAD, "last_error": str(error)[:2000]}
+    else:
+        values = {
+            "status": PENDING,
+            "next_attempt_at": now + backoff(envelope.attempt, base_delay),
+            "last_error": str(error)[:2000],
+        }
+    fence = (outbox.c.id == envelope.id) & (outbox.c.status == SENDING) & (outbox.c.attempts == envelope.attempt)
+    with transaction(engine) as conn:
+        conn.execute(update(outbox).where(fence).values(**values))
+    return {SENT: "sent", PENDING: "failed", DEAD: "dead"}[values["status"]]
+
+
+def dead_letters(conn: Connection, limit: int = 500) -> list[dict[str, Any]]:
+    """Messages that gave up, newest first, for the admin page."""
+    query = select(outbox).where(outbox.c.status == DEAD).order_by(outbox.c.id.desc()).limit(limit)
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def retry(conn: Connection, ids: list[int], now: datetime | None = None) -> int:
+    """Give dead messages a fresh set of attempts; returns how many were revived."""
+    revived = conn.execute(
+        update(outbox)
+        .where(outbox.c.id.in_(ids), outbox.c.status == DEAD)
+        .values(status=PENDING, attempts=0, next_attempt_at=now or clock.now())
+    )
+    return revived.rowcount
+
+
+def status_counts(conn: Connection) -> dict[str, int]:
+    return dict(conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all())

@@ -96,6 +96,45 @@ def reserve_many(conn: Connection, demands: Sequence[tuple[int, Demand]], now: d
     return reserved_orders
 
 
+def ship_unreserved(conn: Connection, shipments: Sequence[tuple[int, Demand]], actor: str, now: datetime) -> None:
+    """Goods that left on the platform's side before we saw their order come off on_hand.
+
+    Never below what is reserved for other orders: a shortfall means the stock count was too
+    high, and the ledger row says so, so the next stocktake has its explanation.
+    """
+    if not shipments:
+        return
+    free = _available_for_update(conn, sorted({sku for _, demand in shipments for sku in demand}))
+    taken: Counter[int] = Counter()
+    ledger = []
+    for order_id, demand in shipments:
+        for sku, qty in demand.items():
+            out = min(qty, max(free[sku], 0))
+            free[sku] -= out
+            taken[sku] += out
+            note = f"order {order_id} shipped on the platform" + (f"; {qty - out} short in stock" if out < qty else "")
+            ledger.append(
+                {
+                    "sku_id": sku,
+                    "delta": -out,
+                    "kind": "ship",
+                    "reason": note,
+                    "order_id": order_id,
+                    "actor": actor,
+                    "at": now,
+                }
+            )
+    for sku in sorted(sku for sku, qty in taken.items() if qty):
+        result = conn.execute(
+            update(skus)
+            .where(skus.c.id == sku, skus.c.on_hand - skus.c.reserved >= taken[sku])
+            .values(on_hand=skus.c.on_hand - taken[sku], updated_at=now)
+        )
+        if result.rowcount != 1:
+            raise StockRace(f"SKU id {sku} changed while shipping on arrival")
+    bulk_insert(conn, stock_movements, ledger)
+
+
 def release(conn: Connection, order_id: int, now: datetime | None = None) -> list[int]:
     """Give back everything reserved for the order; returns the SKU ids that got stock back."""
     now = now or clock.now()

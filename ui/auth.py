@@ -50,12 +50,12 @@ def load_user(store: Engine) -> dict | None:
     except NotFound:
         row = None
     if row is None or not row["active"]:
-        st.session_state.update(authentication_status=None, username=None, user=None)
+        st.session_state.update(authentication_status=None, username=None, user=None, role=None)
         return None
     if user() is None or user()["username"] != row["username"]:
         st.session_state["lang"] = row["language"]
     current = {key: row[key] for key in ("username", "name", "role", "language")}
-    st.session_state["user"] = current
+    st.session_state.update(user=current, role=row["role"])  # "role" alone, for pages that read only that
     return current
 
 
@@ -92,4 +92,4 @@ def restore(auth: stauth.Authenticate) -> dict | None:
 def logout(auth: stauth.Authenticate) -> None:
     """Button callback: end the session before the next run, which then also deletes the cookie."""
     auth.authentication_controller.logout()
-    st.session_state.update(user=None, forget_cookie=True)
+    st.session_state.update(user=None, role=None, forget_cookie=True)

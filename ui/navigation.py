@@ -57,6 +57,30 @@ PAGES: tuple[PageSpec, ...] = (
         section="nav.section.warehouse",
     ),
     PageSpec(
+        "pages/returns.py",
+        "aftersales.page.title",
+        ":material/assignment_return:",
+        frozenset({"admin", "manager", "service"}),
+        section="nav.section.aftersales",
+    ),
+    PageSpec(
+        "pages/sync.py",
+        "sync.title",
+        ":material/sync:",
+        frozenset({"admin", "manager", "clerk"}),
+        section="nav.section.admin",
+    ),
+    PageSpec(
+        "pages/outbox.py",
+        "aftersales.outbox.title",
+        ":material/outgoing_mail:",
+        frozenset({"admin"}),
+        section="nav.section.admin",
+    ),
+    PageSpec(
+        "pages/lookup.py", "aftersales.lookup.title", ":material/travel_explore:", PUBLIC, section="nav.section.public"
+    ),
+    PageSpec(
         "pages/admin_users.py",
         "nav.users",
         ":material/manage_accounts:",

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from core import stock_levels
 from core.db import make_engine, migrate, orders
+from core.i18n import t
 from core.users import DEMO_NAMES
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -200,6 +201,9 @@ def test_a_page_the_role_may_not_use_answers_with_a_polite_refusal(browser, serv
     page = log_in(browser, server, "warehouse")
     open_path(page, server, "admin_users", "用户管理", "不能使用此页面")
     assert "Traceback" not in page.content()
+    # The router answers for every page, including those that do not guard themselves.
+    open_path(page, server, "returns", t("aftersales.page.title"), "不能使用此页面")
+    assert not page.get_by_role("button").filter(has_text="工单").count()
     shot(page, "refusal_for_warehouse")
     page.context.close()
 

@@ -8,16 +8,17 @@ from core.access import ROLES
 from ui import navigation
 from ui.navigation import PUBLIC, PageSpec
 
-LOOKUP = PageSpec("pages/lookup.py", "nav.lookup", ":material/search:", PUBLIC)
 SUPPLIER = PageSpec("pages/supplier.py", "nav.supplier", ":material/factory:", PUBLIC, listed=False)
+LOOKUP = navigation.spec("pages/lookup.py")
 
 
 @pytest.fixture
 def with_public_pages(monkeypatch):
-    monkeypatch.setattr(navigation, "PAGES", (*navigation.PAGES, LOOKUP, SUPPLIER))
+    monkeypatch.setattr(navigation, "PAGES", (*navigation.PAGES, SUPPLIER))
 
 
 def test_public_pages_open_without_logging_in_and_only_listed_ones_show_in_the_menu(with_public_pages):
+    assert LOOKUP.is_public
     assert navigation.open_pages(None) == [LOOKUP, SUPPLIER]
     assert navigation.visible_pages(None) == [LOOKUP]
     assert LOOKUP in navigation.visible_pages("warehouse") and SUPPLIER not in navigation.visible_pages("admin")

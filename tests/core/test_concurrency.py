@@ -29,7 +29,7 @@ def ingest_share(url: str, worker: int) -> None:
     """One worker process: its own orders plus the shared ones, in small batches to interleave."""
     own = generated_orders(PER_WORKER - SHARED, SKUS, seed=worker, prefix=f"W{worker}-")
     shared = generated_orders(SHARED, SKUS, seed=99, prefix="SHARED-")
-    ingest(make_engine(url), own[:900] + shared + own[900:], f"worker-{worker}", batch_size=100, fire_actions=False)
+    ingest(make_engine(url), own[:900] + shared + own[900:], f"worker-{worker}", batch_size=100, history=True)
 
 
 def stock_at_start(url: str) -> None:
@@ -81,9 +81,7 @@ CRASH_ORDERS = 50_000
 
 
 def import_all(url: str) -> None:
-    ingest(
-        make_engine(url), generated_orders(CRASH_ORDERS, SKUS, seed=5), "import", batch_size=1000, fire_actions=False
-    )
+    ingest(make_engine(url), generated_orders(CRASH_ORDERS, SKUS, seed=5), "import", batch_size=1000, history=True)
 
 
 def order_outcome(url: str) -> tuple[dict, dict]:

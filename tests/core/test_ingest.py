@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from core import stock, workflow
-from core.db import order_events, order_lines, orders, outbox, shops, transaction
+from core.db import order_events, order_lines, orders, outbox, shops, stock_movements, transaction
 from core.ingest import ingest
 from core.model import CANCELLED, HOLD_INSUFFICIENT_STOCK, ON_HOLD, PAID, PENDING_PAYMENT, SHIPPED
 from tests.core.helpers import T0, add_skus, order, order_row, reserved_for, sku_state
@@ -184,3 +184,27 @@ def test_shipping_an_ingested_order_takes_its_goods_out_through_the_ledger(engin
     assert sku_state(engine, "PET-FOOD-2KG") == (7, 0)
     with engine.connect() as conn:
         assert stock.invariant_violations(conn) == []
+
+
+def test_an_order_first_seen_shipped_ships_its_goods_from_stock(engine):
+    add_skus(engine, {"PET-FOOD-2KG": 10})
+    ingest(engine, [order("TB-GONE", ("PET-FOOD-2KG", 3), status=SHIPPED)])
+    assert sku_state(engine, "PET-FOOD-2KG") == (7, 0)
+    with engine.connect() as conn:
+        assert stock.invariant_violations(conn) == []
+
+
+def test_shipped_history_imported_at_go_live_leaves_the_counted_stock_alone(engine):
+    add_skus(engine, {"PET-FOOD-2KG": 10})
+    ingest(engine, [order("TB-PAST", ("PET-FOOD-2KG", 3), status=SHIPPED)], history=True)
+    assert sku_state(engine, "PET-FOOD-2KG") == (10, 0)
+
+
+def test_goods_shipped_beyond_the_counted_stock_never_take_reserved_goods(engine):
+    add_skus(engine, {"TOY-PUZZLE-FEEDER": 3})
+    ingest(engine, [order("TB-OPEN", ("TOY-PUZZLE-FEEDER", 2))])
+    ingest(engine, [order("TB-ELSEWHERE", ("TOY-PUZZLE-FEEDER", 5), status=SHIPPED, minute=1)])
+    assert sku_state(engine, "TOY-PUZZLE-FEEDER") == (2, 2)
+    with engine.connect() as conn:
+        note = conn.execute(select(stock_movements.c.reason).order_by(stock_movements.c.id.desc())).first()[0]
+        assert "4 short in stock" in note and stock.invariant_violations(conn) == []

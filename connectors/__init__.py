@@ -1,0 +1,1 @@
+"""Connectors: one file per channel, each yielding normalised orders behind connectors.base."""

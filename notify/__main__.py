@@ -1,0 +1,56 @@
+"""The delivery worker: `python -m notify [--once]` runs outbox passes until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import timedelta
+
+from core import outbox
+from core.db import make_engine
+from notify.delivery import deliver_pending, transports_from_env
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--once", action="store_true", help="one pass, then print sent/failed/dead counts")
+    parser.add_argument("--limit", type=int, default=100, help="messages claimed per pass")
+    parser.add_argument("--interval", type=float, default=5.0, help="seconds to wait when nothing was due")
+    parser.add_argument("--lease-seconds", type=float, default=outbox.LEASE.total_seconds())
+    parser.add_argument("--base-delay-seconds", type=float, default=outbox.BASE_DELAY.total_seconds())
+    parser.add_argument("--max-attempts", type=int, default=outbox.MAX_ATTEMPTS)
+    parser.add_argument("--json", action="store_true", help="print the --once counts as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    engine = make_engine()
+    options = {
+        "limit": args.limit,
+        "lease": timedelta(seconds=args.lease_seconds),
+        "base_delay": timedelta(seconds=args.base_delay_seconds),
+        "max_attempts": args.max_attempts,
+    }
+    transports = transports_from_env()
+    try:
+        while True:
+            report = deliver_pending(engine, transports, **options)
+            if args.once:
+                counts = report.as_dict()
+                print(json.dumps(counts) if args.json else " ".join(f"{k}={v}" for k, v in counts.items()))
+                return 0
+            if not (report.sent or report.failed or report.dead):
+                time.sleep(args.interval)
+    finally:
+        for transport in transports.values():
+            transport.close()  # type: ignore[attr-defined]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m notify", description=__doc__)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""售后进度查询 — public: ticket number + last four phone digits show status and progress only."""
+
+import streamlit as st
+
+from core.returns_lookup import FOUND, LIMITED, lookup
+from ui.aftersales import client_id
+from ui.session import engine, tr
+
+st.title(tr("aftersales.lookup.title"), anchor=False)
+with st.form("lookup"):
+    number = st.text_input(tr("aftersales.lookup.number"), max_chars=20, placeholder="AS20261126-0007")
+    digits = st.text_input(tr("aftersales.lookup.digits"), max_chars=4, type="password")
+    asked = st.form_submit_button(tr("aftersales.lookup.submit"), type="primary")
+if not asked:
+    st.stop()
+
+result = lookup(engine(), number, digits, client_id())
+if result.outcome == LIMITED:
+    st.warning(tr("aftersales.lookup.limited"), icon=":material/hourglass_top:")
+elif result.outcome != FOUND:
+    st.info(tr("aftersales.lookup.no_match"), icon=":material/search_off:")
+else:
+    st.subheader(f"{result.number} · {tr(f'aftersales.type.{result.type}')}", anchor=False)
+    st.success(tr("aftersales.lookup.status", status=tr(f"aftersales.status.{result.status}")))
+    for status, at in result.progress:
+        st.markdown(f"- {at:%Y-%m-%d %H:%M} · {tr(f'aftersales.status.{status}')}")

@@ -1,0 +1,70 @@
+"""售后工单 — tickets by SLA urgency, open one from an order, take the next step, reassign."""
+
+import streamlit as st
+
+from core import returns
+from core.returns_flow import TYPES, next_statuses
+from core.returns_sla import cycle_times, list_tickets, ticket_detail
+from ui.aftersales import commit, notice, staff_only, ticket_table
+from ui.session import engine, lang, tr
+
+user = staff_only("handle_tickets")
+st.title(tr("aftersales.page.title"), anchor=False)
+notice()
+
+mine_box, due_box = st.columns(2)
+mine = mine_box.toggle(tr("aftersales.page.mine_only"), value=user["role"] == "service")
+due_only = due_box.toggle(tr("aftersales.page.due_only"))
+with engine().connect() as conn:
+    rows = list_tickets(conn, owner=user["username"] if mine else None, due_only=due_only)
+    reasons = returns.reasons(conn)
+    agents = [agent.username for agent in returns.agents(conn)]
+if rows:
+    st.dataframe(ticket_table(rows), hide_index=True)
+else:
+    st.info(tr("aftersales.page.empty"), icon=":material/support_agent:")
+
+
+with st.expander(tr("aftersales.page.open")), st.form("open_ticket", clear_on_submit=True):
+    order_no = st.text_input(tr("aftersales.page.order_no"), placeholder="TB4081726354001")
+    kind = st.selectbox(tr("aftersales.page.type"), TYPES, format_func=lambda k: tr(f"aftersales.type.{k}"))
+    reason = st.selectbox(tr("aftersales.page.reason"), reasons, format_func=lambda r: r[f"label_{lang()}"])
+    sku_box, qty_box = st.columns([3, 1])
+    sku = sku_box.text_input(tr("aftersales.page.sku"), placeholder="PET-FOOD-2KG")
+    qty = qty_box.number_input(tr("aftersales.page.qty"), min_value=1, value=1, step=1)
+    if st.form_submit_button(tr("aftersales.page.create"), type="primary"):
+        items = [returns.Item(sku.strip(), int(qty))] if sku.strip() else None
+
+        def open_it(conn) -> str:
+            number = returns.open_for_order_no(conn, order_no, kind, reason["code"], user["username"], items=items)
+            return tr("aftersales.page.created", number=number, owner=returns.load(conn, number).owner or "-")
+
+        commit(open_it)
+
+st.subheader(tr("aftersales.page.handle"), anchor=False)
+number = st.selectbox(tr("aftersales.page.number"), [row["number"] for row in rows], index=None)
+if number:
+    with engine().connect() as conn:
+        ticket = ticket_detail(conn, number)
+    st.dataframe(ticket["lines"], hide_index=True)
+    steps = next_statuses(ticket["type"], ticket["status"])
+    step_box, owner_box = st.columns(2)
+    with step_box.form("advance"):
+        target = st.selectbox(tr("aftersales.page.next"), steps, format_func=lambda s: tr(f"aftersales.status.{s}"))
+        resalable = st.checkbox(tr("aftersales.page.resalable"), value=True)
+        note = st.text_input(tr("aftersales.page.notes"))
+        if st.form_submit_button(tr("aftersales.page.advance"), disabled=not steps):
+            step = {"resalable": resalable, "note": note}
+            commit(lambda c: tr(f"aftersales.status.{returns.advance(c, number, target, user['username'], **step)}"))
+    with owner_box.form("reassign"):
+        owner = st.selectbox(tr("aftersales.page.reassign"), agents)
+        if st.form_submit_button(tr("aftersales.page.reassign_button")):
+            commit(lambda conn: returns.reassign(conn, number, owner, user["username"]) or tr("aftersales.page.done"))
+    st.caption(tr("aftersales.page.history"))
+    st.dataframe(ticket["events"], column_order=["at", "actor", "action", "from_status", "to_status", "detail"])
+
+with engine().connect() as conn:
+    trend = [row for row in cycle_times(conn) if row["period"] != "all"]
+if trend:
+    st.subheader(tr("aftersales.page.cycle"), anchor=False)
+    st.line_chart(trend, x="period", y="avg_days")

@@ -1,0 +1,67 @@
+"""Channel sync: each shop's last pull, orders in and errors, and a "sync now" button."""
+
+import pandas as pd
+import streamlit as st
+
+from connectors import worker
+from core.db import database_url, make_engine
+from core.errors import OrderHubError
+from core.i18n import t
+
+lang = st.session_state.get("lang", "zh")
+role = st.session_state.get("role", "")
+url = database_url()
+
+
+@st.cache_resource
+def engine(url: str):
+    return make_engine(url)
+
+
+@st.cache_data(ttl=10)
+def shop_states(url: str) -> list[dict]:
+    return worker.shop_states(engine(url))
+
+
+def _state_text(row: dict) -> str:
+    return t(f"sync.state.{row['state']}", lang, error=row["error"])
+
+
+st.title(t("sync.title", lang))
+st.caption(t("sync.caption", lang))
+
+if st.button(t("sync.now", lang), type="primary"):
+    try:
+        with st.spinner(t("sync.running", lang)):
+            results = worker.sync_now(engine(url), role)
+    except OrderHubError as exc:
+        st.error(str(exc))
+    else:
+        for r in results or []:
+            if r.error:
+                st.warning(t("sync.failed", lang, shop=r.shop, error=r.error))
+            elif r.skipped:
+                st.info(t("sync.skipped", lang, shop=r.shop))
+            else:
+                st.success(
+                    t("sync.done", lang, shop=r.shop, new=r.summary.new, updated=r.summary.updated, pushed=r.pushed)
+                )
+        if not results:
+            st.info(t("sync.nothing", lang))
+        shop_states.clear()
+
+rows = shop_states(url)
+if not rows:
+    st.info(t("sync.empty", lang))
+else:
+    frame = pd.DataFrame(
+        {
+            t("sync.col.shop", lang): [r["shop"] for r in rows],
+            t("sync.col.channel", lang): [t(f"channel.{r['channel']}", lang) for r in rows],
+            t("sync.col.last_pull", lang): [r["last_pull"] for r in rows],
+            t("sync.col.orders_in", lang): [r["orders_in"] for r in rows],
+            t("sync.col.synced_to", lang): [r["synced_to"] for r in rows],
+            t("sync.col.state", lang): [_state_text(r) for r in rows],
+        }
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")

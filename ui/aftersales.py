@@ -1,0 +1,75 @@
+"""Widgets shared by the after-sales pages: the staff check, SLA highlighting, translated labels."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Connection
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from core.access import can
+from core.db import transaction
+from core.errors import OrderHubError
+from ui.session import engine, tr, user
+
+SLA_COLOURS = {"overdue": "background-color: #fde2e1", "near": "background-color: #fff4cc"}
+
+
+def staff_only(action: str) -> dict:
+    """The logged-in user if their role may do the action; otherwise a refusal, and the page stops.
+
+    (With the app's navigation merged, auth.guard(path) does this before the page runs.)
+    """
+    current = user()
+    if current is None or not can(current["role"], action):
+        st.warning(tr("aftersales.page.refused"), icon=":material/lock:")
+        st.stop()
+    return current
+
+
+def ticket_table(rows: list[dict]) -> pd.io.formats.style.Styler:
+    """Tickets with translated type, status and SLA; overdue rows red, near ones amber."""
+    frame = pd.DataFrame(rows)
+    sla = frame["sla"].copy()
+    for column, prefix in (("type", "aftersales.type"), ("status", "aftersales.status"), ("sla", "aftersales.sla")):
+        frame[column] = frame[column].map(lambda value, p=prefix: tr(f"{p}.{value}"))
+    frame = frame[["number", "order_no", "type", "status", "owner", "sla", "next_deadline", "created_at"]]
+    frame.columns = [tr(f"aftersales.col.{column}") for column in frame.columns]
+    return frame.style.apply(lambda row: [SLA_COLOURS.get(sla[row.name], "")] * len(row), axis=1)
+
+
+def show_error(error: OrderHubError) -> None:
+    st.error(str(error), icon=":material/error:")
+
+
+def commit(change: Callable[[Connection], str]) -> None:
+    """Run one change in its own transaction; on success rerun with its message, else show why."""
+    try:
+        with transaction(engine()) as conn:
+            message = change(conn)
+    except OrderHubError as error:
+        show_error(error)
+        return
+    st.session_state["aftersales_notice"] = message
+    st.rerun()
+
+
+def notice() -> None:
+    """The message of the change the previous run committed, if any."""
+    if message := st.session_state.pop("aftersales_notice", None):
+        st.success(message, icon=":material/check_circle:")
+
+
+def client_id() -> str:
+    """Who is asking, for the public page's rate limit.
+
+    Behind a reverse proxy every browser has the proxy's address, so the limit would be shared
+    by all customers: set ORDERHUB_TRUSTED_PROXY=1 there to use the proxy's X-Forwarded-For.
+    Without an address (tests, odd setups) the browser session stands in.
+    """
+    forwarded = st.context.headers.get("X-Forwarded-For", "") if os.environ.get("ORDERHUB_TRUSTED_PROXY") else ""
+    address = forwarded.split(",")[0].strip() or st.context.ip_address
+    return address if isinstance(address, str) and address else f"session:{get_script_run_ctx().session_id}"

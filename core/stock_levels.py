@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
@@ -11,45 +10,25 @@ from charset_normalizer import from_bytes
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
-from core import access, clock, stock, workflow
-from core.db import skus, stock_movements, transaction
-from core.errors import InvalidInput, OrderHubError
+from core import access, catalog, clock, stock, workflow
+from core.db import stock_movements, transaction
+from core.errors import InvalidInput
 
+# Stock-count files as sellers' ERPs and spreadsheets name the columns; core.catalog takes it from there.
 COUNT_COLUMNS = {
     "sku": ("sku", "SKU", "商家编码", "货号"),
-    "counted": ("counted", "qty", "数量", "盘点数量", "实盘数量"),
+    "on_hand": ("on_hand", "counted", "qty", "数量", "盘点数量", "实盘数量"),
 }
 
 
-@dataclass
-class CountImport:
-    """The result of applying a stock count: SKUs corrected, already right, and rows refused."""
-
-    adjusted: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    refused: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason)
-
-
 def levels(conn: Connection, role: str, search: str = "", low_only: bool = False) -> list[dict]:
-    """Every SKU with on hand / reserved / available, and whether it is at or below safety stock."""
-    available = skus.c.on_hand - skus.c.reserved
-    query = select(
-        skus.c.sku,
-        skus.c.name,
-        skus.c.on_hand,
-        skus.c.reserved,
-        available.label("available"),
-        skus.c.safety_stock,
-        skus.c.unit_cost_cents,
-        skus.c.supplier,
-        skus.c.updated_at,
-    )
-    if text := search.strip():
-        query = query.where(skus.c.sku.contains(text, autoescape=True) | skus.c.name.contains(text, autoescape=True))
-    if low_only:
-        query = query.where(available <= skus.c.safety_stock)
-    rows = conn.execute(query.order_by(skus.c.sku)).mappings()
-    rows = [dict(row) | {"low": row.available <= row.safety_stock} for row in rows]
+    """Every SKU with on hand / reserved / available and its low-stock flag, as the role may see it."""
+    text = search.strip().lower()
+    rows = [
+        row
+        for row in catalog.stock_levels(conn)
+        if (not text or text in row["sku"].lower() or text in row["name"].lower()) and (row["low"] or not low_only)
+    ]
     return access.mask_rows(role, rows)
 
 
@@ -82,8 +61,8 @@ def adjust(
             workflow.retry_held(conn, [sku], now)
 
 
-def read_counts(content: bytes) -> pd.DataFrame:
-    """A stock-count CSV or XLSX (columns sku + counted, Chinese headers accepted) as a frame."""
+def read_counts(content: bytes) -> list[dict[str, str]]:
+    """A stock-count CSV or XLSX (any common encoding, Chinese headers accepted) as rows of text."""
     try:
         if content[:2] == b"PK":
             frame = pd.read_excel(io.BytesIO(content), dtype=str)
@@ -92,41 +71,13 @@ def read_counts(content: bytes) -> pd.DataFrame:
             frame = pd.read_csv(io.StringIO(str(best) if best else content.decode("utf-8")), dtype=str)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"The stock file cannot be read: {exc}.") from exc
-    rename = {name: key for key, names in COUNT_COLUMNS.items() for name in names if name in frame.columns}
-    frame = frame.rename(columns=rename)
+    frame = frame.rename(columns={name: key for key, names in COUNT_COLUMNS.items() for name in names})
     if set(COUNT_COLUMNS) - set(frame.columns):
-        raise InvalidInput("The stock file needs a SKU column (sku/商家编码) and a count column (counted/盘点数量).")
-    return frame[list(COUNT_COLUMNS)]
+        raise InvalidInput("The stock file needs a SKU column (sku/商家编码) and a count column (on_hand/盘点数量).")
+    return frame.fillna("").to_dict("records")
 
 
-def import_counts(
-    engine: Engine, role: str, actor: str, frame: pd.DataFrame, reason: str, now: datetime | None = None
-) -> CountImport:
-    """Set on hand to the counted quantity per SKU (each an audited adjustment); bad rows are reported."""
+def import_counts(engine: Engine, role: str, actor: str, rows: list[dict[str, str]], source: str):
+    """Set on hand to the counted figures through the ledger (core.catalog), if the role may adjust stock."""
     access.require(role, "adjust_stock")
-    if not reason.strip():
-        raise InvalidInput("A stock count needs a reason, e.g. 月度盘点.")
-    result = CountImport()
-    for number, row in enumerate(frame.itertuples(index=False), start=2):  # row 1 is the header
-        try:
-            delta = _count_delta(engine, str(row.sku).strip(), row.counted)
-            if delta == 0:
-                result.unchanged += 1
-                continue
-            adjust(engine, role, actor, str(row.sku).strip(), delta, reason, now)
-            result.adjusted.append(str(row.sku).strip())
-        except OrderHubError as exc:
-            result.refused.append((number, str(exc)))
-    return result
-
-
-def _count_delta(engine: Engine, sku_code: str, counted: object) -> int:
-    try:
-        counted_qty = int(str(counted).strip())
-    except ValueError:
-        raise InvalidInput(f"The count {counted!r} for {sku_code} is not a whole number.") from None
-    if counted_qty < 0:
-        raise InvalidInput(f"The count for {sku_code} is negative.")
-    with engine.connect() as conn:
-        on_hand = conn.execute(select(skus.c.on_hand).where(skus.c.id == stock.sku_id(conn, sku_code))).scalar_one()
-    return counted_qty - on_hand
+    return catalog.import_stock(engine, rows, actor, source)

@@ -60,15 +60,15 @@ if can(user["role"], "adjust_stock"):
     with count_import:
         st.caption(tr("stock.import_hint"))
         upload = st.file_uploader(tr("stock.file"), type=["csv", "xlsx"])
-        reason = st.text_input(tr("stock.reason"), value=tr("stock.count_reason"), key="count_reason")
         if upload is not None and st.button(tr("stock.import_apply"), type="primary"):
             try:
-                result = stock_levels.import_counts(
-                    engine(), user["role"], user["username"], stock_levels.read_counts(upload.getvalue()), reason
+                rows = stock_levels.read_counts(upload.getvalue())
+                result = stock_levels.import_counts(engine(), user["role"], user["username"], rows, upload.name)
+                st.success(
+                    tr("stock.imported", **{k: getattr(result, k) for k in ("created", "adjusted", "unchanged")})
                 )
-                st.success(tr("stock.imported", adjusted=len(result.adjusted), unchanged=result.unchanged))
-                for number, why in result.refused:
-                    st.error(tr("stock.refused_row", row=number, reason=why))
+                for refused in result.rejected:
+                    st.error(tr("stock.refused_row", row=refused["row"], reason=refused["reason"]))
             except OrderHubError as exc:
                 widgets.show_error(exc)
 else:

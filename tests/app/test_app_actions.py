@@ -92,13 +92,20 @@ def test_an_adjustment_needs_a_reason_and_cannot_go_below_reserved(shop, engine)
 
 
 def test_a_gbk_stock_count_with_chinese_headers_sets_on_hand_and_reports_bad_rows(shop, engine):
-    csv = "商家编码,盘点数量\nPET-FOOD-2KG,25\nCAT-LITTER-10L,10\nNO-SUCH-SKU,3\nDOG-LEASH-M,两个\n".encode("gbk")
-    frame = stock_levels.read_counts(csv)
-    result = stock_levels.import_counts(engine, "warehouse", "张仓管", frame, "月度盘点", now=NOW)
-    assert result.adjusted == ["PET-FOOD-2KG"] and result.unchanged == 1
-    assert [row for row, _ in result.refused] == [4, 5]
+    csv = "商家编码,盘点数量\nPET-FOOD-2KG,25\nCAT-LITTER-10L,10\nBIRD-SEED-1KG,3\nDOG-LEASH-M,两个\n".encode("gbk")
+    rows = stock_levels.read_counts(csv)
+    result = stock_levels.import_counts(engine, "warehouse", "张仓管", rows, "11月盘点.csv")
+    assert (result.created, result.adjusted, result.unchanged) == (1, 1, 1)
+    assert [refused["row"] for refused in result.rejected] == [5]
     with engine.connect() as conn:
-        assert conn.execute(select(skus.c.on_hand).where(skus.c.sku == "PET-FOOD-2KG")).scalar_one() == 25
+        on_hand = dict(conn.execute(select(skus.c.sku, skus.c.on_hand)).all())
+        assert stock.invariant_violations(conn) == []
+    assert on_hand["PET-FOOD-2KG"] == 25 and on_hand["BIRD-SEED-1KG"] == 3
+
+
+def test_a_stock_count_is_refused_to_roles_without_the_stock_permission(shop, engine):
+    with pytest.raises(PermissionDenied):
+        stock_levels.import_counts(engine, "clerk", "李客服", [{"sku": "PET-FOOD-2KG", "on_hand": "0"}], "x.csv")
 
 
 def test_a_count_file_without_the_needed_columns_is_refused_with_a_sentence():

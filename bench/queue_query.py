@@ -74,6 +74,7 @@ def build(engine: Engine, count: int) -> float:
             text("INSERT INTO skus (id, sku, name, updated_at) VALUES (:id, :sku, :sku, '2026-01-01')"),
             [{"id": i + 1, "sku": f"SKU-{i:04d}"} for i in range(200)],
         )
+        rebuild = _drop_secondary_indexes(conn)
         conn.execute(text(orders_sql(engine.dialect.name)), {"count": count})
         conn.execute(
             text(
@@ -81,10 +82,32 @@ def build(engine: Engine, count: int) -> float:
                 "SELECT id, 1 + id % 200, 1 + id % 3, 8900 FROM orders"
             )
         )
+        for statement in rebuild:
+            conn.execute(text(statement))
     with engine.connect() as conn:
         conn.execute(text("ANALYZE"))
         conn.commit()
     return round(time.perf_counter() - start, 1)
+
+
+def _drop_secondary_indexes(conn) -> list[str]:
+    """Drop the orders' and lines' secondary indexes (sorting once afterwards beats 10M random
+    B-tree inserts); returns the statements that recreate them exactly as the migrations made them."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA cache_size = -400000")  # 400 MB for the index sorts
+        query = (
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            "AND tbl_name IN ('orders', 'order_lines')"
+        )
+    else:
+        query = (
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('orders', 'order_lines') "
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+        )
+    found = conn.execute(text(query)).all()
+    for name, _ in found:
+        conn.execute(text(f'DROP INDEX "{name}"'))
+    return [statement for _, statement in found]
 
 
 def scenarios(count: int) -> dict[str, tuple[QueueFilter, bool]]:

@@ -6,11 +6,11 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, func, or_, select, tuple_
+from sqlalchemy import Select, and_, func, or_, select, text, tuple_
 from sqlalchemy.engine import Connection
 
 from core import access
-from core.db import channels, order_lines, orders, shops, skus
+from core.db import channels, is_postgres, order_lines, orders, shops, skus
 from core.model import HOLD_INSUFFICIENT_STOCK, STATUSES
 
 PAGE_SIZE = 50
@@ -57,6 +57,10 @@ def page(
     query = _where(_columns(), flt).order_by(orders.c.created_at.desc(), orders.c.id.desc()).limit(limit + 1)
     if after is not None:
         query = query.where(tuple_(orders.c.created_at, orders.c.id) < tuple_(*after))
+    if is_postgres(conn):
+        # A page is a LIMIT walk down an index: parallel workers only add start-up cost (4x slower
+        # here on a busy machine), so this transaction does without them.
+        conn.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     rows = [dict(row) for row in conn.execute(query).mappings()]
     more = len(rows) > limit
     rows = rows[:limit]
@@ -103,8 +107,18 @@ def filter_options(conn: Connection) -> dict[str, list]:
     return {
         "channels": list(conn.execute(select(channels.c.code).order_by(channels.c.code)).scalars()),
         "shops": [tuple(row) for row in conn.execute(select(shops.c.id, shops.c.name).order_by(shops.c.name))],
-        "provinces": list(conn.execute(select(orders.c.province).distinct().order_by(orders.c.province)).scalars()),
+        "provinces": _provinces(conn),
     }
+
+
+def _provinces(conn: Connection) -> list[str]:
+    """The distinct provinces, by hopping along the province index (one probe per province)
+    rather than reading every order as DISTINCT would."""
+    seen = select(func.min(orders.c.province).label("province")).cte("seen", recursive=True)
+    after = select(func.min(orders.c.province)).where(orders.c.province > seen.c.province).scalar_subquery()
+    seen = seen.union_all(select(after).where(seen.c.province.is_not(None)))
+    query = select(seen.c.province).where(seen.c.province.is_not(None)).order_by(seen.c.province)
+    return list(conn.execute(query).scalars())
 
 
 def _columns() -> Select:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from app_pages import ROOT, TIMEOUT, button
 from app_shop import PASSWORD
@@ -85,3 +87,16 @@ def test_logging_out_returns_to_the_login_form(store):
     at = log_in("manager")
     [element for element in at.sidebar.button if element.label == "退出登录"][0].click().run()
     assert not at.exception and [box.label for box in at.text_input] == ["用户名", "密码"]
+
+
+def test_the_first_start_prints_a_random_admin_password_once_and_it_logs_in(engine, sqlite_url, monkeypatch, capsys):
+    monkeypatch.setenv("ORDERHUB_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("ORDERHUB_COOKIE_KEY", "a-test-cookie-key-that-is-long-enough")
+    AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    printed = capsys.readouterr().out
+    password = re.search(r"created user 'admin' with password (\S+)", printed).group(1)
+    assert users.DEMO_PASSWORDS["admin"] != password
+    AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    assert "created user" not in capsys.readouterr().out  # once, not on every start
+    at = log_in("admin", password)
+    assert at.session_state["user"]["role"] == "admin" and at.title[0].value == "订单队列"

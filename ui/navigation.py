@@ -57,6 +57,12 @@ PAGES: tuple[PageSpec, ...] = (
         section="nav.section.warehouse",
     ),
     PageSpec(
+        "pages/import.py",
+        "import.title",
+        ":material/upload_file:",
+        frozenset({"admin", "manager", "clerk"}),
+    ),
+    PageSpec(
         "pages/returns.py",
         "aftersales.page.title",
         ":material/assignment_return:",

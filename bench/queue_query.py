@@ -221,6 +221,7 @@ def main(sizes: list[int] | None = None, postgres: bool = True) -> None:
             runs.append(run_sqlite(count, Path(folder)))
             if postgres and (pg := run_postgres(count)):
                 runs.append(pg)
+    runs = _merged(runs)
     pages = [q["median_ms"] for r in runs for name, q in r["queries"].items() if "rows" in q]
     slowest = max(pages)
     write(

@@ -3,7 +3,7 @@
 Orders are generated inside the database with one INSERT … SELECT over a recursive CTE (SQLite)
 or generate_series (PostgreSQL), so building a million rows takes seconds, not an ingest run.
 `python -m bench queue_query` measures 1M on SQLite (and PostgreSQL when reachable);
-`python -m bench.queue_query 1000000 10000000 [--sqlite-only]` picks sizes. Target: < 150 ms per page.
+`python -m bench.queue_query 1000000 10000000 [--sqlite-only|--postgres-only]` picks sizes. Target: < 150 ms per page.
 """
 
 from __future__ import annotations
@@ -213,12 +213,13 @@ def run_postgres(count: int) -> dict | None:
             conn.execute(text("DROP DATABASE IF EXISTS orderhub_bench_queue WITH (FORCE)"))
 
 
-def main(sizes: list[int] | None = None, postgres: bool = True) -> None:
+def main(sizes: list[int] | None = None, sqlite: bool = True, postgres: bool = True) -> None:
     sizes = sizes or [1_000_000]
     runs = []
     with tempfile.TemporaryDirectory(prefix="orderhub-queue-bench-") as folder:
         for count in sizes:
-            runs.append(run_sqlite(count, Path(folder)))
+            if sqlite:
+                runs.append(run_sqlite(count, Path(folder)))
             if postgres and (pg := run_postgres(count)):
                 runs.append(pg)
     runs = _merged(runs)
@@ -245,4 +246,5 @@ def _merged(runs: list[dict]) -> list[dict]:
 
 
 if __name__ == "__main__":
-    main([int(arg) for arg in sys.argv[1:] if arg.isdigit()] or None, postgres="--sqlite-only" not in sys.argv)
+    sizes = [int(arg) for arg in sys.argv[1:] if arg.isdigit()] or None
+    main(sizes, sqlite="--postgres-only" not in sys.argv, postgres="--sqlite-only" not in sys.argv)

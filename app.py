@@ -6,7 +6,7 @@ import streamlit as st
 
 from core import users
 from core.db import database_url
-from ui import auth, navigation, widgets
+from ui import auth, navigation, page_context, widgets
 from ui.session import engine, tr
 
 st.set_page_config(page_title="OrderHub", page_icon=":material/inventory:", layout="wide")
@@ -61,4 +61,6 @@ first_start(database_url())
 authenticator = auth.authenticator(engine())
 current = auth.restore(authenticator)
 widgets.sidebar(current, authenticator)
+if current:
+    page_context.sandbox_banner()
 st.navigation(pages_for(current)).run()

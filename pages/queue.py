@@ -5,18 +5,17 @@ from dataclasses import replace
 import streamlit as st
 
 from core import queue
-from core.db import database_url
 from core.errors import OrderHubError
 from ui import actions, auth, cached, filters, widgets
-from ui.session import engine, tr
+from ui.session import engine, store_url, tr
 
 user = auth.guard("pages/queue.py")
 st.title(tr("queue.title"), anchor=False)
 widgets.show_outcome()
 
 try:
-    flt = filters.queue_filter(cached.filter_options(database_url()))
-    status = filters.status_tabs(cached.status_counts(database_url(), flt))
+    flt = filters.queue_filter(cached.filter_options(store_url()))
+    status = filters.status_tabs(cached.status_counts(store_url(), flt))
     flt = replace(flt, status=status)
     with engine().connect() as conn:
         found = queue.page(conn, user["role"], flt, after=filters.pager(flt))

@@ -87,6 +87,62 @@ PAGES: tuple[PageSpec, ...] = (
         "pages/lookup.py", "aftersales.lookup.title", ":material/travel_explore:", PUBLIC, section="nav.section.public"
     ),
     PageSpec(
+        "pages/exceptions.py",
+        "exceptions.title",
+        ":material/report:",
+        frozenset({"admin", "manager", "clerk"}),
+    ),
+    PageSpec(
+        "pages/purchasing.py",
+        "purchasing.title",
+        ":material/shopping_cart:",
+        frozenset({"admin", "manager"}),
+        section="nav.section.warehouse",
+    ),
+    PageSpec(
+        "pages/reports.py",
+        "analytics.reports_title",
+        ":material/monitoring:",
+        frozenset({"admin", "manager", "finance", "analyst"}),
+        section="nav.section.analytics",
+    ),
+    PageSpec(
+        "pages/big_screen.py",
+        "analytics.screen_title",
+        ":material/tv:",
+        frozenset({"admin", "manager", "finance", "analyst"}),
+        section="nav.section.analytics",
+    ),
+    PageSpec(
+        "pages/export.py",
+        "analytics.export_title",
+        ":material/download:",
+        frozenset({"admin", "manager", "finance", "analyst"}),
+        section="nav.section.analytics",
+    ),
+    PageSpec(
+        "pages/rules_admin.py",
+        "rules.title",
+        ":material/rule:",
+        frozenset({"admin", "manager"}),
+        section="nav.section.admin",
+    ),
+    PageSpec(
+        "pages/sandbox.py",
+        "sandbox.title",
+        ":material/science:",
+        frozenset({"admin"}),
+        section="nav.section.admin",
+    ),
+    PageSpec(
+        "pages/supplier.py",
+        "supplier.title",
+        ":material/factory:",
+        PUBLIC,
+        section="nav.section.public",
+        listed=False,
+    ),
+    PageSpec(
         "pages/admin_users.py",
         "nav.users",
         ":material/manage_accounts:",
@@ -97,7 +153,7 @@ PAGES: tuple[PageSpec, ...] = (
 
 
 # Where a role lands after logging in, when not on the first page it may open.
-HOME_OF = {"warehouse": "pages/warehouse.py"}
+HOME_OF = {"warehouse": "pages/warehouse.py", "analyst": "pages/reports.py"}
 
 
 def home(role: str) -> PageSpec:

@@ -19,7 +19,7 @@ HOME_TITLE = {
     "warehouse": "仓库作业",
     "finance": "订单队列",
     "service": "订单队列",
-    "analyst": "库存",
+    "analyst": t("analytics.reports_title"),
 }
 
 

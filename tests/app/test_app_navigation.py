@@ -6,18 +6,12 @@ import pytest
 
 from core.access import ROLES
 from ui import navigation
-from ui.navigation import PUBLIC, PageSpec
 
-SUPPLIER = PageSpec("pages/supplier.py", "nav.supplier", ":material/factory:", PUBLIC, listed=False)
+SUPPLIER = navigation.spec("pages/supplier.py")
 LOOKUP = navigation.spec("pages/lookup.py")
 
 
-@pytest.fixture
-def with_public_pages(monkeypatch):
-    monkeypatch.setattr(navigation, "PAGES", (*navigation.PAGES, SUPPLIER))
-
-
-def test_public_pages_open_without_logging_in_and_only_listed_ones_show_in_the_menu(with_public_pages):
+def test_public_pages_open_without_logging_in_and_only_listed_ones_show_in_the_menu():
     assert LOOKUP.is_public
     assert navigation.open_pages(None) == [LOOKUP, SUPPLIER]
     assert navigation.visible_pages(None) == [LOOKUP]

@@ -63,4 +63,4 @@ current = auth.restore(authenticator)
 widgets.sidebar(current, authenticator)
 if current:
     page_context.sandbox_banner()
-st.navigation(pages_for(current)).run()
+st.navigation(pages_for(current), expanded=True).run()  # every allowed page in view, no "View more"

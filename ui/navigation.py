@@ -152,6 +152,16 @@ PAGES: tuple[PageSpec, ...] = (
 )
 
 
+# The menu's sections, top to bottom: daily work first, self-service links last.
+SECTIONS = (
+    "nav.section.orders",
+    "nav.section.warehouse",
+    "nav.section.aftersales",
+    "nav.section.analytics",
+    "nav.section.admin",
+    "nav.section.public",
+)
+
 # Where a role lands after logging in, when not on the first page it may open.
 HOME_OF = {"warehouse": "pages/warehouse.py", "analyst": "pages/reports.py"}
 
@@ -175,8 +185,9 @@ def may_open(role: str | None, page: PageSpec) -> bool:
 
 
 def open_pages(role: str | None) -> list[PageSpec]:
-    """Every page the role may open, listed in the menu or not."""
-    return [page for page in PAGES if may_open(role, page)]
+    """Every page the role may open, listed in the menu or not, grouped in the menu's section order."""
+    allowed = [page for page in PAGES if may_open(role, page)]
+    return sorted(allowed, key=lambda page: SECTIONS.index(page.section))
 
 
 def visible_pages(role: str | None) -> list[PageSpec]:

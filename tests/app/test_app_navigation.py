@@ -40,3 +40,9 @@ def test_the_warehouse_starts_on_the_warehouse_page():
 def test_an_unregistered_page_file_is_a_clear_error():
     with pytest.raises(KeyError, match="not in ui.navigation.PAGES"):
         navigation.spec("pages/nowhere.py")
+
+
+def test_the_menu_groups_pages_by_section_in_a_fixed_order():
+    sections = [page.section for page in navigation.open_pages("admin")]
+    assert sections == sorted(sections, key=navigation.SECTIONS.index)
+    assert sections[0] == "nav.section.orders" and sections[-1] == "nav.section.public"

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
-from core import access, clock, workflow
+from core import access, clock, merge, workflow
 from core.db import orders, transaction
 from core.errors import InvalidInput, NotFound, OrderHubError
 from core.model import CANCELLED, ON_HOLD, PAID, PENDING_PAYMENT, SHIPPED
@@ -69,7 +69,11 @@ def _confirm(conn: Connection, order_id: int, actor: str, now: datetime, _tracki
 
 
 def _ship(conn: Connection, order_id: int, actor: str, now: datetime, tracking: str | None) -> None:
-    workflow.advance(conn, order_id, SHIPPED, actor, "shipped", now, tracking_no=tracking)
+    """Ship the order with every order merged into its parcel, under one waybill."""
+    status = conn.execute(select(orders.c.status).where(orders.c.id == order_id)).scalar()
+    if status == SHIPPED and len(merge.shipment_of(conn, order_id)) > 1:
+        return  # left already with its parcel, earlier in this batch
+    merge.ship_shipment(conn, order_id, actor, tracking, now)
 
 
 def _cancel(conn: Connection, order_id: int, actor: str, now: datetime, _tracking: str | None) -> None:

@@ -10,7 +10,7 @@ from charset_normalizer import from_bytes
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
-from core import access, catalog, clock, stock, workflow
+from core import access, catalog, clock, purchase_orders, stock, workflow
 from core.db import stock_movements, transaction
 from core.errors import InvalidInput
 
@@ -24,12 +24,23 @@ COUNT_COLUMNS = {
 def levels(conn: Connection, role: str, search: str = "", low_only: bool = False) -> list[dict]:
     """Every SKU with on hand / reserved / available and its low-stock flag, as the role may see it."""
     text = search.strip().lower()
+    arriving = _arriving(conn)
     rows = [
-        row
+        row | dict(zip(("arriving", "expected_at"), arriving.get(row["sku"], (0, None))))
         for row in catalog.stock_levels(conn)
         if (not text or text in row["sku"].lower() or text in row["name"].lower()) and (row["low"] or not low_only)
     ]
     return access.mask_rows(role, rows)
+
+
+def _arriving(conn: Connection) -> dict[str, tuple[int, object]]:
+    """Per SKU: units still to come on open purchase orders, and the earliest expected date."""
+    totals: dict[str, tuple[int, object]] = {}
+    for due in purchase_orders.expected_arrivals(conn):
+        qty, first = totals.get(due["sku"], (0, None))
+        dates = [d for d in (first, due["expected_at"]) if d is not None]
+        totals[due["sku"]] = (qty + due["qty"], min(dates) if dates else None)
+    return totals
 
 
 def movements(conn: Connection, sku_code: str, limit: int = 50) -> list[dict]:

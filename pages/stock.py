@@ -34,7 +34,19 @@ if not rows:
 
 for row in rows:
     row["level"] = tr("stock.badge_low") if row["low"] else tr("stock.badge_ok")
-columns = ("level", "sku", "name", "available", "reserved", "on_hand", "safety_stock", "unit_cost_cents", "supplier")
+columns = (
+    "level",
+    "sku",
+    "name",
+    "available",
+    "reserved",
+    "on_hand",
+    "safety_stock",
+    "arriving",
+    "expected_at",
+    "unit_cost_cents",
+    "supplier",
+)
 table = widgets.frame(rows, columns).style.apply(widgets.highlight([row["low"] for row in rows]), axis=None)
 st.dataframe(table, hide_index=True, column_config=widgets.money_columns(columns))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -19,6 +20,16 @@ from core.demo import seed_demo
 DEMO_NOW = datetime(2026, 11, 26, 9, 30)  # the demo's "today" in tests, so its answers never drift
 MIGRATIONS = ROOT / "core" / "migrations" / "versions"
 PG_ADMIN_URL = os.environ.get("ORDERHUB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(autouse=True)
+def _real_main_module() -> Iterator[None]:
+    """Streamlit's AppTest leaves the last page script installed as __main__, and a process
+    started later with multiprocessing's spawn would run that page again on start-up. Put the
+    real one back after every test."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture

@@ -63,7 +63,7 @@ class Cluster:
 
     def restart(self) -> None:
         """A fast restart: every session is cut off, as a crash or failover would do to the app."""
-        self._pg_ctl("restart", "-m", "fast")
+        self._pg_ctl("restart", "-m", "fast", "-l", str(self.log))  # the log keeps the server off our pipes
 
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():

@@ -57,9 +57,10 @@ def _route(response: httpx.Response) -> str:
 
 
 def _upstreams(stack: Stack, route: str) -> list[str]:
-    """Which replica served each request of the route, from nginx's access log."""
+    """Which replica served each request of the route, from nginx's access log (a request that
+    found its replica dead lists every one tried: "dead:port, live:port"; the last one served it)."""
     log = (stack.home / "nginx" / "access.log").read_text()
-    return re.findall(rf"route={route} upstream=(\S+)", log)
+    return [tried.split(", ")[-1] for tried in re.findall(rf"route={route} upstream=(.+?) rt=", log)]
 
 
 def test_through_nginx_the_health_check_the_page_and_the_websocket_all_answer(stack):

@@ -11,9 +11,9 @@ import logging
 import os
 import sys
 
-from commands import orders, setup, stock, sync, tickets, transfer
+from commands import imports, orders, setup, stock, sync, tickets, transfer
 
-AREAS = [setup, stock, orders, transfer, tickets, sync]
+AREAS = [setup, stock, orders, imports, transfer, tickets, sync]
 log = logging.getLogger("orderhub.cli")
 
 

@@ -12,7 +12,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
 
@@ -20,7 +20,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from core import clock, stock, workflow
+from core import clock, regions, stock, workflow
 from core.db import bulk_insert, channels, order_lines, orders, shops, transaction
 from core.model import (
     CANCELLED,
@@ -98,6 +98,7 @@ def _with_retries(
 def _ingest_batch(
     conn: Connection, batch: list[NormalisedOrder], actor: str, now: datetime, history: bool
 ) -> IngestSummary:
+    batch = canonical_regions(batch)
     shop_of = ensure_shops(conn, {(o.shop, o.channel) for o in batch})
     sku_of = stock.ensure_skus(conn, {line.sku for o in batch for line in o.lines}, now)
     known = _known_orders(conn, batch)
@@ -116,6 +117,21 @@ def _ingest_batch(
         summary.new = len(fresh)
         summary.held = _insert_new(conn, fresh, shop_of, sku_of, actor, now, history)
     return summary
+
+
+def canonical_regions(batch: list[NormalisedOrder]) -> list[NormalisedOrder]:
+    """Provinces as one of the 34 canonical short names, whatever the channel wrote (浙江省,
+    Zhejiang…); when a channel gave none, they are read from the address."""
+    lookup = regions.locate(o.address for o in batch if not regions.normalise_province(o.province))
+    result = []
+    for order in batch:
+        province = regions.normalise_province(order.province)
+        city = order.city
+        if not province:
+            province, found_city = lookup.get(order.address, ("", ""))
+            city = city or found_city
+        result.append(order if province == order.province else replace(order, province=province, city=city))
+    return result
 
 
 def ensure_shops(conn: Connection, names: set[tuple[str, str]]) -> dict[str, Row]:

@@ -208,3 +208,15 @@ def test_goods_shipped_beyond_the_counted_stock_never_take_reserved_goods(engine
     with engine.connect() as conn:
         note = conn.execute(select(stock_movements.c.reason).order_by(stock_movements.c.id.desc())).first()[0]
         assert "4 short in stock" in note and stock.invariant_violations(conn) == []
+
+
+def test_provinces_arrive_as_canonical_short_names_whatever_the_channel_wrote(engine):
+    ingest(
+        engine,
+        [
+            order("TB-ZJ", province="浙江省"),
+            order("TB-NM", province="Inner Mongolia"),
+            order("TB-ADDR", province="", address="广东省深圳市南山区科技园路1号"),
+        ],
+    )
+    assert [order_row(engine, no).province for no in ("TB-ZJ", "TB-NM", "TB-ADDR")] == ["浙江", "内蒙古", "广东"]

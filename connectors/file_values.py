@@ -1,0 +1,159 @@
+"""Vectorised parsing of export-file text: codes, money to exact cents, quantities, times.
+
+Columns are parsed once per distinct value (pd.factorize), which keeps exact Decimal arithmetic
+affordable on a million rows; times go through pandas' C parsers format by format.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import numpy as np
+import pandas as pd
+
+from core.clock import BUSINESS_TZ
+
+# Full-width ASCII (１２３, ＳＫＵ, ￥) and the ideographic space. The characters themselves, not
+# \u escapes: Arrow's regex engine (RE2) takes them natively, escapes send pandas to a Python loop.
+_WIDE = "[\uff01-\uff5e\u3000]"
+_CURRENCY = re.compile(r"^(?:RMB|CNY|USD|[¥$€£])|(?:元|RMB|CNY)$", re.IGNORECASE)
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_INTEGER = re.compile(r"([+-]?\d+)(?:\.0*)?")
+_OFFSET = r"(?:[+-][0-9]{2}:?[0-9]{2}|Z)$"
+_EXCEL_SERIAL = r"[0-9]{5}(?:\.[0-9]+)?"
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+TIME_FORMATS = (
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日",
+    "%Y%m%d%H%M%S",
+    "%Y%m%d",
+)
+CENT = Decimal("0.01")
+
+# Status of a parsed value.
+OK, EMPTY, BAD = 0, 1, 2
+# Spelled out, not \s or \d: pandas runs those through Python's re, not Arrow's RE2.
+_SPACE = "[ \t\r\n\u00a0\u3000]"
+_NEEDS_TEXT_CLEANING = f'^{_SPACE}|{_SPACE}$|^="'
+_NEEDS_CODE_CLEANING = _NEEDS_TEXT_CLEANING + "|^'|" + _WIDE
+
+
+def clean_code(series: pd.Series) -> pd.Series:
+    """Codes and numbers as typed: trimmed, `="2026…"`/`'2026…` protection removed, full-width folded."""
+    return _only_where(series, _NEEDS_CODE_CLEANING, _clean_code)
+
+
+def clean_text(series: pd.Series) -> pd.Series:
+    """Free text (names, addresses): trimmed and protection removed, Chinese punctuation kept."""
+    return _only_where(series, _NEEDS_TEXT_CLEANING, _clean_text)
+
+
+def _only_where(series: pd.Series, pattern: str, clean: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """Most cells need nothing: one regex pass finds those that do, and only they are cleaned."""
+    todo = series.str.contains(pattern, regex=True).to_numpy()
+    if not todo.any():
+        return series
+    cleaned = series.copy()
+    cleaned[todo] = clean(series[todo])
+    return cleaned
+
+
+def _clean_code(s: pd.Series) -> pd.Series:
+    s = _clean_text(s)
+    s = s.where(~s.str.startswith("'"), s.str.slice(1))
+    s = s.where(~s.str.contains(_WIDE, regex=True), s.str.normalize("NFKC"))
+    return s.str.strip()
+
+
+def _clean_text(s: pd.Series) -> pd.Series:
+    s = s.str.strip()
+    wrapped = s.str.startswith('="') & s.str.endswith('"')
+    return s.where(~wrapped, s.str.slice(2, -1))
+
+
+def _per_value(series: pd.Series, parse: Callable[[str], int | None]) -> tuple[np.ndarray, np.ndarray]:
+    """(values, state) arrays: parse each distinct text once, then spread to all rows."""
+    codes, uniques = pd.factorize(series)
+    values = np.zeros(len(uniques), dtype=np.int64)
+    state = np.full(len(uniques), OK, dtype=np.int8)
+    for i, text in enumerate(uniques):
+        if text == "":
+            state[i] = EMPTY
+            continue
+        parsed = parse(text)
+        if parsed is None:
+            state[i] = BAD
+        else:
+            values[i] = parsed
+    return values[codes], state[codes]
+
+
+def cents(text: str) -> int | None:
+    """'¥1,234.50' → 123450; exact (Decimal, half-up to the cent); None if not an amount."""
+    plain = _CURRENCY.sub("", unicodedata.normalize("NFKC", text).replace(",", "").replace(" ", ""))
+    if not _NUMBER.fullmatch(plain):
+        return None
+    try:
+        return int(Decimal(plain).quantize(CENT, rounding=ROUND_HALF_UP) * 100)
+    except InvalidOperation:
+        return None
+
+
+def whole_number(text: str) -> int | None:
+    """'３' → 3, '2.0' → 2 (Excel writes numbers that way); None for anything else."""
+    match = _INTEGER.fullmatch(unicodedata.normalize("NFKC", text).strip())
+    return int(match.group(1)) if match else None
+
+
+def to_cents(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    return _per_value(series, cents)
+
+
+def to_whole(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    return _per_value(series, whole_number)
+
+
+def to_time(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Naive business-time datetimes; offsets (Shopify's -0500) are converted to Asia/Shanghai."""
+    s = series.reset_index(drop=True)
+    empty = (s == "").to_numpy()
+    zoned = s.str.contains(_OFFSET, regex=True).to_numpy() & ~empty
+    out = _parse_times(s, format="ISO8601") if not zoned.any() else np.full(len(s), np.datetime64("NaT", "us"))
+    if zoned.any():
+        out[zoned] = _zoned(s[zoned])
+        plain = np.flatnonzero(~zoned & ~empty)
+        out[plain] = _parse_times(s.iloc[plain], format="ISO8601")
+    for fmt in TIME_FORMATS:  # the other ways exports write times, tried only on what is still unparsed
+        todo = np.flatnonzero(np.isnat(out) & ~empty & ~zoned)
+        if not len(todo):
+            break
+        out[todo] = _parse_times(s.iloc[todo], format=fmt)
+    serial = np.isnat(out) & ~empty & s.str.fullmatch(_EXCEL_SERIAL).to_numpy()
+    if serial.any():
+        days = s[serial].astype("float64").to_numpy()  # a day count, not money: float is exact to the second
+        out[serial] = (_EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).round("s").to_numpy()
+    times = pd.Series(out).dt.floor("s")
+    state = np.where(empty, EMPTY, np.where(times.isna().to_numpy(), BAD, OK)).astype(np.int8)
+    return times, state
+
+
+def _parse_times(texts: pd.Series, format: str) -> np.ndarray:
+    # No cache: its unique-value lookup costs more than parsing ISO times again.
+    parsed = pd.to_datetime(texts, format=format, errors="coerce", cache=False)
+    return parsed.to_numpy(dtype="datetime64[us]", copy=True)
+
+
+def _zoned(texts: pd.Series) -> np.ndarray:
+    parsed = pd.to_datetime(texts, format="ISO8601", utc=True, errors="coerce")
+    missing = parsed.isna().to_numpy()
+    if missing.any():  # Shopify's "2025-12-06 10:37:33 -0500" has a space before the offset
+        parsed[missing] = pd.to_datetime(texts[missing], format="%Y-%m-%d %H:%M:%S %z", utc=True, errors="coerce")
+    return parsed.dt.tz_convert(BUSINESS_TZ).dt.tz_localize(None).to_numpy(dtype="datetime64[us]")

@@ -1,0 +1,227 @@
+"""Importing channel order exports (Taobao, JD, Pinduoduo, Shopify, generic; CSV or XLSX) into core.ingest.
+
+Bad rows are quarantined before ingest (core.ingest would create unknown SKUs on the fly), with
+their spreadsheet row number and reason, in import_errors; an order with one bad row is rejected
+whole, so no order ever lands half. Re-running the same file changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from connectors.file_mapping import load_mapping
+from connectors.file_orders import Built, build_orders, check_heads, order_heads
+from connectors.file_reading import read_table
+from connectors.file_rows import Rows, Source, check_orphans, check_rows, read_rows, reject_whole_orders
+from core import clock
+from core.db import import_errors, is_postgres, skus, transaction
+from core.errors import InvalidInput
+from core.i18n import t
+from core.ingest import IngestSummary, ingest
+
+Progress = Callable[[int, int], None]  # (rows done, rows in total)
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A rejected row: where it is (spreadsheet row, header = 1), why, and what it held."""
+
+    file: str
+    file_sha256: str  # with row, the row's identity in import_errors
+    row: int
+    code: str
+    params: dict
+    raw: dict
+
+    def reason(self, lang: str = "en") -> str:
+        return t(f"import.reason.{self.code}", lang, **self.params)
+
+
+@dataclass
+class ImportSummary:
+    rows: int = 0
+    orders: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    held: int = 0
+    rejected: int = 0  # rows
+    rejected_orders: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    # Per phase: read, check, build (this module) and ingest (core.ingest, which also makes the
+    # NormalisedOrder objects as it asks for them).
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self, lang: str = "en") -> dict:
+        counts = {k: v for k, v in vars(self).items() if k not in ("errors", "seconds")}
+        rejects = [{"file": e.file, "row": e.row, "code": e.code, "reason": e.reason(lang)} for e in self.errors]
+        return {**counts, "rejected_rows": rejects, "seconds": self.seconds}
+
+
+@dataclass
+class Prepared:
+    """An export read and checked, its orders ready to be made as ingest asks for them."""
+
+    summary: ImportSummary  # rows, orders and rejects; new/updated/… come with ingest
+    built: Built
+
+
+def import_file(
+    engine: Engine,
+    channel: str,
+    path: str | Path,
+    items: str | Path | None = None,
+    shop: str | None = None,
+    progress: Progress | None = None,
+    actor: str = "import",
+    batch_size: int = 2000,
+    now: datetime | None = None,
+    names: tuple[str, str] | None = None,
+    history: bool = False,
+) -> ImportSummary:
+    """Import one export (Taobao: the orders file, optionally with its items file).
+
+    `names` gives the files' own names when they were saved under another (an upload);
+    `history` marks trade from before go-live (see core.ingest: no messages, no stock taken
+    for orders already shipped)."""
+    now = now or clock.now()
+    prepared = prepare(engine, channel, path, items, shop, names)
+    summary = prepared.summary
+    started = time.perf_counter()
+    store_errors(engine, summary.errors, now)
+    _ingest(
+        engine, prepared.built, summary, progress, dict(actor=actor, batch_size=batch_size, now=now, history=history)
+    )
+    summary.seconds["ingest"] = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def prepare(
+    engine: Engine,
+    channel: str,
+    path: str | Path,
+    items: str | Path | None = None,
+    shop: str | None = None,
+    names: tuple[str, str] | None = None,
+) -> Prepared:
+    """Read the file(s), find the bad rows and get the good orders ready; writes nothing."""
+    stopwatch = _Stopwatch()
+    mapping = load_mapping(channel)
+    if items is not None and mapping.items is None:
+        raise InvalidInput(f"A {channel} export has no separate items file.")
+    names = names or (Path(path).name, Path(items).name if items else "")
+    sources = [Source(read_table(path, names[0]), mapping.sheet, heads=True, lines=mapping.layout == "lines")]
+    if items is not None:
+        sources.append(Source(read_table(items, names[1]), mapping.items, heads=False, lines=True))
+    rows = read_rows(mapping, sources)
+    stopwatch.lap("read")
+    check_rows(rows, known_skus(engine))
+    if len(sources) > 1:
+        check_orphans(rows)
+    heads = order_heads(rows, mapping)
+    check_heads(rows, heads, mapping)
+    rejected = reject_whole_orders(rows)
+    errors = row_errors(rows, sources)
+    stopwatch.lap("check")
+    built = build_orders(rows, heads, rejected, mapping, shop)
+    stopwatch.lap("build")
+    summary = ImportSummary(
+        rows=len(rows.key),
+        orders=built.count,
+        rejected=len(errors),
+        rejected_orders=int(rejected.sum()),
+        errors=errors,
+        seconds=stopwatch.laps,
+    )
+    return Prepared(summary, built)
+
+
+def _ingest(engine: Engine, built: Built, summary: ImportSummary, progress: Progress | None, options: dict) -> None:
+    """core.ingest with progress in rows: the rejected ones first, then each batch's rows."""
+    rows_after = np.cumsum([0, *built.row_counts])
+    done = 0
+
+    def on_batch(batch: IngestSummary) -> None:
+        nonlocal done
+        done += batch.new + batch.updated + batch.unchanged
+        if progress:
+            progress(summary.rejected + int(rows_after[done]), summary.rows)
+
+    if progress:
+        progress(summary.rejected, summary.rows)
+    result = ingest(engine, built.orders, on_batch=on_batch, **options)
+    summary.new, summary.updated, summary.unchanged, summary.held = (
+        result.new,
+        result.updated,
+        result.unchanged,
+        result.held,
+    )
+
+
+def known_skus(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(conn.execute(select(skus.c.sku)).scalars())
+
+
+def row_errors(rows: Rows, sources: list[Source]) -> list[RowError]:
+    """The rejected rows in file order, each with its cells as read."""
+    bad = np.flatnonzero(rows.problems.bad)
+    bad = bad[np.lexsort((rows.row_no[bad], rows.source[bad]))]
+    errors = []
+    for index, src in enumerate(sources):
+        mine = bad[rows.source[bad] == index]
+        raws = src.table.frame.iloc[rows.position[mine]].to_dict("records")
+        errors += [
+            RowError(
+                src.table.name,
+                src.table.sha256,
+                int(rows.row_no[i]),
+                rows.problems.codes[i],
+                rows.problems.params[i],
+                raw,
+            )
+            for i, raw in zip(mine, raws, strict=True)
+        ]
+    return errors
+
+
+def store_errors(engine: Engine, errors: list[RowError], now: datetime) -> None:
+    """Quarantine the rows; a row already stored for the same file content is left as it is."""
+    if not errors:
+        return
+    values = [
+        {
+            "file_sha256": e.file_sha256,
+            "file_name": e.file[:300],
+            "row_no": e.row,
+            "reason": e.reason()[:300],
+            "raw": json.dumps(e.raw, ensure_ascii=False),
+            "created_at": now,
+        }
+        for e in errors
+    ]
+    with transaction(engine) as conn:
+        dialect = postgresql if is_postgres(conn) else sqlite
+        statement = dialect.insert(import_errors).on_conflict_do_nothing(index_elements=["file_sha256", "row_no"])
+        for start in range(0, len(values), 5000):
+            conn.execute(statement, values[start : start + 5000])
+
+
+class _Stopwatch:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now

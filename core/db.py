@@ -464,3 +464,132 @@ channel_listings = Table(
     Column("pushed_available", Integer, nullable=True),
     Column("pushed_at", DateTime, nullable=True),
 )
+
+
+# --- rules ---
+# Auto-review rules as data: code -> enabled + JSON thresholds (defaults live in core.rules).
+review_rules = Table(
+    "review_rules",
+    metadata,
+    Column("code", String(40), primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("params", Text, nullable=False, server_default="{}"),  # JSON
+    Column("updated_at", DateTime, nullable=False),
+    Column("updated_by", String(64), nullable=False),
+)
+
+blacklist = Table(
+    "blacklist",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(10), nullable=False),  # buyer or phone
+    Column("value", String(100), nullable=False),
+    Column("reason", String(200), nullable=False, server_default=""),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    UniqueConstraint("kind", "value"),
+    CheckConstraint("kind in ('buyer', 'phone')", name="kind"),
+)
+
+# One row per (order, rule) that matched; a resolved row keeps the rule from firing again.
+order_exceptions = Table(
+    "order_exceptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False),
+    Column("rule", String(40), nullable=False),
+    Column("detail", String(300), nullable=False, server_default=""),
+    Column("status", String(10), nullable=False, server_default="open"),  # open, approved, fixed, cancelled
+    Column("created_at", DateTime, nullable=False),
+    Column("resolved_at", DateTime, nullable=True),
+    Column("resolved_by", String(64), nullable=True),
+    UniqueConstraint("order_id", "rule"),
+    Index("ix_order_exceptions_status", "status"),
+)
+
+# Who changed which configuration (rules, blacklist, suppliers, sandbox promotions).
+config_audit = Table(
+    "config_audit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("subject", String(60), nullable=False),
+    Column("detail", Text, nullable=False, server_default=""),
+)
+
+# A secondary order ships in the parcel of its primary (same shop, buyer and address).
+order_merges = Table(
+    "order_merges",
+    metadata,
+    Column("order_id", ForeignKey("orders.id"), primary_key=True),
+    Column("primary_order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+)
+
+# A split-off part of a channel order: its own lines and reservations, amounts stay on the parent.
+order_splits = Table(
+    "order_splits",
+    metadata,
+    Column("order_id", ForeignKey("orders.id"), primary_key=True),
+    Column("parent_order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+)
+
+suppliers = Table(
+    "suppliers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),  # skus.supplier refers to it by name
+    Column("email", String(200), nullable=False),
+    Column("lead_time_days", Integer, nullable=False, server_default="7"),
+    Column("pack_size", Integer, nullable=False, server_default="1"),
+    Column("moq", Integer, nullable=False, server_default="1"),
+    Column("active", Boolean, nullable=False, server_default=true()),
+    CheckConstraint("lead_time_days >= 0 and pack_size >= 1 and moq >= 1", name="positive_terms"),
+)
+
+purchase_orders = Table(
+    "purchase_orders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(30), nullable=False, unique=True),
+    Column("supplier_id", ForeignKey("suppliers.id"), nullable=False, index=True),
+    # sent, confirmed, proposed, partial, received, cancelled
+    Column("status", String(10), nullable=False),
+    # Only the SHA-256 of the supplier link's token is kept; the link itself went out by e-mail.
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("token_expires_at", DateTime, nullable=False),
+    Column("expected_at", DateTime, nullable=True),
+    Column("supplier_note", String(500), nullable=False, server_default=""),
+    Column("answered_at", DateTime, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+purchase_order_lines = Table(
+    "purchase_order_lines",
+    metadata,
+    Column("po_id", ForeignKey("purchase_orders.id"), primary_key=True),
+    Column("sku_id", ForeignKey("skus.id"), primary_key=True),
+    Column("qty_ordered", Integer, nullable=False),
+    Column("qty_confirmed", Integer, nullable=True),
+    Column("qty_received", Integer, nullable=False, server_default="0"),
+    Column("unit_cost_cents", Integer, nullable=False, server_default="0"),
+    CheckConstraint("qty_ordered > 0 and qty_received >= 0", name="quantities"),
+)
+
+# Empty in live; one row in a sandbox copy, so every engine knows whether it is a sandbox.
+sandbox_info = Table(
+    "sandbox_info",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(64), nullable=False),
+)
+
+# The usual price of a SKU reads its latest lines; this index makes that a short backward scan.
+Index("ix_order_lines_sku_id_id", order_lines.c.sku_id, order_lines.c.id)

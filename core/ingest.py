@@ -12,6 +12,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
@@ -20,7 +21,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from core import clock, regions, stock, workflow
+from core import clock, merge, regions, review, stock, workflow
 from core.db import bulk_insert, channels, order_lines, orders, shops, transaction
 from core.model import (
     CANCELLED,
@@ -69,7 +70,7 @@ def ingest(
     exactly as if it had been seen paid and then shipped.
     """
     total = IngestSummary()
-    for batch in _batches(incoming, batch_size):
+    for batch in _prepared_ahead(_batches(incoming, batch_size)):
         summary = _with_retries(engine, batch, actor, now or clock.now(), history)
         total.add(summary)
         if on_batch:
@@ -98,7 +99,6 @@ def _with_retries(
 def _ingest_batch(
     conn: Connection, batch: list[NormalisedOrder], actor: str, now: datetime, history: bool
 ) -> IngestSummary:
-    batch = canonical_regions(batch)
     shop_of = ensure_shops(conn, {(o.shop, o.channel) for o in batch})
     sku_of = stock.ensure_skus(conn, {line.sku for o in batch for line in o.lines}, now)
     known = _known_orders(conn, batch)
@@ -121,16 +121,18 @@ def _ingest_batch(
 
 def canonical_regions(batch: list[NormalisedOrder]) -> list[NormalisedOrder]:
     """Provinces as one of the 34 canonical short names, whatever the channel wrote (浙江省,
-    Zhejiang…); when a channel gave none, they are read from the address."""
+    Zhejiang…); read from the address when the channel gave none. A place outside China (a
+    Shopify order to Ontario) keeps what the channel wrote."""
     lookup = regions.locate(o.address for o in batch if not regions.normalise_province(o.province))
     result = []
     for order in batch:
-        province = regions.normalise_province(order.province)
-        city = order.city
+        province, city = regions.normalise_province(order.province), order.city
         if not province:
-            province, found_city = lookup.get(order.address, ("", ""))
-            city = city or found_city
-        result.append(order if province == order.province else replace(order, province=province, city=city))
+            found, found_city = lookup.get(order.address, ("", ""))
+            province, city = found or order.province, city or found_city
+        result.append(
+            order if (province, city) == (order.province, order.city) else replace(order, province=province, city=city)
+        )
     return result
 
 
@@ -196,6 +198,7 @@ def _insert_new(
         gone = [(i, _demand(o, sku_of)) for i, o in arrivals if o.lines and o.status in (SHIPPED, COMPLETED)]
         stock.ship_unreserved(conn, gone, actor, now)
     _record_arrivals(conn, inserted, rows, short, actor, now)
+    review.review_orders(conn, inserted, "rules", now)  # hold the orders the review rules flag
     if not history:
         paid = [(i, o) for i, o, r in zip(inserted, fresh, rows) if r["status"] == PAID and i not in short and o.phone]
         sms = [workflow.payment_sms(i, o.channel_order_no, o.phone, o.buyer, now) for i, o in paid]
@@ -383,6 +386,8 @@ def _add_lines(
 def _follow_platform(conn: Connection, order_id: int, platform_status: str, actor: str, now: datetime) -> None:
     """Walk the order forward to the platform's newer status (a buyer cancellation releases stock)."""
     current = conn.execute(select(orders.c.status, orders.c.status_before_hold).where(orders.c.id == order_id)).one()
+    if platform_status == CANCELLED:
+        merge.cancel_parts(conn, order_id, actor, now)  # parts split off a cancelled order go with it
     if current.status == ON_HOLD:
         if platform_status == CANCELLED:
             workflow.advance(conn, order_id, CANCELLED, actor, "cancelled on the platform", now)
@@ -401,6 +406,27 @@ def _path(local: str, platform: str) -> list[str]:
     if local not in chain or chain.index(platform) <= chain.index(local):
         return []
     return chain[chain.index(local) + 1 : chain.index(platform) + 1]
+
+
+def _prepared_ahead(batches: Iterator[list[NormalisedOrder]]) -> Iterator[list[NormalisedOrder]]:
+    """Batches with canonical regions and fingerprints, each prepared while the previous one is
+    written: preparing (and producing the orders, e.g. parsing a file) is Python, writing is
+    mostly SQLite, which releases the GIL, so on two cores the two overlap."""
+
+    def prepare() -> list[NormalisedOrder] | None:
+        batch = next(batches, None)
+        if batch is None:
+            return None
+        batch = canonical_regions(batch)
+        for order in batch:
+            order.fingerprint()
+        return batch
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-prepare") as pool:
+        ahead = pool.submit(prepare)
+        while (batch := ahead.result()) is not None:
+            ahead = pool.submit(prepare)
+            yield batch
 
 
 def _batches(items: Iterable[NormalisedOrder], size: int) -> Iterator[list[NormalisedOrder]]:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
-from core import outbox
+from core import outbox, sandbox
 from notify.aliyun_sms import SmsSettings, SmsTransport
 from notify.email import EmailTransport, SmtpSettings
 
@@ -37,6 +37,8 @@ def deliver_pending(
     base_delay: timedelta = outbox.BASE_DELAY,
 ) -> outbox.DeliveryReport:
     """One delivery pass (sent / failed / dead counts); transports default to the configured ones."""
+    if sandbox.is_sandbox(engine):  # a copy's messages are rehearsals: nobody may receive them
+        raise sandbox.SandboxError("Messages are never delivered from a sandbox copy.")
     built = transports is None
     active = transports_from_env() if transports is None else transports
     try:

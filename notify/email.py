@@ -69,6 +69,10 @@ def compose(envelope: Envelope, sender: str) -> EmailMessage:
     mail["Message-ID"] = message_id(envelope.key)
     mail["X-Idempotency-Key"] = envelope.key
     mail.set_content(render(envelope.template, envelope.payload, "body"))
+    # Text attachments travel in the JSON payload, e.g. a purchase order's lines as CSV.
+    for attachment in envelope.payload.get("attachments", ()):
+        subtype = attachment["content_type"].removeprefix("text/")
+        mail.add_attachment(attachment["content"], subtype=subtype, filename=attachment["filename"])
     return mail
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.engine import Engine
 
+from core import sandbox
 from core.db import database_url, make_engine, migrate
 from core.i18n import DEFAULT_LANGUAGE, t
 
@@ -16,9 +17,17 @@ def _engine_for(url: str) -> Engine:
     return engine
 
 
-def engine() -> Engine:
+def live_engine() -> Engine:
     """The store named by ORDERHUB_DATABASE_URL, migrated once per process."""
     return _engine_for(database_url())
+
+
+def engine() -> Engine:
+    """The store this session works on: live, or its sandbox copy while an admin works there."""
+    live = live_engine()
+    if st.session_state.get("use_sandbox") and sandbox.exists(live):
+        return _engine_for(sandbox.sandbox_url(database_url()))
+    return live
 
 
 def user() -> dict | None:

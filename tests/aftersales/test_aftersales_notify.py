@@ -192,7 +192,8 @@ def test_a_refused_mailbox_is_dead_and_a_busy_one_is_retried(engine):
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_every_template_renders_fully_in_both_languages(template, lang):
     payload = {**SHIPPED, **OVERDUE, "buyer": "张伟", "po_no": "PO20261126-003", "supplier": "宁波宠物用品有限公司",
-               "expected_at": "2026-12-01", "items": "PET-FOOD-2KG × 200", "lang": lang}  # fmt: skip
+               "expected_at": "2026-12-01", "items": "PET-FOOD-2KG × 200", "lang": lang,
+               "link": "https://hub.example/supplier?token=x", "link_expires_at": "2026-12-10 10:00"}  # fmt: skip
     parts = [part for part in ("sms", "subject", "body") if f"notify.{template}.{part}" in catalogue()]
     assert {"subject", "body"} <= set(parts)
     for part in parts:

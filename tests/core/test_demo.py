@@ -29,7 +29,7 @@ def test_every_status_is_present_including_orders_held_for_stock(demo):
     assert set(by_status) == set(STATUSES)
     assert by_status["completed"] > by_status["shipped"] > by_status["paid"] > by_status["pending_payment"]
     held = demo.execute(select(orders.c.hold_reason).where(orders.c.status == "on_hold")).scalars().all()
-    assert held and set(held) == {"insufficient_stock"}
+    assert held and set(held) == {"insufficient_stock", "review"}  # review: the rules demo (core/rules_demo.py)
 
 
 def test_three_channels_several_shops_and_about_forty_skus_some_low(demo):

@@ -220,3 +220,8 @@ def test_provinces_arrive_as_canonical_short_names_whatever_the_channel_wrote(en
         ],
     )
     assert [order_row(engine, no).province for no in ("TB-ZJ", "TB-NM", "TB-ADDR")] == ["浙江", "内蒙古", "广东"]
+
+
+def test_a_province_outside_china_is_kept_as_the_channel_wrote_it(engine):
+    ingest(engine, [order("SHOP-1001", channel="shopify", province="ON", address="100 Queen St W, Toronto")])
+    assert order_row(engine, "SHOP-1001").province == "ON"

@@ -1,0 +1,38 @@
+"""`export orders|lines|tickets|stock`: analyst files (CSV with BOM or Parquet), masked for a role."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+from core import export
+from core.access import ROLES
+from core.db import open_store
+from core.errors import InvalidInput
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("export", help="write orders, lines, tickets or stock to CSV or Parquet")
+    parser.add_argument("dataset", choices=["orders", "lines", "tickets", "stock"])
+    parser.add_argument("--format", dest="fmt", choices=export.FORMATS, default="csv")
+    parser.add_argument("--out", required=True, help="file to write")
+    parser.add_argument("--from", dest="start", type=_day, help="first order date, YYYY-MM-DD")
+    parser.add_argument("--to", dest="end", type=_day, help="last order date, YYYY-MM-DD (inclusive)")
+    parser.add_argument("--role", choices=ROLES, default="analyst", help="mask columns as this role sees them")
+    parser.set_defaults(handler=run)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-03-01") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.dataset == "stock" and (args.start or args.end):
+        raise InvalidInput("Stock is a snapshot of today; --from and --to do not apply to it.")
+    rows = export.export(open_store(), args.dataset, args.out, args.fmt, args.role, args.start, args.end)
+    print(f"{rows:,} {args.dataset} rows written to {args.out} ({args.fmt}, as {args.role})", file=sys.stderr)
+    return 0

@@ -1,0 +1,78 @@
+"""Exception queue: orders the review rules held; a clerk fixes, approves, merges or cancels them."""
+
+import streamlit as st
+
+from core import merge, review
+from core.access import mask_rows
+from core.db import transaction
+from core.errors import OrderHubError
+from ui.page_context import actor, allow
+from ui.session import engine, tr
+
+current = allow("change_status")
+st.title(tr("exceptions.title"))
+with engine().connect() as conn:
+    queue = review.open_exceptions(conn)
+if not queue:
+    st.info(tr("exceptions.empty"))
+    st.stop()
+
+shown = mask_rows(
+    current["role"],
+    [
+        {
+            **{k: v for k, v in q.items() if k != "id"},
+            "rules": "、".join(tr(f"rule.{r}") for r in q["rules"]),
+            "details": "; ".join(q["details"]),
+            "status": tr(f"status.{q['status']}"),
+        }
+        for q in queue
+    ],
+)
+st.dataframe(shown, hide_index=True, width="stretch")
+
+index = st.selectbox(
+    tr("exceptions.pick"),
+    range(len(queue)),
+    format_func=lambda i: f"{queue[i]['channel_order_no']} · {queue[i]['buyer']}",
+)
+chosen, visible = queue[index], shown[index]
+
+
+def act(service, *args) -> None:
+    """Run one queue action in its own transaction and show the outcome."""
+    try:
+        with transaction(engine()) as conn:
+            outcome = service(conn, chosen["id"], *args)
+    except OrderHubError as refusal:
+        st.error(str(refusal))
+        return
+    if isinstance(outcome, list) and outcome:
+        st.warning(tr("exceptions.still_failing", rules="、".join(tr(f"rule.{r}") for r in outcome)))
+    else:
+        st.success(tr("exceptions.done", status=outcome if isinstance(outcome, str) else "ok"))
+
+
+def merge_with_siblings(conn, order_id: int, who: str) -> str:
+    primary = merge.merge(conn, [order_id, *merge.mergeable_with(conn, order_id)], who)
+    return tr("exceptions.merged", count=len(merge.shipment_of(conn, primary)))
+
+
+approve_col, merge_col, cancel_col = st.columns(3)
+if approve_col.button(tr("exceptions.approve"), type="primary"):
+    act(review.approve, actor())
+if "merge_candidate" in chosen["rules"] and merge_col.button(tr("exceptions.merge")):
+    act(merge_with_siblings, actor())
+reason = cancel_col.text_input(tr("exceptions.cancel_reason"))
+if cancel_col.button(tr("exceptions.cancel")):
+    act(review.cancel, actor(), reason)
+
+with st.form("fix"):
+    edits = {
+        name: st.text_input(name, value=str(visible.get(name, "")))
+        for name in ("province", "city", "address", "phone")
+        if name in visible
+    }
+    if st.form_submit_button(tr("exceptions.fix")):
+        # Only what the clerk changed: an untouched masked phone must never overwrite the real one.
+        act(review.fix, {k: v for k, v in edits.items() if v != str(visible.get(k, ""))}, actor())

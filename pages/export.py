@@ -1,0 +1,70 @@
+"""Export: orders, lines, tickets or stock as CSV (Excel-ready) or Parquet, masked for the viewer's role."""
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from core import clock, export
+from core.access import can
+from core.errors import OrderHubError
+from core.i18n import t
+from ui import report_kit as kit
+
+lang, role = kit.lang(), kit.role()
+st.title(t("analytics.export_title", lang))
+if not can(role, "export"):
+    st.error(t("analytics.export_denied", lang))
+    st.stop()
+
+today = clock.now().date()
+dataset = st.radio(
+    t("analytics.export_dataset", lang),
+    ["orders", "lines", "tickets", "stock"],
+    horizontal=True,
+    format_func=lambda name: t(f"analytics.dataset_{name}", lang),
+)
+fmt = st.radio(
+    t("analytics.export_format", lang),
+    export.FORMATS,
+    horizontal=True,
+    format_func=lambda name: t(f"analytics.format_{name}", lang),
+)
+picked = st.date_input(
+    t("analytics.date_range", lang), (today.replace(day=1), today), max_value=today, disabled=dataset == "stock"
+)
+start, end = (picked[0], picked[-1]) if isinstance(picked, tuple | list) and picked else (None, None)
+if dataset == "stock":  # stock is today's snapshot: no date range
+    start = end = None
+engine = kit.engine()  # resolved here: build() runs on another thread, outside the script
+st.caption(t("analytics.export_masked", lang, role=role))
+file_name = f"{dataset}_{start or ''}_{end or ''}.{fmt}".replace("__", "_")
+
+
+def build() -> bytes:
+    """Runs only when the button is clicked: the rows stream to a temporary file, never into a DataFrame."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / file_name
+        export.export(engine, dataset, out, fmt, role, start, end)
+        return out.read_bytes()
+
+
+try:
+    export.check(dataset, start, end)
+except OrderHubError as problem:
+    st.info(str(problem))
+else:
+    st.download_button(
+        t("analytics.export_button", lang),
+        build,
+        file_name=file_name,
+        type="primary",
+        mime="text/csv" if fmt == "csv" else "application/vnd.apache.parquet",
+        icon=":material/download:",
+    )
+    st.caption(t("analytics.export_cli", lang))
+    st.code(
+        f"python cli.py export {dataset} --format {fmt} --out {file_name}"
+        + (f" --from {start} --to {end}" if start and dataset != "stock" else "")
+        + f" --role {role}"
+    )

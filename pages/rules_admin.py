@@ -1,0 +1,66 @@
+"""Review rules and blacklist: switch rules on or off, set their thresholds, re-check open orders."""
+
+import streamlit as st
+from sqlalchemy import select
+
+from core import review, rules
+from core.db import blacklist, transaction
+from core.errors import OrderHubError
+from ui.page_context import actor, allow
+from ui.session import engine, tr
+
+allow("edit_rules")
+st.title(tr("rules.title"))
+with engine().connect() as conn:
+    config = rules.load_config(conn)
+    listed = [
+        dict(row)
+        for row in conn.execute(
+            select(blacklist.c.kind, blacklist.c.value, blacklist.c.reason, blacklist.c.created_by)
+        ).mappings()
+    ]
+
+
+def setting(code: str, name: str, value):
+    label, key = tr(f"param.{name}"), f"{code}.{name}"
+    if isinstance(value, bool):
+        return st.checkbox(label, value=value, key=key)
+    return int(st.number_input(label, min_value=0, step=1, value=value, key=key))
+
+
+for rule in rules.RULES:
+    current = config[rule.code]
+    with st.form(f"rule-{rule.code}"):
+        st.subheader(tr(f"rule.{rule.code}"))
+        enabled = st.checkbox(tr("rules.enabled"), value=current.enabled, key=f"{rule.code}.enabled")
+        params = {name: setting(rule.code, name, value) for name, value in current.params.items()}
+        if st.form_submit_button(tr("rules.save")):
+            try:
+                with transaction(engine()) as conn:
+                    rules.save_rule(conn, rule.code, enabled, params, actor())
+                st.success(tr("rules.saved"))
+            except OrderHubError as refusal:
+                st.error(str(refusal))
+
+if st.button(tr("rules.recheck")):
+    st.info(tr("rules.rechecked", count=len(review.recheck_open_orders(engine()))))
+
+st.header(tr("blacklist.title"))
+st.dataframe(listed, hide_index=True, width="stretch")
+with st.form("blacklist"):
+    kind = st.radio(tr("blacklist.kind"), ["buyer", "phone"], horizontal=True)
+    value = st.text_input(tr("blacklist.value"))
+    reason = st.text_input(tr("blacklist.reason"))
+    add, remove = st.columns(2)
+    adding = add.form_submit_button(tr("blacklist.add"))
+    removing = remove.form_submit_button(tr("blacklist.remove"))
+if adding or removing:
+    try:
+        with transaction(engine()) as conn:
+            if adding:
+                rules.add_to_blacklist(conn, kind, value, reason, actor())
+            else:
+                rules.remove_from_blacklist(conn, kind, value, actor())
+        st.success(tr("rules.saved"))
+    except OrderHubError as refusal:
+        st.error(str(refusal))

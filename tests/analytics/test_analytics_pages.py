@@ -1,0 +1,117 @@
+"""The reports, big-screen and export pages, run headless with Streamlit's AppTest."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import analytics_factory as factory
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from core import analytics, clock, screen
+
+PAGES = Path(__file__).resolve().parents[2] / "pages"
+
+
+@pytest.fixture(scope="module")
+def live_store(tmp_path_factory):
+    """A store whose orders end now (the pages ask the clock), shared by the module's page runs."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('pages') / 'orderhub.db'}"
+    engine = factory.store_ending_now(url, 1200)
+    yield url, engine
+    engine.dispose()
+
+
+@pytest.fixture
+def page(live_store, monkeypatch):
+    monkeypatch.setenv("ORDERHUB_DATABASE_URL", live_store[0])
+    st.cache_resource.clear()
+    analytics.forget_shared()
+
+    def run(name: str, role: str | None, **query: str) -> AppTest:
+        app = AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=60)
+        if role:
+            app.session_state["user"] = {"username": "chen", "name": "陈杰", "role": role, "language": "zh"}
+        for key, value in query.items():
+            app.query_params[key] = value
+        return app.run()
+
+    yield run
+    analytics.forget_shared()
+
+
+def test_the_reports_page_shows_kpis_and_a_csv_download_for_every_chart(page):
+    app = page("reports", "manager")
+    assert not app.exception
+    assert [m.label for m in app.metric] == [
+        "日均处理订单",
+        "订单差错率",
+        "人均日处理单量",
+        "平均付款到出库时长",
+        "准时发货率",
+        "挂起过的订单",
+    ]
+    assert len(app.get("download_button")) == 9
+    assert len(app.get("plotly_chart")) == 6
+
+
+def test_a_warehouse_user_sees_no_profit_on_the_reports_page(page):
+    app = page("reports", "warehouse")
+    assert not app.exception
+    assert "您的角色无权查看成本与利润。" in [info.value for info in app.info]
+
+
+def test_the_reports_page_says_so_when_the_range_has_no_orders(page):
+    app = page("reports", "analyst")
+    app.date_input(key="report_range").set_value((date(2020, 1, 1), date(2020, 1, 31))).run()
+    assert not app.exception
+    assert [info.value for info in app.info] == ["所选范围内没有订单，请调整日期、渠道或店铺。"]
+
+
+def test_without_a_login_every_analytics_page_asks_to_sign_in(page):
+    for name in ("reports", "big_screen", "export"):
+        app = page(name, None)
+        assert not app.exception
+        assert [w.value for w in app.warning] == ["请先登录。"]
+
+
+def test_the_big_screen_shows_the_shop_and_period_from_the_url(page, live_store):
+    app = page("big_screen", "manager", shop="2", period="14")
+    assert not app.exception
+    html = "".join(m.value for m in app.markdown)
+    want = screen.screen(analytics.Snapshot(live_store[1]), "manager", clock.now(), 14, (2,))
+    assert "今日经营 · 旺财宠物京东自营店" in html and "近 14 天" in html
+    assert f'<div class="tv-value">{want.today.iloc[0]["orders"]:,}</div>' in html
+    assert len(app.get("plotly_chart")) == 4
+
+
+def test_the_big_screen_hides_money_from_a_role_that_may_not_see_prices(page):
+    app = page("big_screen", "warehouse")
+    assert not app.exception
+    html = "".join(m.value for m in app.markdown)
+    assert "今日订单" in html and "今日成交额" not in html and "¥" not in html
+
+
+def test_the_export_page_offers_a_download_and_the_matching_command(page):
+    app = page("export", "analyst")
+    assert not app.exception
+    assert len(app.get("download_button")) == 1
+    assert "python cli.py export orders --format csv" in app.get("code")[0].proto.code_text
+
+
+def test_the_export_page_refuses_roles_without_export_and_offers_every_dataset_to_others(page):
+    assert [e.value for e in page("export", "warehouse").error] == ["您的角色无权导出数据。"]
+    app = page("export", "finance")
+    for dataset in ("tickets", "stock", "lines"):
+        app.radio[0].set_value(dataset).run()
+        assert not app.exception and len(app.get("download_button")) == 1
+        assert f"python cli.py export {dataset}" in app.get("code")[0].proto.code_text
+
+
+def test_the_big_screen_speaks_english_when_the_url_asks(page):
+    app = page("big_screen", "manager", lang="en")
+    html = "".join(m.value for m in app.markdown)
+    assert not app.exception
+    assert "Orders today" in html and "vs yesterday, same time" in html and "今日订单" not in html

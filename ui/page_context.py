@@ -1,0 +1,36 @@
+"""Page helpers for rules, purchasing and the sandbox: a polite permission stop, the acting user and
+the red SANDBOX banner (app.py calls sandbox_banner() once per run, above every page)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import sandbox
+from core.access import require
+from core.errors import PermissionDenied
+from ui.session import engine, tr, user
+
+
+def allow(action: str) -> dict:
+    """The user, if their role may perform the action; otherwise a refusal and the page stops."""
+    current = user() or {}
+    try:
+        require(current.get("role", ""), action)
+    except PermissionDenied as refusal:
+        st.error(str(refusal))
+        st.stop()
+    return current
+
+
+def actor() -> str:
+    return (user() or {}).get("username", "unknown")
+
+
+def sandbox_banner() -> None:
+    """The red banner shown while the session works on a sandbox copy of the store."""
+    if sandbox.is_sandbox(engine()):
+        st.markdown(
+            "<div style='background:#d32f2f;color:#fff;padding:.5rem 1rem;font-weight:700;"
+            f"border-radius:.3rem;text-align:center'>{tr('sandbox.banner')}</div>",
+            unsafe_allow_html=True,
+        )

@@ -1,0 +1,126 @@
+"""Glue shared by the analytics pages: engine, shared snapshot, viewer's role and language, CSV download."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from core.analytics import Snapshot, shared_snapshot
+from core.i18n import t
+from core.reports import Filters
+from ui import session
+
+
+def engine() -> Engine:
+    """The session's store (ui.session: one migrated engine per database URL and process)."""
+    return session.engine()
+
+
+def snapshot(max_age_seconds: float = 10.0) -> Snapshot:
+    """The process-wide snapshot, refreshed when older than max_age_seconds (one read for all sessions)."""
+    snap = shared_snapshot(engine())
+    snap.ensure_fresh(max_age_seconds)
+    return snap
+
+
+def lang() -> str:
+    return session.lang()
+
+
+def role() -> str:
+    """The signed-in user's role; without a login the page says so and stops."""
+    current = session.role()
+    if not current:
+        st.warning(t("analytics.login_needed", lang()))
+        st.stop()
+    return current
+
+
+def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
+    """Download what the chart shows, as CSV with a BOM so Excel reads the Chinese."""
+    st.download_button(
+        t("analytics.download_csv", lang()),
+        frame.to_csv(index=False).encode("utf-8-sig"),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
+    )
+
+
+def channel_names(snap: Snapshot) -> dict[str, str]:
+    """Channel codes to display names (the translated name where the catalogue has one)."""
+    names = {}
+    for code, name in snap.query("SELECT code, name FROM channels ORDER BY code").itertuples(index=False):
+        label = t(f"channel.{code}", lang())
+        names[code] = name if label == f"channel.{code}" else label
+    return names
+
+
+def shop_names(snap: Snapshot) -> dict[int, str]:
+    return dict(snap.query("SELECT id, name FROM shops ORDER BY name").itertuples(index=False))
+
+
+def filters(snap: Snapshot, today: date) -> Filters:
+    """Date range, channel and shop pickers; returns the report filters."""
+    names, shops = channel_names(snap), shop_names(snap)
+    left, middle, right = st.columns([2, 3, 3])
+    picked = left.date_input(
+        t("analytics.date_range", lang()), (today - timedelta(days=29), today), max_value=today, key="report_range"
+    )
+    chosen_channels = _choose(middle, "analytics.channels", names, "report_channels")
+    chosen_shops = _choose(right, "analytics.shops", shops, "report_shops")
+    start, end = (picked[0], picked[-1]) if isinstance(picked, tuple | list) and picked else (today, today)
+    return Filters(start, end, tuple(chosen_channels), tuple(chosen_shops))
+
+
+def _choose(column: Any, label: str, options: dict, key: str) -> list:
+    """A multiselect over options (code → name); nothing chosen means all."""
+    return column.multiselect(
+        t(label, lang()), list(options), format_func=options.get, placeholder=t("analytics.all", lang()), key=key
+    )
+
+
+def table(frame: pd.DataFrame, height: int | None = None, names: dict[str, dict] | None = None) -> None:
+    """A report table for people: money in yuan, names for codes, translated headers (the CSV keeps raw data)."""
+    shown = frame.copy()
+    for column, labels in (names or {}).items():
+        if column in shown.columns:
+            shown[column] = shown[column].map(lambda code, labels=labels: labels.get(code, code))
+    config = {}
+    for column in shown.columns:
+        label = t(f"analytics.col_{column}", lang())
+        label = column if label == f"analytics.col_{column}" else label
+        if str(column).endswith("_cents"):
+            shown[column] = shown[column] / 100
+            config[column] = st.column_config.NumberColumn(label, format="¥%.2f")
+        elif column in ("profit_margin", "share"):
+            config[column] = st.column_config.NumberColumn(label, format="percent")
+        else:
+            config[column] = st.column_config.Column(label)
+    st.dataframe(shown, hide_index=True, column_config=config, height=height or "auto")
+
+
+KPIS = [
+    ("orders_handled_per_day", "{:,.1f}"),
+    ("error_rate", "{:.1%}"),
+    ("orders_per_staff_day", "{:,.1f}"),
+    ("avg_paid_to_shipped_hours", "{:,.1f} h"),
+    ("on_time_rate", "{:.1%}"),
+    ("held_orders", "{:,.0f}"),
+]
+
+
+def kpi_cells(row: pd.Series) -> None:
+    """The six KPIs as metrics in two rows, each with its definition as help."""
+    for cell, (name, pattern) in zip(st.columns(3) + st.columns(3), KPIS, strict=True):
+        value = row[name]
+        cell.metric(
+            t(f"analytics.kpi_{name}", lang()),
+            "—" if pd.isna(value) else pattern.format(value),
+            help=t(f"analytics.kpi_{name}_help", lang()),
+        )

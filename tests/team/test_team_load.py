@@ -22,6 +22,7 @@ def test_sixteen_processes_on_postgresql_survive_a_database_restart_with_every_i
     assert result["restarted_database_at_s"] is not None
     _assert_sound(result)
     assert any(outcome.endswith(":retried") for outcome in result["outcomes"])  # the restart was felt and retried
+    assert result["outcomes"]["analytics_refresh:ok"] > 0  # the DuckDB snapshot refreshed under the load
 
 
 def test_four_processes_on_the_embedded_sqlite_store_keep_every_invariant(tmp_path):

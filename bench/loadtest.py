@@ -11,6 +11,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from bench import common
 from bench.load_roles import Plan, Recorder, deliver_pass, run_role
@@ -62,45 +64,56 @@ def run(
     prepare(url)
     gateway = AliyunGateway()
     workdir = Path(tempfile.mkdtemp(prefix="orderhub-load-"))
+    try:
+        loads = [os.getloadavg()]
+        processes = _start(url, seconds, rate, mix, gateway, workdir)
+        restarted = _wait(processes, restart, loads, give_up_at=time.time() + seconds + 300)
+        records = [json.loads((workdir / f"{p.name}.json").read_text()) for p in processes]
+        drain = _drain(url, gateway)
+        return {
+            "engine": make_url(url).get_backend_name(),
+            "processes": mix,
+            "seconds": seconds,
+            "restarted_database_at_s": restarted,
+            "load_average_1m": {"start": loads[0][0], "end": loads[-1][0], "max": max(load[0] for load in loads)},
+            **_figures(records, seconds, rate),
+            "outbox": drain,
+            "checks": _checks(url, records, gateway, drain),
+        }
+    finally:
+        gateway.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _start(url: str, seconds: float, rate: float, mix: dict[str, int], gateway, workdir: Path) -> list:
+    """One forked process per role instance, each with its own engine and its share of the intake."""
     until = time.time() + seconds + 2  # the processes need a moment to start
-    producers = mix.get("producer", 0)
-    processes, loads = [], [os.getloadavg()]
     context = multiprocessing.get_context("fork")
+    processes = []
     for role, count in mix.items():
         for n in range(count):
-            plan = Plan(url, until, rate / max(producers, 1), f"load:{role}:{n:02d}", gateway.env())
+            plan = Plan(url, until, rate / max(mix.get("producer", 0), 1), f"load:{role}:{n:02d}", gateway.env())
             out = workdir / f"{role}-{n}.json"
             processes.append(context.Process(target=run_role, args=(role, plan, out), name=f"{role}-{n}"))
     for process in processes:
         process.start()
-    restarted = _wait(processes, until, restart, loads)
-    records = [json.loads((workdir / f"{p.name}.json").read_text()) for p in processes]
-    drain = _drain(url, gateway)
-    result = {
-        "engine": make_engine(url).dialect.name,
-        "processes": mix,
-        "seconds": seconds,
-        "restarted_database_at_s": restarted,
-        "load_average_1m": {"start": loads[0][0], "end": loads[-1][0], "max": max(load[0] for load in loads)},
-        **_figures(records, seconds, rate),
-        "outbox": drain,
-        "checks": _checks(url, records, gateway, drain),
-    }
-    gateway.close()
-    return result
+    return processes
 
 
-def _wait(processes, until: float, restart, loads: list) -> float | None:
+def _wait(processes: list, restart, loads: list, give_up_at: float) -> float | None:
     """Sample the load average while the processes run; restart the database once if asked."""
     started, restarted = time.time(), None
-    while time.time() < until:
+    while any(p.is_alive() for p in processes) and time.time() < give_up_at:
         if restart and restarted is None and time.time() - started >= restart[0]:
             restart[1]()
             restarted = round(time.time() - started, 1)
         loads.append(os.getloadavg())
         time.sleep(1)
     for process in processes:
-        process.join(timeout=120)
+        process.join(timeout=5)
+        if process.is_alive():  # stuck far past its deadline: a finding, not something to wait for
+            process.kill()
+            process.join()
     failed = [p.name for p in processes if p.exitcode != 0]
     if failed:
         raise RuntimeError(f"load processes failed: {', '.join(failed)}")

@@ -94,7 +94,10 @@ def test_in_a_real_browser_the_app_runs_through_nginx_on_one_replica(stack):
         )
         page = browser.new_page()
         page.goto(stack.url)
-        page.locator('[data-testid="stMainBlockContainer"]').wait_for(timeout=30_000)  # the script ran
+        # An element the app's script rendered: it ran on the replica, over the websocket.
+        page.locator('[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]').first.wait_for(
+            timeout=30_000
+        )
         assert page.locator('[data-testid="stException"]').count() == 0
         (route,) = [c["value"] for c in page.context.cookies() if c["name"] == "orderhub_route"]
         browser.close()

@@ -59,11 +59,17 @@ def _route(response: httpx.Response) -> str:
     return re.search(r"orderhub_route=([0-9a-f]+)", response.headers["set-cookie"]).group(1)
 
 
-def _upstreams(stack: Stack, route: str) -> list[str]:
+def _upstreams(stack: Stack, route: str, at_least: int = 1) -> list[str]:
     """Which replica served each request of the route, from nginx's access log (a request that
-    found its replica dead lists every one tried: "dead:port, live:port"; the last one served it)."""
-    log = (stack.home / "nginx" / "access.log").read_text()
-    return [tried.split(", ")[-1] for tried in re.findall(rf"route={route} upstream=(.+?) rt=", log)]
+    found its replica dead lists every one tried: "dead:port, live:port"; the last one served it).
+    nginx writes the line just after the response, so wait until the expected lines are there."""
+    deadline = time.monotonic() + 10
+    while True:
+        log = (stack.home / "nginx" / "access.log").read_text()
+        served = [tried.split(", ")[-1] for tried in re.findall(rf"route={route} upstream=(.+?) rt=", log)]
+        if len(served) >= at_least or time.monotonic() > deadline:
+            return served
+        time.sleep(0.05)
 
 
 def test_through_nginx_the_health_check_the_page_and_the_websocket_all_answer(stack):
@@ -80,7 +86,7 @@ def test_requests_with_the_same_route_cookie_reach_the_same_replica(stack):
     for route in routes[:3]:
         for _ in range(4):
             assert httpx.get(stack.url, cookies={"orderhub_route": route}).status_code == 200
-        assert len(set(_upstreams(stack, route))) == 1
+        assert len(set(_upstreams(stack, route, at_least=5))) == 1
     first_replicas = {_upstreams(stack, route)[0] for route in routes}
     assert len(first_replicas) == 2  # new sessions are spread over both replicas
 
@@ -119,7 +125,7 @@ def test_a_killed_replicas_users_move_to_the_other_and_the_store_keeps_everythin
     stack.kill(victim)
     for _ in range(3):
         assert httpx.get(stack.url, cookies={"orderhub_route": route}).status_code == 200
-    served = _upstreams(stack, route)
+    served = _upstreams(stack, route, at_least=4)
     assert served[-1] != home and len(set(served[-3:])) == 1  # moved, and stays on its new replica
     headers = {"Cookie": f"orderhub_route={route}"}
     with connect(f"ws://127.0.0.1:{stack.ports.nginx}/_stcore/stream", additional_headers=headers) as socket:

@@ -62,6 +62,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "sandbox": frozenset({"admin"}),
     "sync": frozenset({"admin", "manager", "clerk"}),
     "retry_notifications": frozenset({"admin"}),
+    "add_note": frozenset({"admin", "manager", "clerk", "warehouse", "service"}),
+    "print_labels": frozenset({"admin", "manager", "clerk", "warehouse"}),
 }
 
 

@@ -593,3 +593,37 @@ sandbox_info = Table(
 
 # The usual price of a SKU reads its latest lines; this index makes that a short backward scan.
 Index("ix_order_lines_sku_id_id", order_lines.c.sku_id, order_lines.c.id)
+
+
+# --- app ---
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("name", String(100), nullable=False, server_default=""),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(100), nullable=False),
+    Column("active", Boolean, nullable=False, server_default=true()),
+    Column("language", String(5), nullable=False, server_default="zh"),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+order_notes = Table(
+    "order_notes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", ForeignKey("orders.id"), nullable=False, index=True),
+    Column("at", DateTime, nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("text", String(1000), nullable=False),
+)
+
+# The order queue pages newest first by (created_at, id) under filters; these keep a page fast.
+Index("ix_orders_created_id", orders.c.created_at, orders.c.id)
+Index("ix_orders_status_created_id", orders.c.status, orders.c.created_at, orders.c.id)
+Index("ix_orders_channel_order_no", orders.c.channel_order_no)
+Index("ix_orders_buyer", orders.c.buyer)
+Index("ix_orders_province_created", orders.c.province, orders.c.created_at)

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from core import clock, ingest, returns_demo, rules_demo, workflow
+from core import clock, ingest, returns_demo, rules_demo, users, workflow
 from core import demo_catalog as cat
 from core.db import channels, order_events, orders, shops, skus, stock_movements, transaction
 from core.model import CANCELLED, COMPLETED, PAID, PENDING_PAYMENT, SHIPPED, NormalisedOrder, OrderLine
@@ -27,7 +27,7 @@ DAYS = 90
 RECENT_DAYS = 3
 HOUR_WEIGHTS = [2, 1, 0.6, 0.4, 0.3, 0.4, 1, 2, 4, 6, 8, 7, 6, 6, 7, 7, 6, 5, 5, 6, 9, 11, 10, 6]
 WEEKDAY_FACTOR = [0.95, 0.92, 0.95, 1.0, 1.05, 1.2, 1.15]
-SEEDERS: list[Callable[[Connection, random.Random, datetime], None]] = [returns_demo.seed, rules_demo.seed]
+SEEDERS: list[Callable[[Connection, random.Random, datetime], None]] = [returns_demo.seed, rules_demo.seed, users.seed]
 
 
 @dataclass

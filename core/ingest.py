@@ -12,7 +12,6 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
@@ -70,7 +69,7 @@ def ingest(
     exactly as if it had been seen paid and then shipped.
     """
     total = IngestSummary()
-    for batch in _prepared_ahead(_batches(incoming, batch_size)):
+    for batch in _batches(incoming, batch_size):
         summary = _with_retries(engine, batch, actor, now or clock.now(), history)
         total.add(summary)
         if on_batch:
@@ -99,6 +98,7 @@ def _with_retries(
 def _ingest_batch(
     conn: Connection, batch: list[NormalisedOrder], actor: str, now: datetime, history: bool
 ) -> IngestSummary:
+    batch = canonical_regions(batch)
     shop_of = ensure_shops(conn, {(o.shop, o.channel) for o in batch})
     sku_of = stock.ensure_skus(conn, {line.sku for o in batch for line in o.lines}, now)
     known = _known_orders(conn, batch)
@@ -406,27 +406,6 @@ def _path(local: str, platform: str) -> list[str]:
     if local not in chain or chain.index(platform) <= chain.index(local):
         return []
     return chain[chain.index(local) + 1 : chain.index(platform) + 1]
-
-
-def _prepared_ahead(batches: Iterator[list[NormalisedOrder]]) -> Iterator[list[NormalisedOrder]]:
-    """Batches with canonical regions and fingerprints, each prepared while the previous one is
-    written: preparing (and producing the orders, e.g. parsing a file) is Python, writing is
-    mostly SQLite, which releases the GIL, so on two cores the two overlap."""
-
-    def prepare() -> list[NormalisedOrder] | None:
-        batch = next(batches, None)
-        if batch is None:
-            return None
-        batch = canonical_regions(batch)
-        for order in batch:
-            order.fingerprint()
-        return batch
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-prepare") as pool:
-        ahead = pool.submit(prepare)
-        while (batch := ahead.result()) is not None:
-            ahead = pool.submit(prepare)
-            yield batch
 
 
 def _batches(items: Iterable[NormalisedOrder], size: int) -> Iterator[list[NormalisedOrder]]:

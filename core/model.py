@@ -63,15 +63,11 @@ class NormalisedOrder:
         """A stable hash of everything received, to recognise an unchanged re-import.
 
         Pickle is only a fast, deterministic serialisation of these plain values here; nothing
-        is ever unpickled. Computed once per order (ingest prepares it ahead of the write).
+        is ever unpickled.
         """
-        known = self.__dict__.get("_fingerprint")
-        if known is None:
-            values = _scalar_values(self)
-            lines = tuple((line.sku, line.qty, line.unit_price_cents, line.discount_cents) for line in self.lines)
-            known = hashlib.md5(pickle.dumps((values, lines), protocol=5)).hexdigest()
-            self.__dict__["_fingerprint"] = known  # frozen: cache beside the fields, not as one
-        return known
+        values = _scalar_values(self)
+        lines = tuple((line.sku, line.qty, line.unit_price_cents, line.discount_cents) for line in self.lines)
+        return hashlib.md5(pickle.dumps((values, lines), protocol=5)).hexdigest()
 
 
 _scalar_values = attrgetter(*(f.name for f in fields(NormalisedOrder) if f.name != "lines"))

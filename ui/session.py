@@ -11,7 +11,7 @@ from core.i18n import DEFAULT_LANGUAGE, t
 
 
 @st.cache_resource(show_spinner=False)
-def _engine_for(url: str) -> Engine:
+def engine_for(url: str) -> Engine:
     engine = make_engine(url)
     migrate(engine)
     return engine
@@ -19,14 +19,14 @@ def _engine_for(url: str) -> Engine:
 
 def live_engine() -> Engine:
     """The store named by ORDERHUB_DATABASE_URL, migrated once per process."""
-    return _engine_for(database_url())
+    return engine_for(database_url())
 
 
 def engine() -> Engine:
     """The store this session works on: live, or its sandbox copy while an admin works there."""
     live = live_engine()
     if st.session_state.get("use_sandbox") and sandbox.exists(live):
-        return _engine_for(sandbox.sandbox_url(database_url()))
+        return engine_for(sandbox.sandbox_url(database_url()))
     return live
 
 
@@ -47,3 +47,8 @@ def lang() -> str:
 def tr(key: str, **values: object) -> str:
     """The text for key in the session's language."""
     return t(key, lang(), **values)
+
+
+def store_url() -> str:
+    """The URL of this session's store (live or sandbox): a cache key for reads of it."""
+    return engine().url.render_as_string(hide_password=False)

@@ -1,0 +1,63 @@
+"""订单队列 — the clerk's queue: filters, status tabs with counts, keyset pages, batch actions."""
+
+from dataclasses import replace
+
+import streamlit as st
+
+from core import queue
+from core.errors import OrderHubError
+from ui import actions, auth, cached, filters, widgets
+from ui.session import engine, store_url, tr
+
+user = auth.guard("pages/queue.py")
+st.title(tr("queue.title"), anchor=False)
+widgets.show_outcome()
+
+try:
+    flt = filters.queue_filter(cached.filter_options(store_url()))
+    status = filters.status_tabs(cached.status_counts(store_url(), flt))
+    flt = replace(flt, status=status)
+    with engine().connect() as conn:
+        found = queue.page(conn, user["role"], flt, after=filters.pager(flt))
+        shortages = queue.hold_shortages(conn, [row["id"] for row in found.rows if row["status"] == "on_hold"])
+except OrderHubError as exc:
+    widgets.show_error(exc)
+    st.stop()
+
+if not found.rows:
+    st.info(tr("queue.empty"), icon=":material/inbox:")
+    st.stop()
+
+for row in found.rows:
+    row["hold_detail"] = widgets.hold_detail(row.get("hold_reason"), shortages.get(row["id"], []))
+columns = (
+    "channel_order_no",
+    "status",
+    "hold_detail",
+    "shop",
+    "channel",
+    "buyer",
+    "phone",
+    "province",
+    "city",
+    "items",
+    "paid_cents",
+    "created_at",
+    "tracking_no",
+)
+table = st.dataframe(
+    widgets.frame(found.rows, columns),
+    hide_index=True,
+    height=widgets.table_height(len(found.rows)),
+    on_select="rerun",
+    selection_mode="multi-row",
+    key=f"queue_table_{actions.round_of('queue')}",
+    column_config=widgets.money_columns(columns),
+)
+chosen = [found.rows[index] for index in table.selection.rows]
+picked = [row["id"] for row in chosen]
+
+actions.action_bar(picked, key="queue")
+if len(picked) == 1 and st.button(tr("queue.open"), icon=":material/open_in_new:"):
+    st.switch_page("pages/order.py", query_params={"order": chosen[0]["channel_order_no"]})
+filters.pager_buttons(found.next_cursor)

@@ -1,0 +1,224 @@
+"""Real browser journeys: Debian's chromium driven by Playwright against `streamlit run app.py`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from app_pages import ROOT
+from app_shop import PASSWORD, PHONES, fill
+from sqlalchemy import select
+
+from core import stock_levels
+from core.db import make_engine, migrate, orders
+from core.i18n import t
+from core.users import DEMO_NAMES
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+WAIT_MS = 30_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's chromium: run `make browser` (apt-get install "
+        "chromium fonts-noto-cjk) to enable the real-browser tests",
+    ),
+]
+
+
+@dataclass
+class Server:
+    url: str
+    engine: object
+    ids: dict[str, int]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Server]:
+    """The app on a free port over a filled temporary store."""
+    folder = tmp_path_factory.mktemp("browser")
+    database = f"sqlite:///{folder / 'orderhub.db'}"
+    engine = make_engine(database)
+    migrate(engine)
+    ids = fill(engine)
+    port = free_port()
+    env = os.environ | {"ORDERHUB_DATABASE_URL": database, "ORDERHUB_COOKIE_KEY": "browser-test-cookie-key-0123456789"}
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+    ]
+    with open(folder / "streamlit.log", "wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}", process, folder / "streamlit.log")
+        yield Server(f"http://127.0.0.1:{port}", engine, ids)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        engine.dispose()
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"streamlit exited: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.read() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail("streamlit did not become healthy within 60 s")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+def log_in(browser, server: Server, username: str, login_shot: str | None = None):
+    """A fresh browser context logged in through the form; returns the page."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1400}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(server.url)
+    page.get_by_label("用户名").wait_for()
+    if login_shot:
+        shot(page, login_shot)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text(DEMO_NAMES[username]).wait_for()
+    return page
+
+
+def open_path(page, server: Server, path: str, heading: str, wait_for: str | None = None) -> None:
+    page.goto(f"{server.url}/{path}")
+    page.get_by_role("heading", name=heading).first.wait_for()
+    if wait_for:
+        page.get_by_text(wait_for).first.wait_for()
+
+
+def shot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state("networkidle")  # tables and charts draw after the text
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def test_a_clerk_ships_a_held_order_once_it_is_restocked(browser, server):
+    page = log_in(browser, server, "clerk")
+    open_path(page, server, "order?order=JD300000000004", "订单详情", "DOG-LEASH-M 需 1 可用 0")
+    assert page.get_by_role("heading", name="JD300000000004 · 已挂起").is_visible()
+
+    stock_levels.adjust(server.engine, "warehouse", "张仓管", "DOG-LEASH-M", 3, "供应商到货")  # the warehouse restocks
+    open_path(page, server, "order?order=JD300000000004", "订单详情", "已挂起 → 已支付")
+    assert page.get_by_role("heading", name="JD300000000004 · 已支付").is_visible()
+
+    page.get_by_role("button", name="出库发货").click()
+    page.get_by_text("确定对 1 个订单执行「出库发货」吗？").wait_for()
+    page.get_by_role("button", name="确定").click()
+    page.get_by_text("已完成 1 个订单：JD300000000004").wait_for()
+    page.get_by_role("heading", name="JD300000000004 · 已出库").wait_for()
+    page.get_by_text("已支付 → 已出库").first.wait_for()
+    with server.engine.connect() as conn:
+        row = conn.execute(
+            select(orders.c.status, orders.c.tracking_no).where(orders.c.channel_order_no == "JD300000000004")
+        ).one()
+    assert row.status == "shipped" and row.tracking_no == f"SF{server.ids['JD300000000004']:012d}"
+    shot(page, "order_shipped_by_clerk")
+    page.context.close()
+
+
+def test_a_warehouse_user_never_receives_a_phone_number_or_a_price(browser, server):
+    page = log_in(browser, server, "warehouse")
+    frames: list[bytes] = []
+    page.on(
+        "websocket",
+        lambda socket: socket.on(
+            "framereceived", lambda frame: frames.append(frame if isinstance(frame, bytes) else frame.encode())
+        ),
+    )
+    html = []
+    visits = [("warehouse", "仓库作业", "拣货单"), ("stock", "库存", "出入库记录")]
+    visits += [(f"order?order={number}", "订单详情", "处理记录") for number in server.ids]
+    for path, heading, marker in visits:
+        open_path(page, server, path, heading, marker)
+        html.append(page.content())
+    everything = "\n".join(html)
+    assert "张伟" in everything and "PET-FOOD-2KG" in everything  # the pages did render their data
+    assert any(b"CAT-LITTER-10L" in frame for frame in frames)  # and the frames were captured
+    for phone in PHONES:
+        assert phone not in everything and phone[-4:] + "</" not in everything
+        assert not any(phone.encode() in frame for frame in frames), f"{phone} reached the browser"
+    for price in ("¥", "89.00", "45.00", "单价", "实付", "成本"):
+        assert price not in everything, f"{price} shown to the warehouse"
+    assert not any("单价".encode() in frame or b"unit_price" in frame for frame in frames)
+    page.context.close()
+
+
+def test_a_page_the_role_may_not_use_answers_with_a_polite_refusal(browser, server):
+    page = log_in(browser, server, "warehouse")
+    open_path(page, server, "admin_users", "用户管理", "不能使用此页面")
+    assert "Traceback" not in page.content()
+    # The router answers for every page, including those that do not guard themselves.
+    open_path(page, server, "returns", t("aftersales.page.title"), "不能使用此页面")
+    assert not page.get_by_role("button").filter(has_text="工单").count()
+    shot(page, "refusal_for_warehouse")
+    page.context.close()
+
+
+def test_every_main_page_renders_and_is_saved_as_a_screenshot(browser, server):
+    page = log_in(browser, server, "admin", login_shot="login")
+    pages = [
+        ("queue", "订单队列", "全部 ·"),
+        ("order?order=TB20261122003", "订单详情", "处理记录"),
+        ("warehouse", "仓库作业", "拣货单"),
+        ("stock", "库存", "出入库记录"),
+        ("admin_users", "用户管理", "添加用户"),
+    ]
+    for path, heading, marker in pages:
+        open_path(page, server, path, heading, marker)
+        assert "Traceback" not in page.content()
+        assert shot(page, path.split("?")[0]).stat().st_size > 20_000
+    page.context.close()

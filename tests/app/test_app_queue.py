@@ -1,0 +1,124 @@
+"""The order queue in core: keyset pages, filters, counts, hold explanations, masking per role."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from app_shop import NOW, PHONES, fill, order
+
+from core import ingest, queue
+from core.queue import QueueFilter, Shortage
+
+
+def test_a_warehouse_clerk_never_sees_a_phone_number_or_an_amount_in_the_queue(shop, engine):
+    with engine.connect() as conn:
+        rows = queue.page(conn, "warehouse", QueueFilter()).rows
+    assert rows, "the queue has orders"
+    assert all("phone" not in row and "paid_cents" not in row for row in rows)
+    assert not any(phone in str(row) for row in rows for phone in PHONES)
+
+
+def test_managers_see_phones_masked_and_clerks_see_them_whole(shop, engine):
+    only = QueueFilter(search="TB20261120001")
+    with engine.connect() as conn:
+        managed = queue.page(conn, "manager", only).rows
+        clerked = queue.page(conn, "clerk", only).rows
+    assert managed[0]["phone"] == "138****1234"
+    assert clerked[0]["phone"] == "13812341234"
+    assert managed[0]["paid_cents"] == clerked[0]["paid_cents"] == 17800
+
+
+def test_the_queue_pages_newest_first_without_gaps_or_repeats(engine):
+    start = datetime(2026, 10, 1, 8, 0)
+    many = [order(f"TB2026100{n:05d}", "paid", "赵磊", "13600000000", [("PET-FOOD-2KG", 1, 8900)]) for n in range(123)]
+    # Several orders share a created_at, so the id must break ties for the cursor to be exact.
+    many = [o.__class__(**{**o.__dict__, "created_at": start + timedelta(minutes=n // 3)}) for n, o in enumerate(many)]
+    ingest.ingest(engine, many, now=NOW)
+    seen, cursor, pages = [], None, 0
+    with engine.connect() as conn:
+        while True:
+            found = queue.page(conn, "clerk", QueueFilter(), after=cursor, limit=50)
+            seen += found.rows
+            pages += 1
+            if found.next_cursor is None:
+                break
+            cursor = found.next_cursor
+    assert pages == 3
+    assert len(seen) == len({row["id"] for row in seen}) == 123
+    keys = [(row["created_at"], row["id"]) for row in seen]
+    assert keys == sorted(keys, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("flt", "expected"),
+    [
+        (QueueFilter(status="paid"), {"TB20261120001", "TB20261122003", "JD300000000005"}),
+        (QueueFilter(channel="jd"), {"JD300000000004", "JD300000000005"}),
+        (QueueFilter(province="浙江"), {"TB20261122003"}),
+        (QueueFilter(sku="CAT-LITTER-10L"), {"TB20261121002", "TB20261122003"}),
+        (QueueFilter(hold_reason="insufficient_stock"), {"JD300000000004"}),
+        (QueueFilter(date_from=date(2026, 11, 21), date_to=date(2026, 11, 22)), {"TB20261121002", "TB20261122003"}),
+        (QueueFilter(search="李"), {"TB20261122003"}),
+        (QueueFilter(search="JD300000000005"), {"JD300000000005"}),
+        (QueueFilter(channel="taobao", status="paid", sku="PET-FOOD-2KG"), {"TB20261120001", "TB20261122003"}),
+    ],
+)
+def test_each_filter_narrows_the_queue_to_the_matching_orders(shop, engine, flt, expected):
+    with engine.connect() as conn:
+        rows = queue.page(conn, "clerk", flt).rows
+    assert {row["channel_order_no"] for row in rows} == expected
+
+
+def test_a_shop_filter_uses_the_shop_chosen_from_the_options(shop, engine):
+    with engine.connect() as conn:
+        options = queue.filter_options(conn)
+        jd_shop = next(shop_id for shop_id, name in options["shops"] if name == "京东宠物专营店")
+        rows = queue.page(conn, "clerk", QueueFilter(shop_id=jd_shop)).rows
+    assert options["channels"] == ["jd", "taobao"]
+    assert {row["shop"] for row in rows} == {"京东宠物专营店"}
+
+
+def test_status_counts_follow_the_other_filters_but_not_the_status_tab(shop, engine):
+    with engine.connect() as conn:
+        everything = queue.status_counts(conn, QueueFilter(status="paid"))
+        taobao = queue.status_counts(conn, QueueFilter(channel="taobao"))
+    assert everything == {"paid": 3, "pending_payment": 1, "on_hold": 1}
+    assert taobao == {"paid": 2, "pending_payment": 1}
+
+
+def test_a_held_order_says_which_sku_lacks_how_much(shop, engine):
+    with engine.connect() as conn:
+        found = queue.hold_shortages(conn, list(shop.values()))
+    assert found == {shop["JD300000000004"]: [Shortage("DOG-LEASH-M", 1, 0)]}
+
+
+def test_the_queue_lists_each_orders_items(shop, engine):
+    with engine.connect() as conn:
+        rows = queue.page(conn, "clerk", QueueFilter(search="TB20261122003")).rows
+    assert rows[0]["items"] == "CAT-LITTER-10L×2, PET-FOOD-2KG×1"
+
+
+@pytest.mark.postgres
+def test_the_queue_works_the_same_on_postgresql(pg_engine):
+    ids = fill(pg_engine)
+    with pg_engine.connect() as conn:
+        first = queue.page(conn, "warehouse", QueueFilter(), limit=2)
+        second = queue.page(conn, "warehouse", QueueFilter(), after=first.next_cursor, limit=2)
+        counts = queue.status_counts(conn, QueueFilter())
+        held = queue.hold_shortages(conn, list(ids.values()))
+    assert [row["channel_order_no"] for row in first.rows + second.rows] == [
+        "JD300000000005",
+        "JD300000000004",
+        "TB20261122003",
+        "TB20261121002",
+    ]
+    assert all("phone" not in row for row in first.rows)
+    assert counts == {"paid": 3, "pending_payment": 1, "on_hold": 1}
+    assert held == {ids["JD300000000004"]: [Shortage("DOG-LEASH-M", 1, 0)]}
+
+
+def test_status_counts_stop_at_the_cap_so_big_stores_stay_fast(shop, engine):
+    with engine.connect() as conn:
+        capped = queue.status_counts(conn, QueueFilter(), cap=2)
+    assert capped == {"paid": 3, "pending_payment": 1, "on_hold": 1}  # paid: "2+", i.e. more than the cap

@@ -1,0 +1,177 @@
+"""Small widgets the pages share: sidebar, money and status formatting, tables, friendly errors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+import streamlit as st
+import streamlit_authenticator as stauth
+
+from core import users
+from core.access import FIELD_KINDS
+from core.errors import IllegalTransition, InsufficientStock, OrderHubError, PermissionDenied
+from core.i18n import LANGUAGES, catalogue
+from ui import auth
+from ui.session import engine, lang, tr
+
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+MONEY = FIELD_KINDS["price"] | FIELD_KINDS["cost"]
+LABELLED = {
+    "status": "status",
+    "hold_reason": "hold",
+    "from_status": "status",
+    "to_status": "status",
+    "channel": "channel",
+    "role": "role",
+    "kind": "movement",
+    "language": "language",
+}
+RECEIVED_FROM = "received from "
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
+LOW_STYLE = "background-color: #fff1f0; color: #a8071a"
+
+
+def sidebar(current: dict | None, authenticator: stauth.Authenticate) -> None:
+    st.session_state.setdefault("lang", current["language"] if current else LANGUAGES[0])
+    with st.sidebar:
+        if current:
+            st.markdown(f"**{plain(current['name'])}** · {tr('role.' + current['role'])}")
+        st.segmented_control(
+            tr("app.language"),
+            LANGUAGES,
+            format_func=LANGUAGE_NAMES.get,
+            key="lang",
+            required=True,
+            on_change=_remember_language,
+            args=(current,),
+        )
+        if current:
+            st.button(tr("logout"), icon=":material/logout:", on_click=auth.logout, args=(authenticator,))
+
+
+def _remember_language(current: dict | None) -> None:
+    if current:
+        users.set_language(engine(), current["username"], st.session_state["lang"])
+
+
+def money(cents: int | None) -> str:
+    return "" if cents is None else f"¥{cents / 100:,.2f}"
+
+
+def label(kind: str, value: str | None) -> str:
+    """The shown name of a status, hold reason, channel…: 已支付 rather than paid."""
+    return "" if value is None else tr(f"{kind}.{value}")
+
+
+def frame(rows: Iterable[dict], columns: Iterable[str]) -> pd.DataFrame:
+    """Rows as a table with translated headers; masked-away columns simply do not appear."""
+    rows = list(rows)
+    present = [column for column in columns if rows and column in rows[0]]
+    table = pd.DataFrame(rows, columns=present)
+    for column in present:
+        if column in MONEY:
+            table[column] = table[column] / 100
+        elif column in LABELLED:
+            table[column] = table[column].map(lambda value, kind=LABELLED[column]: label(kind, value))
+    return table.rename(columns={column: tr(f"col.{column}") for column in present})
+
+
+def money_columns(columns: Iterable[str]) -> dict:
+    return {tr(f"col.{column}"): st.column_config.NumberColumn(format="¥%.2f") for column in columns if column in MONEY}
+
+
+def explain(exc: OrderHubError) -> str:
+    """The error as a sentence in the session's language."""
+    if isinstance(exc, IllegalTransition):
+        return tr(
+            "error.illegal_transition",
+            from_status=label("status", exc.from_status),
+            to_status=label("status", exc.to_status),
+        )
+    if isinstance(exc, InsufficientStock):
+        return tr("error.insufficient_stock", sku=exc.sku, wanted=exc.wanted, available=exc.available)
+    if isinstance(exc, PermissionDenied):
+        return tr("error.permission")
+    return str(exc) if lang() == "en" else tr("error.generic", detail=str(exc))
+
+
+def show_error(exc: OrderHubError) -> None:
+    st.error(explain(exc), icon=":material/error:")
+
+
+def remember_outcome(done: list[str], failed: list[tuple[str, OrderHubError]]) -> None:
+    """Keep what an action did for the next run (the page reruns to show fresh data)."""
+    st.session_state["outcome"] = (list(done), [(order_no, explain(exc)) for order_no, exc in failed])
+
+
+def show_outcome() -> None:
+    """What the last action did: a success line, and one line per order that failed."""
+    if notice := st.session_state.pop("notice", None):
+        st.success(notice, icon=":material/check_circle:")
+    done, failed = st.session_state.pop("outcome", ([], []))
+    if done:
+        st.success(tr("batch.done", count=len(done), orders="、".join(done[:5])), icon=":material/check_circle:")
+    for order_no, sentence in failed:
+        st.error(f"{order_no}: {sentence}", icon=":material/error:")
+
+
+def hold_detail(reason: str | None, shortages: list) -> str:
+    """Why an order is held and what would release it, in one line."""
+    if reason is None:
+        return ""
+    if not shortages:
+        return tr("hold.release_manual") if reason != "insufficient_stock" else tr("hold.release_ready")
+    missing = "；".join(tr("hold.short", sku=s.sku, needed=s.needed, available=s.available) for s in shortages)
+    return tr("hold.release_stock", missing=missing)
+
+
+def amounts_table(amounts: dict) -> pd.DataFrame:
+    """Amounts as two columns (item, ¥), in the order core gives them."""
+    return pd.DataFrame(
+        {
+            tr("col.item"): [tr(f"col.{name}") for name in amounts],
+            tr("col.amount"): [money(value) for value in amounts.values()],
+        }
+    )
+
+
+def timeline_entry(item: dict) -> str:
+    """One line of an order's history: when, who, what changed (or the note)."""
+    when = item["at"].strftime("%m-%d %H:%M")
+    if item["kind"] == "note":
+        return f"`{when}` **{plain(item['actor'])}** :material/sticky_note_2: {plain(item['text'])}"
+    change = label("status", item["to_status"])
+    if item["from_status"] and item["from_status"] != item["to_status"]:
+        change = f"{label('status', item['from_status'])} → {change}"
+    reason = f" — {plain(reason_text(item['reason']))}" if item["reason"] else ""
+    return f"`{when}` **{plain(item['actor'])}** {change}{reason}"
+
+
+def plain(text: str) -> str:
+    """User-typed text inside Markdown, shown as typed: no links, images or formatting."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def reason_text(reason: str) -> str:
+    """The audit reasons core writes (in English) shown in the session's language when known."""
+    if reason.startswith(RECEIVED_FROM):
+        return tr("reason.received_from", channel=label("channel", reason.removeprefix(RECEIVED_FROM)))
+    return tr(f"reason.{reason}") if f"reason.{reason}" in catalogue() else reason
+
+
+def highlight(flags: list[bool]):
+    """A Styler function painting the flagged rows (e.g. low stock) light red."""
+
+    def paint(table: pd.DataFrame) -> pd.DataFrame:
+        styles = pd.DataFrame("", index=table.index, columns=table.columns)
+        styles.loc[flags, :] = LOW_STYLE
+        return styles
+
+    return paint
+
+
+def table_height(rows: int, most: int = 20) -> int:
+    """Pixels for a table showing up to `most` rows without an inner scrollbar."""
+    return 38 + 35 * min(max(rows, 1), most)

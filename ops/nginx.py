@@ -10,6 +10,7 @@ from string import Template
 from core.db import ROOT
 
 TEMPLATE = ROOT / "deploy" / "nginx" / "orderhub.conf.template"
+FAIL_TIMEOUT = 5  # seconds nginx keeps a replica that refused a connection out of rotation
 MAIN = """# Written by ops/nginx.py for the team demo; the site itself is orderhub.conf.
 worker_processes 1;
 pid {home}/nginx.pid;
@@ -28,7 +29,7 @@ http {{
 
 def site(listen: str, replicas: list[int], access_log: Path) -> str:
     """The deploy/ template with the demo's values, exactly as envsubst would render it."""
-    upstreams = " ".join(f"server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;" for port in replicas)
+    upstreams = " ".join(f"server 127.0.0.1:{port} max_fails=1 fail_timeout={FAIL_TIMEOUT}s;" for port in replicas)
     values = {"ORDERHUB_LISTEN": listen, "ORDERHUB_ACCESS_LOG": str(access_log), "ORDERHUB_UPSTREAMS": upstreams}
     return Template(TEMPLATE.read_text()).safe_substitute(values)  # nginx's own $variables stay
 

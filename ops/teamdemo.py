@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -47,6 +48,7 @@ class Stack:
         self.cluster = Cluster(self.home / "pg", self.ports.postgres)
         self.logs = self.home / "logs"
         self.pids: dict[str, int] = {}
+        self._started: dict[str, tuple[list[str], dict[str, str]]] = {}  # name -> (command, env)
 
     @property
     def url(self) -> str:
@@ -61,7 +63,7 @@ class Stack:
         self.logs.mkdir(parents=True, exist_ok=True)
         self.cluster.start()
         self._create_database(demo_data)
-        env = {**os.environ, "ORDERHUB_DATABASE_URL": self.database_url}
+        env = {**os.environ, "ORDERHUB_DATABASE_URL": self.database_url, "ORDERHUB_COOKIE_KEY": self._cookie_key()}
         # The very commands of the systemd units in deploy/systemd, run from this checkout.
         for n, port in enumerate(self.ports.replicas, 1):
             self._spawn(f"replica-{n}", units.exec_start("orderhub-app@.service", str(port)), env)
@@ -85,6 +87,14 @@ class Stack:
         os.kill(self.pids[name], signal.SIGKILL)
         os.waitpid(self.pids[name], 0)
 
+    def respawn(self, name: str) -> None:
+        """Start a killed part again, as systemd's Restart=always would, and wait for it."""
+        self._spawn(name, *self._started[name])
+        if name.startswith("replica"):
+            port = self.ports.replicas[int(name.split("-")[1]) - 1]
+            wait_healthy(f"http://127.0.0.1:{port}/_stcore/health", 90)
+            time.sleep(nginx.FAIL_TIMEOUT)  # until nginx lets traffic back to it
+
     def _create_database(self, demo_data: bool) -> None:
         admin = create_engine(self.cluster.url(), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
@@ -95,7 +105,19 @@ class Stack:
         env = {**os.environ, "ORDERHUB_DATABASE_URL": self.database_url}
         subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=600)
 
+    def _cookie_key(self) -> str:
+        """One login-cookie key for every replica (as /etc/orderhub/orderhub.env gives them), so a
+        browser that moves to another replica is still recognised."""
+        if key := os.environ.get("ORDERHUB_COOKIE_KEY"):
+            return key
+        path = self.home / "cookie_key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        return path.read_text()
+
     def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        self._started[name] = (command, env)
         log = (self.logs / f"{name}.log").open("ab")
         # A session of its own: Ctrl-C reaches only the supervisor, which stops the parts in order.
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

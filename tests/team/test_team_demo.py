@@ -20,7 +20,7 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select
 from websockets.sync.client import connect
 
-from core import stock
+from core import stock, users
 from core.db import ROOT, make_engine, orders
 from core.demo import demo_order
 from core.ingest import ingest
@@ -134,6 +134,52 @@ def test_a_killed_replicas_users_move_to_the_other_and_the_store_keeps_everythin
         assert conn.execute(select(func.count()).select_from(orders)).scalar_one() == 20
         assert stock.invariant_violations(conn) == []
     store.dispose()
+    stack.respawn(victim)  # systemd would restart it; the next drill needs both replicas
+
+
+def test_a_user_whose_replica_dies_carries_on_from_the_other_replica(stack):
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Debian's chromium is not installed (make browser installs it as root)")
+    store = make_engine(stack.database_url)
+    users.add_user(store, "admin", "wang.clerk", "clerk", "Clerk-pass-2026", name="王小明")
+    store.dispose()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_context(locale="zh-CN").new_page()
+        page.set_default_timeout(30_000)
+        page.goto(stack.url)
+        _log_in(page)
+        (route,) = [c["value"] for c in page.context.cookies() if c["name"] == "orderhub_route"]
+        (home,) = set(_upstreams(stack, route))
+        stack.kill(f"replica-{stack.ports.replicas.index(int(home.rsplit(':', 1)[1])) + 1}")
+        page.reload()
+        # The session died with its replica. The login cookie is signed with the key every replica
+        # shares, so the other one usually recognises the user; otherwise the user logs in again.
+        if not _recognised(page):
+            _log_in(page)
+        browser.close()
+    assert _upstreams(stack, route)[-1] != home
+
+
+def _recognised(page, seconds: float = 30) -> bool:
+    """After a reload: True once the user's name shows, False once the login form shows."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if page.locator("text=王小明 >> visible=true").count():
+            return True
+        if page.locator("input[type=password] >> visible=true").count():
+            return False
+        page.wait_for_timeout(250)
+    raise AssertionError(f"after the reload the page showed neither user nor login: {page.inner_text('body')[:200]}")
+
+
+def _log_in(page) -> None:
+    page.get_by_label("用户名").fill("wang.clerk")
+    page.get_by_label("密码").fill("Clerk-pass-2026")
+    page.get_by_role("button", name="登录").click()
+    page.locator("text=王小明 >> visible=true").first.wait_for()
 
 
 def test_stopping_the_stack_leaves_no_process_behind(stack):

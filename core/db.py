@@ -137,8 +137,6 @@ orders = Table(
     Column("source_hash", String(32), nullable=False),
     Column("updated_at", DateTime, nullable=False),
     UniqueConstraint("channel", "channel_order_no"),
-    Index("ix_orders_status_created", "status", "created_at"),
-    Index("ix_orders_created_at", "created_at"),
     Index("ix_orders_updated_at", "updated_at"),
     Index("ix_orders_shop_id", "shop_id"),
 )
@@ -153,7 +151,6 @@ order_lines = Table(
     Column("unit_price_cents", Integer, nullable=False),
     Column("discount_cents", Integer, nullable=False, server_default="0"),
     UniqueConstraint("order_id", "sku_id"),
-    Index("ix_order_lines_sku_id", "sku_id"),
     CheckConstraint("qty > 0", name="qty_positive"),
 )
 

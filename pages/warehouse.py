@@ -34,6 +34,7 @@ st.subheader(tr("warehouse.ship"), anchor=False)
 st.caption(tr("warehouse.scan_hint"))
 columns = ("channel_order_no", "buyer", "phone", "province", "city", "items", "paid_at", "tracking_no")
 table = widgets.frame(ready, columns)
+table[tr("col.tracking_no")] = table[tr("col.tracking_no")].fillna("")  # an empty cell to scan into, not "None"
 table.insert(0, tr("col.pick"), st.toggle(tr("warehouse.select_all"), key="ship_all"))
 edited = st.data_editor(
     table,

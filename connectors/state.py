@@ -41,10 +41,16 @@ def _upsert(conn: Connection, table: Table, rows: list[dict], keys: list[str], r
     conn.execute(statement, rows)
 
 
+def ensure_row(conn: Connection, shop_id: int) -> None:
+    """The shop's sync_state row exists afterwards."""
+    _upsert(conn, sync_state, [{"shop_id": shop_id}], ["shop_id"])
+
+
 def acquire(engine: Engine, shop_id: int, owner: str, now: datetime, ttl: timedelta = LOCK_TTL) -> bool:
-    """Take the shop's pull lock if it is free, expired or already ours."""
+    """Take the shop's lease-row lock if it is free, expired or already ours (the SQLite path;
+    connectors/locks.py uses an advisory lock on PostgreSQL)."""
     with transaction(engine) as conn:
-        _upsert(conn, sync_state, [{"shop_id": shop_id}], ["shop_id"])
+        ensure_row(conn, shop_id)
         taken = conn.execute(
             update(sync_state)
             .where(

@@ -3,7 +3,7 @@
 A pull reads the shop's watermark, re-reads an overlap before it (orders modified at the edge
 of the last window are not missed), walks windows no longer than the platform allows, commits
 each window's orders through core.ingest and only then advances the watermark. Holding the
-shop's lock in the store for the whole pull keeps a second worker away.
+shop's lock (connectors/locks.py) for the whole pull keeps a second worker away.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from connectors import state
 from connectors.base import ApiConnector, ChannelError, NormalisedOrder, UnknownPlatformData, Window
+from connectors.locks import ShopLock
 from core import clock
 from core.db import transaction
 from core.errors import OrderHubError
@@ -61,12 +62,13 @@ def pull(
     owner = owner or state.owner_id()
     result = PullResult(connector.shop, connector.channel)
     shop_id = state.ensure_shop(engine, connector.shop, connector.channel)
-    if not state.acquire(engine, shop_id, owner, clock.now()):
+    lock = ShopLock(engine, shop_id, owner)
+    if not lock.acquire():
         result.skipped = True
         return result
     try:
         for window in plan(connector, state.watermark(engine, shop_id), now):
-            _pull_window(engine, connector, shop_id, owner, window, result)
+            _pull_window(engine, connector, shop_id, lock, window, result)
         if push_stock:
             result.pushed = push_changed_stock(engine, connector)
         state.record(engine, shop_id, now, result.orders_in, None)
@@ -75,12 +77,12 @@ def pull(
         state.record(engine, shop_id, now, result.orders_in, result.error)
         raise
     finally:
-        state.release(engine, shop_id, owner)
+        lock.release()
     return result
 
 
 def _pull_window(
-    engine: Engine, connector: ApiConnector, shop_id: int, owner: str, window: Window, result: PullResult
+    engine: Engine, connector: ApiConnector, shop_id: int, lock: ShopLock, window: Window, result: PullResult
 ) -> None:
     latest: dict[str, tuple[NormalisedOrder, dict]] = {}
     for raw in connector.records(window):
@@ -94,7 +96,7 @@ def _pull_window(
     result.windows += 1
     result.fetched += len(orders)
     with transaction(engine) as conn:
-        if not state.still_ours(conn, shop_id, owner, clock.now()):
+        if not lock.held(conn):
             raise ChannelError(f"Another worker took over the pull of shop {connector.shop}; it stopped here.")
         state.remember_listings(conn, shop_id, [item for _, raw in latest.values() for item in connector.listings(raw)])
         state.advance(conn, shop_id, window.end)

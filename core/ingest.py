@@ -34,6 +34,7 @@ from core.model import (
     NormalisedOrder,
     OrderLine,
 )
+from core.retry import is_transient
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 20
@@ -87,17 +88,11 @@ def _with_retries(
         except (stock.StockRace, IntegrityError) as exc:
             log.info("batch retried (attempt %d): %s", attempt, exc)
         except DBAPIError as exc:
-            if not _is_transient(exc):
+            if not is_transient(exc):
                 raise
             log.info("batch retried after a transient database error (attempt %d): %s", attempt, exc.orig)
         time.sleep(random.uniform(0, 0.01 * 2 ** min(attempt, 8)))
     raise RuntimeError(f"A batch of {len(batch)} orders failed {MAX_ATTEMPTS} times; see the log.")
-
-
-def _is_transient(exc: DBAPIError) -> bool:
-    """Deadlocks and serialisation failures (PostgreSQL), a locked database (SQLite)."""
-    code = getattr(exc.orig, "sqlstate", None)
-    return code in ("40P01", "40001") or "database is locked" in str(exc.orig)
 
 
 def _ingest_batch(

@@ -1,0 +1,222 @@
+"""`make loadtest`: a sustained mixed load on PostgreSQL (16 processes) and on the embedded SQLite
+default (4 processes), then the invariants; per-operation p50/p95 to bench/results/loadtest*.json.
+
+python -m bench.loadtest [--engine postgresql|sqlite] [--url URL] [--seconds 300] [--rate 1000]
+Without --url, PostgreSQL runs on a private cluster under data/team/loadtest (ops.pgcluster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from bench import common
+from bench.load_roles import Plan, Recorder, deliver_pass, run_role
+from core import clock, outbox, stock
+from core.db import ROOT, make_engine, migrate, orders, transaction
+from core.demo_catalog import SHOPS, SKUS
+from core.ingest import ensure_shops
+from notify.aliyun_sms import SmsSettings, SmsTransport
+from tests.aftersales.providers import AliyunGateway
+
+# The mix of processes: 16 on PostgreSQL, 4 on SQLite (one writer at a time there anyway).
+MIX = {
+    "postgresql": {"producer": 4, "clerk": 4, "service": 2, "stock": 2, "courier": 3, "analytics": 1},
+    "sqlite": {"producer": 1, "clerk": 1, "desk": 1, "courier": 1},  # desk: service agent and stock
+}
+OPENING_STOCK = 2000
+CLERK_ACTIONS = ("ship", "cancel", "hold", "resume")
+
+
+def prepare(url: str) -> None:
+    """An empty store with the demo catalogue's shops and SKUs, each with opening stock."""
+    engine = make_engine(url)
+    migrate(engine)
+    now = clock.now()
+    with transaction(engine) as conn:
+        ensure_shops(conn, {(name, channel) for name, channel, *_ in SHOPS})
+        for sku in stock.ensure_skus(conn, [code for code, *_ in SKUS], now).values():
+            stock.receive(conn, sku, OPENING_STOCK, "入库-load", "opening stock", now)
+    engine.dispose()
+
+
+def run(
+    url: str,
+    seconds: float,
+    rate: float,
+    mix: dict[str, int],
+    restart: tuple[float, Callable[[], None]] | None = None,
+) -> dict:
+    """Prepare, run the mix for `seconds` (restarting the database once if asked), drain, check."""
+    prepare(url)
+    gateway = AliyunGateway()
+    workdir = Path(tempfile.mkdtemp(prefix="orderhub-load-"))
+    try:
+        loads = [os.getloadavg()]
+        processes = _start(url, seconds, rate, mix, gateway, workdir)
+        restarted = _wait(processes, restart, loads, give_up_at=time.time() + seconds + 300)
+        records = [json.loads((workdir / f"{p.name}.json").read_text()) for p in processes]
+        drain = _drain(url, gateway)
+        return {
+            "engine": make_url(url).get_backend_name(),
+            "processes": mix,
+            "seconds": seconds,
+            "restarted_database_at_s": restarted,
+            "load_average_1m": {"start": loads[0][0], "end": loads[-1][0], "max": max(load[0] for load in loads)},
+            **_figures(records, seconds, rate),
+            "outbox": drain,
+            "checks": _checks(url, records, gateway, drain),
+        }
+    finally:
+        gateway.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _start(url: str, seconds: float, rate: float, mix: dict[str, int], gateway, workdir: Path) -> list:
+    """One forked process per role instance, each with its own engine and its share of the intake."""
+    until = time.time() + seconds + 2  # the processes need a moment to start
+    context = multiprocessing.get_context("fork")
+    processes = []
+    for role, count in mix.items():
+        for n in range(count):
+            plan = Plan(url, until, rate / max(mix.get("producer", 0), 1), f"load:{role}:{n:02d}", gateway.env())
+            out = workdir / f"{role}-{n}.json"
+            processes.append(context.Process(target=run_role, args=(role, plan, out), name=f"{role}-{n}"))
+    for process in processes:
+        process.start()
+    return processes
+
+
+def _wait(processes: list, restart, loads: list, give_up_at: float) -> float | None:
+    """Sample the load average while the processes run; restart the database once if asked."""
+    started, restarted = time.time(), None
+    while any(p.is_alive() for p in processes) and time.time() < give_up_at:
+        if restart and restarted is None and time.time() - started >= restart[0]:
+            restart[1]()
+            restarted = round(time.time() - started, 1)
+        loads.append(os.getloadavg())
+        time.sleep(1)
+    for process in processes:
+        process.join(timeout=5)
+        if process.is_alive():  # stuck far past its deadline: a finding, not something to wait for
+            process.kill()
+            process.join()
+    failed = [p.name for p in processes if p.exitcode != 0]
+    if failed:
+        raise RuntimeError(f"load processes failed: {', '.join(failed)}")
+    return restarted
+
+
+def _drain(url: str, gateway: AliyunGateway) -> dict:
+    """After the load: the worker keeps delivering until the outbox is empty. Claims use a clock
+    one lease ahead, so a message whose sender lost its database connection mid-send (its lease
+    still running) is sent again now, with the same idempotency key, instead of in two minutes."""
+    engine = make_engine(url)
+    transport = SmsTransport(SmsSettings.from_env(gateway.env()))
+    start, rec = time.perf_counter(), Recorder()
+    with engine.connect() as conn:
+        backlog = sum(n for status, n in outbox.status_counts(conn).items() if status != outbox.SENT)
+    while deliver_pass(engine, {"sms": transport}, rec, now=clock.now() + outbox.LEASE):
+        pass
+    transport.close()
+    with engine.connect() as conn:
+        counts = outbox.status_counts(conn)
+    engine.dispose()
+    return {"backlog_at_stop": backlog, "drain_seconds": round(time.perf_counter() - start, 1), "status": counts}
+
+
+def _figures(records: list[dict], seconds: float, rate: float) -> dict:
+    latencies: dict[str, list[float]] = {}
+    outcomes: Counter = Counter()
+    for record in records:
+        for operation, values in record["latencies"].items():
+            latencies.setdefault(operation, []).extend(values)
+        outcomes.update(record["outcomes"])
+    generated = sum(len(r["generated"]) for r in records)
+    return {
+        "intake": {"target_orders_per_s": rate, "achieved_orders_per_s": round(generated / seconds, 1)},
+        "latency_ms": {op: _percentiles(values) for op, values in sorted(latencies.items())},
+        "outcomes": dict(sorted(outcomes.items())),
+    }
+
+
+def _percentiles(values: list[float]) -> dict:
+    cuts = statistics.quantiles(values, n=100, method="inclusive") if len(values) > 1 else values * 99
+    return {"count": len(values), "p50": round(cuts[49], 2), "p95": round(cuts[94], 2), "max": round(max(values), 2)}
+
+
+def _checks(url: str, records: list[dict], gateway: AliyunGateway, drain: dict) -> dict:
+    """The end state the run must leave, each as a boolean plus the numbers behind it."""
+    generated = {tuple(key) for record in records for key in record["generated"]}
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        violations = stock.invariant_violations(conn)
+        # (channel, channel_order_no) is unique in the store, so equal counts mean nothing lost or doubled.
+        stored = conn.execute(select(func.count()).select_from(orders)).scalar_one()
+        keys = set(conn.execute(select(outbox.outbox.c.idempotency_key)).scalars())
+    engine.dispose()
+    return {
+        "stock_invariants_hold": not violations,
+        "stock_violations": violations[:20],
+        "orders_generated_distinct": len(generated),
+        "orders_in_store": stored,
+        "no_order_lost_or_doubled": stored == len(generated),
+        "outbox_messages": len(keys),
+        "gateway_deliveries": len(gateway.accepted),
+        "gateway_duplicates_acknowledged": len(gateway.duplicates),
+        "every_message_delivered_once": set(gateway.accepted) == keys and drain["status"] == {"sent": len(keys)},
+    }
+
+
+def passed(result: dict) -> bool:
+    checks = result["checks"]
+    return all(checks[k] for k in ("stock_invariants_hold", "no_order_lost_or_doubled", "every_message_delivered_once"))
+
+
+def clerk_p95(result: dict) -> dict[str, float]:
+    return {op: result["latency_ms"][op]["p95"] for op in CLERK_ACTIONS if op in result["latency_ms"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.loadtest", description=__doc__)
+    parser.add_argument("--engine", choices=["postgresql", "sqlite", "both"], default="both")
+    parser.add_argument("--url", help="PostgreSQL URL of an empty database (default: a private cluster)")
+    parser.add_argument("--seconds", type=float, default=300)
+    parser.add_argument("--rate", type=float, default=1000, help="intake, orders per second")
+    args = parser.parse_args(argv)
+    ok = True
+    for engine in ["postgresql", "sqlite"] if args.engine == "both" else [args.engine]:
+        result = _run_on(engine, args)
+        result |= {"clerk_p95_ms": clerk_p95(result), "clerk_p95_target_ms": 50, "passed": passed(result)}
+        common.write(f"loadtest_{engine}", result)
+        ok &= result["passed"]
+    return 0 if ok else 1
+
+
+def _run_on(engine: str, args: argparse.Namespace) -> dict:
+    if engine == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            return run(f"sqlite:///{tmp}/orderhub.db", args.seconds, args.rate, MIX["sqlite"])
+    if args.url:
+        return run(args.url, args.seconds, args.rate, MIX["postgresql"])
+    from ops.pgcluster import Cluster
+
+    with Cluster(ROOT / "data" / "team" / "loadtest", port=55433).running() as cluster:
+        return run(cluster.fresh_database("loadtest"), args.seconds, args.rate, MIX["postgresql"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

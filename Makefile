@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: run test bench lint worker browser clean team-demo team-demo-stop team-deps loadtest
+.PHONY: run test bench lint worker test-deps clean team-demo team-demo-stop team-deps loadtest
 
 $(RUNTIME): requirements.txt constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -23,7 +23,7 @@ run: $(RUNTIME)
 worker: $(RUNTIME)
 	$(PY) cli.py worker
 
-test: $(DEV) browser
+test: $(DEV) test-deps
 	$(PY) -m pytest
 
 bench: $(DEV)
@@ -32,13 +32,17 @@ bench: $(DEV)
 lint: $(DEV)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
-# Debian's chromium and CJK fonts for the real-browser tests (Playwright never downloads one).
-browser:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
+# What the tests need from Debian: chromium and CJK fonts (browser journeys; Playwright never
+# downloads a browser), nginx and PostgreSQL's server binaries (team tests). Installed when
+# root; otherwise the tests that need them are skipped and say why.
+TEST_PACKAGES := chromium fonts-noto-cjk nginx-light postgresql
+test-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk" \
+	    || ! command -v nginx >/dev/null || ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_PACKAGES) >/dev/null; \
 	  else \
-	    echo "browser tests need: sudo apt-get install chromium fonts-noto-cjk (they will be skipped)"; \
+	    echo "some tests will be skipped; to run them: sudo apt-get install $(TEST_PACKAGES)"; \
 	  fi; \
 	fi
 

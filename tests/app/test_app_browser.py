@@ -38,7 +38,7 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
         not CHROMIUM.exists(),
-        reason="needs Debian's chromium: run `make browser` (apt-get install "
+        reason="needs Debian's chromium: run `make test-deps` (apt-get install "
         "chromium fonts-noto-cjk) to enable the real-browser tests",
     ),
 ]

@@ -93,7 +93,7 @@ def test_requests_with_the_same_route_cookie_reach_the_same_replica(stack):
 
 def test_in_a_real_browser_the_app_runs_through_nginx_on_one_replica(stack):
     if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Debian's chromium is not installed (make browser installs it as root)")
+        pytest.skip("Debian's chromium is not installed (make test-deps installs it as root)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
@@ -139,7 +139,7 @@ def test_a_killed_replicas_users_move_to_the_other_and_the_store_keeps_everythin
 
 def test_a_user_whose_replica_dies_carries_on_from_the_other_replica(stack):
     if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Debian's chromium is not installed (make browser installs it as root)")
+        pytest.skip("Debian's chromium is not installed (make test-deps installs it as root)")
     store = make_engine(stack.database_url)
     users.add_user(store, "admin", "wang.clerk", "clerk", "Clerk-pass-2026", name="王小明")
     store.dispose()

@@ -16,14 +16,13 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy import Engine, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from connectors.file_mapping import load_mapping
 from connectors.file_orders import Built, build_orders, check_heads, order_heads
 from connectors.file_reading import read_table
 from connectors.file_rows import Rows, Source, check_orphans, check_rows, read_rows, reject_whole_orders
 from core import clock
-from core.db import import_errors, is_postgres, skus, transaction
+from core.db import import_errors, skus, transaction, upsert
 from core.errors import InvalidInput
 from core.i18n import t
 from core.ingest import IngestSummary, ingest
@@ -210,10 +209,8 @@ def store_errors(engine: Engine, errors: list[RowError], now: datetime) -> None:
         for e in errors
     ]
     with transaction(engine) as conn:
-        dialect = postgresql if is_postgres(conn) else sqlite
-        statement = dialect.insert(import_errors).on_conflict_do_nothing(index_elements=["file_sha256", "row_no"])
         for start in range(0, len(values), 5000):
-            conn.execute(statement, values[start : start + 5000])
+            upsert(conn, import_errors, values[start : start + 5000], ["file_sha256", "row_no"])
 
 
 class _Stopwatch:

@@ -12,12 +12,11 @@ import socket
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, and_, case, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 
 from connectors.base import Listing
-from core.db import channel_listings, shops, skus, sync_state, transaction
+from core.db import channel_listings, shops, skus, sync_state, transaction, upsert
 from core.ingest import ensure_shops
 
 LOCK_TTL = timedelta(minutes=15)
@@ -28,22 +27,9 @@ def owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _upsert(conn: Connection, table: Table, rows: list[dict], keys: list[str], refresh: tuple[str, ...] = ()) -> None:
-    """Insert rows; one whose key exists gets the `refresh` columns updated (or is left alone)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
-    if refresh:
-        statement = statement.on_conflict_do_update(
-            index_elements=keys, set_={name: statement.excluded[name] for name in refresh}
-        )
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=keys)
-    conn.execute(statement, rows)
-
-
 def ensure_row(conn: Connection, shop_id: int) -> None:
     """The shop's sync_state row exists afterwards."""
-    _upsert(conn, sync_state, [{"shop_id": shop_id}], ["shop_id"])
+    upsert(conn, sync_state, [{"shop_id": shop_id}], ["shop_id"])
 
 
 def acquire(engine: Engine, shop_id: int, owner: str, now: datetime, ttl: timedelta = LOCK_TTL) -> bool:
@@ -141,7 +127,7 @@ def remember_listings(conn: Connection, shop_id: int, listings: list[Listing]) -
         for item in listings
     }
     if rows:
-        _upsert(conn, channel_listings, list(rows.values()), ["shop_id", "sku"], ("item_id", "platform_sku_id"))
+        upsert(conn, channel_listings, list(rows.values()), ["shop_id", "sku"], ("item_id", "platform_sku_id"))
 
 
 def listing(engine: Engine, shop_id: int, sku: str) -> Listing | None:

@@ -32,6 +32,7 @@ from sqlalchemy import (
     insert,
     true,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -624,3 +625,17 @@ Index("ix_orders_status_created_id", orders.c.status, orders.c.created_at, order
 Index("ix_orders_channel_order_no", orders.c.channel_order_no)
 Index("ix_orders_buyer", orders.c.buyer)
 Index("ix_orders_province_created", orders.c.province, orders.c.created_at)
+
+
+def upsert(conn: Connection, table: Table, rows: list[dict], keys: list[str], refresh: tuple[str, ...] = ()) -> None:
+    """Insert rows; one whose key exists already (perhaps inserted by another process this very
+    moment) gets the `refresh` columns updated, or is left alone. Race-free on both engines."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    if refresh:
+        statement = statement.on_conflict_do_update(
+            index_elements=keys, set_={name: statement.excluded[name] for name in refresh}
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    conn.execute(statement, rows)

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core import clock, merge, regions, review, stock, workflow
-from core.db import bulk_insert, channels, order_lines, orders, shops, transaction
+from core.db import bulk_insert, channels, order_lines, orders, shops, transaction, upsert
 from core.model import (
     CANCELLED,
     COMPLETED,
@@ -147,14 +147,13 @@ def ensure_shops(conn: Connection, names: set[tuple[str, str]]) -> dict[str, Row
         if name in found:
             continue
         _ensure_channel(conn, channel)
-        conn.execute(insert(shops).values(name=name, channel=channel))
+        upsert(conn, shops, [{"name": name, "channel": channel}], ["name"])
         found[name] = conn.execute(query.where(shops.c.name == name)).one()
     return found
 
 
 def _ensure_channel(conn: Connection, code: str) -> None:
-    if conn.execute(select(channels.c.code).where(channels.c.code == code)).first() is None:
-        conn.execute(insert(channels).values(code=code, name=code))
+    upsert(conn, channels, [{"code": code, "name": code}], ["code"])
 
 
 def _known_orders(conn: Connection, batch: list[NormalisedOrder], columns=(orders,)) -> dict[tuple[str, str], Row]:

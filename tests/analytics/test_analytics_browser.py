@@ -17,26 +17,14 @@ import pytest
 
 from core import clock, screen
 from core.analytics import Snapshot
+from tests.browser import launch, needs_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACT = ROOT / "tests" / "artifacts" / "big_screen_1920x1080.png"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason="needs Debian chromium: apt-get install -y chromium "
-        "fonts-noto-cjk (Playwright never downloads a browser here)",
-    ),
+    needs_chromium,
 ]
 
 
@@ -117,7 +105,7 @@ def test_the_big_screen_fills_a_tv_and_shows_a_new_order_without_a_reload(screen
 
     base, engine = screen_server
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = launch(playwright)
         page = browser.new_page(viewport={"width": 1920, "height": 1080})
         page.goto(f"{base}/?period=7")
         page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 4", timeout=60_000)

@@ -21,26 +21,14 @@ from core import stock_levels
 from core.db import make_engine, migrate, orders
 from core.i18n import t
 from core.users import DEMO_NAMES
+from tests.browser import launch, needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 WAIT_MS = 30_000
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's chromium: run `make test-deps` (apt-get install "
-        "chromium fonts-noto-cjk) to enable the real-browser tests",
-    ),
+    needs_chromium,
 ]
 
 
@@ -110,7 +98,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        launched = launch(playwright)
         yield launched
         launched.close()
 

@@ -12,7 +12,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import httpx
 import pytest
@@ -27,6 +26,7 @@ from core.ingest import ingest
 from ops import nginx
 from ops.pgcluster import bin_dir
 from ops.teamdemo import Ports, Stack, is_alive
+from tests.browser import launch, needs_chromium
 from tests.team.conftest import free_port
 
 
@@ -91,13 +91,10 @@ def test_requests_with_the_same_route_cookie_reach_the_same_replica(stack):
     assert len(first_replicas) == 2  # new sessions are spread over both replicas
 
 
+@needs_chromium
 def test_in_a_real_browser_the_app_runs_through_nginx_on_one_replica(stack):
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Debian's chromium is not installed (make test-deps installs it as root)")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
-        )
+        browser = launch(playwright)
         page = browser.new_page()
         page.goto(stack.url)
         # An element the app's script rendered: it ran on the replica, over the websocket.
@@ -137,16 +134,13 @@ def test_a_killed_replicas_users_move_to_the_other_and_the_store_keeps_everythin
     stack.respawn(victim)  # systemd would restart it; the next drill needs both replicas
 
 
+@needs_chromium
 def test_a_user_whose_replica_dies_carries_on_from_the_other_replica(stack):
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Debian's chromium is not installed (make test-deps installs it as root)")
     store = make_engine(stack.database_url)
     users.add_user(store, "admin", "wang.clerk", "clerk", "Clerk-pass-2026", name="王小明")
     store.dispose()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
-        )
+        browser = launch(playwright)
         page = browser.new_context(locale="zh-CN").new_page()
         page.set_default_timeout(30_000)
         page.goto(stack.url)

@@ -8,20 +8,18 @@ are skipped, changed ones are updated one by one, and a newer platform status wi
 
 from __future__ import annotations
 
-import logging
-import random
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from itertools import islice
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine, Row
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
-from core import clock, merge, regions, review, stock, workflow
-from core.db import bulk_insert, channels, order_lines, orders, shops, transaction, upsert
+from core import clock, merge, regions, retry, review, stock, workflow
+from core.db import bulk_insert, channels, order_lines, orders, shops, upsert
 from core.model import (
     CANCELLED,
     COMPLETED,
@@ -34,10 +32,8 @@ from core.model import (
     NormalisedOrder,
     OrderLine,
 )
-from core.retry import is_transient
 
-log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 20
+UNIQUE_VIOLATION = "23505"
 
 
 @dataclass
@@ -69,36 +65,28 @@ def ingest(
     exactly as if it had been seen paid and then shipped.
     """
     total = IngestSummary()
-    for batch in _batches(incoming, batch_size):
-        summary = _with_retries(engine, batch, actor, now or clock.now(), history)
+    for raw in _batches(incoming, batch_size):
+        batch, at = canonical_regions(raw), now or clock.now()  # prepared outside the transaction
+        work = partial(_ingest_batch, batch=batch, actor=actor, now=at, history=history)
+        summary = retry.run(engine, work, also_retry=_lost_a_race)
         total.add(summary)
         if on_batch:
             on_batch(summary)
     return total
 
 
-def _with_retries(
-    engine: Engine, batch: list[NormalisedOrder], actor: str, now: datetime, history: bool
-) -> IngestSummary:
-    """Run one batch; another process inserting the same orders or stock racing means retry."""
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        try:
-            with transaction(engine) as conn:
-                return _ingest_batch(conn, batch, actor, now, history)
-        except (stock.StockRace, IntegrityError) as exc:
-            log.info("batch retried (attempt %d): %s", attempt, exc)
-        except DBAPIError as exc:
-            if not is_transient(exc):
-                raise
-            log.info("batch retried after a transient database error (attempt %d): %s", attempt, exc.orig)
-        time.sleep(random.uniform(0, 0.01 * 2 ** min(attempt, 8)))
-    raise RuntimeError(f"A batch of {len(batch)} orders failed {MAX_ATTEMPTS} times; see the log.")
+def _lost_a_race(exc: Exception) -> bool:
+    """Another writer got there first: stock changed under a batch reservation, or (PostgreSQL)
+    it inserted the same order or shop at the same moment. Running the batch again sees that.
+    On SQLite the write lock rules both out, so a constraint error there is a real error."""
+    return isinstance(exc, stock.StockRace) or (
+        isinstance(exc, IntegrityError) and getattr(exc.orig, "sqlstate", None) == UNIQUE_VIOLATION
+    )
 
 
 def _ingest_batch(
     conn: Connection, batch: list[NormalisedOrder], actor: str, now: datetime, history: bool
 ) -> IngestSummary:
-    batch = canonical_regions(batch)
     shop_of = ensure_shops(conn, {(o.shop, o.channel) for o in batch})
     sku_of = stock.ensure_skus(conn, {line.sku for o in batch for line in o.lines}, now)
     known = _known_orders(conn, batch)
@@ -123,10 +111,11 @@ def canonical_regions(batch: list[NormalisedOrder]) -> list[NormalisedOrder]:
     """Provinces as one of the 34 canonical short names, whatever the channel wrote (浙江省,
     Zhejiang…); read from the address when the channel gave none. A place outside China (a
     Shopify order to Ontario) keeps what the channel wrote."""
-    lookup = regions.locate(o.address for o in batch if not regions.normalise_province(o.province))
+    provinces = [regions.normalise_province(o.province) for o in batch]
+    lookup = regions.locate(o.address for o, province in zip(batch, provinces) if not province)
     result = []
-    for order in batch:
-        province, city = regions.normalise_province(order.province), order.city
+    for order, province in zip(batch, provinces):
+        city = order.city
         if not province:
             found, found_city = lookup.get(order.address, ("", ""))
             province, city = found or order.province, city or found_city

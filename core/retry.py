@@ -45,19 +45,22 @@ def run(
     engine: Engine,
     work: Callable[[Connection], T],
     give_up_after: float = GIVE_UP_AFTER,
-    on_retry: Callable[[DBAPIError], None] | None = None,
+    on_retry: Callable[[Exception], None] | None = None,
+    also_retry: Callable[[Exception], bool] | None = None,
 ) -> T:
     """work(conn) inside transaction(engine), run again with jittered backoff while the failure
-    is transient; business errors (OrderHubError) and anything else propagate at once."""
+    is transient (or, per also_retry, a race the caller knows another run will win); business
+    errors (OrderHubError) and anything else propagate at once."""
     deadline, pause = time.monotonic() + give_up_after, 0.01
     while True:
         try:
             with transaction(engine) as conn:
                 return work(conn)
-        except DBAPIError as exc:
-            if not is_transient(exc) or time.monotonic() > deadline:
+        except Exception as exc:
+            transient = isinstance(exc, DBAPIError) and is_transient(exc)
+            if not (transient or (also_retry and also_retry(exc))) or time.monotonic() > deadline:
                 raise
-            log.info("transaction retried after a transient database error: %s", exc.orig)
+            log.info("transaction retried: %s", getattr(exc, "orig", exc))
             if on_retry:
                 on_retry(exc)
         time.sleep(random.uniform(pause / 2, pause))

@@ -225,3 +225,20 @@ def test_provinces_arrive_as_canonical_short_names_whatever_the_channel_wrote(en
 def test_a_province_outside_china_is_kept_as_the_channel_wrote_it(engine):
     ingest(engine, [order("SHOP-1001", channel="shopify", province="ON", address="100 Queen St W, Toronto")])
     assert order_row(engine, "SHOP-1001").province == "ON"
+
+
+def test_a_constraint_error_that_is_no_race_fails_at_once_instead_of_being_retried(engine, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from core import ingest as ingest_module
+
+    attempts = []
+
+    def broken(conn, **_kwargs):
+        attempts.append(1)
+        raise IntegrityError("INSERT", {}, Exception("CHECK constraint failed"))
+
+    monkeypatch.setattr(ingest_module, "_ingest_batch", broken)
+    with pytest.raises(IntegrityError):
+        ingest(engine, [order("TB-BROKEN", ("PET-FOOD-2KG", 1))])
+    assert attempts == [1]

@@ -6,15 +6,14 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from core import sandbox
-from core.db import database_url, make_engine, migrate
+from core.db import database_url, open_store
 from core.i18n import DEFAULT_LANGUAGE, t
 
 
 @st.cache_resource(show_spinner=False)
 def engine_for(url: str) -> Engine:
-    engine = make_engine(url)
-    migrate(engine)
-    return engine
+    """One migrated engine per store and process."""
+    return open_store(url)
 
 
 def live_engine() -> Engine:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 
 from core import clock, outbox, stock
@@ -222,7 +222,7 @@ def order_id_by_no(conn: Connection, channel_order_no: str, channel: str | None 
     """The internal id of a channel order number (the channel is needed only when ambiguous)."""
     query = select(orders.c.id).where(orders.c.channel_order_no == channel_order_no)
     if channel:
-        query = query.where(and_(orders.c.channel == channel))
+        query = query.where(orders.c.channel == channel)
     found = conn.execute(query).scalars().all()
     if len(found) != 1:
         detail = "does not exist" if not found else "exists on several channels; name the channel"

@@ -9,3 +9,9 @@ BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 def now() -> datetime:
     """The current business time, to the second."""
     return datetime.now(BUSINESS_TZ).replace(tzinfo=None, microsecond=0)
+
+
+def instant() -> datetime:
+    """The current business time to the microsecond, where a second is too coarse (e.g. a login
+    cookie issued in the same second as a password reset must still be told apart from it)."""
+    return datetime.now(BUSINESS_TZ).replace(tzinfo=None)

@@ -86,14 +86,18 @@ def set_role(engine: Engine, acting_role: str, username: str, role: str) -> None
 
 
 def reset_password(engine: Engine, acting_role: str, username: str, password: str) -> None:
+    """A new password, which also revokes every login cookie and session begun before it."""
     require(acting_role, "manage_users")
     _check_password(password)
-    _change(engine, username, password_hash=hash_password(password))
+    _change(engine, username, password_hash=hash_password(password), logins_revoked_at=clock.instant())
 
 
 def set_active(engine: Engine, acting_role: str, username: str, active: bool) -> None:
+    """Deactivating also revokes the user's login cookies: reactivating them later does not bring
+    back a cookie or a session from before."""
     require(acting_role, "manage_users")
-    _change(engine, username, active=active)
+    revoked = {} if active else {"logins_revoked_at": clock.instant()}
+    _change(engine, username, active=active, **revoked)
 
 
 def set_language(engine: Engine, username: str, language: str) -> None:

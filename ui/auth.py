@@ -6,8 +6,7 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from sqlalchemy.engine import Engine
 
-from core import users
-from core.errors import NotFound
+from core import clock, logins, users
 from ui import navigation
 from ui.session import engine, role, tr, user
 
@@ -17,45 +16,46 @@ COOKIE_DAYS = 7
 
 def authenticator(store: Engine) -> stauth.Authenticate:
     # Built per run from the table, so a deactivated user or a reset password takes effect at once.
-    return stauth.Authenticate(
-        users.credentials(store), COOKIE_NAME, users.cookie_key(), COOKIE_DAYS, auto_hash=False, login_sleep_time=0.05
-    )
+    return stauth.Authenticate(users.credentials(store), COOKIE_NAME, users.cookie_key(), COOKIE_DAYS, auto_hash=False)
 
 
 def login(auth: stauth.Authenticate) -> bool:
-    """Render the login form; True once authenticated (the next run then builds the user's navigation)."""
-    fields = {
-        "Form name": tr("login.title"),
-        "Username": tr("login.username"),
-        "Password": tr("login.password"),
-        "Login": tr("login.submit"),
-    }
-    try:
-        auth.login(location="main", fields=fields, key="login")
-    except stauth.utilities.LoginError:
-        st.session_state["authentication_status"] = None  # a cookie of a user no longer active
-    if st.session_state.get("authentication_status") is False:
-        st.error(tr("login.failed"))
+    """Render the login form; True once authenticated (the next run then builds the user's navigation).
+
+    The form is ours, not the library's: its form never says which username failed, and the lockout
+    needs that. On success the library's own token login and cookie take over.
+    """
+    with st.form("login"):
+        st.subheader(tr("login.title"))
+        username = st.text_input(tr("login.username"), autocomplete="off")
+        password = st.text_input(tr("login.password"), type="password", autocomplete="off")
+        submitted = st.form_submit_button(tr("login.submit"))
+    if submitted:
+        st.session_state["login_outcome"] = logins.sign_in(engine(), username, password)
+        if st.session_state["login_outcome"] == logins.SIGNED_IN:
+            signed_in_at = clock.instant()
+            auth.authentication_controller.login(token={"username": logins.login_name(username)})
+            auth.cookie_controller.set_cookie()
+            st.session_state["signed_in_at"] = signed_in_at
+    outcome = st.session_state.get("login_outcome")
+    if outcome in (logins.FAILED, logins.LOCKED):  # shown until the next attempt
+        st.error(tr(f"login.{outcome}"))
     return bool(st.session_state.get("authentication_status"))
 
 
 def load_user(store: Engine) -> dict | None:
-    """The authenticated user's row, re-read each run: deactivation ends the session at once."""
+    """The authenticated user, re-read each run: deactivation or a password reset ends the session at once."""
     username = st.session_state.get("username")
     if not st.session_state.get("authentication_status") or not username:
         return None
-    try:
-        with store.connect() as conn:
-            row = users.get(conn, username)
-    except NotFound:
-        row = None
-    if row is None or not row["active"]:
+    with store.connect() as conn:
+        current = logins.session_user(conn, username, st.session_state.get("signed_in_at"))
+    if current is None:
         st.session_state.update(authentication_status=None, username=None, user=None, role=None)
         return None
-    if user() is None or user()["username"] != row["username"]:
-        st.session_state["lang"] = row["language"]
-    current = {key: row[key] for key in ("username", "name", "role", "language")}
-    st.session_state.update(user=current, role=row["role"])  # "role" alone, for pages that read only that
+    if user() is None or user()["username"] != current["username"]:
+        st.session_state["lang"] = current["language"]
+    st.session_state.update(user=current, role=current["role"])  # "role" alone, for pages that read only that
     return current
 
 
@@ -82,14 +82,26 @@ def restore(auth: stauth.Authenticate) -> dict | None:
     """The user of this session: already logged in, or coming back with a valid login cookie."""
     if st.session_state.pop("forget_cookie", False):
         auth.cookie_controller.delete_cookie()
+    if not st.session_state.get("authentication_status") and (token := auth.cookie_controller.get_cookie()):
+        resume(auth, token)
+    current = load_user(engine())
+    if current is None and st.session_state.get("signed_in_at"):  # the session just ended: drop its cookie
+        logout(auth)
+    return current
+
+
+def resume(auth: stauth.Authenticate, token: dict) -> None:
+    """Log in from the login cookie; the session then dates from when the cookie was issued."""
     try:
-        auth.login(location="unrendered")
+        auth.authentication_controller.login(token=token)
     except stauth.utilities.LoginError:  # a cookie of a user no longer active: show the login form
         st.session_state["authentication_status"] = None
-    return load_user(engine())
+        return
+    st.session_state["signed_in_at"] = logins.cookie_issued_at(token["exp_date"], COOKIE_DAYS)
 
 
 def logout(auth: stauth.Authenticate) -> None:
-    """Button callback: end the session before the next run, which then also deletes the cookie."""
+    """End the session (the logout button's callback, or a session that just lost its user) before the
+    next run, which then also deletes the cookie; this session stops reading the cookie."""
     auth.authentication_controller.logout()
-    st.session_state.update(user=None, role=None, forget_cookie=True)
+    st.session_state.update(user=None, role=None, signed_in_at=None, forget_cookie=True)

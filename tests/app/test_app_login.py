@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from types import SimpleNamespace
 
 import pytest
 from app_pages import ROOT, TIMEOUT, button
@@ -11,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import users
 from core.i18n import t
+from ui.auth import COOKIE_NAME
 
 HOME_TITLE = {
     "admin": "订单队列",
@@ -30,13 +33,31 @@ def store(shop, sqlite_url, monkeypatch):
     return shop
 
 
-def log_in(username: str, password: str = PASSWORD) -> AppTest:
+def submit_login(username: str, password: str = PASSWORD) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
     at.text_input[0].input(username)
     at.text_input[1].input(password)
-    button(at, "登录").click().run()
+    return button(at, "登录").click().run()
+
+
+def log_in(username: str, password: str = PASSWORD) -> AppTest:
     # In a browser the cookie component reruns the app once the cookie is stored; here we rerun.
-    return at.run()
+    return submit_login(username, password).run()
+
+
+def login_cookie(username: str) -> str:
+    """The login cookie the app hands the browser when the user logs in through the form."""
+    at = submit_login(username)
+    calls = [json.loads(element.proto.json_args) for element in at.get("component_instance")]
+    (stored,) = [call["value"] for call in calls if call["method"] == "set" and call["cookie"] == COOKIE_NAME]
+    return stored
+
+
+def come_back_with(cookie: str, monkeypatch) -> AppTest:
+    """A new session of a browser that sends the login cookie (AppTest cannot send cookies itself)."""
+    browser = SimpleNamespace(cookies={COOKIE_NAME: cookie})
+    monkeypatch.setattr("streamlit.runtime.context._get_client_context", lambda: browser)
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
 
 
 def test_before_logging_in_the_app_shows_only_the_login_form(store):
@@ -100,3 +121,40 @@ def test_the_first_start_prints_a_random_admin_password_once_and_it_logs_in(engi
     assert "created user" not in capsys.readouterr().out  # once, not on every start
     at = log_in("admin", password)
     assert at.session_state["user"]["role"] == "admin" and at.title[0].value == "订单队列"
+
+
+def test_a_login_cookie_logs_the_user_in_again_in_a_new_session(store, monkeypatch):
+    at = come_back_with(login_cookie("clerk"), monkeypatch)
+    assert not at.exception and at.session_state["user"]["role"] == "clerk"
+
+
+@pytest.mark.parametrize("revoke", ["reset", "deactivate"])
+def test_a_cookie_issued_before_a_password_reset_or_deactivation_no_longer_logs_in(store, engine, monkeypatch, revoke):
+    old_cookie = login_cookie("clerk")
+    if revoke == "reset":
+        users.reset_password(engine, "admin", "clerk", PASSWORD)
+    else:
+        users.set_active(engine, "admin", "clerk", False)
+        users.set_active(engine, "admin", "clerk", True)
+    new_cookie = login_cookie("clerk")
+    refused = come_back_with(old_cookie, monkeypatch)
+    assert refused.session_state["user"] is None and [box.label for box in refused.text_input] == ["用户名", "密码"]
+    assert come_back_with(new_cookie, monkeypatch).session_state["user"]["role"] == "clerk"
+
+
+def test_a_password_reset_ends_an_open_session_at_the_next_click(store, engine):
+    at = log_in("clerk")
+    users.reset_password(engine, "admin", "clerk", "brand-new-pass")
+    at.run()
+    assert at.session_state["user"] is None and [box.label for box in at.text_input] == ["用户名", "密码"]
+
+
+@pytest.mark.parametrize("username", ["clerk", "nobody"])
+def test_five_wrong_passwords_lock_the_username_whether_or_not_it_exists(store, username):
+    for _ in range(4):
+        assert log_in(username, "wrong-guess").error[0].value == "用户名或密码不正确，或账号已停用。"
+    locked = "登录失败次数过多，该用户名已暂时锁定，请 15 分钟后再试。"
+    assert log_in(username, "wrong-guess").error[0].value == locked
+    again = log_in(username)  # even the right password, for a while
+    assert again.error[0].value == locked and not again.session_state["authentication_status"]
+    assert log_in("manager").session_state["user"]["role"] == "manager"  # other usernames are not locked

@@ -1,0 +1,94 @@
+"""Login rules on both engines: the per-username lockout and revoking earlier logins."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+import pytest
+
+from core import clock, logins, users
+from core.db import transaction
+from core.logins import FAILED, LOCKED, SIGNED_IN
+
+T0 = datetime(2026, 11, 26, 9, 0)
+PASSWORD = "right-password-1"
+
+
+@pytest.fixture
+def engine(any_engine):
+    with transaction(any_engine) as conn:
+        users.create(conn, "clerk", "clerk", PASSWORD, rounds=4)
+    return any_engine
+
+
+def fail(engine, times: int, username: str = "clerk", at: datetime = T0) -> list[str]:
+    return [logins.sign_in(engine, username, "wrong-guess", at + timedelta(seconds=i)) for i in range(times)]
+
+
+def test_the_fifth_failure_locks_the_username_even_for_the_right_password(engine):
+    assert fail(engine, 5) == [FAILED] * 4 + [LOCKED]
+    assert logins.sign_in(engine, "clerk", PASSWORD, T0 + timedelta(minutes=14)) == LOCKED
+    assert logins.sign_in(engine, " Clerk ", PASSWORD, T0 + timedelta(minutes=16)) == SIGNED_IN
+
+
+def test_a_success_clears_the_count(engine):
+    fail(engine, 4)
+    assert logins.sign_in(engine, "clerk", PASSWORD, T0 + timedelta(minutes=1)) == SIGNED_IN
+    assert fail(engine, 4, at=T0 + timedelta(minutes=2)) == [FAILED] * 4
+
+
+def test_failures_further_apart_than_the_window_do_not_add_up(engine):
+    fail(engine, 4)
+    assert fail(engine, 4, at=T0 + timedelta(minutes=15)) == [FAILED] * 4
+    assert fail(engine, 1, at=T0 + timedelta(minutes=16)) == [LOCKED]
+
+
+def test_an_unknown_username_locks_the_same_way_so_the_lock_reveals_nothing(engine):
+    assert fail(engine, 5, username="nobody") == [FAILED] * 4 + [LOCKED]
+    assert logins.sign_in(engine, "clerk", PASSWORD, T0) == SIGNED_IN  # another username is not affected
+
+
+def test_a_deactivated_user_cannot_sign_in(engine):
+    users.set_active(engine, "admin", "clerk", False)
+    assert logins.sign_in(engine, "clerk", PASSWORD) == FAILED
+
+
+def session_user(engine, signed_in_at):
+    with engine.connect() as conn:
+        return logins.session_user(conn, "clerk", signed_in_at)
+
+
+@pytest.mark.parametrize("revoke", ["reset", "deactivate"])
+def test_logins_begun_before_a_reset_or_deactivation_no_longer_count(engine, revoke):
+    before = clock.instant()
+    assert session_user(engine, before)["role"] == "clerk"
+    if revoke == "reset":
+        users.reset_password(engine, "admin", "clerk", "a-new-password")
+    else:
+        users.set_active(engine, "admin", "clerk", False)
+        users.set_active(engine, "admin", "clerk", True)
+    after = clock.instant()
+    assert session_user(engine, before) is None and session_user(engine, None) is None
+    assert session_user(engine, after)["username"] == "clerk"
+
+
+def test_a_cookie_was_issued_its_lifetime_before_it_expires():
+    expires = datetime(2026, 12, 3, 9, 0, 0, 250000, tzinfo=clock.BUSINESS_TZ)
+    assert logins.cookie_issued_at(expires.timestamp(), 7) == datetime(2026, 11, 26, 9, 0, 0, 250000)
+
+
+def test_an_unknown_username_takes_as_long_to_refuse_as_a_wrong_password(any_engine):
+    """Response time must not tell which usernames exist: both run a full-cost bcrypt check."""
+    with transaction(any_engine) as conn:
+        users.create(conn, "manager", "manager", PASSWORD)  # the default cost, as real users have
+    logins.sign_in(any_engine, "nobody", "guess", T0)  # the decoy hash is made once, on first use
+    wrong = _seconds(lambda: logins.sign_in(any_engine, "manager", "guess", T0 + timedelta(minutes=20)))
+    unknown = _seconds(lambda: logins.sign_in(any_engine, "nobody-else", "guess", T0 + timedelta(minutes=20)))
+    assert unknown > wrong / 2
+
+
+def _seconds(work) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start

@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import stat
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,16 @@ def bin_dir() -> Path:
     if not found:
         raise FileNotFoundError("PostgreSQL's server binaries are not installed (apt-get install postgresql).")
     return Path(found[-1]).parent
+
+
+def _let_postgres_through(folder: Path) -> None:
+    """Let the postgres user traverse the folders down to the cluster (search permission only,
+    no listing): a checkout in a private folder, such as one made by mktemp -d, is otherwise
+    out of the server's reach and initdb fails."""
+    for path in (*reversed(folder.parents), folder):
+        mode = path.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            path.chmod(stat.S_IMODE(mode) | stat.S_IXOTH)
 
 
 class Cluster:
@@ -45,6 +56,7 @@ class Cluster:
         for path in (self.home, self.run_dir):
             path.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
+            _let_postgres_through(self.home.resolve().parent)
             shutil.chown(self.home, "postgres")
             shutil.chown(self.run_dir, "postgres")
         self._as_owner(str(bin_dir() / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",

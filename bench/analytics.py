@@ -66,14 +66,22 @@ def store(count: int) -> Path:
 
 
 def screen_phase(path: str, count: int) -> dict:
-    """Cold snapshot + tiles, then 1,000 new orders, warm refresh + tiles; the same tiles on SQLite."""
+    """Cold big screen, then every other table copied, then 1,000 new orders and a warm refresh + tiles.
+
+    Cold is the first big-screen refresh of a new process: the snapshot copies the tables the
+    tiles name (orders and the small ones) and the tiles run. The reports' tables (lines, audit
+    log) are copied next and reported apart; the warm refresh then reads the changes of all of
+    them, as in an app where the reports page has been opened. The same tiles run on SQLite.
+    """
     from core import screen
     from core.analytics import Snapshot
     from core.db import make_engine
 
     snap = Snapshot(make_engine(f"sqlite:///{path}"))
-    cold = _timed(snap.refresh)
-    cold_tiles = _timed(lambda: screen.screen(snap, "manager", NOW, 7))
+    cold = _timed(lambda: screen.screen(snap, "manager", NOW, 7))
+    cold_tables = sorted(snap.last_refresh_rows)
+    rest = _timed(snap.refresh)
+    rest_tables = sorted(set(snap.last_refresh_rows) - set(cold_tables))
     writer = sqlite3.connect(path, isolation_level=None)
     add_orders(writer, count + 1, NEW_ORDERS, NOW, days=0.02)  # the last half hour
     writer.close()
@@ -82,22 +90,22 @@ def screen_phase(path: str, count: int) -> dict:
     held = int(snap.query("SELECT count(*) AS n FROM orders")["n"][0])
     assert held == count + NEW_ORDERS, f"snapshot holds {held} orders, store {count + NEW_ORDERS}"
     sqlite_tiles = _timed(lambda: _sqlite_tiles(path))
-    cpu = dict(
-        zip(["cold_snapshot", "cold_tiles", "warm_refresh", "warm_tiles", "sqlite_tiles"], CPU_SPENT, strict=True)
-    )
+    cpu = dict(zip(["cold_screen", "cold_other_tables", "warm_refresh", "warm_tiles", "sqlite_tiles"], CPU_SPENT))
     return {
         "orders": count,
         "new_orders": NEW_ORDERS,
-        "cold_snapshot_seconds": cold,
-        "cold_tiles_seconds": cold_tiles,
-        "cold_total_seconds": round(cold + cold_tiles, 3),
+        "cold_screen_seconds": cold,
+        "cold_screen_tables": cold_tables,
+        "cold_other_tables_seconds": rest,
+        "cold_other_tables": rest_tables,
+        "cold_all_tables_and_tiles_seconds": round(cold + rest, 3),
         "warm_refresh_seconds": warm,
         "warm_tiles_seconds": warm_tiles,
         "warm_total_seconds": round(warm + warm_tiles, 3),
         "warm_rows_read": snap.last_refresh_rows,
         "sqlite_tiles_seconds": sqlite_tiles,
         "ratio_warm_vs_sqlite": round((warm + warm_tiles) / sqlite_tiles, 4),
-        "ratio_cold_vs_sqlite": round((cold + cold_tiles) / sqlite_tiles, 4),
+        "ratio_cold_screen_vs_sqlite": round(cold / sqlite_tiles, 4),
         "cpu_seconds": cpu,
         **_rss(),
     }
@@ -239,6 +247,7 @@ def main() -> None:
         # Measured on a copy so the 1,000 new orders do not pile up across runs.
         copy = path.with_suffix(".run.db")
         subprocess.run(["cp", "--sparse=always", str(path), str(copy)], check=True)
+        os.sync()  # the copy's dirty pages are written now, not during the timed refresh
         result["screen"][str(count)] = _child("screen", str(copy), str(count))
         copy.unlink()
     one_million = store(min(SIZES, key=lambda n: abs(n - 1_000_000)))

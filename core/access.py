@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from core.errors import PermissionDenied
 
@@ -124,6 +125,18 @@ def mask_frame(role: str, frame: pd.DataFrame) -> pd.DataFrame:
         if treatment(role, column) == "mask":
             frame[column] = mask_phones(frame[column])
     return frame
+
+
+def mask_table(role: str, table: pa.Table | pa.RecordBatch) -> pa.Table | pa.RecordBatch:
+    """mask_frame for Arrow data (exports): hidden columns dropped, masked ones masked."""
+    names = visible_columns(role, table.column_names)
+    columns = [
+        pa.array(mask_phones(table.column(name).to_pandas()), pa.string())
+        if treatment(role, name) == "mask"
+        else table.column(name)
+        for name in names
+    ]
+    return type(table).from_arrays(columns, names=names)
 
 
 def mask_phones(values: pd.Series) -> pd.Series:

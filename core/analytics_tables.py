@@ -36,10 +36,20 @@ class TableSpec:
     rows: str = ""  # which source rows the reports need at all (empty: every row)
     clock: str = "orders"  # whose updated_at watermark {since} comes from
 
-    def select(self, dialect: str, max_id: int | None = None, since: datetime | None = None) -> str:
-        """The SELECT for a cold load (no max_id) or for the rows changed since the watermark."""
+    def select(
+        self,
+        dialect: str,
+        max_id: int | None = None,
+        since: datetime | None = None,
+        ids: tuple[int, int | None] | None = None,
+    ) -> str:
+        """The SELECT for a first copy (no max_id; optionally the ids low <= id < high, or from low
+        on when high is None) or for the rows changed since the watermark."""
         sql = f"SELECT {', '.join(wire(c, kind, dialect) for c, kind in self.columns.items())} FROM {self.name}"
         conditions = [f"({self.rows})"] if self.rows else []
+        if ids is not None:
+            low, high = ids
+            conditions.append(f"id >= {int(low)}" + (f" AND id < {int(high)}" if high is not None else ""))
         if self.mode == "delta" and max_id is not None:
             changed = self.changed.format(since=_literal(since)) if since else "1 = 0"
             conditions.append(f"(id > {int(max_id)} OR {changed})")

@@ -1,24 +1,29 @@
-"""Rows from the system of record as Arrow record batches, read with the ADBC drivers.
+"""Rows from the system of record as Arrow, read with the ADBC drivers, one part per query.
 
-PostgreSQL is read in-process. SQLite is read by a helper process: the ADBC driver bundles its
-own copy of the SQLite library, and two copies in one process break each other's POSIX locks
-(https://www.sqlite.org/howtocorrupt.html §2.2.1) — measured here as stale reads and "disk I/O
-error" in the app's own connections. The helper streams Arrow IPC back through a FIFO, so the
-parent's DuckDB loads batches while the helper is still reading: both cores work.
+A caller hands over several queries (a table cut into id ranges, say) and gets one Arrow part
+per query, in order. PostgreSQL is read in-process, one query after another. SQLite is read by
+helper processes: the ADBC driver bundles its own copy of the SQLite library, and two copies in
+one process break each other's POSIX locks (https://www.sqlite.org/howtocorrupt.html §2.2.1) —
+measured here as stale reads and "disk I/O error" in the app's own connections. Each helper
+writes its part as an Arrow IPC file in shared memory and the caller maps it (no copy, no pipe
+to wait on), so both cores read while the caller loads the parts already written.
 """
 
 from __future__ import annotations
 
 import atexit
+import itertools
 import json
 import os
 import queue
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
-import uuid
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -28,6 +33,16 @@ from sqlalchemy import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH_ROWS = 65_536
+# Parts written ahead of the one being consumed, per helper: enough to keep the helpers busy,
+# few enough that shared memory holds a handful of parts, not a whole table.
+AHEAD_PER_HELPER = 2
+# Ids per part when a table is read in parts: enough parts that the helpers and the caller work
+# at the same time even at a million rows, few enough that the per-part round trip is noise.
+PART_IDS = 250_000
+SHARED_MEMORY = "/dev/shm"
+SCRATCH_ROOM = 1 << 30
+
+Part = pa.Table | pa.RecordBatchReader
 
 
 class SourceError(RuntimeError):
@@ -37,25 +52,32 @@ class SourceError(RuntimeError):
 class PostgresSource:
     """ADBC PostgreSQL in-process (binary COPY, no file locks to share); one connection, one query at a time."""
 
+    helpers = 1
+
     def __init__(self, engine: Engine):
         self.url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         self._lock = threading.Lock()
         self._conn: Any = None
 
     @contextmanager
-    def stream(self, sql: str, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatchReader]:
+    def parts(self, queries: Sequence[str], batch_rows: int = BATCH_ROWS) -> Iterator[Iterator[Part]]:
+        """Each query's rows as a record batch reader, streamed one query after another."""
         import adbc_driver_postgresql.dbapi as driver
 
         with self._lock:
             if self._conn is None:
                 self._conn = driver.connect(self.url, autocommit=True)
             try:
-                with self._conn.cursor() as cursor:
-                    cursor.execute(sql)
-                    yield cursor.fetch_record_batch()
+                yield self._each(queries)
             except driver.OperationalError:
                 self.close()  # a dropped connection is opened afresh by the next query
                 raise
+
+    def _each(self, queries: Sequence[str]) -> Iterator[Part]:
+        for sql in queries:
+            with self._conn.cursor() as cursor:
+                cursor.execute(sql)
+                yield cursor.fetch_record_batch()
 
     def close(self) -> None:
         if self._conn is not None:
@@ -64,23 +86,52 @@ class PostgresSource:
 
 
 class SqliteSource:
-    """ADBC SQLite in helper processes: a small pool, so a cold snapshot can read tables side by side."""
+    """ADBC SQLite in helper processes, one per core, reading parts side by side."""
 
     def __init__(self, engine: Engine, helpers: int = 2):
         self.path = engine.url.database
+        self.helpers = helpers
         self._idle: queue.LifoQueue[_Helper] = queue.LifoQueue()
-        self._slots = threading.BoundedSemaphore(helpers)
 
     @contextmanager
-    def stream(self, sql: str, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatchReader]:
-        with self._slots:
-            helper = self._take()
-            try:
-                with helper.stream(sql, batch_rows) as reader:
-                    yield reader
-            finally:
-                if helper.alive:  # a helper that died (killed, out of memory) is replaced next time
-                    self._idle.put(helper)
+    def parts(self, queries: Sequence[str], batch_rows: int = BATCH_ROWS) -> Iterator[Iterator[Part]]:
+        """Each query's rows as an Arrow table mapped from shared memory, in the order asked.
+
+        The helpers read a few parts ahead of the caller; leaving the block early stops them.
+        """
+        folder = tempfile.mkdtemp(prefix="orderhub-arrow-", dir=_scratch_dir())
+        pool = ThreadPoolExecutor(self.helpers, thread_name_prefix="sqlite-reader")
+        try:
+            yield self._in_order(pool, queries, folder, batch_rows)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _in_order(
+        self, pool: ThreadPoolExecutor, queries: Sequence[str], folder: str, batch_rows: int
+    ) -> Iterator[Part]:
+        work = ((sql, os.path.join(folder, f"{n}.arrow")) for n, sql in enumerate(queries))
+        pending: deque[Future[str]] = deque()
+
+        def top_up() -> None:
+            for sql, out in itertools.islice(work, self.helpers * AHEAD_PER_HELPER - len(pending)):
+                pending.append(pool.submit(self._read, sql, out, batch_rows))
+
+        top_up()
+        while pending:
+            out = pending.popleft().result()
+            top_up()
+            yield pa.ipc.open_file(pa.memory_map(out)).read_all()
+            os.unlink(out)  # its memory goes once the caller drops the table mapped from it
+
+    def _read(self, sql: str, out: str, batch_rows: int) -> str:
+        helper = self._take()
+        try:
+            helper.write(sql, out, batch_rows)
+        finally:
+            if helper.alive:  # a helper that died (killed, out of memory) is replaced next time
+                self._idle.put(helper)
+        return out
 
     def _take(self) -> _Helper:
         while True:
@@ -100,11 +151,22 @@ class SqliteSource:
                 return
 
 
+def _scratch_dir() -> str | None:
+    """Shared memory when it has room for the parts in flight, else the temporary directory.
+
+    (A container's /dev/shm is often 64 MB; a few orders parts in flight take a few hundred.)
+    """
+    try:
+        room = shutil.disk_usage(SHARED_MEMORY).free
+    except OSError:
+        return None
+    return SHARED_MEMORY if room >= SCRATCH_ROOM and os.access(SHARED_MEMORY, os.W_OK) else None
+
+
 class _Helper:
-    """One reader process and its line protocol: a JSON request in, Arrow IPC through a FIFO, a JSON reply."""
+    """One reader process and its line protocol: a JSON request in, an Arrow IPC file written, a JSON reply."""
 
     def __init__(self, path: str):
-        self._dir = tempfile.mkdtemp(prefix="orderhub-arrow-")
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "core.arrow_source", path],
             cwd=ROOT,
@@ -113,30 +175,10 @@ class _Helper:
             stdout=subprocess.PIPE,
         )
 
-    @contextmanager
-    def stream(self, sql: str, batch_rows: int) -> Iterator[pa.RecordBatchReader]:
-        fifo = os.path.join(self._dir, f"{uuid.uuid4().hex}.arrow")
-        os.mkfifo(fifo)
-        reply_pending = False
-        try:
-            self._proc.stdin.write(json.dumps({"sql": sql, "fifo": fifo, "batch_rows": batch_rows}) + "\n")
-            self._proc.stdin.flush()
-            reply_pending = True
-            with open(fifo, "rb") as pipe:  # opens once the helper opens its end (a FIFO cannot seek)
-                reader = _open(pipe)
-                if reader is None:  # the helper failed before writing; its reply says why
-                    reply_pending = False
-                    _check(self._proc.stdout.readline())
-                    raise SourceError("The SQLite reader process sent no rows.")
-                yield reader
-                for _ in reader:  # drain what a consumer left, so the helper can finish
-                    pass
-            reply_pending = False
-            _check(self._proc.stdout.readline())
-        finally:
-            if reply_pending:  # we stopped early: the helper sees the closed pipe and still answers
-                self._proc.stdout.readline()
-            os.unlink(fifo)
+    def write(self, sql: str, out: str, batch_rows: int) -> None:
+        self._proc.stdin.write(json.dumps({"sql": sql, "out": out, "batch_rows": batch_rows}) + "\n")
+        self._proc.stdin.flush()
+        _check(self._proc.stdout.readline())
 
     @property
     def alive(self) -> bool:
@@ -146,20 +188,32 @@ class _Helper:
         if self.alive:
             self._proc.stdin.close()
             self._proc.wait(timeout=10)
-        os.rmdir(self._dir)
-
-
-def _open(pipe: Any) -> pa.RecordBatchReader | None:
-    try:
-        return pa.ipc.open_stream(pipe)
-    except (pa.ArrowInvalid, OSError):
-        return None
 
 
 def _check(reply: str) -> None:
     answer = json.loads(reply) if reply else {"error": "the SQLite reader process stopped"}
     if "error" in answer:
         raise SourceError(answer["error"])
+
+
+def id_ranges(
+    source: PostgresSource | SqliteSource, table: str, size: int | None = None
+) -> list[tuple[int, int | None]]:
+    """The table's ids cut into (low, high) ranges of `size` (default PART_IDS) ids, low <= id < high.
+
+    The last range is open-ended (high None) so rows added meanwhile are read too; an empty
+    table gets one open range, so a reader still learns the columns.
+    """
+    with source.parts([f"SELECT min(id) AS low, max(id) AS high FROM {table}"]) as parts:
+        low, high = whole(next(parts)).to_pylist()[0].values()
+    size = size or PART_IDS
+    starts = list(range(low, high + 1, size)) if low is not None else [0]
+    return [(start, start + size) for start in starts[:-1]] + [(starts[-1], None)]
+
+
+def whole(part: Part) -> pa.Table:
+    """A part as one table (PostgreSQL's parts are streams, read once)."""
+    return part.read_all() if isinstance(part, pa.RecordBatchReader) else part
 
 
 _sources: dict[str, PostgresSource | SqliteSource] = {}
@@ -185,7 +239,7 @@ def close_sources() -> None:
 
 
 def serve(path: str) -> None:
-    """The helper: answer one JSON request per line of stdin, rows through the named FIFO.
+    """The helper: answer one JSON request per line of stdin, writing the rows to the named Arrow IPC file.
 
     It uses the driver manager directly, not its DB-API layer, which would import pandas and
     make every start of the helper half a second slower.
@@ -197,20 +251,19 @@ def serve(path: str) -> None:
     conn = adbc_driver_manager.AdbcConnection(database)  # autocommit: each query sees the latest commits
     for line in sys.stdin:
         request = json.loads(line)
-        with open(request["fifo"], "wb", buffering=0) as pipe:  # unbuffered: no flush at close on a broken pipe
-            try:
-                statement = adbc_driver_manager.AdbcStatement(conn)
-                statement.set_options(**{"adbc.sqlite.query.batch_rows": str(request["batch_rows"])})
-                statement.set_sql_query(request["sql"])
-                stream, _ = statement.execute_query()
-                reader = pa.RecordBatchReader._import_from_c(stream.address)
-                with pa.ipc.new_stream(pipe, reader.schema) as writer:
-                    for batch in reader:
-                        writer.write_batch(batch)
-                statement.close()
-                answer: dict = {"ok": True}
-            except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it
-                answer = {"error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__}
+        try:
+            statement = adbc_driver_manager.AdbcStatement(conn)
+            statement.set_options(**{"adbc.sqlite.query.batch_rows": str(request["batch_rows"])})
+            statement.set_sql_query(request["sql"])
+            stream, _ = statement.execute_query()
+            reader = pa.RecordBatchReader._import_from_c(stream.address)
+            with pa.OSFile(request["out"], "wb") as sink, pa.ipc.new_file(sink, reader.schema) as writer:
+                for batch in reader:
+                    writer.write_batch(batch)
+            statement.close()
+            answer: dict = {"ok": True}
+        except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it
+            answer = {"error": str(exc).splitlines()[0] if str(exc) else type(exc).__name__}
         sys.stdout.write(json.dumps(answer) + "\n")
         sys.stdout.flush()
     conn.close()

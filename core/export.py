@@ -1,30 +1,27 @@
 """Analyst exports: orders, lines, tickets and stock as CSV (UTF-8 with BOM) or Parquet, streamed.
 
-Rows are read from the system of record with ADBC (core.arrow_source) in Arrow batches and written batch by batch,
-so a million-row export never sits in memory at once. Every batch passes through
-core.access.mask_frame for the exporting role; finance and admin also get each order's
-tax-inclusive total and the VAT it contains.
+Rows are read from the system of record with ADBC (core.arrow_source) in id ranges, side by side
+on SQLite, and written batch by batch in Arrow (no pandas), so a million-row export never sits
+in memory at once. Every batch passes through core.access.mask_table for the exporting role;
+finance and admin also get each order's tax-inclusive total and the VAT it contains.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from sqlalchemy import Engine
 
-from core.access import can, mask_frame, require
+from core.access import can, mask_table, require
 from core.analytics_tables import OPT_TEXT, TEXT, TIME, wire
-from core.arrow_source import arrow_source
+from core.arrow_source import arrow_source, id_ranges
 from core.errors import InvalidInput
 
 FORMATS = ("csv", "parquet")
@@ -41,6 +38,15 @@ class Dataset:
     source: str
     columns: dict[str, tuple[str, str]]  # output name -> (SQL expression, kind)
     date_column: str | None = None
+
+    @property
+    def table(self) -> str:
+        """FROM's first table, whose ids the export is cut into ranges by."""
+        return self.source.split()[0]
+
+    @property
+    def key(self) -> str:
+        return f"{self.source.split()[1]}.id"
 
 
 _ORDERS = "orders o JOIN shops s ON s.id = o.shop_id"
@@ -152,9 +158,20 @@ def export(
     if fmt not in FORMATS:
         raise InvalidInput(f"Unknown export format {fmt!r}; use csv or parquet.")
     spec = check(dataset, start, end)
-    with arrow_source(engine).stream(_select(spec, engine.dialect.name, start, end), batch_rows) as reader:
-        frames = (_shape(dataset, spec, batch, role) for batch in reader)
-        return _write(frames, _empty(dataset, spec, reader.schema, role), Path(out), fmt)
+    source = arrow_source(engine)
+    queries = [_select(spec, engine.dialect.name, start, end, ids) for ids in id_ranges(source, spec.table)]
+    schema = _schema(dataset, spec, role)
+    rows = 0
+    with source.parts(queries, batch_rows) as parts, Path(out).open("wb") as sink:
+        if fmt == "csv":
+            sink.write(BOM)
+        writer = pacsv.CSVWriter(sink, schema) if fmt == "csv" else pq.ParquetWriter(sink, schema, compression="zstd")
+        for part in parts:
+            for batch in part.to_reader() if isinstance(part, pa.Table) else part:
+                writer.write_batch(_shape(dataset, spec, batch, role))
+                rows += batch.num_rows
+        writer.close()
+    return rows
 
 
 def check(dataset: str, start: date | None = None, end: date | None = None) -> Dataset:
@@ -170,66 +187,49 @@ def _dataset(name: str) -> Dataset:
     return DATASETS[name]
 
 
-def _select(spec: Dataset, dialect: str, start: date | None, end: date | None) -> str:
+def _select(spec: Dataset, dialect: str, start: date | None, end: date | None, ids: tuple[int, int | None]) -> str:
     dialect = "sqlite" if dialect == "sqlite" else "postgresql"
     columns = ", ".join(wire(expression, kind, dialect, name) for name, (expression, kind) in spec.columns.items())
-    sql = f"SELECT {columns} FROM {spec.source}"
-    conditions = []
+    low, high = ids
+    conditions = [f"{spec.key} >= {int(low)}"] + ([f"{spec.key} < {int(high)}"] if high is not None else [])
     if spec.date_column and start:
         conditions.append(f"{spec.date_column} >= '{start:%Y-%m-%d}'")
     if spec.date_column and end:
         conditions.append(f"{spec.date_column} < '{end + timedelta(days=1):%Y-%m-%d}'")
-    return sql + (" WHERE " + " AND ".join(conditions) if conditions else "")
+    return f"SELECT {columns} FROM {spec.source} WHERE {' AND '.join(conditions)} ORDER BY {spec.key}"
 
 
-def _shape(dataset: str, spec: Dataset, batch: pa.RecordBatch, role: str) -> pd.DataFrame:
-    """Wire batch → typed frame (times, NULLs back, in Arrow: no copies) → tax for finance → role mask."""
-    columns = []
+ARROW_TYPES = {TIME: pa.timestamp("s"), TEXT: pa.string(), OPT_TEXT: pa.string(), "int": pa.int64()}
+TAX_COLUMNS = ("total_incl_tax_cents", "tax_cents")
+
+
+def _with_tax(dataset: str, role: str) -> bool:
+    return dataset == "orders" and can(role, "edit_tax")
+
+
+def _schema(dataset: str, spec: Dataset, role: str) -> pa.Schema:
+    """The file's columns: fixed by the dataset and the role, whatever types a part's wire arrived in."""
+    fields = [pa.field(name, ARROW_TYPES[kind]) for name, (_, kind) in spec.columns.items()]
+    fields += [pa.field(name, pa.int64()) for name in TAX_COLUMNS] if _with_tax(dataset, role) else []
+    return mask_table(role, pa.schema(fields).empty_table()).schema
+
+
+def _shape(dataset: str, spec: Dataset, batch: pa.RecordBatch, role: str) -> pa.RecordBatch:
+    """Wire batch → typed columns (times, NULLs back) → tax for finance → role mask, all in Arrow.
+
+    Every column is cast to its kind: an empty part arrives with every column typed as integers.
+    """
+    columns = {}
     for name, (_, kind) in spec.columns.items():
         column = batch.column(name)
         if kind == TIME:  # epoch seconds: the same 64-bit integers, read as timestamps
-            column = column.cast(pa.int64()).cast(pa.timestamp("s"))
-        elif kind == OPT_TEXT:  # (an empty result arrives typed as integers: cast first)
-            column = column.cast(pa.string())
+            column = column.cast(pa.int64())
+        column = column.cast(ARROW_TYPES[kind])
+        if kind == OPT_TEXT:
             column = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
-        columns.append(column)
-    frame = pa.RecordBatch.from_arrays(columns, names=list(spec.columns)).to_pandas()
-    if dataset == "orders" and can(role, "edit_tax"):
-        frame["total_incl_tax_cents"] = frame["paid_cents"]
-        frame["tax_cents"] = frame["paid_cents"] - (frame["paid_cents"] / (1 + VAT_RATE)).round().astype("int64")
-    return mask_frame(role, frame)
-
-
-def _empty(dataset: str, spec: Dataset, schema: pa.Schema, role: str) -> pd.DataFrame:
-    return _shape(dataset, spec, pa.RecordBatch.from_pylist([], schema=schema), role)
-
-
-def _write(frames: Iterator[pd.DataFrame], empty: pd.DataFrame, out: Path, fmt: str) -> int:
-    """Write frames as they come; the first one fixes the file's schema."""
-    rows, writer, schema = 0, None, None
-    with out.open("wb") as sink:
-        if fmt == "csv":
-            sink.write(BOM)
-        for frame in frames:
-            if schema is None:
-                schema = _schema_of(frame)
-                writer = _writer(sink, schema, fmt)
-            writer.write_table(pa.Table.from_pandas(frame, schema=schema, preserve_index=False))
-            rows += len(frame)
-        if writer is None:
-            writer = _writer(sink, _schema_of(empty), fmt)
-            writer.write_table(_schema_of(empty).empty_table())
-        writer.close()
-    return rows
-
-
-def _writer(sink: Any, schema: pa.Schema, fmt: str) -> Any:
-    if fmt == "csv":
-        return pacsv.CSVWriter(sink, schema)
-    return pq.ParquetWriter(sink, schema, compression="zstd")
-
-
-def _schema_of(frame: pd.DataFrame) -> pa.Schema:
-    # Columns of an empty frame that held no value to infer from (a masked phone) are text.
-    schema = pa.Schema.from_pandas(frame, preserve_index=False)
-    return pa.schema([pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in schema])
+        columns[name] = column
+    if _with_tax(dataset, role):
+        paid = columns["paid_cents"]
+        net = pc.round(pc.divide(paid.cast(pa.float64()), 1 + VAT_RATE)).cast(pa.int64())  # half to even
+        columns |= {"total_incl_tax_cents": paid, "tax_cents": pc.subtract(paid, net)}
+    return mask_table(role, pa.RecordBatch.from_pydict(columns))

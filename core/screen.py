@@ -90,7 +90,7 @@ def _late(snap: Snapshot, f: Filters, role: str, now: datetime) -> pd.DataFrame:
                CAST(epoch(? - o.paid_at) / 3600 AS INTEGER) AS hours_waiting
         FROM orders o JOIN shops s ON s.id = o.shop_id
         WHERE o.status = 'paid' AND o.paid_at + INTERVAL {ON_TIME_HOURS} HOUR < ? AND {scope}
-        ORDER BY o.paid_at LIMIT {LATE_LIST}""",
+        ORDER BY o.paid_at, o.id LIMIT {LATE_LIST}""",
             [now, now, *params],
         ),
     )

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select, text, update
 
-from core import analytics, ingest, stock, workflow
+from core import analytics, arrow_source, ingest, stock, workflow
 from core.analytics import Snapshot, shared_snapshot
 from core.analytics_tables import INT, TEXT, TIME, TableSpec
 from core.db import order_events, order_lines, orders, transaction
@@ -202,4 +202,35 @@ def test_events_and_lines_rows_are_never_doubled_by_repeated_changes(seeded):
     got = snap.query("SELECT count(*) AS n FROM order_events WHERE order_id = ?", [order_id])["n"][0]
     assert got == len(events)
     assert snap.query("SELECT count(*) AS n FROM order_lines WHERE order_id = ?", [order_id])["n"][0] == len(lines)
+    assert_same_as_store(snap, seeded)
+
+
+def held_tables(snap: Snapshot) -> set[str]:
+    return set(snap.query("SELECT table_name FROM duckdb_tables()")["table_name"])
+
+
+def test_a_query_copies_only_the_tables_it_names_and_they_are_kept_fresh(seeded):
+    snap = Snapshot(seeded)
+    snap.ensure_fresh()  # what a page does first: nothing is read until a query names a table
+    assert held_tables(snap) == set()
+    snap.query("SELECT count(*) AS n FROM orders")
+    assert held_tables(snap) == {"orders"}  # the big screen never waits for lines or the audit log
+    ingest.ingest(seeded, [new_order(1)], actor="import", now=LATER)
+    lines = snap.query("SELECT count(*) AS n FROM order_lines")["n"][0]  # copied now, orders refreshed with it
+    with seeded.connect() as conn:
+        assert lines == conn.execute(text("SELECT count(*) FROM order_lines")).scalar_one()
+    assert (
+        snap.query("SELECT count(*) AS n FROM orders WHERE channel_order_no = ?", [new_order(1).channel_order_no])["n"][
+            0
+        ]
+        == 1
+    )
+    snap.refresh()
+    assert_same_as_store(snap, seeded)
+
+
+def test_small_parts_make_the_same_copy_as_one_part(seeded, monkeypatch):
+    monkeypatch.setattr(arrow_source, "PART_IDS", 7)
+    snap = Snapshot(seeded)
+    assert snap.refresh()["orders"] == 300
     assert_same_as_store(snap, seeded)

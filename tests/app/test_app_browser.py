@@ -22,6 +22,7 @@ from core.db import make_engine, migrate, orders
 from core.i18n import t
 from core.users import DEMO_NAMES
 from tests.browser import launch, needs_chromium
+from ui.auth import COOKIE_NAME
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 WAIT_MS = 30_000
@@ -116,7 +117,17 @@ def log_in(browser, server: Server, username: str, login_shot: str | None = None
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.get_by_text(DEMO_NAMES[username]).wait_for()
+    _wait_for_login_cookie(context)  # written by a component in the page, a moment after the name shows
     return page
+
+
+def _wait_for_login_cookie(context) -> None:
+    """Opening another URL starts a new session, which logs in from the cookie; on a busy machine
+    the page can show the user before its cookie component has run."""
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while not any(cookie["name"] == COOKIE_NAME for cookie in context.cookies()):
+        assert time.monotonic() < deadline, "the login cookie was never set"
+        time.sleep(0.1)
 
 
 def open_path(page, server: Server, path: str, heading: str, wait_for: str | None = None) -> None:
@@ -168,8 +179,10 @@ def test_a_warehouse_user_never_receives_a_phone_number_or_a_price(browser, serv
         ),
     )
     html = []
-    visits = [("warehouse", "仓库作业", "拣货单"), ("stock", "库存", "出入库记录")]
+    # Each page is read once the text it draws last, or the data looked for, is there.
+    visits = [("warehouse", "仓库作业", "拣货单"), ("stock", "库存", "PET-FOOD-2KG")]
     visits += [(f"order?order={number}", "订单详情", "处理记录") for number in server.ids]
+    visits += [("order?order=TB20261120001", "订单详情", "张伟")]
     for path, heading, marker in visits:
         open_path(page, server, path, heading, marker)
         html.append(page.content())

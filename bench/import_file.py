@@ -90,9 +90,7 @@ def run(lines: int) -> dict:
             made = sum(1 for _ in prepare(engine, "generic", export).built.orders)
         steps = []
         with timer() as took:
-            summary = import_file(
-                engine, "generic", export, progress=lambda done, total: steps.append(done), batch_size=5000
-            )
+            summary = import_file(engine, "generic", export, progress=lambda done, total: steps.append(done))
         size_mb = export.stat().st_size / 2**20
         engine.dispose()
     assert made == summary.new == orders and summary.rejected == 0, summary.as_dict()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import resource
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -46,7 +47,13 @@ class Recorder:
         self.outcomes[f"{operation}:{outcome}"] += 1
 
     def save(self, path: Path) -> None:
-        data = {"latencies": self.latencies, "outcomes": self.outcomes, "generated": self.generated}
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        data = {
+            "latencies": self.latencies,
+            "outcomes": self.outcomes,
+            "generated": self.generated,
+            "cpu_seconds": used.ru_utime + used.ru_stime,  # where a saturated machine's CPU went
+        }
         path.write_text(json.dumps(data))
 
 

@@ -68,7 +68,7 @@ def run(
         loads = [os.getloadavg()]
         processes = _start(url, seconds, rate, mix, gateway, workdir)
         restarted = _wait(processes, restart, loads, give_up_at=time.time() + seconds + 300)
-        records = [json.loads((workdir / f"{p.name}.json").read_text()) for p in processes]
+        records = {p.name: json.loads((workdir / f"{p.name}.json").read_text()) for p in processes}
         drain = _drain(url, gateway)
         return {
             "engine": make_url(url).get_backend_name(),
@@ -138,16 +138,20 @@ def _drain(url: str, gateway: AliyunGateway) -> dict:
     return {"backlog_at_stop": backlog, "drain_seconds": round(time.perf_counter() - start, 1), "status": counts}
 
 
-def _figures(records: list[dict], seconds: float, rate: float) -> dict:
+def _figures(records: dict[str, dict], seconds: float, rate: float) -> dict:
     latencies: dict[str, list[float]] = {}
     outcomes: Counter = Counter()
-    for record in records:
+    for record in records.values():
         for operation, values in record["latencies"].items():
             latencies.setdefault(operation, []).extend(values)
         outcomes.update(record["outcomes"])
-    generated = sum(len(r["generated"]) for r in records)
+    generated = sum(len(r["generated"]) for r in records.values())
+    cpu: Counter = Counter()
+    for role, record in records.items():
+        cpu[role.rsplit("-", 1)[0]] += record["cpu_seconds"]
     return {
         "intake": {"target_orders_per_s": rate, "achieved_orders_per_s": round(generated / seconds, 1)},
+        "client_cpu_seconds_by_role": {role: round(spent, 1) for role, spent in sorted(cpu.items())},
         "latency_ms": {op: _percentiles(values) for op, values in sorted(latencies.items())},
         "outcomes": dict(sorted(outcomes.items())),
     }
@@ -158,9 +162,9 @@ def _percentiles(values: list[float]) -> dict:
     return {"count": len(values), "p50": round(cuts[49], 2), "p95": round(cuts[94], 2), "max": round(max(values), 2)}
 
 
-def _checks(url: str, records: list[dict], gateway: AliyunGateway, drain: dict) -> dict:
+def _checks(url: str, records: dict[str, dict], gateway: AliyunGateway, drain: dict) -> dict:
     """The end state the run must leave, each as a boolean plus the numbers behind it."""
-    generated = {tuple(key) for record in records for key in record["generated"]}
+    generated = {tuple(key) for record in records.values() for key in record["generated"]}
     engine = make_engine(url)
     with engine.connect() as conn:
         violations = stock.invariant_violations(conn)

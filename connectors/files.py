@@ -82,7 +82,7 @@ def import_file(
     shop: str | None = None,
     progress: Progress | None = None,
     actor: str = "import",
-    batch_size: int = 2000,
+    batch_size: int = 10000,
     now: datetime | None = None,
     names: tuple[str, str] | None = None,
     history: bool = False,

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from core import clock
-from core.db import is_postgres, outbox, transaction
+from core.db import bulk_insert, is_postgres, outbox, transaction
 from core.errors import OrderHubError
 
 
@@ -40,14 +40,7 @@ def message(key: str, kind: str, recipient: str, template: str, payload: dict[st
 
 def enqueue(conn: Connection, rows: list[dict]) -> int:
     """Queue the messages whose keys are not queued yet; returns how many were new."""
-    if not rows:
-        return 0
-    keys = [row["idempotency_key"] for row in rows]
-    known = set(conn.execute(select(outbox.c.idempotency_key).where(outbox.c.idempotency_key.in_(keys))).scalars())
-    fresh = [row for row in rows if row["idempotency_key"] not in known]
-    if fresh:
-        conn.execute(insert(outbox), fresh)
-    return len(fresh)
+    return bulk_insert(conn, outbox, rows, skip_existing=("idempotency_key",))
 
 
 # --- delivery: claim with a lease, send with the key, settle under a fence ---

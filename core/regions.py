@@ -8,7 +8,7 @@ import unicodedata
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "china"
@@ -70,6 +70,7 @@ def _prefixes() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(names, key=lambda pair: -len(pair[0])))
 
 
+@lru_cache(maxsize=4096)  # a batch spells the same few dozen provinces over and over
 def normalise_province(text: str | None) -> str:
     """The canonical short name for any spelling (广东省, 广东, Guangdong, CN-GD), else ""."""
     if not text or not text.strip():

@@ -11,11 +11,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from core import clock
-from core.db import bulk_insert, is_postgres, reservations, skus, stock_movements
+from core.db import bulk_insert, reservations, skus, stock_movements
 from core.errors import InsufficientStock, InvalidInput, NotFound
 
 Demand = dict[int, int]  # sku_id -> qty
@@ -66,73 +66,88 @@ def reserve(conn: Connection, order_id: int, demand: Demand, now: datetime | Non
             conn.execute(insert(reservations).values(order_id=order_id, sku_id=sku, qty=qty, created_at=now))
 
 
-def reserve_many(conn: Connection, demands: Sequence[tuple[int, Demand]], now: datetime) -> set[int]:
-    """Reserve for many new orders at once, in their given order, each all-or-nothing.
+class BatchStock:
+    """A batch of new orders' stock effects: decided in Python from one plain read of the SKUs,
+    written as rows at once, and settled on the SKU rows by one guarded UPDATE per SKU that the
+    caller makes the last statement of its transaction (settle).
 
-    Returns the ids of the orders reserved. Decides from one read of the SKUs involved and
-    writes one guarded UPDATE per SKU; if a guard fails (another transaction got there first)
-    it raises StockRace and the caller retries the whole batch.
+    So a batch holds its SKU row locks (PostgreSQL) only for the moment between settle and
+    commit, not while it writes orders, lines, audit rows and messages; clerks shipping or
+    cancelling the same SKUs no longer queue behind whole intake batches. The guard re-checks
+    availability on the row itself: if another transaction took the stock in between, settle
+    raises StockRace and the caller runs the whole batch again.
     """
-    involved = sorted({sku for _, demand in demands for sku in demand})
-    left = _available_for_update(conn, involved)
-    taken: Counter[int] = Counter()
-    reserved_orders: set[int] = set()
-    for order_id, demand in demands:
-        if all(left[sku] >= qty for sku, qty in demand.items()):
+
+    def __init__(self, conn: Connection, sku_list: Iterable[int]):
+        self.left = available_many(conn, sku_list)
+        self.reserve = Counter()  # sku -> qty to add to reserved
+        self.ship = Counter()  # sku -> qty to take off on_hand
+
+    def reserve_orders(self, conn: Connection, demands: Sequence[tuple[int, Demand]], now: datetime) -> set[int]:
+        """Reserve for the orders, in their given order, each all-or-nothing; returns those reserved."""
+        reserved_orders: set[int] = set()
+        for order_id, demand in demands:
+            if all(self.left[sku] >= qty for sku, qty in demand.items()):
+                for sku, qty in demand.items():
+                    self.left[sku] -= qty
+                    self.reserve[sku] += qty
+                reserved_orders.add(order_id)
+        rows = [
+            {"order_id": order_id, "sku_id": sku, "qty": qty, "created_at": now}
+            for order_id, demand in demands
+            if order_id in reserved_orders
+            for sku, qty in demand.items()
+        ]
+        bulk_insert(conn, reservations, rows)
+        return reserved_orders
+
+    def ship_unreserved(self, conn: Connection, shipments: Sequence[tuple[int, Demand]], actor: str, now: datetime):
+        """Goods that left on the platform's side before we saw their order come off on_hand.
+
+        Never below what is reserved for other orders: a shortfall means the stock count was
+        too high, and the ledger row says so, so the next stocktake has its explanation.
+        """
+        ledger = []
+        for order_id, demand in shipments:
             for sku, qty in demand.items():
-                left[sku] -= qty
-                taken[sku] += qty
-            reserved_orders.add(order_id)
-    for sku in sorted(taken):
-        if not _take(conn, sku, taken[sku], now):
-            raise StockRace(f"SKU id {sku} changed during a batch reservation")
-    rows = [
-        {"order_id": order_id, "sku_id": sku, "qty": qty, "created_at": now}
-        for order_id, demand in demands
-        if order_id in reserved_orders
-        for sku, qty in demand.items()
-    ]
-    bulk_insert(conn, reservations, rows)
-    return reserved_orders
+                out = min(qty, max(self.left[sku], 0))
+                self.left[sku] -= out
+                self.ship[sku] += out
+                note = f"order {order_id} shipped on the platform" + (
+                    f"; {qty - out} short in stock" if out < qty else ""
+                )
+                ledger.append(
+                    {
+                        "sku_id": sku,
+                        "delta": -out,
+                        "kind": "ship",
+                        "reason": note,
+                        "order_id": order_id,
+                        "actor": actor,
+                        "at": now,
+                    }
+                )
+        bulk_insert(conn, stock_movements, ledger)
 
-
-def ship_unreserved(conn: Connection, shipments: Sequence[tuple[int, Demand]], actor: str, now: datetime) -> None:
-    """Goods that left on the platform's side before we saw their order come off on_hand.
-
-    Never below what is reserved for other orders: a shortfall means the stock count was too
-    high, and the ledger row says so, so the next stocktake has its explanation.
-    """
-    if not shipments:
-        return
-    free = _available_for_update(conn, sorted({sku for _, demand in shipments for sku in demand}))
-    taken: Counter[int] = Counter()
-    ledger = []
-    for order_id, demand in shipments:
-        for sku, qty in demand.items():
-            out = min(qty, max(free[sku], 0))
-            free[sku] -= out
-            taken[sku] += out
-            note = f"order {order_id} shipped on the platform" + (f"; {qty - out} short in stock" if out < qty else "")
-            ledger.append(
-                {
-                    "sku_id": sku,
-                    "delta": -out,
-                    "kind": "ship",
-                    "reason": note,
-                    "order_id": order_id,
-                    "actor": actor,
-                    "at": now,
-                }
-            )
-    for sku in sorted(sku for sku, qty in taken.items() if qty):
-        result = conn.execute(
+    def settle(self, conn: Connection, now: datetime) -> None:
+        """The SKU rows take the batch's totals: one guarded UPDATE per SKU, in SKU order (so
+        batches never deadlock), sent as one executemany."""
+        changes = [
+            {"target": sku, "add": self.reserve[sku], "out": self.ship[sku], "need": self.reserve[sku] + self.ship[sku]}
+            for sku in sorted(set(self.reserve) | set(self.ship))
+            if self.reserve[sku] or self.ship[sku]
+        ]
+        if not changes:
+            return
+        guarded = (
             update(skus)
-            .where(skus.c.id == sku, skus.c.on_hand - skus.c.reserved >= taken[sku])
-            .values(on_hand=skus.c.on_hand - taken[sku], updated_at=now)
+            .where(skus.c.id == bindparam("target"), skus.c.on_hand - skus.c.reserved >= bindparam("need"))
+            .values(
+                reserved=skus.c.reserved + bindparam("add"), on_hand=skus.c.on_hand - bindparam("out"), updated_at=now
+            )
         )
-        if result.rowcount != 1:
-            raise StockRace(f"SKU id {sku} changed while shipping on arrival")
-    bulk_insert(conn, stock_movements, ledger)
+        if conn.execute(guarded, changes).rowcount != len(changes):
+            raise StockRace("a SKU's stock changed during the batch")
 
 
 def release(conn: Connection, order_id: int, now: datetime | None = None) -> list[int]:
@@ -188,6 +203,15 @@ def available(conn: Connection, sku: int) -> int:
     return conn.execute(select(skus.c.on_hand - skus.c.reserved).where(skus.c.id == sku)).scalar_one()
 
 
+def available_many(conn: Connection, sku_list: Iterable[int]) -> dict[int, int]:
+    """Available stock (on_hand - reserved) per SKU, as committed now; no lock taken."""
+    wanted = sorted(set(sku_list))
+    if not wanted:
+        return {}
+    query = select(skus.c.id, skus.c.on_hand - skus.c.reserved).where(skus.c.id.in_(wanted))
+    return dict(conn.execute(query).all())
+
+
 def invariant_violations(conn: Connection) -> list[str]:
     """Every way the stock tables disagree with the invariants in DESIGN.md (empty when sound)."""
     reserved_sum = (
@@ -230,15 +254,6 @@ def _take(conn: Connection, sku: int, qty: int, now: datetime) -> bool:
         .values(reserved=skus.c.reserved + qty, updated_at=now)
     )
     return result.rowcount == 1
-
-
-def _available_for_update(conn: Connection, sku_list: list[int]) -> dict[int, int]:
-    query = select(skus.c.id, skus.c.on_hand - skus.c.reserved).where(skus.c.id.in_(sku_list)).order_by(skus.c.id)
-    if is_postgres(conn):
-        # NO KEY UPDATE: foreign-key checks of concurrent line inserts take KEY SHARE locks on
-        # these rows, which a plain FOR UPDATE would wait on (and deadlock with).
-        query = query.with_for_update(key_share=True)
-    return dict(conn.execute(query).all())
 
 
 def _reservations_of(conn: Connection, order_id: int) -> list[tuple[int, int]]:

@@ -6,10 +6,10 @@ number) happen in the caller's transaction, so they commit together or not at al
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, true, tuple_, update
 from sqlalchemy.engine import Connection, Engine, Row
 
 from core import clock, outbox, stock
@@ -97,26 +97,57 @@ def resume(conn: Connection, order_id: int, actor: str, now: datetime | None = N
 
 
 def retry_held(conn: Connection, sku_ids: Iterable[int], now: datetime | None = None) -> list[int]:
-    """Stock came back for these SKUs: resume orders held for stock, oldest first."""
+    """Stock came back for these SKUs: resume orders held for stock, oldest first.
+
+    Only an order whose whole demand fits in what is available now is tried, and the walk
+    stops once none of the freed SKUs has anything left: a cancellation giving back two units
+    must not try each of thousands of orders held in a sell-out.
+    """
     now = now or clock.now()
-    wants_freed_sku = (
-        select(order_lines.c.order_id)
-        .where(order_lines.c.order_id == orders.c.id, order_lines.c.sku_id.in_(list(sku_ids)))
-        .exists()
-    )
-    held = conn.execute(
-        select(orders.c.id)
-        .where(orders.c.status == ON_HOLD, orders.c.hold_reason == HOLD_INSUFFICIENT_STOCK, wants_freed_sku)
-        .order_by(orders.c.created_at, orders.c.id)
-    ).scalars()
+    freed = sorted(set(sku_ids))
+    left = stock.available_many(conn, freed)
     resumed = []
-    for order_id in list(held):
+    for order_id, demand in _held_for_stock(conn, freed):
+        if all(left.get(sku, 0) <= 0 for sku in freed):
+            break
+        left |= stock.available_many(conn, [sku for sku in demand if sku not in left])
+        if any(left[sku] < qty for sku, qty in demand.items()):
+            continue
         try:
             resume(conn, order_id, "system", now)
-        except InsufficientStock:
-            continue
-        resumed.append(order_id)
+            resumed.append(order_id)
+        except InsufficientStock:  # taken meanwhile by another transaction
+            pass
+        left |= stock.available_many(conn, demand)
     return resumed
+
+
+def _held_for_stock(conn: Connection, sku_ids: list[int], page: int = 200) -> Iterator[tuple[int, stock.Demand]]:
+    """Orders held for stock that want any of the SKUs, oldest first, with their demand."""
+    wants = (
+        select(order_lines.c.order_id)
+        .where(order_lines.c.order_id == orders.c.id, order_lines.c.sku_id.in_(sku_ids))
+        .exists()
+    )
+    query = (
+        select(orders.c.id, orders.c.created_at)
+        .where(orders.c.status == ON_HOLD, orders.c.hold_reason == HOLD_INSUFFICIENT_STOCK, wants)
+        .order_by(orders.c.created_at, orders.c.id)
+        .limit(page)
+    )
+    after = None
+    while True:
+        where = tuple_(orders.c.created_at, orders.c.id) > after if after else true()
+        rows = conn.execute(query.where(where)).all()
+        if not rows:
+            return
+        ids = [row.id for row in rows]
+        demand: dict[int, stock.Demand] = {order_id: {} for order_id in ids}
+        lines = select(order_lines.c.order_id, order_lines.c.sku_id, order_lines.c.qty)
+        for order_id, sku, qty in conn.execute(lines.where(order_lines.c.order_id.in_(ids))):
+            demand[order_id][sku] = qty
+        yield from ((order_id, demand[order_id]) for order_id in ids)
+        after = (rows[-1].created_at, rows[-1].id)
 
 
 def cancel_unpaid_past_timeout(engine: Engine, now: datetime | None = None) -> int:

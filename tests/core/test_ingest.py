@@ -6,10 +6,10 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from core import stock, workflow
-from core.db import order_events, order_lines, orders, outbox, shops, stock_movements, transaction
+from core.db import order_events, order_lines, orders, outbox, shops, stock_movements, transaction, wait_for_disk
 from core.ingest import ingest
 from core.model import CANCELLED, HOLD_INSUFFICIENT_STOCK, ON_HOLD, PAID, PENDING_PAYMENT, SHIPPED
 from tests.core.helpers import T0, add_skus, order, order_row, reserved_for, sku_state
@@ -242,3 +242,63 @@ def test_a_constraint_error_that_is_no_race_fails_at_once_instead_of_being_retri
     with pytest.raises(IntegrityError):
         ingest(engine, [order("TB-BROKEN", ("PET-FOOD-2KG", 1))])
     assert attempts == [1]
+
+
+def test_freed_stock_skips_orders_it_cannot_fill_and_stops_once_nothing_is_left(engine):
+    ids = add_skus(engine, {"TOY-PUZZLE-FEEDER": 0})
+    big = order("TB-BIG", ("TOY-PUZZLE-FEEDER", 5), minute=0)
+    small = [order(f"TB{n:03d}", ("TOY-PUZZLE-FEEDER", 1), minute=1 + n) for n in range(300)]
+    ingest(engine, [big, *small])
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with transaction(engine) as conn:
+        stock.receive(conn, ids["TOY-PUZZLE-FEEDER"], 2, "仓库-老王", "PO-1002", T0)
+        event.listen(engine, "before_cursor_execute", record)
+        resumed = workflow.retry_held(conn, [ids["TOY-PUZZLE-FEEDER"]], T0)
+        event.remove(engine, "before_cursor_execute", record)
+    assert resumed == [order_row(engine, "TB000").id, order_row(engine, "TB001").id]
+    assert order_row(engine, "TB-BIG").status == ON_HOLD  # older, but 5 do not fit in 2
+    assert sku_state(engine, "TOY-PUZZLE-FEEDER") == (2, 2)
+    assert len(statements) < 60  # not one attempt per held order
+
+
+def test_an_intake_batch_touches_the_sku_rows_only_as_its_last_statements(engine):
+    """On PostgreSQL the guarded UPDATEs lock the SKU rows until commit; made last, a batch
+    does not keep clerks working the same SKUs waiting while it writes everything else."""
+    add_skus(engine, {"PET-FOOD-2KG": 100, "TOY-PUZZLE-FEEDER": 100})
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    ingest(engine, [order(f"TB{n}", ("PET-FOOD-2KG", 1), ("TOY-PUZZLE-FEEDER", 2), minute=n) for n in range(5)])
+    event.remove(engine, "before_cursor_execute", record)
+    if engine.dialect.name == "postgresql":  # then ingest waits once for the disk, after the batch
+        assert "pg_logical_emit_message" in statements.pop()
+    sku_writes = [n for n, sql in enumerate(statements) if sql.startswith("UPDATE skus")]
+    writes = [n for n, sql in enumerate(statements) if sql.split()[0] in ("INSERT", "UPDATE", "DELETE")]
+    assert sku_writes == writes[-1:]  # one guarded UPDATE for both SKUs, sent as one executemany
+    assert not any("FOR UPDATE" in sql or "FOR NO KEY UPDATE" in sql for sql in statements)
+    assert sku_state(engine, "TOY-PUZZLE-FEEDER") == (100, 10)
+
+
+def test_waiting_for_the_disk_covers_commits_made_without_waiting(pg_engine):
+    """What ingest relies on to return only once its batches (committed with synchronous_commit
+    off) are on disk: without the wait, the flush position lags the commits just made."""
+    with transaction(pg_engine) as conn:
+        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+        conn.exec_driver_sql(
+            "CREATE TABLE filler AS SELECT g, repeat('x', 500) AS pad FROM generate_series(1, 20000) g"
+        )
+    with pg_engine.connect() as conn:
+        written = conn.exec_driver_sql("SELECT pg_current_wal_insert_lsn()").scalar_one()
+    wait_for_disk(pg_engine)
+    with pg_engine.connect() as conn:
+        flushed = conn.exec_driver_sql("SELECT pg_current_wal_flush_lsn() >= %(lsn)s::pg_lsn", {"lsn": written})
+        assert flushed.scalar_one()
+        conn.exec_driver_sql("DROP TABLE filler")
+        conn.commit()

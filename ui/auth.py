@@ -12,6 +12,7 @@ from ui.session import engine, role, tr, user
 
 COOKIE_NAME = "orderhub_login"
 COOKIE_DAYS = 7
+COOKIE_STORED = "set"  # the key under which the library's cookie component reports that it stored the cookie
 
 
 def authenticator(store: Engine) -> stauth.Authenticate:
@@ -35,8 +36,8 @@ def login(auth: stauth.Authenticate) -> bool:
         if st.session_state["login_outcome"] == logins.SIGNED_IN:
             signed_in_at = clock.instant()
             auth.authentication_controller.login(token={"username": logins.login_name(username)})
-            auth.cookie_controller.set_cookie()
-            st.session_state["signed_in_at"] = signed_in_at
+            st.session_state.update(signed_in_at=signed_in_at, cookie_pending=True)
+            keep_cookie(auth)
     outcome = st.session_state.get("login_outcome")
     if outcome in (logins.FAILED, logins.LOCKED):  # shown until the next attempt
         st.error(tr(f"login.{outcome}"))
@@ -78,10 +79,26 @@ def refuse(page: navigation.PageSpec) -> None:
     st.warning(tr("refusal.body", role=tr(f"role.{role()}"), allowed=allowed), icon=":material/lock:")
 
 
+def keep_cookie(auth: stauth.Authenticate) -> None:
+    """Show the component that stores the login cookie in every run until it reports it has.
+
+    Drawn once, it could be dropped by a rerun that something else (the cookie reader's first
+    value) started before the browser ran it: the user was then signed in, but without a cookie,
+    and a reload or a second tab showed the login form again.
+    """
+    if not st.session_state.get("cookie_pending"):
+        return
+    if st.session_state.get(COOKIE_STORED):
+        st.session_state["cookie_pending"] = False
+    else:
+        auth.cookie_controller.set_cookie()
+
+
 def restore(auth: stauth.Authenticate) -> dict | None:
     """The user of this session: already logged in, or coming back with a valid login cookie."""
     if st.session_state.pop("forget_cookie", False):
         auth.cookie_controller.delete_cookie()
+    keep_cookie(auth)
     if not st.session_state.get("authentication_status") and (token := auth.cookie_controller.get_cookie()):
         resume(auth, token)
     current = load_user(engine())
@@ -104,4 +121,4 @@ def logout(auth: stauth.Authenticate) -> None:
     """End the session (the logout button's callback, or a session that just lost its user) before the
     next run, which then also deletes the cookie; this session stops reading the cookie."""
     auth.authentication_controller.logout()
-    st.session_state.update(user=None, role=None, signed_in_at=None, forget_cookie=True)
+    st.session_state.update(user=None, role=None, signed_in_at=None, forget_cookie=True, cookie_pending=False)

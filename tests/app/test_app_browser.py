@@ -131,10 +131,12 @@ def _wait_for_login_cookie(context) -> None:
 
 
 def open_path(page, server: Server, path: str, heading: str, wait_for: str | None = None) -> None:
+    """Open a page and wait for its heading and, if given, a text it draws: in view, or in a table's
+    cells (a data grid paints a canvas and keeps its cells in the DOM only for screen readers)."""
     page.goto(f"{server.url}/{path}")
     page.get_by_role("heading", name=heading).first.wait_for()
     if wait_for:
-        page.get_by_text(wait_for).first.wait_for()
+        page.get_by_text(wait_for).first.wait_for(state="attached")
 
 
 def shot(page, name: str) -> Path:

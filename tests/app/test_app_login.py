@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import users
 from core.i18n import t
-from ui.auth import COOKIE_NAME
+from ui.auth import COOKIE_NAME, COOKIE_STORED
 
 HOME_TITLE = {
     "admin": "订单队列",
@@ -51,6 +51,23 @@ def login_cookie(username: str) -> str:
     calls = [json.loads(element.proto.json_args) for element in at.get("component_instance")]
     (stored,) = [call["value"] for call in calls if call["method"] == "set" and call["cookie"] == COOKIE_NAME]
     return stored
+
+
+def cookie_writes(at: AppTest) -> int:
+    calls = [json.loads(element.proto.json_args) for element in at.get("component_instance")]
+    return sum(call["method"] == "set" and call["cookie"] == COOKIE_NAME for call in calls)
+
+
+def test_the_cookie_component_stays_until_the_browser_reports_the_cookie_stored(store):
+    at = submit_login("clerk")
+    assert cookie_writes(at) == 1
+    at.run()  # a rerun started by something else before the browser ran the component
+    assert at.session_state["user"]["role"] == "clerk" and cookie_writes(at) == 1  # still asked for
+    at.session_state[COOKIE_STORED] = True  # what the component reports once the cookie is stored
+    at.run()
+    assert cookie_writes(at) == 0 and at.session_state["user"]["role"] == "clerk"
+    at.run()
+    assert cookie_writes(at) == 0
 
 
 def come_back_with(cookie: str, monkeypatch) -> AppTest:

@@ -108,6 +108,11 @@ class AliyunGateway:
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive like the real gateway, so a client's connection reuse is exercised; without
+            # Nagle, the body does not wait behind the headers for the client's delayed ACK (40 ms).
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
             def do_GET(self) -> None:
                 time.sleep(gateway.delay)
                 status, body = gateway.answer(dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True)))

@@ -278,6 +278,18 @@ def is_postgres(conn_or_engine: Connection | Engine) -> bool:
     return conn_or_engine.dialect.name == "postgresql"
 
 
+def commit_without_waiting_for_disk(conn: Connection) -> None:
+    """Let this transaction's commit return before its WAL is on disk (PostgreSQL; a no-op on SQLite).
+
+    For many small transactions in a row (an intake batch, an outbox settle) whose caller then
+    calls wait_for_disk once before it reports success: waiting for the flush of each one cost
+    more than the work itself here (62 ms per 25-order intake batch). A database crash in between
+    loses only whole transactions of a call that has not returned yet.
+    """
+    if is_postgres(conn):
+        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+
+
 def wait_for_disk(engine: Engine) -> None:
     """Return once every transaction committed so far is on disk, including those committed
     with synchronous_commit off (PostgreSQL; SQLite commits are already where they will stay).

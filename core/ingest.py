@@ -21,7 +21,16 @@ from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from core import clock, merge, regions, retry, review, stock, workflow
-from core.db import bulk_insert, channels, is_postgres, order_lines, orders, shops, upsert, wait_for_disk
+from core.db import (
+    bulk_insert,
+    channels,
+    commit_without_waiting_for_disk,
+    order_lines,
+    orders,
+    shops,
+    upsert,
+    wait_for_disk,
+)
 from core.model import (
     CANCELLED,
     COMPLETED,
@@ -108,8 +117,7 @@ def _lost_a_race(exc: Exception) -> bool:
 def _ingest_batch(
     conn: Connection, batch: list[NormalisedOrder], actor: str, now: datetime, history: bool
 ) -> IngestSummary:
-    if is_postgres(conn):
-        _commit_without_waiting_for_disk(conn)
+    commit_without_waiting_for_disk(conn)  # ingest() waits for the disk once, after its last batch
     shop_of = ensure_shops(conn, {(o.shop, o.channel) for o in batch})
     sku_of = stock.ensure_skus(conn, {line.sku for o in batch for line in o.lines}, now)
     known = _known_orders(conn, batch)
@@ -128,16 +136,6 @@ def _ingest_batch(
         summary.new = len(fresh)
         summary.held = _insert_new(conn, fresh, shop_of, sku_of, actor, now, history)
     return summary
-
-
-def _commit_without_waiting_for_disk(conn: Connection) -> None:
-    """PostgreSQL acknowledges the batch's commit, and releases its SKU row locks, before its
-    WAL reaches the disk; waiting for the flush cost more than the batch itself (62 ms per
-    25-order batch here). ingest() waits for the disk once, after its last batch
-    (core.db.wait_for_disk), so when it returns everything is as durable as ever; a crash in
-    between loses whole batches only, before ingest() has returned.
-    """
-    conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
 
 
 def canonical_regions(batch: list[NormalisedOrder]) -> list[NormalisedOrder]:

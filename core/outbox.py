@@ -19,8 +19,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from core import clock
-from core.db import bulk_insert, is_postgres, outbox, transaction
+from core.db import bulk_insert, commit_without_waiting_for_disk, is_postgres, outbox, transaction, wait_for_disk
 from core.errors import OrderHubError
+
+# One encoder for every message: json.dumps with options builds a new encoder per call, which
+# costs about a quarter of the encoding of every payment SMS queued at intake.
+_PAYLOAD_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 def message(key: str, kind: str, recipient: str, template: str, payload: dict[str, Any], now: datetime) -> dict:
@@ -30,7 +34,7 @@ def message(key: str, kind: str, recipient: str, template: str, payload: dict[st
         "kind": kind,
         "recipient": recipient,
         "template": template,
-        "payload": json.dumps(payload, ensure_ascii=False, default=str),
+        "payload": _PAYLOAD_ENCODER.encode(payload),
         "status": "pending",
         "attempts": 0,
         "next_attempt_at": now,
@@ -105,7 +109,9 @@ def deliver(
 
     Each message is settled in its own transaction right after its send, so a worker killed
     mid-batch leaves at most the message in flight unsettled; its lease then expires and it is
-    sent again with the same idempotency key.
+    sent again with the same idempotency key. The settles do not wait for the disk one by one
+    (on PostgreSQL that wait was most of a message's time); the pass waits once at its end, so
+    only a database crash during the pass can make its messages be sent again, with their keys.
     """
     report = DeliveryReport()
     envelopes, report.dead = claim(engine, sorted(transports), limit, now or clock.now(), lease, max_attempts)
@@ -115,8 +121,10 @@ def deliver(
             error = None
         except DeliveryFailure as failure:
             error = failure
-        outcome = settle(engine, envelope, error, now or clock.now(), max_attempts, base_delay)
+        outcome = settle(engine, envelope, error, now or clock.now(), max_attempts, base_delay, durable=False)
         setattr(report, outcome, getattr(report, outcome) + 1)
+    if envelopes:
+        wait_for_disk(engine)
     return report
 
 
@@ -159,11 +167,13 @@ def settle(
     now: datetime,
     max_attempts: int = MAX_ATTEMPTS,
     base_delay: timedelta = BASE_DELAY,
+    durable: bool = True,
 ) -> str:
     """Record the outcome of one send; returns "sent", "failed" (retry later) or "dead".
 
     The update is fenced by the attempt number, so a worker whose lease was taken over cannot
-    overwrite the newer claim's outcome.
+    overwrite the newer claim's outcome. durable=False commits without waiting for the disk:
+    the caller then calls core.db.wait_for_disk before it reports the outcome.
     """
     if error is None:
         values: dict = {"status": SENT, "sent_at": now, "last_error": None}
@@ -177,6 +187,8 @@ def settle(
         }
     fence = (outbox.c.id == envelope.id) & (outbox.c.status == SENDING) & (outbox.c.attempts == envelope.attempt)
     with transaction(engine) as conn:
+        if not durable:
+            commit_without_waiting_for_disk(conn)
         conn.execute(update(outbox).where(fence).values(**values))
     return {SENT: "sent", PENDING: "failed", DEAD: "dead"}[values["status"]]
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 
 from sqlalchemy import (
@@ -315,66 +315,76 @@ def migrate(engine: Engine) -> None:
 
 
 def bulk_insert(conn: Connection, table: Table, rows: list[dict], skip_existing: tuple[str, ...] = ()) -> int:
-    """Insert many rows through the driver's executemany; returns how many were inserted.
+    """Insert many rows given as dicts with the same keys; see insert_tuples."""
+    if not rows:
+        return 0
+    keys = tuple(rows[0])
+    pick = itemgetter(*keys)
+    tuples = list(map(pick, rows)) if len(keys) > 1 else [(pick(row),) for row in rows]
+    return insert_tuples(conn, table, keys, tuples, skip_existing)
+
+
+def insert_tuples(
+    conn: Connection, table: Table, keys: tuple[str, ...], rows: list[tuple], skip_existing: tuple[str, ...] = ()
+) -> int:
+    """Insert many rows, each a tuple of values for `keys`, through the driver's executemany;
+    returns how many were inserted.
 
     Values are converted by the columns' own bind processors, exactly as SQLAlchemy would,
     but column by column and without its generic per-row parameter handling, which on the
-    intake path costs more than the database itself. Every row must have the same keys.
-    skip_existing names a unique key: a row whose key is taken already is skipped.
+    intake path costs more than the database itself. skip_existing names a unique key: a row
+    whose key is taken already is skipped.
     """
     if not rows:
         return 0
-    keys = list(rows[0])
     dialect = conn.dialect
     statement = (postgresql if is_postgres(conn) else sqlite).insert(table)
     if skip_existing:
         statement = statement.on_conflict_do_nothing(index_elements=list(skip_existing))
-    compiled = statement.compile(dialect=dialect, column_keys=keys)
-    order = compiled.positiontup if compiled.positional else keys
-    pick = itemgetter(*order)
-    as_tuples = list(map(pick, rows)) if len(order) > 1 else [(pick(row),) for row in rows]
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    order = compiled.positiontup if compiled.positional else list(keys)
     converters = [_bind_converter(table.c[key].type, dialect) for key in order]
-    if any(converters):
-        columns = list(zip(*as_tuples))
-        for i, convert in enumerate(converters):
-            if convert:
-                columns[i] = list(map(convert, columns[i]))
-        as_tuples = list(zip(*columns))
-    params = as_tuples if compiled.positional else [dict(zip(order, values)) for values in as_tuples]
+    if any(converters) or list(order) != list(keys):  # column by column, in the statement's order
+        by_key = dict(zip(keys, zip(*rows)))
+        columns = [convert(by_key[key]) if convert else by_key[key] for key, convert in zip(order, converters)]
+        rows = list(zip(*columns))
+    params = rows if compiled.positional else [dict(zip(order, values)) for values in rows]
     return conn.exec_driver_sql(str(compiled), params).rowcount
 
 
 def _bind_converter(column_type, dialect):
-    """The column's bind processor, memoised; on SQLite a plain DateTime takes a C-speed path."""
+    """A whole column's bind conversion, or None; on SQLite a plain DateTime takes a C-speed path."""
     processor = column_type.dialect_impl(dialect).bind_processor(dialect)
     if not processor:
         return None
     if dialect.name == "sqlite" and type(column_type) is DateTime:
-        processor = partial(_sqlite_datetime, fallback=processor)
-    return _memoised(processor)
+        return partial(_sqlite_datetimes, fallback=processor)
+    return partial(_convert_distinct, processor=processor)
 
 
-def _sqlite_datetime(value, fallback):
-    """What SQLAlchemy's SQLite DATETIME stores ("2026-11-01 08:00:00.000000"), via isoformat."""
-    if type(value) is datetime and value.tzinfo is None:
-        return value.isoformat(" ", "microseconds")
-    return fallback(value)
+def _convert_distinct(values: tuple, processor) -> list:
+    """A column repeats values (a batch's timestamp, a status): convert each distinct one once."""
+    try:
+        converted = {value: processor(value) for value in set(values)}
+    except TypeError:  # unhashable
+        return list(map(processor, values))
+    return list(map(converted.__getitem__, values))
 
 
-def _memoised(processor):
-    """Bind processors see the same value many times per batch; convert each value once."""
-    seen: dict = {}
+_tzinfo = attrgetter("tzinfo")
+_sqlite_isoformat = partial(datetime.isoformat, sep=" ", timespec="microseconds")
 
-    def convert(value):
-        try:
-            return seen[value]
-        except KeyError:
-            seen[value] = converted = processor(value)
-            return converted
-        except TypeError:  # unhashable
-            return processor(value)
 
-    return convert
+def _sqlite_datetimes(values: tuple, fallback) -> list:
+    """What SQLAlchemy's SQLite DATETIME stores ("2026-11-01 08:00:00.000000"), made by
+    isoformat at C speed when every value is a naive datetime or None."""
+    distinct = set(values)
+    distinct.discard(None)
+    if set(map(type, distinct)) - {datetime} or set(map(_tzinfo, distinct)) - {None}:
+        return _convert_distinct(values, fallback)
+    converted = dict(zip(distinct, map(_sqlite_isoformat, distinct)))
+    converted[None] = None
+    return list(map(converted.__getitem__, values))
 
 
 def open_store(url: str | None = None) -> Engine:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from itertools import islice
+from operator import attrgetter
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Engine, Row
@@ -22,9 +23,9 @@ from sqlalchemy.exc import IntegrityError
 
 from core import clock, merge, regions, retry, review, stock, workflow
 from core.db import (
-    bulk_insert,
     channels,
     commit_without_waiting_for_disk,
+    insert_tuples,
     order_lines,
     orders,
     shops,
@@ -197,30 +198,24 @@ def _insert_new(
     history: bool,
 ) -> int:
     """Insert new orders with their lines and give each its stock effect; returns the held count."""
-    rows = [_order_values(o, shop_of[o.shop], now) for o in fresh]
+    rows = [_order_row(o, shop_of[o.shop], now) for o in fresh]
     inserted = _insert_orders(conn, fresh, rows)
     lines = [
-        {
-            "order_id": order_id,
-            "sku_id": sku_of[line.sku],
-            "qty": line.qty,
-            "unit_price_cents": line.unit_price_cents,
-            "discount_cents": line.discount_cents,
-        }
+        (order_id, sku_of[line.sku], line.qty, line.unit_price_cents, line.discount_cents)
         for order_id, order in zip(inserted, fresh)
         for line in merged_lines(order)
     ]
-    bulk_insert(conn, order_lines, lines)
+    insert_tuples(conn, order_lines, _LINE_COLUMNS, lines)
     arrivals = list(zip(inserted, fresh))
     batch_stock = stock.BatchStock(conn, sku_of.values())
     short = _reserve_arrivals(conn, batch_stock, arrivals, shop_of, sku_of, now)
     if not history:
         gone = [(i, _demand(o, sku_of)) for i, o in arrivals if o.lines and o.status in (SHIPPED, COMPLETED)]
         batch_stock.ship_unreserved(conn, gone, actor, now)
-    _record_arrivals(conn, inserted, rows, short, actor, now)
+    _record_arrivals(conn, arrivals, short, actor, now)
     review.review_orders(conn, inserted, "rules", now)  # hold the orders the review rules flag
     if not history:
-        paid = [(i, o) for i, o, r in zip(inserted, fresh, rows) if r["status"] == PAID and i not in short and o.phone]
+        paid = [(i, o) for i, o in arrivals if o.status == PAID and i not in short and o.phone]
         sms = [workflow.payment_sms(i, o.channel_order_no, o.phone, o.buyer, now) for i, o in paid]
         workflow.outbox.enqueue(conn, sms)
     batch_stock.settle(conn, now)  # last, so the SKU rows stay locked only until the commit
@@ -252,55 +247,72 @@ def _reserve_arrivals(
     return short
 
 
-def _insert_orders(conn: Connection, fresh: list[NormalisedOrder], rows: list[dict]) -> list[int]:
+def _insert_orders(conn: Connection, fresh: list[NormalisedOrder], rows: list[tuple]) -> list[int]:
     """Insert the order rows; returns their ids in the same order."""
     if conn.dialect.name == "sqlite":
         # Under the write lock SQLite gives each new row max(rowid) + 1 in insertion order.
         last = conn.execute(select(func.coalesce(func.max(orders.c.id), 0))).scalar_one()
-        bulk_insert(conn, orders, rows)
+        insert_tuples(conn, orders, _ORDER_COLUMNS, rows)
         return list(range(last + 1, last + 1 + len(rows)))
-    bulk_insert(conn, orders, rows)
+    insert_tuples(conn, orders, _ORDER_COLUMNS, rows)
     found = _known_orders(conn, fresh, columns=(orders.c.id, orders.c.channel, orders.c.channel_order_no))
     return [found[(o.channel, o.channel_order_no)].id for o in fresh]
 
 
-def _order_values(order: NormalisedOrder, shop: Row, now: datetime) -> dict:
-    return {
-        "channel": order.channel,
-        "channel_order_no": order.channel_order_no,
-        "shop_id": shop.id,
-        "status": order.status,
-        "status_before_hold": None,
-        "hold_reason": None,
-        "platform_status": order.status,
-        "source_hash": order.fingerprint(),
-        "updated_at": now,
-        "shipping_cost_cents": shop.shipping_cost_cents,
-        **_data_fields(order),
-    }
+# The fields a newer copy of the order from its channel may overwrite: NormalisedOrder's
+# attributes of the same names as the order columns.
+_DATA_FIELDS = (
+    "buyer",
+    "phone",
+    "province",
+    "city",
+    "address",
+    "created_at",
+    "paid_at",
+    "platform_updated_at",
+    "goods_cents",
+    "paid_cents",
+    "platform_discount_cents",
+    "seller_coupon_cents",
+    "shipping_fee_cents",
+    "buyer_remark",
+    "seller_remark",
+    "tracking_no",
+    "carrier",
+)
+_data_values = attrgetter(*_DATA_FIELDS)
+_ORDER_COLUMNS = (
+    "channel",
+    "channel_order_no",
+    "shop_id",
+    "status",
+    "platform_status",
+    "source_hash",
+    "updated_at",
+    "shipping_cost_cents",
+    *_DATA_FIELDS,
+)
+_LINE_COLUMNS = ("order_id", "sku_id", "qty", "unit_price_cents", "discount_cents")
+_EVENT_COLUMNS = ("order_id", "at", "actor", "from_status", "to_status", "reason")
+
+
+def _order_row(order: NormalisedOrder, shop: Row, now: datetime) -> tuple:
+    """A new order's values for _ORDER_COLUMNS (tuples: intake makes hundreds of thousands)."""
+    return (
+        order.channel,
+        order.channel_order_no,
+        shop.id,
+        order.status,
+        order.status,
+        order.fingerprint(),
+        now,
+        shop.shipping_cost_cents,
+        *_data_values(order),
+    )
 
 
 def _data_fields(order: NormalisedOrder) -> dict:
-    """The fields a newer copy of the order from its channel may overwrite."""
-    return {
-        "buyer": order.buyer,
-        "phone": order.phone,
-        "province": order.province,
-        "city": order.city,
-        "address": order.address,
-        "created_at": order.created_at,
-        "paid_at": order.paid_at,
-        "platform_updated_at": order.platform_updated_at,
-        "goods_cents": order.goods_cents,
-        "paid_cents": order.paid_cents,
-        "platform_discount_cents": order.platform_discount_cents,
-        "seller_coupon_cents": order.seller_coupon_cents,
-        "shipping_fee_cents": order.shipping_fee_cents,
-        "buyer_remark": order.buyer_remark,
-        "seller_remark": order.seller_remark,
-        "tracking_no": order.tracking_no,
-        "carrier": order.carrier,
-    }
+    return dict(zip(_DATA_FIELDS, _data_values(order)))
 
 
 def merged_lines(order: NormalisedOrder) -> list[OrderLine]:
@@ -332,33 +344,13 @@ def _demand(order: NormalisedOrder, sku_of: dict[str, int]) -> stock.Demand:
 
 
 def _record_arrivals(
-    conn: Connection, ids: list[int], rows: list[dict], short: set[int], actor: str, now: datetime
+    conn: Connection, arrivals: list[tuple[int, NormalisedOrder]], short: set[int], actor: str, now: datetime
 ) -> None:
-    events = []
-    for order_id, row in zip(ids, rows):
-        arrived = row["status"]
-        events.append(
-            {
-                "order_id": order_id,
-                "at": now,
-                "actor": actor,
-                "from_status": None,
-                "to_status": arrived,
-                "reason": f"received from {row['channel']}",
-            }
-        )
-        if order_id in short:
-            events.append(
-                {
-                    "order_id": order_id,
-                    "at": now,
-                    "actor": actor,
-                    "from_status": arrived,
-                    "to_status": ON_HOLD,
-                    "reason": "insufficient stock",
-                }
-            )
-    bulk_insert(conn, workflow.order_events, events)
+    events = [(order_id, now, actor, None, o.status, f"received from {o.channel}") for order_id, o in arrivals]
+    events += [
+        (order_id, now, actor, o.status, ON_HOLD, "insufficient stock") for order_id, o in arrivals if order_id in short
+    ]
+    insert_tuples(conn, workflow.order_events, _EVENT_COLUMNS, events)
 
 
 def _update_known(

@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from core import clock
-from core.db import bulk_insert, reservations, skus, stock_movements
+from core.db import bulk_insert, insert_tuples, reservations, skus, stock_movements
 from core.errors import InsufficientStock, InvalidInput, NotFound
 
 Demand = dict[int, int]  # sku_id -> qty
@@ -93,12 +93,12 @@ class BatchStock:
                     self.reserve[sku] += qty
                 reserved_orders.add(order_id)
         rows = [
-            {"order_id": order_id, "sku_id": sku, "qty": qty, "created_at": now}
+            (order_id, sku, qty, now)
             for order_id, demand in demands
             if order_id in reserved_orders
             for sku, qty in demand.items()
         ]
-        bulk_insert(conn, reservations, rows)
+        insert_tuples(conn, reservations, ("order_id", "sku_id", "qty", "created_at"), rows)
         return reserved_orders
 
     def ship_unreserved(self, conn: Connection, shipments: Sequence[tuple[int, Demand]], actor: str, now: datetime):

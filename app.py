@@ -23,11 +23,7 @@ def first_start(url: str) -> None:
 def login_page() -> None:
     st.title(tr("app.title"))
     st.caption(tr("login.caption"))
-    if auth.login(authenticator):
-        # No st.rerun() here: it would drop the cookie component before the browser stores the cookie.
-        # Once stored, the component itself reruns the app, which then shows the user's pages.
-        st.success(tr("login.welcome"), icon=":material/check_circle:")
-        st.button(tr("login.enter"), type="primary")
+    auth.login(authenticator)
 
 
 def pages_for(current: dict | None) -> dict[str, list[st.Page]]:

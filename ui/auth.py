@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+
 import streamlit as st
 import streamlit_authenticator as stauth
 from sqlalchemy.engine import Engine
+from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
 
 from core import clock, logins, users
 from ui import navigation
@@ -20,28 +25,54 @@ def authenticator(store: Engine) -> stauth.Authenticate:
     return stauth.Authenticate(users.credentials(store), COOKIE_NAME, users.cookie_key(), COOKIE_DAYS, auto_hash=False)
 
 
-def login(auth: stauth.Authenticate) -> bool:
-    """Render the login form; True once authenticated (the next run then builds the user's navigation).
+def login(auth: stauth.Authenticate) -> None:
+    """Render the login form; a successful sign-in shows the user's pages from the next run on.
 
     The form is ours, not the library's: its form never says which username failed, and the lockout
     needs that. On success the library's own token login and cookie take over.
     """
     with st.form("login"):
         st.subheader(tr("login.title"))
-        username = st.text_input(tr("login.username"), autocomplete="off")
-        password = st.text_input(tr("login.password"), type="password", autocomplete="off")
-        submitted = st.form_submit_button(tr("login.submit"))
-    if submitted:
-        st.session_state["login_outcome"] = logins.sign_in(engine(), username, password)
-        if st.session_state["login_outcome"] == logins.SIGNED_IN:
-            signed_in_at = clock.instant()
-            auth.authentication_controller.login(token={"username": logins.login_name(username)})
-            st.session_state.update(signed_in_at=signed_in_at, cookie_pending=True)
-            keep_cookie(auth)
+        st.text_input(tr("login.username"), autocomplete="off", key="login_username")
+        st.text_input(tr("login.password"), type="password", autocomplete="off", key="login_password")
+        st.form_submit_button(tr("login.submit"), on_click=_sign_in, args=(auth,))
     outcome = st.session_state.get("login_outcome")
     if outcome in (logins.FAILED, logins.LOCKED):  # shown until the next attempt
         st.error(tr(f"login.{outcome}"))
-    return bool(st.session_state.get("authentication_status"))
+
+
+def _sign_in(auth: stauth.Authenticate) -> None:
+    """The submit button's callback: check the password, then record the outcome in the session."""
+    username = st.session_state.get("login_username", "")
+    outcome = logins.sign_in(engine(), username, st.session_state.get("login_password", ""))
+    _despite_reruns(partial(_record_sign_in, auth, username, outcome, clock.instant()))
+
+
+def _record_sign_in(auth: stauth.Authenticate, username: str, outcome: str, signed_in_at: datetime) -> None:
+    st.session_state.update(login_outcome=outcome, login_password="")
+    if outcome == logins.SIGNED_IN:
+        auth.authentication_controller.login(token={"username": logins.login_name(username)})
+        st.session_state.update(signed_in_at=signed_in_at, cookie_pending=True)
+
+
+def _despite_reruns(write: Callable[[], None]) -> None:
+    """Run `write`, session-state writes that may be repeated, to its end; then hand over to a
+    rerun asked for meanwhile.
+
+    Every st.session_state access is a point where Streamlit hands over to a rerun asked for
+    meanwhile, by raising RerunException there. The cookie reader reports its first value just
+    after the login form appears; a quick click's sign-in, checked while that rerun was asked
+    for, was cut off at its first write and lost: the form stayed, with no answer.
+    """
+    interrupted = None
+    while True:
+        try:
+            write()
+            break
+        except RerunException as rerun:  # that rerun's request is taken now: the next try runs through
+            interrupted = rerun
+    if interrupted:
+        raise interrupted
 
 
 def load_user(store: Engine) -> dict | None:

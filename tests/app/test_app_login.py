@@ -9,10 +9,13 @@ from types import SimpleNamespace
 import pytest
 from app_pages import ROOT, TIMEOUT, button
 from app_shop import PASSWORD
+from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
+from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 from streamlit.testing.v1 import AppTest
 
 from core import users
 from core.i18n import t
+from ui import auth
 from ui.auth import COOKIE_NAME, COOKIE_STORED
 
 HOME_TITLE = {
@@ -41,7 +44,7 @@ def submit_login(username: str, password: str = PASSWORD) -> AppTest:
 
 
 def log_in(username: str, password: str = PASSWORD) -> AppTest:
-    # In a browser the cookie component reruns the app once the cookie is stored; here we rerun.
+    # In a browser the cookie component's report then reruns the app; here we rerun.
     return submit_login(username, password).run()
 
 
@@ -175,3 +178,17 @@ def test_five_wrong_passwords_lock_the_username_whether_or_not_it_exists(store, 
     again = log_in(username)  # even the right password, for a while
     assert again.error[0].value == locked and not again.session_state["authentication_status"]
     assert log_in("manager").session_state["user"]["role"] == "manager"  # other usernames are not locked
+
+
+def test_a_sign_in_cut_off_by_a_rerun_is_written_to_the_end_and_the_rerun_then_runs():
+    """Streamlit raises RerunException at a session-state access when a rerun was asked for meanwhile."""
+    attempts, asked = [], RerunException(RerunData())
+
+    def write() -> None:
+        attempts.append("write")
+        if len(attempts) == 1:
+            raise asked  # cut off at its first write
+
+    with pytest.raises(RerunException) as handed_over:
+        auth._despite_reruns(write)
+    assert attempts == ["write", "write"] and handed_over.value is asked

@@ -13,9 +13,9 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.engine import Connection, Engine
 
 from core import clock
@@ -80,6 +80,17 @@ class Envelope:
 Transport = Callable[[Envelope], None]  # raises DeliveryFailure; anything else is a bug
 
 
+class BatchTransport(Protocol):
+    """A transport that also sends many envelopes in one call (batch_size > 1: Aliyun's
+    SendBatchSms); send_batch returns each envelope's outcome, None for sent."""
+
+    batch_size: int
+
+    def __call__(self, envelope: Envelope) -> None: ...
+
+    def send_batch(self, envelopes: list[Envelope]) -> list[DeliveryFailure | None]: ...
+
+
 @dataclass
 class DeliveryReport:
     sent: int = 0
@@ -97,7 +108,7 @@ def backoff(attempt: int, base: timedelta = BASE_DELAY, cap: timedelta = MAX_DEL
 
 def deliver(
     engine: Engine,
-    transports: Mapping[str, Transport],
+    transports: Mapping[str, Transport | BatchTransport],
     *,
     limit: int = 100,
     now: datetime | None = None,
@@ -105,27 +116,38 @@ def deliver(
     max_attempts: int = MAX_ATTEMPTS,
     base_delay: timedelta = BASE_DELAY,
 ) -> DeliveryReport:
-    """One pass: claim due messages of the kinds we have transports for, send each, settle each.
+    """One pass: claim due messages of the kinds we have transports for, send them, settle them.
 
-    Each message is settled in its own transaction right after its send, so a worker killed
-    mid-batch leaves at most the message in flight unsettled; its lease then expires and it is
-    sent again with the same idempotency key. The settles do not wait for the disk one by one
-    (on PostgreSQL that wait was most of a message's time); the pass waits once at its end, so
+    Each send is settled in its own transaction right after it, so a worker killed mid-pass
+    leaves at most the send in flight unsettled; its lease then expires and it is sent again
+    with the same idempotency key. A send is one message, or one batch where the transport
+    sends batches (its batch_size). The settles do not wait for the disk one by one (on
+    PostgreSQL that wait was most of a message's time); the pass waits once at its end, so
     only a database crash during the pass can make its messages be sent again, with their keys.
     """
     report = DeliveryReport()
     envelopes, report.dead = claim(engine, sorted(transports), limit, now or clock.now(), lease, max_attempts)
-    for envelope in envelopes:
-        try:
-            transports[envelope.kind](envelope)
-            error = None
-        except DeliveryFailure as failure:
-            error = failure
-        outcome = settle(engine, envelope, error, now or clock.now(), max_attempts, base_delay, durable=False)
-        setattr(report, outcome, getattr(report, outcome) + 1)
+    for kind in sorted({envelope.kind for envelope in envelopes}):
+        transport = transports[kind]
+        size = getattr(transport, "batch_size", 1)
+        mine = [envelope for envelope in envelopes if envelope.kind == kind]
+        for start in range(0, len(mine), size):
+            sent = mine[start : start + size]
+            errors = transport.send_batch(sent) if size > 1 else [_send(transport, sent[0])]
+            outcomes = settle_all(engine, list(zip(sent, errors)), now or clock.now(), max_attempts, base_delay)
+            for outcome in outcomes:
+                setattr(report, outcome, getattr(report, outcome) + 1)
     if envelopes:
         wait_for_disk(engine)
     return report
+
+
+def _send(transport: Transport, envelope: Envelope) -> DeliveryFailure | None:
+    try:
+        transport(envelope)
+    except DeliveryFailure as failure:
+        return failure
+    return None
 
 
 def claim(
@@ -167,30 +189,70 @@ def settle(
     now: datetime,
     max_attempts: int = MAX_ATTEMPTS,
     base_delay: timedelta = BASE_DELAY,
-    durable: bool = True,
 ) -> str:
-    """Record the outcome of one send; returns "sent", "failed" (retry later) or "dead".
+    """Record the outcome of one send, waiting for the disk; returns "sent", "failed" (retry
+    later) or "dead"."""
+    outcome = settle_all(engine, [(envelope, error)], now, max_attempts, base_delay)[0]
+    wait_for_disk(engine)
+    return outcome
 
-    The update is fenced by the attempt number, so a worker whose lease was taken over cannot
-    overwrite the newer claim's outcome. durable=False commits without waiting for the disk:
-    the caller then calls core.db.wait_for_disk before it reports the outcome.
+
+def settle_all(
+    engine: Engine,
+    results: list[tuple[Envelope, DeliveryFailure | None]],
+    now: datetime,
+    max_attempts: int = MAX_ATTEMPTS,
+    base_delay: timedelta = BASE_DELAY,
+) -> list[str]:
+    """Record the outcomes of sends in one transaction that does not wait for the disk (the
+    caller calls core.db.wait_for_disk before it reports them); returns each one's outcome.
+
+    Each update is fenced by the attempt number, so a worker whose lease was taken over cannot
+    overwrite the newer claim's outcome. The sent ones, nearly all, take one UPDATE together.
     """
-    if error is None:
-        values: dict = {"status": SENT, "sent_at": now, "last_error": None}
-    elif isinstance(error, PermanentFailure) or envelope.attempt >= max_attempts:
-        values = {"status": DEAD, "last_error": str(error)[:2000]}
-    else:
-        values = {
-            "status": PENDING,
-            "next_attempt_at": now + backoff(envelope.attempt, base_delay),
-            "last_error": str(error)[:2000],
-        }
-    fence = (outbox.c.id == envelope.id) & (outbox.c.status == SENDING) & (outbox.c.attempts == envelope.attempt)
+    sent = [envelope for envelope, error in results if error is None]
+    others = [
+        (envelope, _retry_or_dead(envelope, error, now, max_attempts, base_delay))
+        for envelope, error in results
+        if error is not None
+    ]
     with transaction(engine) as conn:
-        if not durable:
-            commit_without_waiting_for_disk(conn)
-        conn.execute(update(outbox).where(fence).values(**values))
-    return {SENT: "sent", PENDING: "failed", DEAD: "dead"}[values["status"]]
+        commit_without_waiting_for_disk(conn)
+        if sent:
+            ids = outbox.c.id.in_([e.id for e in sent])  # the primary key finds them; the pairs fence them
+            fence = tuple_(outbox.c.id, outbox.c.attempts).in_([(e.id, e.attempt) for e in sent])
+            values = {"status": SENT, "sent_at": now, "last_error": None}
+            conn.execute(update(outbox).where(ids, fence, outbox.c.status == SENDING).values(**values))
+        for envelope, values in others:
+            fence = (
+                (outbox.c.id == envelope.id) & (outbox.c.status == SENDING) & (outbox.c.attempts == envelope.attempt)
+            )
+            conn.execute(update(outbox).where(fence).values(**values))
+    return [
+        {SENT: "sent", PENDING: "failed", DEAD: "dead"}[_status(envelope, error, max_attempts)]
+        for envelope, error in results
+    ]
+
+
+def _status(envelope: Envelope, error: DeliveryFailure | None, max_attempts: int) -> str:
+    if error is None:
+        return SENT
+    if isinstance(error, PermanentFailure) or envelope.attempt >= max_attempts:
+        return DEAD
+    return PENDING
+
+
+def _retry_or_dead(
+    envelope: Envelope, error: DeliveryFailure, now: datetime, max_attempts: int, base_delay: timedelta
+) -> dict:
+    """A failed send's values: dead for good, or pending again after its backoff."""
+    if _status(envelope, error, max_attempts) == DEAD:
+        return {"status": DEAD, "last_error": str(error)[:2000]}
+    return {
+        "status": PENDING,
+        "next_attempt_at": now + backoff(envelope.attempt, base_delay),
+        "last_error": str(error)[:2000],
+    }
 
 
 def dead_letters(conn: Connection, limit: int = 500) -> list[dict[str, Any]]:

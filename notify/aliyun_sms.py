@@ -1,4 +1,5 @@
-"""SMS through Aliyun's SendSms RPC API, signed as Aliyun documents (SignatureVersion 1.0, HMAC-SHA1).
+"""SMS through Aliyun's SendSms and SendBatchSms RPC APIs, signed as Aliyun documents
+(SignatureVersion 1.0, HMAC-SHA1).
 
 Signing: sort every parameter except Signature by name, percent-encode names and values
 (RFC 3986: only A-Z a-z 0-9 - _ . ~ stay as they are, so a space is %20, never +), join as
@@ -6,6 +7,10 @@ name=value with &, then StringToSign = METHOD & %2F & percent-encode(that query)
 Signature = Base64(HMAC-SHA1(AccessKeySecret + "&", StringToSign)). Every attempt gets a fresh
 SignatureNonce and Timestamp (the gateway rejects a replayed nonce); the idempotency key
 travels as OutId so a gateway that honours it sends a retried message only once.
+
+At volume (ORDERHUB_SMS_BATCH_SIZE > 1, at most 100) messages of one template go out as one
+SendBatchSms POST each: one request, one signature and one settle for up to 100 payment SMS
+instead of one of each per message. Its OutId is a digest of the batch's idempotency keys.
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ import hmac
 import json
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from urllib.parse import quote
 
 import httpx
@@ -28,6 +34,7 @@ from core.outbox import DeliveryFailure, Envelope, PermanentFailure
 from core.phones import mainland_mobile
 
 ENDPOINT = "https://dysmsapi.aliyuncs.com/"
+BATCH_LIMIT = 100  # numbers per SendBatchSms call, as Aliyun documents
 # Codes that no retry can fix: the number, template, signature name or credentials are wrong.
 PERMANENT_CODES = frozenset({
     "isv.MOBILE_NUMBER_ILLEGAL", "isv.TEMPLATE_MISSING_PARAMETERS", "isv.SMS_TEMPLATE_ILLEGAL",
@@ -62,10 +69,15 @@ class SmsSettings:
     endpoint: str = ENDPOINT
     region: str = "cn-hangzhou"
     timeout: float = 10.0
+    batch_size: int = 1  # > 1: SendBatchSms with up to this many numbers per call
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.batch_size <= BATCH_LIMIT:
+            raise InvalidInput(f"ORDERHUB_SMS_BATCH_SIZE must be between 1 and {BATCH_LIMIT}, not {self.batch_size}.")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> SmsSettings | None:
-        """ORDERHUB_SMS_ACCESS_KEY_ID/SECRET/SIGN_NAME/TEMPLATES ("order_paid=SMS_1,...")/ENDPOINT."""
+        """ORDERHUB_SMS_ACCESS_KEY_ID/SECRET/SIGN_NAME/TEMPLATES ("order_paid=SMS_1,...")/ENDPOINT/BATCH_SIZE."""
         if not env.get("ORDERHUB_SMS_ACCESS_KEY_ID"):
             return None
         pairs = [item.split("=", 1) for item in env.get("ORDERHUB_SMS_TEMPLATES", "").split(",") if "=" in item]
@@ -75,14 +87,25 @@ class SmsSettings:
             sign_name=env.get("ORDERHUB_SMS_SIGN_NAME", ""),
             template_codes={name.strip(): code.strip() for name, code in pairs},
             endpoint=env.get("ORDERHUB_SMS_ENDPOINT", ENDPOINT),
+            batch_size=_whole_number(env.get("ORDERHUB_SMS_BATCH_SIZE", "1"), "ORDERHUB_SMS_BATCH_SIZE"),
         )
 
 
-def signed_query(settings: SmsSettings, params: Mapping[str, str], now: datetime, nonce: str) -> str:
-    """The full query string of a GET request: common parameters, the call's own, the signature."""
+def _whole_number(text: str, name: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a whole number, not {text!r}.") from None
+
+
+def signed_query(
+    settings: SmsSettings, action: str, params: Mapping[str, str], now: datetime, nonce: str, method: str = "GET"
+) -> str:
+    """The full query string of a request (GET: the URL's; POST: the form body): common
+    parameters, the call's own, the signature."""
     full = {
         "AccessKeyId": settings.access_key_id,
-        "Action": "SendSms",
+        "Action": action,
         "Format": "JSON",
         "RegionId": settings.region,
         "SignatureMethod": "HMAC-SHA1",
@@ -92,17 +115,57 @@ def signed_query(settings: SmsSettings, params: Mapping[str, str], now: datetime
         "Version": "2017-05-25",
         **params,
     }
-    return f"Signature={percent_encode(sign(settings.access_key_secret, 'GET', full))}&{canonical_query(full)}"
+    return f"Signature={percent_encode(sign(settings.access_key_secret, method, full))}&{canonical_query(full)}"
 
 
 class SmsTransport:
-    """Sends an envelope as one SendSms call; the provider renders its registered template."""
+    """Sends an envelope as one SendSms call, or many as SendBatchSms calls (send_batch); the
+    provider renders its registered template."""
 
     def __init__(self, settings: SmsSettings, client: httpx.Client | None = None):
         self.settings = settings
+        self.batch_size = settings.batch_size
         self._client = client or httpx.Client(timeout=settings.timeout)
 
     def __call__(self, envelope: Envelope) -> None:
+        phone, code, values = self._addressed(envelope)
+        params = {
+            "PhoneNumbers": phone,
+            "SignName": self.settings.sign_name,
+            "TemplateCode": code,
+            "TemplateParam": json.dumps(values, ensure_ascii=False),
+            "OutId": envelope.key,
+        }
+        self._request("GET", "SendSms", params)
+
+    def send_batch(self, envelopes: list[Envelope]) -> list[DeliveryFailure | None]:
+        """Each envelope's outcome, in order. One SendBatchSms per template and BATCH_LIMIT
+        numbers; the gateway answers for a batch as a whole, so when it refuses one for good
+        (a number it will not take, say) each message is sent alone to find which."""
+        outcomes: dict[int, DeliveryFailure | None] = {}
+        by_template: dict[str, list[tuple[Envelope, str, dict[str, str]]]] = {}
+        for envelope in envelopes:
+            try:
+                phone, code, values = self._addressed(envelope)
+            except PermanentFailure as bad:
+                outcomes[envelope.id] = bad
+                continue
+            by_template.setdefault(code, []).append((envelope, phone, values))
+        for code, addressed in by_template.items():
+            for start in range(0, len(addressed), BATCH_LIMIT):
+                chunk = addressed[start : start + BATCH_LIMIT]
+                failure = _outcome(lambda chunk=chunk, code=code: self._send_chunk(code, chunk))
+                if isinstance(failure, PermanentFailure) and len(chunk) > 1:
+                    outcomes.update({envelope.id: _outcome(partial(self, envelope)) for envelope, *_ in chunk})
+                else:
+                    outcomes.update({envelope.id: failure for envelope, *_ in chunk})
+        return [outcomes[envelope.id] for envelope in envelopes]
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _addressed(self, envelope: Envelope) -> tuple[str, str, dict[str, str]]:
+        """The mainland number, the Aliyun template code and the template's values."""
         try:
             phone = mainland_mobile(envelope.recipient)
         except InvalidInput as bad:
@@ -110,22 +173,39 @@ class SmsTransport:
         code = self.settings.template_codes.get(envelope.template)
         if not code:
             raise PermanentFailure(f"No Aliyun template code is configured for {envelope.template!r}.")
+        return phone, code, _template_values(envelope.payload)
+
+    def _send_chunk(self, code: str, chunk: list[tuple[Envelope, str, dict[str, str]]]) -> None:
+        keys = sorted(envelope.key for envelope, *_ in chunk)
         params = {
-            "PhoneNumbers": phone,
-            "SignName": self.settings.sign_name,
+            "PhoneNumberJson": json.dumps([phone for _, phone, _ in chunk]),
+            "SignNameJson": json.dumps([self.settings.sign_name] * len(chunk), ensure_ascii=False),
             "TemplateCode": code,
-            "TemplateParam": json.dumps(_template_values(envelope.payload), ensure_ascii=False),
-            "OutId": envelope.key,
+            "TemplateParamJson": json.dumps([values for *_, values in chunk], ensure_ascii=False),
+            "OutId": "batch-" + hashlib.sha256("\n".join(keys).encode()).hexdigest()[:32],
         }
-        query = signed_query(self.settings, params, datetime.now(UTC), uuid.uuid4().hex)
+        self._request("POST", "SendBatchSms", params)
+
+    def _request(self, method: str, action: str, params: Mapping[str, str]) -> None:
+        query = signed_query(self.settings, action, params, datetime.now(UTC), uuid.uuid4().hex, method)
+        url = self.settings.endpoint.rstrip("/") + "/"
         try:
-            response = self._client.get(f"{self.settings.endpoint.rstrip('/')}/?{query}")
+            if method == "GET":
+                response = self._client.get(f"{url}?{query}")
+            else:
+                form = {"Content-Type": "application/x-www-form-urlencoded"}
+                response = self._client.post(url, content=query.encode(), headers=form)
         except httpx.HTTPError as broken:
             raise DeliveryFailure(f"SMS gateway unreachable: {broken}") from None
         _check(response)
 
-    def close(self) -> None:
-        self._client.close()
+
+def _outcome(send: Callable[[], None]) -> DeliveryFailure | None:
+    try:
+        send()
+    except DeliveryFailure as failure:
+        return failure
+    return None
 
 
 def _template_values(payload: Mapping[str, object]) -> dict[str, str]:

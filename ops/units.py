@@ -17,6 +17,17 @@ def localised(unit: str, root: Path = ROOT) -> str:
 
 
 def exec_start(unit: str, instance: str = "", root: Path = ROOT) -> list[str]:
-    """The unit's ExecStart as an argument list (%i is the instance, e.g. a replica's port)."""
-    line = next(line for line in localised(unit, root).splitlines() if line.startswith("ExecStart="))
-    return shlex.split(line.removeprefix("ExecStart=").replace("%i", instance))
+    """The unit's ExecStart as an argument list (%i is the instance, e.g. a replica's port),
+    under `nice` when the unit sets Nice=."""
+    command = shlex.split(_setting(unit, "ExecStart", root).replace("%i", instance))
+    return ["nice", "-n", str(nice(unit)), *command] if nice(unit) else command
+
+
+def nice(unit: str) -> int:
+    """The unit's Nice= (CPU priority; 0 when it sets none)."""
+    return int(_setting(unit, "Nice") or 0)
+
+
+def _setting(unit: str, name: str, root: Path = ROOT) -> str:
+    lines = localised(unit, root).splitlines()
+    return next((line.split("=", 1)[1] for line in lines if line.startswith(f"{name}=")), "")

@@ -1,4 +1,5 @@
-"""Local providers speaking the real protocols: an Aliyun SendSms gateway and an SMTP server.
+"""Local providers speaking the real protocols: an Aliyun SMS gateway (SendSms by GET,
+SendBatchSms by POST) and an SMTP server.
 
 The gateway checks requests the way Aliyun documents (its own implementation of the signing,
 independent of notify/), rejects replayed nonces and stale timestamps, fails requests on a
@@ -33,19 +34,23 @@ def _pop_encode(value: str) -> str:
     return quote_plus(value, safe="").replace("+", "%20").replace("*", "%2A").replace("%7E", "~")
 
 
-def aliyun_signature(params: dict[str, str], secret: str) -> str:
+def aliyun_signature(params: dict[str, str], secret: str, method: str = "GET") -> str:
     query = "&".join(f"{_pop_encode(k)}={_pop_encode(v)}" for k, v in sorted(params.items()) if k != "Signature")
-    to_sign = "GET&%2F&" + _pop_encode(query)
+    to_sign = f"{method}&%2F&" + _pop_encode(query)
     return base64.b64encode(hmac.new(f"{secret}&".encode(), to_sign.encode(), hashlib.sha1).digest()).decode()
 
 
 class AliyunGateway:
-    """SendSms on 127.0.0.1; `fail_every=n` answers every n-th request with a transient error."""
+    """SendSms and SendBatchSms on 127.0.0.1; `fail_every=n` answers every n-th request with a
+    transient error; a number in `refused` makes its whole request fail for good, as Aliyun
+    answers isv.MOBILE_NUMBER_ILLEGAL for a batch without saying which number it was."""
 
     def __init__(self, fail_every: int = 0, delay: float = 0.0):
         self.fail_every, self.delay = fail_every, delay
         self.accepted: dict[str, dict[str, str]] = {}  # OutId -> the request's parameters
         self.duplicates: list[str] = []
+        self.texts: list[tuple[str, str, dict]] = []  # each SMS sent: number, template code, values
+        self.refused: set[str] = set()
         self.requests = 0
         self.rejected: list[str] = []
         self._nonces: set[str] = set()
@@ -67,10 +72,10 @@ class AliyunGateway:
         self._server.shutdown()
         self._server.server_close()
 
-    def answer(self, params: dict[str, str]) -> tuple[int, dict]:
+    def answer(self, params: dict[str, str], method: str = "GET") -> tuple[int, dict]:
         with self._lock:
             self.requests += 1
-            problem = self._problem(params)
+            problem = self._problem(params, method)
             if problem:
                 self.rejected.append(problem[1]["Code"])
                 return problem
@@ -81,18 +86,18 @@ class AliyunGateway:
                 self.duplicates.append(key)  # already sent: acknowledge, do not send again
             else:
                 self.accepted[key] = params
+                self.texts += _texts(params)
         return 200, {"Code": "OK", "Message": "OK", "BizId": f"{self.requests:06d}^0", "RequestId": key}
 
-    def _problem(self, params: dict[str, str]) -> tuple[int, dict] | None:
-        fixed = {
-            "Action": "SendSms",
-            "SignatureMethod": "HMAC-SHA1",
-            "SignatureVersion": "1.0",
-            "Version": "2017-05-25",
-        }
-        if any(params.get(k) != v for k, v in fixed.items()) or params.get("AccessKeyId") != ACCESS_KEY_ID:
+    def _problem(self, params: dict[str, str], method: str) -> tuple[int, dict] | None:
+        fixed = {"SignatureMethod": "HMAC-SHA1", "SignatureVersion": "1.0", "Version": "2017-05-25"}
+        if (
+            any(params.get(k) != v for k, v in fixed.items())
+            or params.get("AccessKeyId") != ACCESS_KEY_ID
+            or params.get("Action") not in ("SendSms", "SendBatchSms")
+        ):
             return 400, {"Code": "MissingParameter", "Message": "A common parameter is missing or wrong."}
-        if not hmac.compare_digest(params.get("Signature", ""), aliyun_signature(params, ACCESS_KEY_SECRET)):
+        if not hmac.compare_digest(params.get("Signature", ""), aliyun_signature(params, ACCESS_KEY_SECRET, method)):
             return 400, {"Code": "SignatureDoesNotMatch", "Message": "Specified signature is not matched."}
         stamp = datetime.strptime(params.get("Timestamp", ""), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         if abs(datetime.now(UTC) - stamp) > timedelta(minutes=15):
@@ -102,6 +107,14 @@ class AliyunGateway:
         self._nonces.add(params["SignatureNonce"])
         if params.get("TemplateCode") not in TEMPLATE_CODES.values():
             return 200, {"Code": "isv.SMS_TEMPLATE_ILLEGAL", "Message": "Unknown template."}
+        try:
+            numbers = [number for number, *_ in _texts(params)]
+        except (KeyError, ValueError, TypeError):
+            return 200, {"Code": "isv.INVALID_JSON_PARAM", "Message": "The JSON parameters do not match."}
+        if not 1 <= len(numbers) <= 100:
+            return 200, {"Code": "isv.INVALID_PARAMETERS", "Message": "1 to 100 numbers per batch."}
+        if self.refused & set(numbers):
+            return 200, {"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "Illegal mobile number."}
         return None
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -114,8 +127,14 @@ class AliyunGateway:
             disable_nagle_algorithm = True
 
             def do_GET(self) -> None:
+                self._reply(urlsplit(self.path).query, "GET")
+
+            def do_POST(self) -> None:
+                self._reply(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode(), "POST")
+
+            def _reply(self, query: str, method: str) -> None:
                 time.sleep(gateway.delay)
-                status, body = gateway.answer(dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True)))
+                status, body = gateway.answer(dict(parse_qsl(query, keep_blank_values=True)), method)
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json;charset=utf-8")
@@ -127,6 +146,19 @@ class AliyunGateway:
                 pass
 
         return Handler
+
+
+def _texts(params: dict[str, str]) -> list[tuple[str, str, dict]]:
+    """The SMS a request asks for: SendSms names one number, SendBatchSms a JSON list of them,
+    with a sign name and template values for each."""
+    code = params["TemplateCode"]
+    if params["Action"] == "SendSms":
+        return [(params["PhoneNumbers"], code, json.loads(params.get("TemplateParam") or "{}"))]
+    numbers, signs = json.loads(params["PhoneNumberJson"]), json.loads(params["SignNameJson"])
+    values = json.loads(params["TemplateParamJson"])
+    if not len(numbers) == len(signs) == len(values) or not all(isinstance(v, dict) for v in values):
+        raise ValueError("the JSON lists differ")
+    return [(number, code, value) for number, value in zip(numbers, values)]
 
 
 class SmtpSink:

@@ -38,7 +38,8 @@ def test_the_units_run_the_app_and_the_worker_from_the_checkout():
     assert units.exec_start("orderhub-app@.service", "8502")[:4] == [str(ROOT / ".venv/bin/python"), "-m",
                                                                      "streamlit", "run"]  # fmt: skip
     assert "8502" in units.exec_start("orderhub-app@.service", "8502")
-    assert units.exec_start("orderhub-worker.service") == [str(ROOT / ".venv/bin/python"), "cli.py", "worker"]
+    worker = [str(ROOT / ".venv/bin/python"), "cli.py", "worker"]
+    assert units.exec_start("orderhub-worker.service") == ["nice", "-n", "10", *worker]  # its Nice=10
 
 
 def test_the_nginx_template_renders_a_config_nginx_accepts(tmp_path):

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy import func, select, tuple_, update
@@ -133,7 +134,7 @@ def deliver(
         mine = [envelope for envelope in envelopes if envelope.kind == kind]
         for start in range(0, len(mine), size):
             sent = mine[start : start + size]
-            errors = transport.send_batch(sent) if size > 1 else [_send(transport, sent[0])]
+            errors = transport.send_batch(sent) if size > 1 else [outcome_of(partial(transport, sent[0]))]
             outcomes = settle_all(engine, list(zip(sent, errors)), now or clock.now(), max_attempts, base_delay)
             for outcome in outcomes:
                 setattr(report, outcome, getattr(report, outcome) + 1)
@@ -142,9 +143,10 @@ def deliver(
     return report
 
 
-def _send(transport: Transport, envelope: Envelope) -> DeliveryFailure | None:
+def outcome_of(send: Callable[[], None]) -> DeliveryFailure | None:
+    """None when the send went through, else why it did not."""
     try:
-        transport(envelope)
+        send()
     except DeliveryFailure as failure:
         return failure
     return None

@@ -21,7 +21,7 @@ import hmac
 import json
 import os
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -30,7 +30,7 @@ from urllib.parse import quote
 import httpx
 
 from core.errors import InvalidInput
-from core.outbox import DeliveryFailure, Envelope, PermanentFailure
+from core.outbox import DeliveryFailure, Envelope, PermanentFailure, outcome_of
 from core.phones import mainland_mobile
 
 ENDPOINT = "https://dysmsapi.aliyuncs.com/"
@@ -154,9 +154,9 @@ class SmsTransport:
         for code, addressed in by_template.items():
             for start in range(0, len(addressed), BATCH_LIMIT):
                 chunk = addressed[start : start + BATCH_LIMIT]
-                failure = _outcome(lambda chunk=chunk, code=code: self._send_chunk(code, chunk))
+                failure = outcome_of(partial(self._send_chunk, code, chunk))
                 if isinstance(failure, PermanentFailure) and len(chunk) > 1:
-                    outcomes.update({envelope.id: _outcome(partial(self, envelope)) for envelope, *_ in chunk})
+                    outcomes.update({envelope.id: outcome_of(partial(self, envelope)) for envelope, *_ in chunk})
                 else:
                     outcomes.update({envelope.id: failure for envelope, *_ in chunk})
         return [outcomes[envelope.id] for envelope in envelopes]
@@ -198,14 +198,6 @@ class SmsTransport:
         except httpx.HTTPError as broken:
             raise DeliveryFailure(f"SMS gateway unreachable: {broken}") from None
         _check(response)
-
-
-def _outcome(send: Callable[[], None]) -> DeliveryFailure | None:
-    try:
-        send()
-    except DeliveryFailure as failure:
-        return failure
-    return None
 
 
 def _template_values(payload: Mapping[str, object]) -> dict[str, str]:

@@ -184,21 +184,6 @@ def claim(
     return envelopes, len(abandoned)
 
 
-def settle(
-    engine: Engine,
-    envelope: Envelope,
-    error: DeliveryFailure | None,
-    now: datetime,
-    max_attempts: int = MAX_ATTEMPTS,
-    base_delay: timedelta = BASE_DELAY,
-) -> str:
-    """Record the outcome of one send, waiting for the disk; returns "sent", "failed" (retry
-    later) or "dead"."""
-    outcome = settle_all(engine, [(envelope, error)], now, max_attempts, base_delay)[0]
-    wait_for_disk(engine)
-    return outcome
-
-
 def settle_all(
     engine: Engine,
     results: list[tuple[Envelope, DeliveryFailure | None]],
@@ -207,17 +192,14 @@ def settle_all(
     base_delay: timedelta = BASE_DELAY,
 ) -> list[str]:
     """Record the outcomes of sends in one transaction that does not wait for the disk (the
-    caller calls core.db.wait_for_disk before it reports them); returns each one's outcome.
+    caller calls core.db.wait_for_disk before it reports them); returns each one's outcome:
+    "sent", "failed" (retry later) or "dead".
 
     Each update is fenced by the attempt number, so a worker whose lease was taken over cannot
     overwrite the newer claim's outcome. The sent ones, nearly all, take one UPDATE together.
     """
-    sent = [envelope for envelope, error in results if error is None]
-    others = [
-        (envelope, _retry_or_dead(envelope, error, now, max_attempts, base_delay))
-        for envelope, error in results
-        if error is not None
-    ]
+    statuses = [_status(envelope, error, max_attempts) for envelope, error in results]
+    sent = [envelope for (envelope, _), status in zip(results, statuses) if status == SENT]
     with transaction(engine) as conn:
         commit_without_waiting_for_disk(conn)
         if sent:
@@ -225,15 +207,17 @@ def settle_all(
             fence = tuple_(outbox.c.id, outbox.c.attempts).in_([(e.id, e.attempt) for e in sent])
             values = {"status": SENT, "sent_at": now, "last_error": None}
             conn.execute(update(outbox).where(ids, fence, outbox.c.status == SENDING).values(**values))
-        for envelope, values in others:
+        for (envelope, error), status in zip(results, statuses):
+            if status == SENT:
+                continue
+            values = {"status": status, "last_error": str(error)[:2000]}
+            if status == PENDING:
+                values["next_attempt_at"] = now + backoff(envelope.attempt, base_delay)
             fence = (
                 (outbox.c.id == envelope.id) & (outbox.c.status == SENDING) & (outbox.c.attempts == envelope.attempt)
             )
             conn.execute(update(outbox).where(fence).values(**values))
-    return [
-        {SENT: "sent", PENDING: "failed", DEAD: "dead"}[_status(envelope, error, max_attempts)]
-        for envelope, error in results
-    ]
+    return [{SENT: "sent", PENDING: "failed", DEAD: "dead"}[status] for status in statuses]
 
 
 def _status(envelope: Envelope, error: DeliveryFailure | None, max_attempts: int) -> str:
@@ -242,19 +226,6 @@ def _status(envelope: Envelope, error: DeliveryFailure | None, max_attempts: int
     if isinstance(error, PermanentFailure) or envelope.attempt >= max_attempts:
         return DEAD
     return PENDING
-
-
-def _retry_or_dead(
-    envelope: Envelope, error: DeliveryFailure, now: datetime, max_attempts: int, base_delay: timedelta
-) -> dict:
-    """A failed send's values: dead for good, or pending again after its backoff."""
-    if _status(envelope, error, max_attempts) == DEAD:
-        return {"status": DEAD, "last_error": str(error)[:2000]}
-    return {
-        "status": PENDING,
-        "next_attempt_at": now + backoff(envelope.attempt, base_delay),
-        "last_error": str(error)[:2000],
-    }
 
 
 def dead_letters(conn: Connection, limit: int = 500) -> list[dict[str, Any]]:

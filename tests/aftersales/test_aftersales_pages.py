@@ -80,8 +80,8 @@ def test_an_agent_opens_a_ticket_from_an_order_number_on_the_page(app_store, shi
 def test_an_admin_sees_dead_letters_and_queues_them_again(app_store):
     with transaction(app_store) as conn:
         outbox.enqueue(conn, [outbox.message("sms:paid:1", "sms", "13812345678", "order_paid", {}, T0)])
-    outbox.settle(app_store, outbox.claim(app_store, ["sms"], 10, T0, timedelta(minutes=1), 8)[0][0],
-                  outbox.PermanentFailure("bad template"), T0)  # fmt: skip
+    claimed = outbox.claim(app_store, ["sms"], 10, T0, timedelta(minutes=1), 8)[0][0]
+    outbox.settle_all(app_store, [(claimed, outbox.PermanentFailure("bad template"))], T0)
     app = page("outbox", {**SERVICE, "role": "admin"})
     assert app.metric[3].value == "1" and app.dataframe[0].value["last_error"][0] == "bad template"
     with app_store.connect() as conn:

@@ -40,7 +40,7 @@ MIX = {
 }
 OPENING_STOCK = 2000
 CLERK_ACTIONS = ("ship", "cancel", "hold", "resume")
-SMS_BATCH = {"ORDERHUB_SMS_BATCH_SIZE": "100"}  # couriers send SendBatchSms, as a seller at this volume would
+SMS_BATCH = 100  # couriers send SendBatchSms, as a seller at this volume would
 
 
 def prepare(url: str) -> None:
@@ -61,17 +61,23 @@ def run(
     rate: float,
     mix: dict[str, int],
     restart: tuple[float, Callable[[], None]] | None = None,
+    sms_batch: int = SMS_BATCH,
 ) -> dict:
-    """Prepare, run the mix for `seconds` (restarting the database once if asked), drain, check."""
+    """Prepare, run the mix for `seconds` (restarting the database once if asked), drain, check.
+
+    sms_batch=1 sends each SMS alone, under its own OutId: only then does a send repeated after a
+    lost settle (a database restart) reach the gateway as a duplicate it drops. A batch repeated
+    is grouped anew, under another OutId, and its buyers get the SMS twice (docs/deploy.md §5)."""
     prepare(url)
     gateway = AliyunGateway()
+    sms_env = gateway.env() | {"ORDERHUB_SMS_BATCH_SIZE": str(sms_batch)}
     workdir = Path(tempfile.mkdtemp(prefix="orderhub-load-"))
     try:
         loads = [os.getloadavg()]
-        processes = _start(url, seconds, rate, mix, gateway, workdir)
+        processes = _start(url, seconds, rate, mix, sms_env, workdir)
         restarted = _wait(processes, restart, loads, give_up_at=time.time() + seconds + 300)
         records = {p.name: json.loads((workdir / f"{p.name}.json").read_text()) for p in processes}
-        drain = _drain(url, gateway)
+        drain = _drain(url, sms_env)
         return {
             "engine": make_url(url).get_backend_name(),
             "processes": mix,
@@ -87,16 +93,14 @@ def run(
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _start(url: str, seconds: float, rate: float, mix: dict[str, int], gateway, workdir: Path) -> list:
+def _start(url: str, seconds: float, rate: float, mix: dict[str, int], sms_env: dict, workdir: Path) -> list:
     """One forked process per role instance, each with its own engine and its share of the intake."""
     until = time.time() + seconds + 2  # the processes need a moment to start
     context = multiprocessing.get_context("fork")
     processes = []
     for role, count in mix.items():
         for n in range(count):
-            plan = Plan(
-                url, until, rate / max(mix.get("producer", 0), 1), f"load:{role}:{n:02d}", gateway.env() | SMS_BATCH
-            )
+            plan = Plan(url, until, rate / max(mix.get("producer", 0), 1), f"load:{role}:{n:02d}", sms_env)
             out = workdir / f"{role}-{n}.json"
             processes.append(context.Process(target=run_role, args=(role, plan, out), name=f"{role}-{n}"))
     for process in processes:
@@ -124,12 +128,12 @@ def _wait(processes: list, restart, loads: list, give_up_at: float) -> float | N
     return restarted
 
 
-def _drain(url: str, gateway: AliyunGateway) -> dict:
+def _drain(url: str, sms_env: dict) -> dict:
     """After the load: the worker keeps delivering until the outbox is empty. Claims use a clock
     one lease ahead, so a message whose sender lost its database connection mid-send (its lease
     still running) is sent again now, with the same idempotency key, instead of in two minutes."""
     engine = make_engine(url)
-    transport = SmsTransport(SmsSettings.from_env(gateway.env() | SMS_BATCH))
+    transport = SmsTransport(SmsSettings.from_env(sms_env))
     start, rec = time.perf_counter(), Recorder()
     with engine.connect() as conn:
         backlog = sum(n for status, n in outbox.status_counts(conn).items() if status != outbox.SENT)

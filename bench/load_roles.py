@@ -154,8 +154,8 @@ def stock_steps(engine: Engine, rng: random.Random, actor: str) -> list[Step]:
 
     def receive(conn: Connection) -> None:
         sku = rng.choice(ids)
-        stock.receive(conn, sku, rng.randrange(40, 160), actor, "PO receipt")
-        workflow.retry_held(conn, [sku])
+        with workflow.resuming_held(conn, [sku]):
+            stock.receive(conn, sku, rng.randrange(40, 160), actor, "PO receipt")
 
     def adjust(conn: Connection) -> None:
         stock.adjust(conn, rng.choice(ids), rng.choice([-3, -2, -1, 1, 2]), "盘点", actor)

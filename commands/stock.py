@@ -62,10 +62,10 @@ def list_stock(args: argparse.Namespace) -> int:
 def change_stock(args: argparse.Namespace) -> int:
     with transaction(open_store()) as conn:
         sku = stock.sku_id(conn, args.sku)
-        if args.kind == "receive":
-            stock.receive(conn, sku, args.qty, args.actor, args.reason)
-        else:
-            stock.adjust(conn, sku, args.qty, args.reason, args.actor)
-        resumed = workflow.retry_held(conn, [sku])
+        with workflow.resuming_held(conn, [sku]) as resumed:
+            if args.kind == "receive":
+                stock.receive(conn, sku, args.qty, args.actor, args.reason)
+            else:
+                stock.adjust(conn, sku, args.qty, args.reason, args.actor)
     print(f"{args.sku}: {args.kind} {args.qty}; {len(resumed)} held orders resumed")
     return 0

@@ -87,9 +87,8 @@ def _apply(conn: Connection, sku: str, on_hand: int, extra: dict, actor: str, re
         return "created"
     changed = _update_details(conn, current.id, extra, now)
     if on_hand != current.on_hand:
-        stock.adjust(conn, current.id, on_hand - current.on_hand, reason, actor, now)
-        if on_hand > current.on_hand:
-            workflow.retry_held(conn, [current.id], now)
+        with workflow.resuming_held(conn, [current.id] if on_hand > current.on_hand else [], now):
+            stock.adjust(conn, current.id, on_hand - current.on_hand, reason, actor, now)
         return "adjusted"
     return "adjusted" if changed else "unchanged"
 

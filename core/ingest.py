@@ -234,7 +234,7 @@ def _reserve_arrivals(
     demands = [
         (order_id, _demand(order, sku_of))
         for order_id, order in arrivals
-        if order.lines and _reserves_on_arrival(order, shop_of[order.shop])
+        if order.lines and workflow.reserves_on_entering(order.status, shop_of[order.shop].reserve_on)
     ]
     reserved = batch_stock.reserve_orders(conn, demands, now)
     short = {order_id for order_id, _ in demands if order_id not in reserved}
@@ -293,7 +293,6 @@ _ORDER_COLUMNS = (
     *_DATA_FIELDS,
 )
 _LINE_COLUMNS = ("order_id", "sku_id", "qty", "unit_price_cents", "discount_cents")
-_EVENT_COLUMNS = ("order_id", "at", "actor", "from_status", "to_status", "reason")
 
 
 def _order_row(order: NormalisedOrder, shop: Row, now: datetime) -> tuple:
@@ -328,10 +327,6 @@ def merged_lines(order: NormalisedOrder) -> list[OrderLine]:
     return list(merged.values())
 
 
-def _reserves_on_arrival(order: NormalisedOrder, shop: Row) -> bool:
-    return order.status == PAID or (order.status == PENDING_PAYMENT and shop.reserve_on == "created")
-
-
 def _demand(order: NormalisedOrder, sku_of: dict[str, int]) -> stock.Demand:
     if len(order.lines) == 1:
         line = order.lines[0]
@@ -350,7 +345,7 @@ def _record_arrivals(
     events += [
         (order_id, now, actor, o.status, ON_HOLD, "insufficient stock") for order_id, o in arrivals if order_id in short
     ]
-    insert_tuples(conn, workflow.order_events, _EVENT_COLUMNS, events)
+    insert_tuples(conn, workflow.order_events, workflow.EVENT_COLUMNS, events)
 
 
 def _update_known(

@@ -40,7 +40,8 @@ def apply(
         stock.ship(conn, ticket.order_id, actor, now)
         return "replacement shipped"
     elif to_status == CLOSED and ticket.status == AWAITING_RETURN and ticket.type in GOODS_OUT:
-        workflow.retry_held(conn, stock.release(conn, ticket.order_id, now), now)
+        with workflow.resuming_held(conn, workflow.reserved_skus(conn, ticket.order_id), now):
+            stock.release(conn, ticket.order_id, now)
         return "replacement released"
     return ""
 
@@ -64,13 +65,12 @@ def _receive(
     if resalable is None:
         raise InvalidInput(f"Say whether the goods returned on ticket {ticket.number} can be sold again.")
     lines = _lines_of(conn, ticket.id)
-    for line in lines:
-        if resalable:
-            stock.receive(conn, line.sku_id, line.qty, actor, f"return {ticket.number}", now)
+    with workflow.resuming_held(conn, [line.sku_id for line in lines] if resalable and resume_held else [], now):
+        for line in lines:
+            if resalable:
+                stock.receive(conn, line.sku_id, line.qty, actor, f"return {ticket.number}", now)
     disposition = "restocked" if resalable else "written_off"
     conn.execute(update(ticket_lines).where(ticket_lines.c.ticket_id == ticket.id).values(disposition=disposition))
-    if resalable and resume_held:
-        workflow.retry_held(conn, [line.sku_id for line in lines], now)
     return f"{disposition}: {sum(line.qty for line in lines)} item(s)"
 
 

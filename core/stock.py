@@ -199,6 +199,19 @@ def adjust(conn: Connection, sku: int, delta: int, reason: str, actor: str, now:
     _ledger(conn, sku, delta, "adjust", reason, actor, now)
 
 
+def lock_unless_busy(conn: Connection, sku_list: Iterable[int]) -> set[int]:
+    """Lock those of the SKU rows no other transaction holds, without waiting for the rest;
+    returns the ids locked. (SQLite has one writer at a time: all of them.)
+
+    The lock is the one an UPDATE takes (FOR NO KEY UPDATE), so a row that another
+    transaction only references, inserting reservations or lines, does not count as busy."""
+    wanted = sorted(set(sku_list))
+    if not wanted or conn.dialect.name != "postgresql":
+        return set(wanted)
+    query = select(skus.c.id).where(skus.c.id.in_(wanted)).order_by(skus.c.id)
+    return set(conn.execute(query.with_for_update(skip_locked=True, key_share=True)).scalars())
+
+
 def available(conn: Connection, sku: int) -> int:
     return conn.execute(select(skus.c.on_hand - skus.c.reserved).where(skus.c.id == sku)).scalar_one()
 

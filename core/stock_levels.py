@@ -67,9 +67,8 @@ def adjust(
     access.require(role, "adjust_stock")
     with transaction(engine) as conn:
         sku = stock.sku_id(conn, sku_code)
-        stock.adjust(conn, sku, delta, reason, actor, now or clock.now())
-        if delta > 0:
-            workflow.retry_held(conn, [sku], now)
+        with workflow.resuming_held(conn, [sku] if delta > 0 else [], now):
+            stock.adjust(conn, sku, delta, reason, actor, now or clock.now())
 
 
 def read_counts(content: bytes) -> list[dict[str, str]]:

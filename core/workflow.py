@@ -7,13 +7,14 @@ number) happen in the caller's transaction, so they commit together or not at al
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select, true, tuple_, update
+from sqlalchemy import case, func, insert, or_, select, true, tuple_, update
 from sqlalchemy.engine import Connection, Engine, Row
 
 from core import clock, outbox, stock
-from core.db import order_events, order_lines, orders, reservations, shops, transaction
+from core.db import insert_tuples, order_events, order_lines, orders, reservations, shops, skus, transaction
 from core.errors import IllegalTransition, InsufficientStock, NotFound
 from core.model import (
     CANCELLED,
@@ -72,15 +73,14 @@ def advance(
                 raise
             values |= {"status": ON_HOLD, "status_before_hold": to_status, "hold_reason": HOLD_INSUFFICIENT_STOCK}
             reason = str(shortage)
-    freed = _stock_effect(conn, order, to_status, actor, now)
-    if to_status == SHIPPED:
-        values |= {"tracking_no": tracking_no or order.tracking_no or tracking_number_for(order_id)}
-        values.setdefault("carrier", order.carrier or DEFAULT_CARRIER)
-    conn.execute(update(orders).where(orders.c.id == order_id).values(**values))
-    record_event(conn, order_id, order.status, values["status"], actor, reason, now)
-    _fire_actions(conn, order, values, now)
-    if freed:
-        retry_held(conn, freed, now)
+    with resuming_held(conn, reserved_skus(conn, order_id) if to_status == CANCELLED else [], now):
+        _stock_effect(conn, order, to_status, actor, now)
+        if to_status == SHIPPED:
+            values |= {"tracking_no": tracking_no or order.tracking_no or tracking_number_for(order_id)}
+            values.setdefault("carrier", order.carrier or DEFAULT_CARRIER)
+        conn.execute(update(orders).where(orders.c.id == order_id).values(**values))
+        record_event(conn, order_id, order.status, values["status"], actor, reason, now)
+        _fire_actions(conn, order, values, now)
     return values["status"]
 
 
@@ -97,57 +97,212 @@ def resume(conn: Connection, order_id: int, actor: str, now: datetime | None = N
 
 
 def retry_held(conn: Connection, sku_ids: Iterable[int], now: datetime | None = None) -> list[int]:
-    """Stock came back for these SKUs: resume orders held for stock, oldest first.
+    """Stock came back for these SKUs: resume orders held for stock, oldest first; returns them.
 
-    Only an order whose whole demand fits in what is available now is tried, and the walk
-    stops once none of the freed SKUs has anything left: a cancellation giving back two units
-    must not try each of thousands of orders held in a sell-out.
+    Where the caller can, it wraps the change itself in resuming_held instead, which looks for
+    the waiting orders before the change locks the SKU rows.
     """
-    now = now or clock.now()
-    freed = sorted(set(sku_ids))
-    left = stock.available_many(conn, freed)
-    resumed = []
-    for order_id, demand in _held_for_stock(conn, freed):
-        if all(left.get(sku, 0) <= 0 for sku in freed):
-            break
-        left |= stock.available_many(conn, [sku for sku in demand if sku not in left])
-        if any(left[sku] < qty for sku, qty in demand.items()):
-            continue
-        try:
-            resume(conn, order_id, "system", now)
-            resumed.append(order_id)
-        except InsufficientStock:  # taken meanwhile by another transaction
-            pass
-        left |= stock.available_many(conn, demand)
+    with resuming_held(conn, sku_ids, now) as resumed:
+        pass
     return resumed
 
 
-def _held_for_stock(conn: Connection, sku_ids: list[int], page: int = 200) -> Iterator[tuple[int, stock.Demand]]:
-    """Orders held for stock that want any of the SKUs, oldest first, with their demand."""
+@contextmanager
+def resuming_held(conn: Connection, sku_ids: Iterable[int], now: datetime | None = None) -> Iterator[list[int]]:
+    """Around a change that gives these SKUs stock back (a receipt, a cancellation): resume the
+    orders held for their stock that then fit, oldest first; the list yielded holds their ids
+    once the block is done.
+
+    Only an order whose whole demand fits is resumed, and the walk stops once none of the SKUs
+    has anything left. The waiting orders are looked for before the block, since the change
+    locks the SKU rows (PostgreSQL) until the commit and in a sell-out the search is the slow
+    part: done after it, every intake batch and clerk touching those SKUs queued behind it.
+    The orders are then resumed together, as intake reserves a batch (_resume_together).
+    """
+    now = now or clock.now()
+    freed = sorted(set(sku_ids))
+    waiting = _waiting_for(conn, freed) if freed else []
+    resumed: list[int] = []
+    yield resumed
+    if waiting:
+        resumed += _resume_waiting(conn, waiting, freed, now)
+
+
+def _resume_waiting(
+    conn: Connection, waiting: list[tuple[int, stock.Demand]], freed: list[int], now: datetime
+) -> list[int]:
+    """Resume the waiting orders (oldest first) that fit; one whose rows another transaction
+    holds is passed over, and its share of the stock goes to the next in line."""
+    available = stock.available_many(conn, {sku for _, demand in waiting for sku in demand} | set(freed))
+    resumed: list[int] = []
+    done: set[int] = set()
+    while True:
+        candidates = [(order_id, demand) for order_id, demand in waiting if order_id not in done]
+        chosen = _fitting(candidates, dict(available), freed)
+        if not chosen:
+            return resumed
+        taken, busy = _resume_together(conn, chosen, freed, now)
+        resumed += taken
+        if not busy:
+            return resumed
+        done |= busy | set(taken)
+        available = stock.available_many(conn, available)
+
+
+def _resume_together(
+    conn: Connection, chosen: dict[int, stock.Demand], freed: list[int], now: datetime
+) -> tuple[list[int], set[int]]:
+    """Resume those of the chosen orders that still fit once their rows are locked, oldest
+    first, with their reservations, audit rows and payment SMS. Returns the ids resumed and
+    the ids passed over because another transaction holds their order or a SKU they need.
+
+    The locks are taken without waiting: the caller holds the freed SKUs' rows already, so
+    waiting for another row (a SKU in an intake batch, an order a clerk is changing) could
+    deadlock. An order passed over is tried again the next time stock comes back.
+    """
+    locked_skus = stock.lock_unless_busy(conn, {sku for demand in chosen.values() for sku in demand} | set(freed))
+    claimed = _claim_held(conn, [order_id for order_id, demand in chosen.items() if demand.keys() <= locked_skus])
+    demands = _still_to_reserve(conn, claimed)  # read again under the lock: lines may have changed since
+    batch = stock.BatchStock(conn, locked_skus)  # a SKU not locked counts as having nothing
+    fitting = _fitting(list(demands.items()), dict(batch.left), freed)
+    rows = _take_off_hold(conn, list(fitting), now)
+    batch.reserve_orders(conn, [(row.id, fitting[row.id]) for row in rows], now)
+    events = [(row.id, now, "system", ON_HOLD, row.status, "resumed") for row in rows]
+    insert_tuples(conn, order_events, EVENT_COLUMNS, events)
+    paid = [row for row in rows if row.status == PAID and row.phone]
+    outbox.enqueue(conn, [payment_sms(row.id, row.channel_order_no, row.phone, row.buyer, now) for row in paid])
+    batch.settle(conn, now)
+    return list(fitting), set(chosen) - {row.id for row in claimed}
+
+
+def reserves_on_entering(status: str, reserve_on: str | None) -> bool:
+    """Whether an order entering status holds stock, given its shop's reserve_on setting."""
+    return status == PAID or (status == PENDING_PAYMENT and reserve_on == "created")
+
+
+EVENT_COLUMNS = ("order_id", "at", "actor", "from_status", "to_status", "reason")
+# An order held because its stock was short, from a status it can go back to by itself.
+_HELD_FOR_STOCK = (
+    orders.c.status == ON_HOLD,
+    orders.c.hold_reason == HOLD_INSUFFICIENT_STOCK,
+    orders.c.status_before_hold.in_((PENDING_PAYMENT, PAID)),
+)
+_HELD_COLUMNS = (orders.c.id, orders.c.created_at, orders.c.status_before_hold, shops.c.reserve_on)
+
+
+def _fitting(
+    candidates: list[tuple[int, stock.Demand]], left: dict[int, int], freed: list[int]
+) -> dict[int, stock.Demand]:
+    """The candidates, in their order, whose whole demand fits in what is left, each taking its
+    share; the walk ends once none of the freed SKUs has anything left."""
+    fits: dict[int, stock.Demand] = {}
+    for order_id, demand in candidates:
+        if all(left.get(sku, 0) <= 0 for sku in freed):
+            break
+        if all(left.get(sku, 0) >= qty for sku, qty in demand.items()):
+            for sku, qty in demand.items():
+                left[sku] -= qty
+            fits[order_id] = demand
+    return fits
+
+
+def _claim_held(conn: Connection, order_ids: list[int]) -> list[Row]:
+    """Lock those of the orders still held for stock that no other transaction holds, without
+    waiting; returns them (their _HELD_COLUMNS) in the given order. SQLite: all still held."""
+    claimed: dict[int, Row] = {}
+    for start in range(0, len(order_ids), 1000):
+        query = (
+            select(*_HELD_COLUMNS)
+            .join(shops, shops.c.id == orders.c.shop_id)
+            .where(orders.c.id.in_(order_ids[start : start + 1000]), *_HELD_FOR_STOCK)
+        )
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update(of=orders, skip_locked=True, key_share=True)
+        claimed.update((row.id, row) for row in conn.execute(query))
+    return [claimed[order_id] for order_id in order_ids if order_id in claimed]
+
+
+def _take_off_hold(conn: Connection, order_ids: list[int], now: datetime) -> list[Row]:
+    """Put the claimed orders back in the status they were held from."""
+    resumed = []
+    for start in range(0, len(order_ids), 1000):
+        statement = (
+            update(orders)
+            .where(orders.c.id.in_(order_ids[start : start + 1000]))
+            .values(
+                status=orders.c.status_before_hold,
+                status_before_hold=None,
+                hold_reason=None,
+                updated_at=now,
+                paid_at=func.coalesce(orders.c.paid_at, case((orders.c.status_before_hold == PAID, now))),
+            )
+            .returning(orders.c.id, orders.c.status, orders.c.channel_order_no, orders.c.phone, orders.c.buyer)
+        )
+        resumed += conn.execute(statement).all()
+    return resumed
+
+
+def _waiting_for(conn: Connection, sku_ids: list[int], page: int = 2000) -> list[tuple[int, stock.Demand]]:
+    """Orders held for stock that want any of the SKUs, oldest first, each with what resuming
+    it must still reserve; not those short on some other SKU, which these SKUs' stock cannot
+    help (in a sell-out, most of them)."""
     wants = (
         select(order_lines.c.order_id)
         .where(order_lines.c.order_id == orders.c.id, order_lines.c.sku_id.in_(sku_ids))
         .exists()
     )
     query = (
-        select(orders.c.id, orders.c.created_at)
-        .where(orders.c.status == ON_HOLD, orders.c.hold_reason == HOLD_INSUFFICIENT_STOCK, wants)
+        select(*_HELD_COLUMNS)
+        .join(shops, shops.c.id == orders.c.shop_id)
+        .where(*_HELD_FOR_STOCK, wants, or_(~_short_elsewhere(sku_ids), ~_reserving_on_resume()))
         .order_by(orders.c.created_at, orders.c.id)
         .limit(page)
     )
+    waiting: list[tuple[int, stock.Demand]] = []
     after = None
     while True:
         where = tuple_(orders.c.created_at, orders.c.id) > after if after else true()
         rows = conn.execute(query.where(where)).all()
-        if not rows:
-            return
-        ids = [row.id for row in rows]
-        demand: dict[int, stock.Demand] = {order_id: {} for order_id in ids}
-        lines = select(order_lines.c.order_id, order_lines.c.sku_id, order_lines.c.qty)
-        for order_id, sku, qty in conn.execute(lines.where(order_lines.c.order_id.in_(ids))):
-            demand[order_id][sku] = qty
-        yield from ((order_id, demand[order_id]) for order_id in ids)
+        waiting += _still_to_reserve(conn, rows).items()
+        if len(rows) < page:  # each page costs a scan of the SKUs' lines: none to find the end
+            return waiting
         after = (rows[-1].created_at, rows[-1].id)
+
+
+def _short_elsewhere(sku_ids: list[int]):
+    """The order has a line, not reserved yet, for more than is available of a SKU other than
+    these: it cannot fit, whatever these SKUs get back."""
+    reserved_already = (
+        select(reservations.c.order_id)
+        .where(reservations.c.order_id == orders.c.id, reservations.c.sku_id == order_lines.c.sku_id)
+        .correlate_except(reservations)
+        .exists()
+    )
+    return (
+        select(order_lines.c.order_id)
+        .join(skus, skus.c.id == order_lines.c.sku_id)
+        .where(order_lines.c.order_id == orders.c.id, order_lines.c.sku_id.not_in(sku_ids))
+        .where(order_lines.c.qty > skus.c.on_hand - skus.c.reserved, ~reserved_already)
+        .exists()
+    )
+
+
+def _reserving_on_resume():
+    return or_(orders.c.status_before_hold == PAID, shops.c.reserve_on == "created")
+
+
+def _still_to_reserve(conn: Connection, held: list[Row]) -> dict[int, stock.Demand]:
+    """What resuming each held order must reserve: its lines, less any SKU reserved already
+    (nothing when its shop reserves only on payment and it was unpaid)."""
+    demand: dict[int, stock.Demand] = {row.id: {} for row in held}
+    reserving = [row.id for row in held if reserves_on_entering(row.status_before_hold, row.reserve_on)]
+    lines = select(order_lines.c.order_id, order_lines.c.sku_id, order_lines.c.qty)
+    for order_id, sku, qty in conn.execute(lines.where(order_lines.c.order_id.in_(reserving))):
+        demand[order_id][sku] = qty
+    reserved = select(reservations.c.order_id, reservations.c.sku_id).where(reservations.c.order_id.in_(reserving))
+    for order_id, sku in conn.execute(reserved):
+        demand[order_id].pop(sku, None)
+    return demand
 
 
 def cancel_unpaid_past_timeout(engine: Engine, now: datetime | None = None) -> int:
@@ -169,10 +324,10 @@ def cancel_unpaid_past_timeout(engine: Engine, now: datetime | None = None) -> i
 
 def needs_reservation(conn: Connection, order: Row, to_status: str) -> bool:
     """Whether entering to_status should hold stock for the order, per its shop's setting."""
+    reserve_on = None
     if to_status == PENDING_PAYMENT:
         reserve_on = conn.execute(select(shops.c.reserve_on).where(shops.c.id == order.shop_id)).scalar_one()
-        return reserve_on == "created"
-    return to_status == PAID
+    return reserves_on_entering(to_status, reserve_on)
 
 
 def demand_of(conn: Connection, order_id: int) -> stock.Demand:
@@ -219,13 +374,16 @@ def _check_allowed(order: Row, to_status: str) -> None:
         raise IllegalTransition(order.channel_order_no, order.status, to_status)
 
 
-def _stock_effect(conn: Connection, order: Row, to_status: str, actor: str, now: datetime) -> list[int]:
-    """Apply the stock side of a transition; returns SKU ids whose stock was freed."""
+def _stock_effect(conn: Connection, order: Row, to_status: str, actor: str, now: datetime) -> None:
+    """Apply the stock side of a transition."""
     if to_status == CANCELLED:
-        return stock.release(conn, order.id, now)
-    if to_status == SHIPPED:
+        stock.release(conn, order.id, now)
+    elif to_status == SHIPPED:
         stock.ship(conn, order.id, actor, now)
-    return []
+
+
+def reserved_skus(conn: Connection, order_id: int) -> list[int]:
+    return list(conn.execute(select(reservations.c.sku_id).where(reservations.c.order_id == order_id)).scalars())
 
 
 def _fire_actions(conn: Connection, order: Row, values: dict, now: datetime) -> None:

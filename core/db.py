@@ -168,6 +168,19 @@ reservations = Table(
     sqlite_with_rowid=False,
 )
 
+# The orders held for stock, by the SKUs they wait for: one row per line of such an order. The
+# database keeps it (triggers, migration 0004), whatever path puts an order on hold or takes
+# it off, so stock coming back finds the orders waiting for it without reading every line
+# ever sold of the SKU. Derived data: a copy of the store rebuilds it rather than copying it.
+stock_waits = Table(
+    "stock_waits",
+    metadata,
+    Column("sku_id", Integer, primary_key=True),
+    Column("order_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Index("ix_stock_waits_order_id", "order_id"),
+    sqlite_with_rowid=False,
+)
+
 order_events = Table(
     "order_events",
     metadata,

@@ -15,8 +15,9 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from core import clock
-from core.db import bulk_insert, insert_tuples, reservations, skus, stock_movements
+from core.db import bulk_insert, insert_tuples, order_lines, orders, reservations, skus, stock_movements, stock_waits
 from core.errors import InsufficientStock, InvalidInput, NotFound
+from core.model import HOLD_INSUFFICIENT_STOCK, ON_HOLD
 
 Demand = dict[int, int]  # sku_id -> qty
 
@@ -256,7 +257,22 @@ def invariant_violations(conn: Connection) -> list[str]:
             problems.append(f"{code}: reserved {reserved} but reservation rows sum to {reserved_rows}")
         if on_hand != ledger:
             problems.append(f"{code}: on_hand {on_hand} but the ledger sums to {ledger}")
-    return problems
+    return problems + _waits_drift(conn)
+
+
+def _waits_drift(conn: Connection) -> list[str]:
+    """stock_waits, kept by triggers, must list exactly the lines of the orders held for stock."""
+    held_lines = (
+        select(order_lines.c.sku_id, order_lines.c.order_id)
+        .join(orders, orders.c.id == order_lines.c.order_id)
+        .where(orders.c.status == ON_HOLD, orders.c.hold_reason == HOLD_INSUFFICIENT_STOCK)
+    )
+    waits = select(stock_waits.c.sku_id, stock_waits.c.order_id)
+    missing = conn.execute(held_lines.except_(waits).limit(5)).all()
+    extra = conn.execute(waits.except_(held_lines).limit(5)).all()
+    return [f"order {order} held for stock but not waiting for SKU id {sku}" for sku, order in missing] + [
+        f"order {order} listed as waiting for SKU id {sku} but not held for it" for sku, order in extra
+    ]
 
 
 def _take(conn: Connection, sku: int, qty: int, now: datetime) -> bool:

@@ -10,11 +10,20 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, insert, or_, select, true, tuple_, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 
 from core import clock, outbox, stock
-from core.db import insert_tuples, order_events, order_lines, orders, reservations, shops, skus, transaction
+from core.db import (
+    insert_tuples,
+    order_events,
+    order_lines,
+    orders,
+    reservations,
+    shops,
+    stock_waits,
+    transaction,
+)
 from core.errors import IllegalTransition, InsufficientStock, NotFound
 from core.model import (
     CANCELLED,
@@ -242,53 +251,26 @@ def _take_off_hold(conn: Connection, order_ids: list[int], now: datetime) -> lis
     return resumed
 
 
-def _waiting_for(conn: Connection, sku_ids: list[int], page: int = 2000) -> list[tuple[int, stock.Demand]]:
-    """Orders held for stock that want any of the SKUs, oldest first, each with what resuming
-    it must still reserve; not those short on some other SKU, which these SKUs' stock cannot
-    help (in a sell-out, most of them)."""
-    wants = (
-        select(order_lines.c.order_id)
-        .where(order_lines.c.order_id == orders.c.id, order_lines.c.sku_id.in_(sku_ids))
-        .exists()
-    )
+def _waiting_for(conn: Connection, sku_ids: list[int]) -> list[tuple[int, stock.Demand]]:
+    """Orders held for stock that want any of the SKUs (found through stock_waits), oldest
+    first, each with what resuming it must still reserve; not those short on some other SKU,
+    which these SKUs' stock cannot help (in a sell-out, most of them)."""
+    wants = select(stock_waits.c.order_id).where(stock_waits.c.sku_id.in_(sku_ids)).distinct().subquery()
     query = (
         select(*_HELD_COLUMNS)
+        .join(wants, wants.c.order_id == orders.c.id)
         .join(shops, shops.c.id == orders.c.shop_id)
-        .where(*_HELD_FOR_STOCK, wants, or_(~_short_elsewhere(sku_ids), ~_reserving_on_resume()))
+        .where(*_HELD_FOR_STOCK)
         .order_by(orders.c.created_at, orders.c.id)
-        .limit(page)
     )
-    waiting: list[tuple[int, stock.Demand]] = []
-    after = None
-    while True:
-        where = tuple_(orders.c.created_at, orders.c.id) > after if after else true()
-        rows = conn.execute(query.where(where)).all()
-        waiting += _still_to_reserve(conn, rows).items()
-        if len(rows) < page:  # each page costs a scan of the SKUs' lines: none to find the end
-            return waiting
-        after = (rows[-1].created_at, rows[-1].id)
-
-
-def _short_elsewhere(sku_ids: list[int]):
-    """The order has a line, not reserved yet, for more than is available of a SKU other than
-    these: it cannot fit, whatever these SKUs get back."""
-    reserved_already = (
-        select(reservations.c.order_id)
-        .where(reservations.c.order_id == orders.c.id, reservations.c.sku_id == order_lines.c.sku_id)
-        .correlate_except(reservations)
-        .exists()
-    )
-    return (
-        select(order_lines.c.order_id)
-        .join(skus, skus.c.id == order_lines.c.sku_id)
-        .where(order_lines.c.order_id == orders.c.id, order_lines.c.sku_id.not_in(sku_ids))
-        .where(order_lines.c.qty > skus.c.on_hand - skus.c.reserved, ~reserved_already)
-        .exists()
-    )
-
-
-def _reserving_on_resume():
-    return or_(orders.c.status_before_hold == PAID, shops.c.reserve_on == "created")
+    demands = _still_to_reserve(conn, conn.execute(query).all())
+    elsewhere = {sku for demand in demands.values() for sku in demand} - set(sku_ids)
+    available = stock.available_many(conn, elsewhere)
+    return [
+        (order_id, demand)
+        for order_id, demand in demands.items()
+        if all(qty <= available[sku] for sku, qty in demand.items() if sku in elsewhere)
+    ]
 
 
 def _still_to_reserve(conn: Connection, held: list[Row]) -> dict[int, stock.Demand]:
@@ -296,12 +278,14 @@ def _still_to_reserve(conn: Connection, held: list[Row]) -> dict[int, stock.Dema
     (nothing when its shop reserves only on payment and it was unpaid)."""
     demand: dict[int, stock.Demand] = {row.id: {} for row in held}
     reserving = [row.id for row in held if reserves_on_entering(row.status_before_hold, row.reserve_on)]
-    lines = select(order_lines.c.order_id, order_lines.c.sku_id, order_lines.c.qty)
-    for order_id, sku, qty in conn.execute(lines.where(order_lines.c.order_id.in_(reserving))):
-        demand[order_id][sku] = qty
-    reserved = select(reservations.c.order_id, reservations.c.sku_id).where(reservations.c.order_id.in_(reserving))
-    for order_id, sku in conn.execute(reserved):
-        demand[order_id].pop(sku, None)
+    for start in range(0, len(reserving), 1000):
+        chunk = reserving[start : start + 1000]
+        lines = select(order_lines.c.order_id, order_lines.c.sku_id, order_lines.c.qty)
+        for order_id, sku, qty in conn.execute(lines.where(order_lines.c.order_id.in_(chunk))):
+            demand[order_id][sku] = qty
+        reserved = select(reservations.c.order_id, reservations.c.sku_id).where(reservations.c.order_id.in_(chunk))
+        for order_id, sku in conn.execute(reserved):
+            demand[order_id].pop(sku, None)
     return demand
 
 

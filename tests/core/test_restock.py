@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from core import stock, workflow
-from core.db import order_events, orders, outbox, shops, transaction
+from core.db import order_events, orders, outbox, shops, stock_waits, transaction
 from core.ingest import ingest
 from core.model import CANCELLED, ON_HOLD, PAID, PENDING_PAYMENT
 from tests.core.helpers import T0, add_skus, order, order_row, reserved_for, sku_state
@@ -116,3 +116,25 @@ def test_an_order_needing_a_sku_locked_elsewhere_waits_for_the_next_receipt(pg_e
     assert sku_state(pg_engine, "PET-FOOD-2KG") == (21, 20)
     with pg_engine.connect() as conn:
         assert stock.invariant_violations(conn) == []
+
+
+def test_the_database_keeps_the_list_of_orders_waiting_for_each_sku(engine):
+    ids = add_skus(engine, {"TOY-PUZZLE-FEEDER": 0, "PET-FOOD-2KG": 10})
+    ingest(
+        engine, [order("TB-PAIR", ("TOY-PUZZLE-FEEDER", 1), ("PET-FOOD-2KG", 2)), order("TB-FOOD", ("PET-FOOD-2KG", 1))]
+    )
+    pair, food = order_row(engine, "TB-PAIR").id, order_row(engine, "TB-FOOD").id
+    assert waits(engine) == {(ids["TOY-PUZZLE-FEEDER"], pair), (ids["PET-FOOD-2KG"], pair)}
+    with transaction(engine) as conn:
+        workflow.hold(conn, food, "客服-小美", "address check")  # held, but not for stock
+    assert len(waits(engine)) == 2
+    restock(engine, ids, 1)
+    assert waits(engine) == set()
+    with transaction(engine) as conn:
+        workflow.advance(conn, pair, CANCELLED, "客服-小美", "buyer asked")
+        assert stock.invariant_violations(conn) == []
+
+
+def waits(engine) -> set[tuple[int, int]]:
+    with engine.connect() as conn:
+        return {tuple(row) for row in conn.execute(select(stock_waits.c.sku_id, stock_waits.c.order_id))}

@@ -155,23 +155,31 @@ def release(conn: Connection, order_id: int, now: datetime | None = None) -> lis
     """Give back everything reserved for the order; returns the SKU ids that got stock back."""
     now = now or clock.now()
     held = _reservations_of(conn, order_id)
-    for sku, qty in held:
-        conn.execute(update(skus).where(skus.c.id == sku).values(reserved=skus.c.reserved - qty, updated_at=now))
     conn.execute(delete(reservations).where(reservations.c.order_id == order_id))
+    _update_skus(conn, held, now, reserved=True)
     return [sku for sku, _ in held]
 
 
 def ship(conn: Connection, order_id: int, actor: str, now: datetime | None = None) -> None:
     """Reserved goods leave the warehouse: on_hand and reserved both drop, one ledger row each."""
     now = now or clock.now()
-    for sku, qty in _reservations_of(conn, order_id):
-        conn.execute(
-            update(skus)
-            .where(skus.c.id == sku)
-            .values(on_hand=skus.c.on_hand - qty, reserved=skus.c.reserved - qty, updated_at=now)
-        )
-        _ledger(conn, sku, -qty, "ship", f"order {order_id}", actor, now, order_id)
+    held = _reservations_of(conn, order_id)
     conn.execute(delete(reservations).where(reservations.c.order_id == order_id))
+    reason = f"order {order_id}"
+    ledger = [
+        {
+            "sku_id": sku,
+            "delta": -qty,
+            "kind": "ship",
+            "reason": reason,
+            "actor": actor,
+            "at": now,
+            "order_id": order_id,
+        }
+        for sku, qty in held
+    ]
+    bulk_insert(conn, stock_movements, ledger)
+    _update_skus(conn, held, now, reserved=True, on_hand=True)
 
 
 def receive(conn: Connection, sku: int, qty: int, actor: str, reason: str = "", now: datetime | None = None) -> None:
@@ -283,6 +291,22 @@ def _take(conn: Connection, sku: int, qty: int, now: datetime) -> bool:
         .values(reserved=skus.c.reserved + qty, updated_at=now)
     )
     return result.rowcount == 1
+
+
+def _update_skus(
+    conn: Connection, taken: list[tuple[int, int]], now: datetime, reserved: bool = False, on_hand: bool = False
+) -> None:
+    """Take qty off the SKU rows' reserved and/or on_hand, in SKU order, as one executemany: the
+    caller's last statements, since intake batches with these SKUs wait from here to the commit."""
+    if not taken:
+        return
+    values: dict = {"updated_at": now}
+    if reserved:
+        values["reserved"] = skus.c.reserved - bindparam("qty")
+    if on_hand:
+        values["on_hand"] = skus.c.on_hand - bindparam("qty")
+    statement = update(skus).where(skus.c.id == bindparam("target")).values(**values)
+    conn.execute(statement, [{"target": sku, "qty": qty} for sku, qty in sorted(taken)])
 
 
 def _reservations_of(conn: Connection, order_id: int) -> list[tuple[int, int]]:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.sql import Select
 
 from core import clock, outbox, stock
 from core.db import (
@@ -82,14 +83,15 @@ def advance(
                 raise
             values |= {"status": ON_HOLD, "status_before_hold": to_status, "hold_reason": HOLD_INSUFFICIENT_STOCK}
             reason = str(shortage)
+    if to_status == SHIPPED:
+        values |= {"tracking_no": tracking_no or order.tracking_no or tracking_number_for(order_id)}
+        values.setdefault("carrier", order.carrier or DEFAULT_CARRIER)
+    conn.execute(update(orders).where(orders.c.id == order_id).values(**values))
+    record_event(conn, order_id, order.status, values["status"], actor, reason, now)
+    _fire_actions(conn, order, values, now)
+    # Last: from its first SKU row update until the commit, every intake batch with that SKU waits.
     with resuming_held(conn, reserved_skus(conn, order_id) if to_status == CANCELLED else [], now):
         _stock_effect(conn, order, to_status, actor, now)
-        if to_status == SHIPPED:
-            values |= {"tracking_no": tracking_no or order.tracking_no or tracking_number_for(order_id)}
-            values.setdefault("carrier", order.carrier or DEFAULT_CARRIER)
-        conn.execute(update(orders).where(orders.c.id == order_id).values(**values))
-        record_event(conn, order_id, order.status, values["status"], actor, reason, now)
-        _fire_actions(conn, order, values, now)
     return values["status"]
 
 
@@ -255,15 +257,14 @@ def _waiting_for(conn: Connection, sku_ids: list[int]) -> list[tuple[int, stock.
     """Orders held for stock that want any of the SKUs (found through stock_waits), oldest
     first, each with what resuming it must still reserve; not those short on some other SKU,
     which these SKUs' stock cannot help (in a sell-out, most of them)."""
-    wants = select(stock_waits.c.order_id).where(stock_waits.c.sku_id.in_(sku_ids)).distinct().subquery()
+    waiting_ids = select(stock_waits.c.order_id).where(stock_waits.c.sku_id.in_(sku_ids))
     query = (
         select(*_HELD_COLUMNS)
-        .join(wants, wants.c.order_id == orders.c.id)
         .join(shops, shops.c.id == orders.c.shop_id)
-        .where(*_HELD_FOR_STOCK)
+        .where(orders.c.id.in_(waiting_ids), *_HELD_FOR_STOCK)
         .order_by(orders.c.created_at, orders.c.id)
     )
-    demands = _still_to_reserve(conn, conn.execute(query).all())
+    demands = _still_to_reserve(conn, conn.execute(query).all(), among=waiting_ids)
     elsewhere = {sku for demand in demands.values() for sku in demand} - set(sku_ids)
     available = stock.available_many(conn, elsewhere)
     return [
@@ -273,19 +274,22 @@ def _waiting_for(conn: Connection, sku_ids: list[int]) -> list[tuple[int, stock.
     ]
 
 
-def _still_to_reserve(conn: Connection, held: list[Row]) -> dict[int, stock.Demand]:
+def _still_to_reserve(conn: Connection, held: list[Row], among: Select | None = None) -> dict[int, stock.Demand]:
     """What resuming each held order must reserve: its lines, less any SKU reserved already
-    (nothing when its shop reserves only on payment and it was unpaid)."""
+    (nothing when its shop reserves only on payment and it was unpaid). among, a query of the
+    orders' ids, saves listing a sell-out's thousands of them in the statements."""
     demand: dict[int, stock.Demand] = {row.id: {} for row in held}
-    reserving = [row.id for row in held if reserves_on_entering(row.status_before_hold, row.reserve_on)]
-    for start in range(0, len(reserving), 1000):
-        chunk = reserving[start : start + 1000]
+    reserving = {row.id for row in held if reserves_on_entering(row.status_before_hold, row.reserve_on)}
+    listed = sorted(reserving)
+    for ids in [among] if among is not None else [listed[at : at + 1000] for at in range(0, len(listed), 1000)]:
         lines = select(order_lines.c.order_id, order_lines.c.sku_id, order_lines.c.qty)
-        for order_id, sku, qty in conn.execute(lines.where(order_lines.c.order_id.in_(chunk))):
-            demand[order_id][sku] = qty
-        reserved = select(reservations.c.order_id, reservations.c.sku_id).where(reservations.c.order_id.in_(chunk))
+        for order_id, sku, qty in conn.execute(lines.where(order_lines.c.order_id.in_(ids))):
+            if order_id in reserving:
+                demand[order_id][sku] = qty
+        reserved = select(reservations.c.order_id, reservations.c.sku_id).where(reservations.c.order_id.in_(ids))
         for order_id, sku in conn.execute(reserved):
-            demand[order_id].pop(sku, None)
+            if order_id in reserving:
+                demand[order_id].pop(sku, None)
     return demand
 
 

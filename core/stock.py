@@ -151,13 +151,17 @@ class BatchStock:
             raise StockRace("a SKU's stock changed during the batch")
 
 
-def release(conn: Connection, order_id: int, now: datetime | None = None) -> list[int]:
-    """Give back everything reserved for the order; returns the SKU ids that got stock back."""
+def release(conn: Connection, order_id: int, now: datetime | None = None) -> None:
+    """Give back everything reserved for the order."""
     now = now or clock.now()
     held = _reservations_of(conn, order_id)
     conn.execute(delete(reservations).where(reservations.c.order_id == order_id))
     _update_skus(conn, held, now, reserved=True)
-    return [sku for sku, _ in held]
+
+
+def reserved_skus(conn: Connection, order_id: int) -> list[int]:
+    """The SKUs reserved for the order: those its release or cancellation gives stock back to."""
+    return [sku for sku, _ in _reservations_of(conn, order_id)]
 
 
 def ship(conn: Connection, order_id: int, actor: str, now: datetime | None = None) -> None:

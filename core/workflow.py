@@ -90,7 +90,7 @@ def advance(
     record_event(conn, order_id, order.status, values["status"], actor, reason, now)
     _fire_actions(conn, order, values, now)
     # Last: from its first SKU row update until the commit, every intake batch with that SKU waits.
-    with resuming_held(conn, reserved_skus(conn, order_id) if to_status == CANCELLED else [], now):
+    with resuming_held(conn, stock.reserved_skus(conn, order_id) if to_status == CANCELLED else [], now):
         _stock_effect(conn, order, to_status, actor, now)
     return values["status"]
 
@@ -221,11 +221,11 @@ def _claim_held(conn: Connection, order_ids: list[int]) -> list[Row]:
     """Lock those of the orders still held for stock that no other transaction holds, without
     waiting; returns them (their _HELD_COLUMNS) in the given order. SQLite: all still held."""
     claimed: dict[int, Row] = {}
-    for start in range(0, len(order_ids), 1000):
+    for chunk in _chunks(order_ids):
         query = (
             select(*_HELD_COLUMNS)
             .join(shops, shops.c.id == orders.c.shop_id)
-            .where(orders.c.id.in_(order_ids[start : start + 1000]), *_HELD_FOR_STOCK)
+            .where(orders.c.id.in_(chunk), *_HELD_FOR_STOCK)
         )
         if conn.dialect.name == "postgresql":
             query = query.with_for_update(of=orders, skip_locked=True, key_share=True)
@@ -236,10 +236,10 @@ def _claim_held(conn: Connection, order_ids: list[int]) -> list[Row]:
 def _take_off_hold(conn: Connection, order_ids: list[int], now: datetime) -> list[Row]:
     """Put the claimed orders back in the status they were held from."""
     resumed = []
-    for start in range(0, len(order_ids), 1000):
+    for chunk in _chunks(order_ids):
         statement = (
             update(orders)
-            .where(orders.c.id.in_(order_ids[start : start + 1000]))
+            .where(orders.c.id.in_(chunk))
             .values(
                 status=orders.c.status_before_hold,
                 status_before_hold=None,
@@ -280,8 +280,7 @@ def _still_to_reserve(conn: Connection, held: list[Row], among: Select | None = 
     orders' ids, saves listing a sell-out's thousands of them in the statements."""
     demand: dict[int, stock.Demand] = {row.id: {} for row in held}
     reserving = {row.id for row in held if reserves_on_entering(row.status_before_hold, row.reserve_on)}
-    listed = sorted(reserving)
-    for ids in [among] if among is not None else [listed[at : at + 1000] for at in range(0, len(listed), 1000)]:
+    for ids in [among] if among is not None else _chunks(sorted(reserving)):
         lines = select(order_lines.c.order_id, order_lines.c.sku_id, order_lines.c.qty)
         for order_id, sku, qty in conn.execute(lines.where(order_lines.c.order_id.in_(ids))):
             if order_id in reserving:
@@ -291,6 +290,11 @@ def _still_to_reserve(conn: Connection, held: list[Row], among: Select | None = 
             if order_id in reserving:
                 demand[order_id].pop(sku, None)
     return demand
+
+
+def _chunks(ids: list[int], size: int = 1000) -> list[list[int]]:
+    """Id lists short enough for one IN (...) on either engine."""
+    return [ids[at : at + size] for at in range(0, len(ids), size)]
 
 
 def cancel_unpaid_past_timeout(engine: Engine, now: datetime | None = None) -> int:
@@ -368,10 +372,6 @@ def _stock_effect(conn: Connection, order: Row, to_status: str, actor: str, now:
         stock.release(conn, order.id, now)
     elif to_status == SHIPPED:
         stock.ship(conn, order.id, actor, now)
-
-
-def reserved_skus(conn: Connection, order_id: int) -> list[int]:
-    return list(conn.execute(select(reservations.c.sku_id).where(reservations.c.order_id == order_id)).scalars())
 
 
 def _fire_actions(conn: Connection, order: Row, values: dict, now: datetime) -> None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from functools import partial
 
 import streamlit as st
+from sqlalchemy.engine import Engine
 
-from core import batch, labels, warehouse
+from core import batch, labels, logins, warehouse
 from core.access import can
 from core.errors import OrderHubError
 from ui import cached
-from ui.session import engine, tr, user
-from ui.widgets import remember_outcome, show_error
+from ui.session import despite_reruns, engine, tr, user
+from ui.widgets import remember_error, remember_outcome, show_error
 
 ALL = ("confirm_payment", "ship", "resume", "cancel")
 
@@ -31,42 +34,77 @@ def action_bar(
     if counted:
         columns[0].caption(tr("action.selected", count=len(order_ids)))
     for column, action in zip(columns[1:], allowed, strict=False):
-        if column.button(
+        column.button(
             tr(f"action.{action}"),
             key=f"{key}_{action}",
             disabled=not order_ids,
             type="primary" if action == "ship" else "secondary",
             width="stretch",
-        ):
-            st.session_state[f"{key}_pending"] = (action, list(order_ids), dict(tracking or {}))
+            on_click=_ask,
+            args=(key, (action, list(order_ids), dict(tracking or {}))),
+        )
     if printable:
         with columns[-1]:
             label_button(order_ids, key)
     _confirmation(key, current)
 
 
+def _ask(key: str, pending: tuple) -> None:
+    """An action button's callback: the click is kept even if a rerun cuts in (see despite_reruns)."""
+    despite_reruns(partial(st.session_state.update, {f"{key}_pending": pending}))
+
+
 def _confirmation(key: str, current: dict) -> None:
     pending = st.session_state.get(f"{key}_pending")
     if not pending:
         return
-    action, order_ids, tracking = pending
+    action, order_ids, _ = pending
     with st.container(border=True):
         st.warning(tr("action.confirm", action=tr(f"action.{action}"), count=len(order_ids)), icon=":material/help:")
         yes, no, _ = st.columns([1, 1, 4])
-        if yes.button(tr("action.yes"), key=f"{key}_yes", type="primary"):
-            del st.session_state[f"{key}_pending"]
-            try:
-                result = batch.run(engine(), current["role"], current["username"], action, order_ids, tracking)
-            except OrderHubError as exc:
-                show_error(exc)
-                return
-            remember_outcome(result.done, result.failed)
-            cached.after_change()
-            st.session_state[f"{key}_round"] = round_of(key) + 1
-            st.rerun()
-        if no.button(tr("action.no"), key=f"{key}_no"):
-            del st.session_state[f"{key}_pending"]
-            st.rerun()
+        yes.button(
+            tr("action.yes"),
+            key=f"{key}_yes",
+            type="primary",
+            on_click=_apply,
+            args=(key, pending, (current["username"], st.session_state.get("signed_in_at")), engine(), round_of(key)),
+        )
+        no.button(tr("action.no"), key=f"{key}_no", on_click=_drop, args=(key,))
+
+
+def _apply(key: str, pending: tuple, session: tuple[str, datetime | None], store: Engine, applied_round: int) -> None:
+    """The confirmation's callback: run the action once, then record its outcome for the run that follows.
+
+    It reads the session from its arguments, so nothing before the action can be cut off by a rerun,
+    and the user from the store: a callback runs before the script checks the session, and the user may
+    have been deactivated or given another role since the confirmation was drawn."""
+    action, order_ids, tracking = pending
+    with store.connect() as conn:
+        current = logins.session_user(conn, *session)
+    if current is None:
+        return  # the run that follows signs the session out
+    try:
+        result = batch.run(store, current["role"], current["username"], action, order_ids, tracking)
+    except OrderHubError as exc:
+        despite_reruns(partial(_refused, key, exc))
+        return
+    cached.after_change()
+    despite_reruns(partial(_applied, key, result, applied_round))
+
+
+def _applied(key: str, result: batch.BatchResult, applied_round: int) -> None:
+    _drop(key)
+    remember_outcome(result.done, result.failed)
+    st.session_state[f"{key}_round"] = applied_round + 1
+
+
+def _refused(key: str, exc: OrderHubError) -> None:
+    _drop(key)
+    remember_error(exc)
+
+
+def _drop(key: str) -> None:
+    st.session_state.pop(f"{key}_pending", None)
 
 
 def label_button(order_ids: list[int], key: str) -> None:

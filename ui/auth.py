@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
 import streamlit as st
 import streamlit_authenticator as stauth
 from sqlalchemy.engine import Engine
-from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
 
 from core import clock, logins, users
 from ui import navigation
-from ui.session import engine, role, tr, user
+from ui.session import despite_reruns, engine, role, tr, user
 
 COOKIE_NAME = "orderhub_login"
 COOKIE_DAYS = 7
@@ -45,7 +43,7 @@ def _sign_in(auth: stauth.Authenticate) -> None:
     """The submit button's callback: check the password, then record the outcome in the session."""
     username = st.session_state.get("login_username", "")
     outcome = logins.sign_in(engine(), username, st.session_state.get("login_password", ""))
-    _despite_reruns(partial(_record_sign_in, auth, username, outcome, clock.instant()))
+    despite_reruns(partial(_record_sign_in, auth, username, outcome, clock.instant()))
 
 
 def _record_sign_in(auth: stauth.Authenticate, username: str, outcome: str, signed_in_at: datetime) -> None:
@@ -53,26 +51,6 @@ def _record_sign_in(auth: stauth.Authenticate, username: str, outcome: str, sign
     if outcome == logins.SIGNED_IN:
         auth.authentication_controller.login(token={"username": logins.login_name(username)})
         st.session_state.update(signed_in_at=signed_in_at, cookie_pending=True)
-
-
-def _despite_reruns(write: Callable[[], None]) -> None:
-    """Run `write`, session-state writes that may be repeated, to its end; then hand over to a
-    rerun asked for meanwhile.
-
-    Every st.session_state access is a point where Streamlit hands over to a rerun asked for
-    meanwhile, by raising RerunException there. The cookie reader reports its first value just
-    after the login form appears; a quick click's sign-in, checked while that rerun was asked
-    for, was cut off at its first write and lost: the form stayed, with no answer.
-    """
-    interrupted = None
-    while True:
-        try:
-            write()
-            break
-        except RerunException as rerun:  # that rerun's request is taken now: the next try runs through
-            interrupted = rerun
-    if interrupted:
-        raise interrupted
 
 
 def load_user(store: Engine) -> dict | None:

@@ -106,10 +106,17 @@ def remember_outcome(done: list[str], failed: list[tuple[str, OrderHubError]]) -
     st.session_state["outcome"] = (list(done), [(order_no, explain(exc)) for order_no, exc in failed])
 
 
+def remember_error(exc: OrderHubError) -> None:
+    """Keep why a whole action was refused for the next run."""
+    st.session_state["action_error"] = explain(exc)
+
+
 def show_outcome() -> None:
     """What the last action did: a success line, and one line per order that failed."""
     if notice := st.session_state.pop("notice", None):
         st.success(notice, icon=":material/check_circle:")
+    if refusal := st.session_state.pop("action_error", None):
+        st.error(refusal, icon=":material/error:")
     done, failed = st.session_state.pop("outcome", ([], []))
     if done:
         st.success(tr("batch.done", count=len(done), orders="、".join(done[:5])), icon=":material/check_circle:")

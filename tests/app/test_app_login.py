@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import users
 from core.i18n import t
-from ui import auth
+from ui import session
 from ui.auth import COOKIE_NAME, COOKIE_STORED
 
 HOME_TITLE = {
@@ -190,5 +190,5 @@ def test_a_sign_in_cut_off_by_a_rerun_is_written_to_the_end_and_the_rerun_then_r
             raise asked  # cut off at its first write
 
     with pytest.raises(RerunException) as handed_over:
-        auth._despite_reruns(write)
+        session.despite_reruns(write)
     assert attempts == ["write", "write"] and handed_over.value is asked

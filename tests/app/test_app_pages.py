@@ -7,6 +7,7 @@ from app_pages import ROOT, button, labels_of, open_page, shown_text
 from app_shop import PHONES
 from sqlalchemy import select
 
+from core import users
 from core.access import ROLES
 from core.db import orders
 from ui.navigation import PAGES, may_open
@@ -97,6 +98,25 @@ def test_not_now_leaves_the_selected_order_unchanged(store, engine):
     button(at, "取消订单").click().run()
     button(at, "再想想").click().run()
     assert not at.warning and status_of(engine, "TB20261121002") == "pending_payment"
+
+
+def test_a_confirmation_answered_after_the_clerk_was_deactivated_changes_nothing(store, engine):
+    selected = {"selection": {"rows": [3], "columns": [], "cells": []}}  # TB20261121002, awaiting payment
+    at = open_page("pages/queue.py", "clerk", queue_table_0=selected)
+    button(at, "取消订单").click().run()
+    users.set_active(engine, "admin", "clerk", False)  # meanwhile, the admin deactivates the clerk
+    button(at, "确定").click().run()
+    assert not at.success and status_of(engine, "TB20261121002") == "pending_payment"
+
+
+def test_a_confirmation_answered_after_a_role_change_is_judged_by_the_new_role(store, engine):
+    selected = {"selection": {"rows": [3], "columns": [], "cells": []}}
+    at = open_page("pages/queue.py", "clerk", queue_table_0=selected)
+    button(at, "取消订单").click().run()
+    users.set_role(engine, "admin", "clerk", "warehouse")  # the warehouse may not cancel orders
+    button(at, "确定").click().run()
+    assert at.error[0].value == "你的角色无权执行此操作。" and not at.warning
+    assert status_of(engine, "TB20261121002") == "pending_payment"
 
 
 def test_an_action_the_order_cannot_take_is_explained_in_chinese(store):

@@ -169,7 +169,7 @@ reservations = Table(
 )
 
 # The orders held for stock, by the SKUs they wait for: one row per line of such an order. The
-# database keeps it (triggers, migration 0004), whatever path puts an order on hold or takes
+# database keeps it (triggers, migrations 0004-0005), whatever path puts an order on hold or takes
 # it off, so stock coming back finds the orders waiting for it without reading every line
 # ever sold of the SKU. Derived data: a copy of the store rebuilds it rather than copying it.
 stock_waits = Table(
@@ -177,7 +177,9 @@ stock_waits = Table(
     metadata,
     Column("sku_id", Integer, primary_key=True),
     Column("order_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("created_at", DateTime, nullable=False),  # the order's: its place in the queue for the SKU
     Index("ix_stock_waits_order_id", "order_id"),
+    Index("ix_stock_waits_sku_id_age", "sku_id", "created_at", "order_id"),
     sqlite_with_rowid=False,
 )
 

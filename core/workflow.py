@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, tuple_, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.sql import Select
 
@@ -22,6 +23,7 @@ from core.db import (
     orders,
     reservations,
     shops,
+    skus,
     stock_waits,
     transaction,
 )
@@ -125,25 +127,29 @@ def resuming_held(conn: Connection, sku_ids: Iterable[int], now: datetime | None
     once the block is done.
 
     Only an order whose whole demand fits is resumed, and the walk stops once none of the SKUs
-    has anything left. The waiting orders are looked for before the block, since the change
-    locks the SKU rows (PostgreSQL) until the commit and in a sell-out the search is the slow
-    part: done after it, every intake batch and clerk touching those SKUs queued behind it.
-    The orders are then resumed together, as intake reserves a batch (_resume_together).
+    has anything left. The first page of waiting orders is looked for before the block, since
+    the change locks the SKU rows (PostgreSQL) until the commit: a search done after it kept
+    every intake batch and clerk touching those SKUs waiting. The orders are then resumed
+    together, as intake reserves a batch (_resume_together).
     """
     now = now or clock.now()
     freed = sorted(set(sku_ids))
-    waiting = _waiting_for(conn, freed) if freed else []
+    waiting = _waiting_for(conn, freed) if freed else _Waiting([], None)
     resumed: list[int] = []
     yield resumed
-    if waiting:
-        resumed += _resume_waiting(conn, waiting, freed, now)
+    while waiting.orders:
+        resumed += _resume_waiting(conn, waiting.orders, freed, now)
+        if waiting.after is None or all(left <= 0 for left in stock.available_many(conn, freed).values()):
+            break
+        waiting = _waiting_for(conn, freed, waiting.after)
 
 
 def _resume_waiting(
     conn: Connection, waiting: list[tuple[int, stock.Demand]], freed: list[int], now: datetime
 ) -> list[int]:
     """Resume the waiting orders (oldest first) that fit; one whose rows another transaction
-    holds is passed over, and its share of the stock goes to the next in line."""
+    holds is passed over, and its share of the stock goes to the next in line (the next page's
+    orders, too: this page's are not looked at again)."""
     available = stock.available_many(conn, {sku for _, demand in waiting for sku in demand} | set(freed))
     resumed: list[int] = []
     done: set[int] = set()
@@ -191,6 +197,7 @@ def reserves_on_entering(status: str, reserve_on: str | None) -> bool:
     return status == PAID or (status == PENDING_PAYMENT and reserve_on == "created")
 
 
+WAITING_PAGE = 100  # held orders looked at per step; a cancellation usually resumes one or two
 EVENT_COLUMNS = ("order_id", "at", "actor", "from_status", "to_status", "reason")
 # An order held because its stock was short, from a status it can go back to by itself.
 _HELD_FOR_STOCK = (
@@ -199,6 +206,11 @@ _HELD_FOR_STOCK = (
     orders.c.status_before_hold.in_((PENDING_PAYMENT, PAID)),
 )
 _HELD_COLUMNS = (orders.c.id, orders.c.created_at, orders.c.status_before_hold, shops.c.reserve_on)
+# reserves_on_entering(status_before_hold, reserve_on), for a held order joined to its shop.
+_RESERVES_ON_RESUMING = or_(
+    orders.c.status_before_hold == PAID,
+    and_(orders.c.status_before_hold == PENDING_PAYMENT, shops.c.reserve_on == "created"),
+)
 
 
 def _fitting(
@@ -253,42 +265,74 @@ def _take_off_hold(conn: Connection, order_ids: list[int], now: datetime) -> lis
     return resumed
 
 
-def _waiting_for(conn: Connection, sku_ids: list[int]) -> list[tuple[int, stock.Demand]]:
-    """Orders held for stock that want any of the SKUs (found through stock_waits), oldest
-    first, each with what resuming it must still reserve; not those short on some other SKU,
-    which these SKUs' stock cannot help (in a sell-out, most of them)."""
-    waiting_ids = select(stock_waits.c.order_id).where(stock_waits.c.sku_id.in_(sku_ids))
-    query = (
-        select(*_HELD_COLUMNS)
-        .join(shops, shops.c.id == orders.c.shop_id)
-        .where(orders.c.id.in_(waiting_ids), *_HELD_FOR_STOCK)
-        .order_by(orders.c.created_at, orders.c.id)
+@dataclass(frozen=True)
+class _Waiting:
+    """A page of the orders waiting for some SKUs, oldest first, each with what resuming it must
+    still reserve; after: where the next page starts, None when this is the last."""
+
+    orders: list[tuple[int, stock.Demand]]
+    after: tuple[datetime, int] | None
+
+
+def _waiting_for(conn: Connection, sku_ids: list[int], after: tuple[datetime, int] | None = None) -> _Waiting:
+    """The oldest WAITING_PAGE orders held for stock that want any of the SKUs, from after on.
+
+    Not those short on some other SKU, which these SKUs' stock cannot help: in a sell-out, many.
+    One index range per SKU (stock_waits by age), merged here: a SKU in a sell-out has thousands
+    waiting, and a cancellation frees enough for one or two of them."""
+    rows: list[Row] = []
+    more = False  # beyond this page: a SKU's range went on, or the merge left some out
+    for sku in sku_ids:
+        page = conn.execute(_waiting_query(sku, sku_ids, after)).all()
+        more |= len(page) == WAITING_PAGE
+        rows += page
+    merged = sorted({row.id: row for row in rows}.values(), key=lambda row: (row.waiting_since, row.id))
+    oldest = merged[:WAITING_PAGE]
+    more |= len(merged) > WAITING_PAGE
+    demands = _still_to_reserve(conn, oldest)
+    return _Waiting(list(demands.items()), (oldest[-1].waiting_since, oldest[-1].id) if more else None)
+
+
+def _waiting_query(sku: int, sku_ids: list[int], after: tuple[datetime, int] | None) -> Select:
+    short_elsewhere = (
+        select(order_lines.c.order_id)
+        .join(skus, skus.c.id == order_lines.c.sku_id)
+        .where(
+            order_lines.c.order_id == orders.c.id,
+            order_lines.c.sku_id.not_in(sku_ids),
+            order_lines.c.qty > skus.c.on_hand - skus.c.reserved,
+            ~select(reservations.c.order_id)
+            .where(reservations.c.order_id == order_lines.c.order_id, reservations.c.sku_id == order_lines.c.sku_id)
+            .exists(),
+        )
+        .exists()
     )
-    demands = _still_to_reserve(conn, conn.execute(query).all(), among=waiting_ids)
-    elsewhere = {sku for demand in demands.values() for sku in demand} - set(sku_ids)
-    available = stock.available_many(conn, elsewhere)
-    return [
-        (order_id, demand)
-        for order_id, demand in demands.items()
-        if all(qty <= available[sku] for sku, qty in demand.items() if sku in elsewhere)
-    ]
+    query = (
+        select(*_HELD_COLUMNS, stock_waits.c.created_at.label("waiting_since"))
+        .select_from(stock_waits)
+        .join(orders, orders.c.id == stock_waits.c.order_id)
+        .join(shops, shops.c.id == orders.c.shop_id)
+        .where(stock_waits.c.sku_id == sku, *_HELD_FOR_STOCK, ~and_(_RESERVES_ON_RESUMING, short_elsewhere))
+        .order_by(stock_waits.c.created_at, stock_waits.c.order_id)
+        .limit(WAITING_PAGE)
+    )
+    if after is not None:
+        query = query.where(tuple_(stock_waits.c.created_at, stock_waits.c.order_id) > tuple_(*after))
+    return query
 
 
-def _still_to_reserve(conn: Connection, held: list[Row], among: Select | None = None) -> dict[int, stock.Demand]:
+def _still_to_reserve(conn: Connection, held: list[Row]) -> dict[int, stock.Demand]:
     """What resuming each held order must reserve: its lines, less any SKU reserved already
-    (nothing when its shop reserves only on payment and it was unpaid). among, a query of the
-    orders' ids, saves listing a sell-out's thousands of them in the statements."""
+    (nothing when its shop reserves only on payment and it was unpaid)."""
     demand: dict[int, stock.Demand] = {row.id: {} for row in held}
-    reserving = {row.id for row in held if reserves_on_entering(row.status_before_hold, row.reserve_on)}
-    for ids in [among] if among is not None else _chunks(sorted(reserving)):
+    reserving = [row.id for row in held if reserves_on_entering(row.status_before_hold, row.reserve_on)]
+    for ids in _chunks(sorted(reserving)):
         lines = select(order_lines.c.order_id, order_lines.c.sku_id, order_lines.c.qty)
         for order_id, sku, qty in conn.execute(lines.where(order_lines.c.order_id.in_(ids))):
-            if order_id in reserving:
-                demand[order_id][sku] = qty
+            demand[order_id][sku] = qty
         reserved = select(reservations.c.order_id, reservations.c.sku_id).where(reservations.c.order_id.in_(ids))
         for order_id, sku in conn.execute(reserved):
-            if order_id in reserving:
-                demand[order_id].pop(sku, None)
+            demand[order_id].pop(sku, None)
     return demand
 
 

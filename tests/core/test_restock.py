@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import inspect, select
 
 from core import stock, workflow
-from core.db import order_events, orders, outbox, shops, stock_waits, transaction
+from core.db import ROOT, migrate, order_events, orders, outbox, shops, stock_waits, transaction
 from core.ingest import ingest
 from core.model import CANCELLED, ON_HOLD, PAID, PENDING_PAYMENT
 from tests.core.helpers import T0, add_skus, order, order_row, reserved_for, sku_state
@@ -118,6 +120,44 @@ def test_an_order_needing_a_sku_locked_elsewhere_waits_for_the_next_receipt(pg_e
         assert stock.invariant_violations(conn) == []
 
 
+def test_a_receipt_for_more_than_a_page_walks_on_through_the_next_pages_oldest_first(engine, monkeypatch):
+    monkeypatch.setattr(workflow, "WAITING_PAGE", 2)
+    # Taken in newest first, so the queue's order is the orders' age, not their ids.
+    ids = held(engine, *[(f"TB-{minute}", 5 if minute == 2 else 1, minute) for minute in range(7, 0, -1)])
+    short_elsewhere = order("TB-FOOD", ("TOY-PUZZLE-FEEDER", 1), ("PET-FOOD-2KG", 11), minute=0)
+    ingest(engine, [short_elsewhere])  # the oldest, but PET-FOOD-2KG has only 10
+    resumed = restock(engine, ids, 4)
+    assert resumed == [order_row(engine, f"TB-{minute}").id for minute in (1, 3, 4, 5)]
+    assert [order_row(engine, no).status for no in ("TB-FOOD", "TB-2", "TB-6", "TB-7")] == [ON_HOLD] * 4
+    with engine.connect() as conn:
+        assert stock.invariant_violations(conn) == []
+
+
+def test_stock_back_for_two_skus_resumes_every_fitting_order_of_both_queues_in_age_order(engine, monkeypatch):
+    monkeypatch.setattr(workflow, "WAITING_PAGE", 3)  # each queue shorter than a page, both together longer
+    ids = add_skus(engine, {"TOY-PUZZLE-FEEDER": 0, "PET-FOOD-2KG": 0})
+    queues = [
+        ("TB-1", "PET-FOOD-2KG"),
+        ("TB-2", "TOY-PUZZLE-FEEDER"),
+        ("TB-3", "PET-FOOD-2KG"),
+        ("TB-4", "TOY-PUZZLE-FEEDER"),
+    ]
+    ingest(engine, [order(no, (sku, 1), minute=minute) for minute, (no, sku) in enumerate(queues, 1)])
+    with transaction(engine) as conn:
+        for sku in ids.values():
+            stock.receive(conn, sku, 2, "仓库-老王", "PO-1002", T0)
+        resumed = workflow.retry_held(conn, list(ids.values()), T0)
+    assert resumed == [order_row(engine, no).id for no, _ in queues]
+
+
+def test_a_held_order_whose_creation_time_changes_takes_its_new_place_in_line(engine):
+    ids = held(engine, ("TB-A", 1, 1), ("TB-B", 1, 2))
+    with transaction(engine) as conn:  # a newer copy from the channel dates TB-A later
+        conn.execute(orders.update().where(orders.c.channel_order_no == "TB-A").values(created_at=T0.replace(hour=23)))
+        assert stock.invariant_violations(conn) == []
+    assert restock(engine, ids, 1) == [order_row(engine, "TB-B").id]
+
+
 def test_the_database_keeps_the_list_of_orders_waiting_for_each_sku(engine):
     ids = add_skus(engine, {"TOY-PUZZLE-FEEDER": 0, "PET-FOOD-2KG": 10})
     ingest(
@@ -133,6 +173,21 @@ def test_the_database_keeps_the_list_of_orders_waiting_for_each_sku(engine):
     with transaction(engine) as conn:
         workflow.advance(conn, pair, CANCELLED, "客服-小美", "buyer asked")
         assert stock.invariant_violations(conn) == []
+
+
+def test_upgrading_a_store_with_held_orders_queues_them_by_age_and_downgrading_undoes_it(engine):
+    ids = held(engine, ("TB-A", 1, 2), ("TB-B", 1, 1))
+    config = Config()
+    config.set_main_option("script_location", str(ROOT / "core" / "migrations"))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0004_stock_waits")
+    assert "created_at" not in {column["name"] for column in inspect(engine).get_columns("stock_waits")}
+    assert len(waits(engine)) == 2
+    migrate(engine)
+    with engine.connect() as conn:
+        assert stock.invariant_violations(conn) == []
+    assert restock(engine, ids, 1) == [order_row(engine, "TB-B").id]
 
 
 def waits(engine) -> set[tuple[int, int]]:

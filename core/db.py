@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from functools import partial
+from functools import lru_cache, partial
 from operator import attrgetter, itemgetter
 from pathlib import Path
 
@@ -34,7 +34,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = f"sqlite:///{ROOT / 'data' / 'orderhub.db'}"
@@ -354,19 +354,26 @@ def insert_tuples(
     """
     if not rows:
         return 0
-    dialect = conn.dialect
-    statement = (postgresql if is_postgres(conn) else sqlite).insert(table)
-    if skip_existing:
-        statement = statement.on_conflict_do_nothing(index_elements=list(skip_existing))
-    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
-    order = compiled.positiontup if compiled.positional else list(keys)
-    converters = [_bind_converter(table.c[key].type, dialect) for key in order]
+    sql, order, converters, positional = _insert_statement(conn.dialect, table, keys, skip_existing)
     if any(converters) or list(order) != list(keys):  # column by column, in the statement's order
         by_key = dict(zip(keys, zip(*rows)))
         columns = [convert(by_key[key]) if convert else by_key[key] for key, convert in zip(order, converters)]
         rows = list(zip(*columns))
-    params = rows if compiled.positional else [dict(zip(order, values)) for values in rows]
-    return conn.exec_driver_sql(str(compiled), params).rowcount
+    params = rows if positional else [dict(zip(order, values)) for values in rows]
+    return conn.exec_driver_sql(sql, params).rowcount
+
+
+@lru_cache(maxsize=256)
+def _insert_statement(dialect: Dialect, table: Table, keys: tuple[str, ...], skip_existing: tuple[str, ...]) -> tuple:
+    """insert_tuples' SQL, its parameters' order, their converters and style: compiled once per
+    shape (a clerk's action inserts two or three rows, and compiling took longer than sending them)."""
+    statement = (postgresql if dialect.name == "postgresql" else sqlite).insert(table)
+    if skip_existing:
+        statement = statement.on_conflict_do_nothing(index_elements=list(skip_existing))
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    order = tuple(compiled.positiontup if compiled.positional else keys)
+    converters = tuple(_bind_converter(table.c[key].type, dialect) for key in order)
+    return str(compiled), order, converters, compiled.positional
 
 
 def _bind_converter(column_type, dialect):

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from datetime import timedelta
 
-from core import outbox
+from core import outbox, sandbox
 from core.db import make_engine
 from notify.delivery import deliver_pending, transports_from_env
+
+log = logging.getLogger("orderhub.notify")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,20 +36,33 @@ def run(args: argparse.Namespace) -> int:
     }
     transports = transports_from_env()
     try:
+        if args.once:
+            counts = deliver_pending(engine, transports, **options).as_dict()
+            print(json.dumps(counts) if args.json else " ".join(f"{k}={v}" for k, v in counts.items()))
+            return 0
         while True:
-            report = deliver_pending(engine, transports, **options)
-            if args.once:
-                counts = report.as_dict()
-                print(json.dumps(counts) if args.json else " ".join(f"{k}={v}" for k, v in counts.items()))
-                return 0
-            if not (report.sent or report.failed or report.dead):
+            report = _guarded_pass(engine, transports, options)
+            if not (report and (report.sent or report.failed or report.dead)):
                 time.sleep(args.interval)
     finally:
         for transport in transports.values():
             transport.close()  # type: ignore[attr-defined]
 
 
+def _guarded_pass(engine, transports: dict, options: dict) -> outbox.DeliveryReport | None:
+    """One pass; a failure (the database restarting, a bug) is logged and the loop goes on, as the
+    worker's jobs do: messages claimed and not settled are claimed again once their lease ends."""
+    try:
+        return deliver_pending(engine, transports, **options)
+    except sandbox.SandboxError:  # a sandbox copy never delivers: no pass will do better
+        raise
+    except Exception:  # noqa: BLE001 - the delivery loop is a boundary, like the worker's
+        log.exception("outbox pass failed")
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="python -m notify", description=__doc__)
     add_arguments(parser)
     return run(parser.parse_args(argv))

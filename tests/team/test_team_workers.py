@@ -12,7 +12,8 @@ import sys
 import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
 
 from connectors import state
 from connectors.locks import ShopLock
@@ -115,3 +116,43 @@ def test_two_delivery_workers_on_postgresql_send_every_message_exactly_once(pg_u
     assert sorted(gateway.accepted) == sorted(keys) and gateway.duplicates == []
     with engine.connect() as conn:
         assert outbox.status_counts(conn) == {"sent": len(keys)}
+
+
+def test_a_delivery_worker_outlives_a_database_outage_and_delivers_once_it_is_back(pg_url, pg_admin, tmp_path):
+    database = make_url(pg_url).database
+    gateway = AliyunGateway()
+    command = [sys.executable, "-m", "notify", "--interval", "0.05"]
+    env = {**os.environ, **gateway.env(), "ORDERHUB_DATABASE_URL": pg_url}
+    log = tmp_path / "notify.log"  # a file, not a pipe: the tracebacks would fill a pipe nobody reads yet
+    with log.open("w") as sink:
+        worker = subprocess.Popen(command, cwd=ROOT, env=env, stderr=sink)
+    try:
+        time.sleep(1)  # a few empty passes
+        _allow_connections(pg_admin, database, False)  # every session cut off, none let in
+        time.sleep(1.5)
+        assert worker.poll() is None, "the worker died with the database"
+        _allow_connections(pg_admin, database, True)
+        keys = [f"sms:shipped:{n}" for n in range(5)]
+        engine = make_engine(pg_url)
+        payload = {"order_no": "TB4081726354001", "carrier": "顺丰速运", "tracking_no": "SF1234567890123"}
+        with transaction(engine) as conn:
+            now = datetime.now() - timedelta(minutes=1)
+            outbox.enqueue(conn, [outbox.message(k, "sms", "13912345678", "order_shipped", payload, now) for k in keys])
+        deadline = time.monotonic() + 20
+        while len(gateway.accepted) < len(keys) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        _allow_connections(pg_admin, database, True)
+        worker.terminate()
+        worker.wait(timeout=10)
+        gateway.close()
+    assert sorted(gateway.accepted) == keys
+    assert "outbox pass failed" in log.read_text()
+
+
+def _allow_connections(admin, database: str, allowed: bool) -> None:
+    with admin.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS {str(allowed).lower()}'))
+        if not allowed:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :db"),
+                         {"db": database})  # fmt: skip

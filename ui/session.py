@@ -63,9 +63,9 @@ def despite_reruns(write: Callable[[], None]) -> None:
     Every st.session_state access is a point where Streamlit hands over to a rerun asked for
     meanwhile, by raising RerunException there. The library's cookie reader, drawn in every run,
     reports its value once after each page load, and Streamlit reruns for it. A click in that
-    moment lost what its handler had not yet written: a sign-in left the form with no answer, an
-    action button showed no confirmation. Handlers that write through here (button callbacks, which
-    run before the script) keep the click.
+    moment loses what its handler had not yet written: a sign-in was seen to leave the form with no
+    answer, and an action button's click can be lost the same way. Handlers that write through
+    here (button callbacks, which run before the script) keep the click.
     """
     interrupted = None
     while True:

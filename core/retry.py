@@ -1,11 +1,12 @@
 """Whole transactions run again when the database, not a business rule, refused them.
 
 Transient means: a deadlock or serialisation failure, a locked SQLite file, or a lost
-connection (a restarted or failed-over PostgreSQL server). The pool's pre-ping replaces dead
-connections; this module makes the retry of the interrupted transaction explicit. A rolled-back
-transaction left nothing behind, so running it again is safe; the one ambiguous case is a
-connection lost during COMMIT itself, which is why OrderHub's writes re-check their
-preconditions (status, idempotency key, conditional UPDATE) inside the transaction.
+connection (a restarted or failed-over PostgreSQL server). The pool replaces connections the
+server closed while they were idle (core.db); this module makes the retry of the interrupted
+transaction explicit. A rolled-back transaction left nothing behind, so running it again is
+safe; the one ambiguous case is a connection lost during COMMIT itself, which is why
+OrderHub's writes re-check their preconditions (status, idempotency key, conditional UPDATE)
+inside the transaction.
 """
 
 from __future__ import annotations

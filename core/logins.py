@@ -29,20 +29,23 @@ LOCKED = "locked"
 
 def sign_in(engine: Engine, username: str, password: str, now: datetime | None = None) -> str:
     """Check a password: SIGNED_IN, FAILED, or LOCKED (too many recent failures for this username;
-    the password is then not even checked). A success clears the username's failures."""
+    the password is then not even checked). A success clears the username's failures.
+
+    The attempt is counted before its password is checked, and a success takes the count back:
+    so guesses sent side by side, from many connections or replicas, get no more checks than
+    guesses sent one after another (MAX_FAILURES per window). Counted after the check, every
+    guess that arrived during the others' checks (bcrypt takes a quarter of a second) was
+    checked before any of them was counted."""
     username = login_name(username)
     now = now or clock.now()
-    with engine.connect() as conn:
-        locked_until = conn.execute(
-            select(login_failures.c.locked_until).where(login_failures.c.username == username)
-        ).scalar()
-    if locked_until is not None and locked_until > now:
+    attempt = _count_attempt(engine, username, now)
+    if attempt is None:
         return LOCKED
     if _password_matches(engine, username, password):
         with transaction(engine) as conn:
             conn.execute(delete(login_failures).where(login_failures.c.username == username))
         return SIGNED_IN
-    return LOCKED if _count_failure(engine, username, now) else FAILED
+    return LOCKED if attempt >= MAX_FAILURES else FAILED
 
 
 def login_name(typed: str) -> str:
@@ -68,26 +71,29 @@ def _decoy_hash() -> str:
     return hash_password(secrets.token_hex(16))
 
 
-def _count_failure(engine: Engine, username: str, now: datetime) -> bool:
-    """Record one failure; True when it locks the username. A failure after the window (or after
-    a lock) starts a new count."""
+def _count_attempt(engine: Engine, username: str, now: datetime) -> int | None:
+    """Count an attempt as failed until it succeeds; returns its number in the window (the
+    MAX_FAILURES-th locks the username unless it succeeds), or None while the username is
+    locked. An attempt after the window (or after a lock) starts a new count."""
     with transaction(engine) as conn:
         upsert(conn, login_failures, [{"username": username, "failures": 0, "first_failed_at": now}], ["username"])
         query = select(login_failures).where(login_failures.c.username == username)
         row = conn.execute(query.with_for_update() if is_postgres(conn) else query).one()
+        if row.locked_until is not None and row.locked_until > now:
+            return None
         fresh = row.first_failed_at <= now - WINDOW or row.locked_until is not None
-        failures = 1 if fresh else row.failures + 1
-        locks = failures >= MAX_FAILURES
+        attempt = 1 if fresh else row.failures + 1
+        locks = attempt >= MAX_FAILURES
         conn.execute(
             update(login_failures)
             .where(login_failures.c.username == username)
             .values(
-                failures=0 if locks else failures,
+                failures=0 if locks else attempt,
                 first_failed_at=now if fresh else row.first_failed_at,
                 locked_until=now + LOCK if locks else None,
             )
         )
-    return locks
+    return attempt
 
 
 def cookie_issued_at(exp_date: float, lifetime_days: float) -> datetime:

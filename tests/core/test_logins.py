@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import time
+from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
 
 from core import clock, logins, users
-from core.db import transaction
+from core.db import make_engine, transaction
 from core.logins import FAILED, LOCKED, SIGNED_IN
 
 T0 = datetime(2026, 11, 26, 9, 0)
@@ -92,3 +94,39 @@ def _seconds(work) -> float:
     start = time.perf_counter()
     work()
     return time.perf_counter() - start
+
+
+GUESSERS = 12
+spawn = multiprocessing.get_context("spawn")
+
+
+def test_guesses_sent_side_by_side_get_no_more_password_checks_than_guesses_in_a_row(any_engine):
+    """Twelve processes (as many connections or replicas) guess at once: five are checked, as
+    five in a row would be, and the rest are refused unchecked."""
+    with transaction(any_engine) as conn:
+        users.create(conn, "manager", "manager", PASSWORD)  # full-cost bcrypt: a wide window for a race
+    start, answers = spawn.Barrier(GUESSERS), spawn.Queue()
+    url = any_engine.url.render_as_string(hide_password=False)
+    guessers = [spawn.Process(target=_guess, args=(url, f"guess-{n}", start, answers)) for n in range(GUESSERS)]
+    for guesser in guessers:
+        guesser.start()
+    results = [answers.get(timeout=120) for _ in guessers]
+    for guesser in guessers:
+        guesser.join(timeout=30)
+    checked = Counter(outcome for outcome, was_checked in results if was_checked)
+    refused = Counter(outcome for outcome, was_checked in results if not was_checked)
+    assert checked == {FAILED: logins.MAX_FAILURES - 1, LOCKED: 1}
+    assert refused == {LOCKED: GUESSERS - logins.MAX_FAILURES}
+    assert logins.sign_in(any_engine, "manager", PASSWORD, T0 + timedelta(minutes=1)) == LOCKED
+
+
+def _guess(url: str, password: str, start, answers) -> None:
+    """One guesser process: sign in once, as the others do, and say whether its password was checked."""
+    checks = []
+    real_check = logins.check_password
+    logins.check_password = lambda *args: checks.append(args) or real_check(*args)
+    engine = make_engine(url)
+    start.wait()
+    outcome = logins.sign_in(engine, "manager", password, T0)
+    answers.put((outcome, bool(checks)))
+    engine.dispose()

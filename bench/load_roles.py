@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection, Engine
 
 from core import clock, demo, ingest, outbox, retry, returns, stock, workflow
@@ -89,13 +89,20 @@ def producer(engine: Engine, plan: Plan, rec: Recorder) -> None:
         rec.outcomes["intake_batch:ok"] += 1
 
 
+_PICK = (
+    select(orders.c.id)
+    .where(orders.c.status == bindparam("status"))
+    .order_by(orders.c.created_at.desc())
+    .limit(1)
+    .offset(bindparam("skip"))
+)
+_PICK_UNLOCKED = _PICK.with_for_update(skip_locked=True)  # built once: the load's own CPU is the machine's
+
+
 def _pick(conn: Connection, status: str, rng: random.Random) -> int | None:
     """An order in the status from near the head of the queue, one no other clerk holds (PG)."""
-    query = select(orders.c.id).where(orders.c.status == status).order_by(orders.c.created_at.desc())
-    query = query.limit(1).offset(rng.randrange(20))
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return conn.execute(query).scalar()
+    query = _PICK_UNLOCKED if conn.dialect.name == "postgresql" else _PICK
+    return conn.execute(query, {"status": status, "skip": rng.randrange(20)}).scalar()
 
 
 def _order_step(status: str, step: Callable[[Connection, int], object], rng: random.Random):

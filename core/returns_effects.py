@@ -40,8 +40,7 @@ def apply(
         stock.ship(conn, ticket.order_id, actor, now)
         return "replacement shipped"
     elif to_status == CLOSED and ticket.status == AWAITING_RETURN and ticket.type in GOODS_OUT:
-        with workflow.resuming_held(conn, stock.reserved_skus(conn, ticket.order_id), now):
-            stock.release(conn, ticket.order_id, now)
+        workflow.release_resuming_held(conn, ticket.order_id, now)
         return "replacement released"
     return ""
 

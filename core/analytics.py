@@ -3,7 +3,8 @@
 The system of record is read with the ADBC drivers (core.arrow_source; rows arrive as Arrow) and
 only rows changed since the last refresh are read again: new ids, plus everything whose order
 changed since the newest orders.updated_at held (minus an overlap for transactions that were
-still open at the last read). One Snapshot per database is shared by every session of the app
+still open at the last read; on PostgreSQL, only those of its rows the last read may have
+missed, by transaction id). One Snapshot per database is shared by every session of the app
 process; queries run on their own DuckDB cursor while a refresh swaps the changed rows in inside
 one DuckDB transaction, so readers always see a whole refresh or none of it.
 
@@ -32,6 +33,8 @@ from core.arrow_source import Part, arrow_source, id_ranges, whole
 # read commits rows older than the watermark, so each refresh re-reads this much before it.
 # (It also covers rows changed while a first copy was being read, which takes far less.)
 DEFAULT_OVERLAP = timedelta(minutes=2)
+# The oldest transaction still running, and the next to start (as 64-bit xids, with their epoch).
+XID_HORIZON = "SELECT pg_snapshot_xmin(s)::text::bigint, pg_snapshot_xmax(s)::text::bigint FROM pg_current_snapshot() s"
 LOAD_SETTINGS = {
     # Row order means nothing in a copy (every report sorts), and keeping it makes loads three
     # times slower: DuckDB then appends the parts' batches one after another.
@@ -55,6 +58,7 @@ class Snapshot:
         self._max_ids: dict[str, int] = {}  # the tables held, with the highest id of each
         self._wanted: set[str] = set()  # tables asked for (held, or not in the store yet)
         self.watermarks: dict[str, datetime] = {}  # newest updated_at held, per table that has one
+        self._horizon: int | None = None  # PostgreSQL: xid8 before which the last refresh saw every commit
         self.refreshed_at: float | None = None  # time.monotonic() of the last finished refresh
         self.last_refresh_rows: dict[str, int] = {}
 
@@ -104,11 +108,15 @@ class Snapshot:
         in_store = set(inspect(self.engine).get_table_names())
         present = [spec for spec in SPECS if spec.name in wanted and spec.name in in_store]
         held = [spec for spec in present if spec.name in self._max_ids]
+        horizon, unseen_from = self._horizons()  # before anything is read
         read = self._copy([spec for spec in present if spec not in held])
         writer = self._db.cursor()
         writer.begin()
         try:
-            queries = [spec.select(self._dialect, self._max_ids[spec.name], self._since(spec)) for spec in held]
+            queries = [
+                spec.select(self._dialect, self._max_ids[spec.name], self._since(spec), unseen_from_xid=unseen_from)
+                for spec in held
+            ]
             with self.source.parts(queries) as parts:
                 for spec, part in zip(held, parts, strict=True):
                     read[spec.name] = _update(writer, spec, part)
@@ -117,6 +125,7 @@ class Snapshot:
             writer.rollback()
             raise
         self._note_marks(writer, present)
+        self._horizon = horizon
         writer.close()
         self._wanted = wanted
         self.refreshed_at = time.monotonic()
@@ -127,6 +136,22 @@ class Snapshot:
     def watermark(self) -> datetime | None:
         """The newest orders.updated_at held: how far the snapshot has seen the order book."""
         return self.watermarks.get("orders")
+
+    def _horizons(self) -> tuple[int | None, int | None]:
+        """PostgreSQL: (this refresh's horizon, the last one's as the 32-bit xid rows carry, or None).
+
+        A refresh re-reads the overlap's rows (minutes of them, under load) to catch writers that
+        were still open at its last read. Which rows that read may have missed, PostgreSQL can say
+        exactly: only those written by a transaction from the oldest one running before it began
+        (the snapshot's xmin, which never goes back), whose ids compare as 32 bits in one epoch.
+        Across an epoch's end (every 4 billion transactions), the whole overlap is read again."""
+        if self._dialect != "postgresql":
+            return None, None
+        with self.engine.connect() as conn:
+            oldest, upcoming = conn.exec_driver_sql(XID_HORIZON).one()
+        last = self._horizon
+        same_epoch = last is not None and last >> 32 == upcoming >> 32
+        return oldest, last & 0xFFFFFFFF if same_epoch else None
 
     def _since(self, spec: TableSpec) -> datetime | None:
         mark = self.watermarks.get(spec.clock)

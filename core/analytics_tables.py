@@ -16,7 +16,7 @@ INT, TEXT, OPT_TEXT, TIME = "int", "text", "opt_text", "time"
 
 # Rows whose order changed since the watermark (minus the overlap); lines and events follow
 # their order, which every workflow step touches, so this also catches late commits on PostgreSQL.
-CHANGED_ORDERS = "SELECT id FROM orders WHERE updated_at >= {since}"
+CHANGED_ORDERS = "SELECT id FROM orders WHERE updated_at >= {since}{unseen}"
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,9 @@ class TableSpec:
     """One snapshot table: source table, typed columns and its refresh rule.
 
     mode "full" re-reads the whole (small) table each refresh; "delta" reads rows with an id above
-    the highest one held plus the rows matched by `changed` (a SQL condition on {since}), and
-    replaces those rows by id, so nothing is ever doubled. `rows` keeps out rows no report uses;
+    the highest one held plus the rows matched by `changed` (a SQL condition on {since}, the clock
+    table's rows, and {unseen}, which narrows them to those the last refresh may not have seen),
+    and replaces those rows by id, so nothing is ever doubled. `rows` keeps out rows no report uses;
     `clock` names the table whose newest updated_at, less the overlap, is {since}.
     """
 
@@ -42,16 +43,19 @@ class TableSpec:
         max_id: int | None = None,
         since: datetime | None = None,
         ids: tuple[int, int | None] | None = None,
+        unseen_from_xid: int | None = None,
     ) -> str:
         """The SELECT for a first copy (no max_id; optionally the ids low <= id < high, or from low
-        on when high is None) or for the rows changed since the watermark."""
+        on when high is None) or for the rows changed since the watermark; on PostgreSQL, of
+        those only the rows written by transactions from unseen_from_xid (32 bits) on, if given."""
         sql = f"SELECT {', '.join(wire(c, kind, dialect) for c, kind in self.columns.items())} FROM {self.name}"
         conditions = [f"({self.rows})"] if self.rows else []
         if ids is not None:
             low, high = ids
             conditions.append(f"id >= {int(low)}" + (f" AND id < {int(high)}" if high is not None else ""))
         if self.mode == "delta" and max_id is not None:
-            changed = self.changed.format(since=_literal(since)) if since else "1 = 0"
+            unseen = f" AND xmin::text::bigint >= {int(unseen_from_xid)}" if unseen_from_xid is not None else ""
+            changed = self.changed.format(since=_literal(since), unseen=unseen) if since else "1 = 0"
             conditions.append(f"(id > {int(max_id)} OR {changed})")
         return sql + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
 
@@ -135,7 +139,7 @@ SPECS: tuple[TableSpec, ...] = (
             "updated_at": TIME,
         },
         mode="delta",
-        changed="updated_at >= {since}",
+        changed="updated_at >= {since}{unseen}",
     ),
     TableSpec(
         "order_lines",
@@ -180,7 +184,7 @@ SPECS: tuple[TableSpec, ...] = (
             "updated_at": TIME,
         },
         mode="delta",
-        changed="updated_at >= {since}",
+        changed="updated_at >= {since}{unseen}",
         clock="tickets",
     ),
 )

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import analytics_factory as factory
 import pandas as pd
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 
 from core import analytics, arrow_source, ingest, stock, workflow
 from core.analytics import Snapshot, shared_snapshot
@@ -25,12 +25,26 @@ LATER = NOW + timedelta(hours=1)
 
 @pytest.fixture
 def seeded(any_engine):
-    factory.add_reference_data(any_engine, NOW)
-    factory.seed(any_engine, 300, NOW)
-    with transaction(any_engine) as conn:  # stock for the orders ingest will reserve
+    return seed(any_engine)
+
+
+@pytest.fixture
+def pg_seeded(pg_engine):
+    """The seeded store with every order last changed at the same moment: all inside the overlap."""
+    seed(pg_engine)
+    with transaction(pg_engine) as conn:
+        conn.execute(update(orders).values(updated_at=NOW))
+    return pg_engine
+
+
+def seed(engine):
+    """300 orders changed over the weeks before NOW, with stock for the orders ingest will reserve."""
+    factory.add_reference_data(engine, NOW)
+    factory.seed(engine, 300, NOW)
+    with transaction(engine) as conn:
         for sku in range(1, 6):
             stock.receive(conn, sku, 1000, "仓库-老王", "PO", NOW)
-    return any_engine
+    return engine
 
 
 def assert_same_as_store(snap: Snapshot, engine) -> None:
@@ -87,7 +101,7 @@ def test_a_refresh_reads_only_new_and_changed_orders_and_doubles_nothing(seeded)
             workflow.advance(conn, order_id, "shipped", "王芳", "", LATER)
     read = snap.refresh()
     assert 5 <= read["orders"] <= 10, read  # the 5 touched orders, plus any inside the overlap window
-    assert read["order_lines"] >= 3 and read["order_events"] >= 5
+    assert read["order_lines"] >= 3 and read["order_events"] >= 2  # the new lines, the two shipments
     assert_same_as_store(snap, seeded)
     shipped = snap.query("SELECT status FROM orders WHERE id IN (SELECT unnest(?))", [paid])
     assert list(shipped["status"]) == ["shipped", "shipped"]
@@ -129,6 +143,34 @@ def test_a_writer_that_committed_just_behind_the_watermark_is_still_seen(seeded)
         conn.execute(update(orders).where(orders.c.id == 1).values(status="on_hold", updated_at=behind))
     snap.refresh()
     assert snap.query("SELECT status FROM orders WHERE id = 1")["status"][0] == "on_hold"
+
+
+def test_on_postgresql_a_refresh_reads_again_only_the_overlap_rows_it_has_not_seen(pg_seeded):
+    snap = Snapshot(pg_seeded)
+    assert snap.refresh()["orders"] == 300
+    unchanged = snap.refresh()  # every order is inside the overlap, and none changed
+    assert (unchanged["orders"], unchanged["order_lines"], unchanged["order_events"]) == (0, 0, 0)
+    with transaction(pg_seeded) as conn:
+        paid = conn.execute(select(orders.c.id).where(orders.c.status == PAID).limit(2)).scalars().all()
+        for order_id in paid:
+            workflow.advance(conn, order_id, "shipped", "王芳", "", NOW)  # stamped inside the overlap
+        lines = conn.execute(select(func.count()).where(order_lines.c.order_id.in_(paid))).scalar_one()
+    read = snap.refresh()
+    assert (read["orders"], read["order_lines"]) == (2, lines)
+    assert_same_as_store(snap, pg_seeded)
+
+
+def test_on_postgresql_a_writer_still_open_during_a_refresh_is_read_by_the_next(pg_seeded):
+    snap = Snapshot(pg_seeded)
+    snap.refresh()
+    with pg_seeded.connect() as late:
+        late.execute(update(orders).where(orders.c.id == 1).values(status="on_hold", updated_at=NOW))
+        snap.refresh()  # cannot see the change yet
+        assert snap.query("SELECT status FROM orders WHERE id = 1")["status"][0] != "on_hold"
+        late.commit()
+    assert snap.refresh()["orders"] == 1
+    assert snap.query("SELECT status FROM orders WHERE id = 1")["status"][0] == "on_hold"
+    assert_same_as_store(snap, pg_seeded)
 
 
 def test_every_session_shares_one_snapshot_and_reads_while_it_refreshes(seeded):

@@ -207,7 +207,7 @@ def _insert_new(
     ]
     insert_tuples(conn, order_lines, _LINE_COLUMNS, lines)
     arrivals = list(zip(inserted, fresh))
-    batch_stock = stock.BatchStock(conn, sku_of.values())
+    batch_stock = stock.BatchStock(stock.available_many(conn, sku_of.values()))
     short = _reserve_arrivals(conn, batch_stock, arrivals, shop_of, sku_of, now)
     if not history:
         gone = [(i, _demand(o, sku_of)) for i, o in arrivals if o.lines and o.status in (SHIPPED, COMPLETED)]

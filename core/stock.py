@@ -81,8 +81,9 @@ class BatchStock:
     raises StockRace and the caller runs the whole batch again.
     """
 
-    def __init__(self, conn: Connection, sku_list: Iterable[int]):
-        self.left = available_many(conn, sku_list)
+    def __init__(self, left: dict[int, int]):
+        """left: the available stock of each SKU the batch may take from (available_many)."""
+        self.left = dict(left)
         self.reserve = Counter()  # sku -> qty to add to reserved
         self.ship = Counter()  # sku -> qty to take off on_hand
 
@@ -216,17 +217,19 @@ def adjust(conn: Connection, sku: int, delta: int, reason: str, actor: str, now:
     _ledger(conn, sku, delta, "adjust", reason, actor, now)
 
 
-def lock_unless_busy(conn: Connection, sku_list: Iterable[int]) -> set[int]:
+def lock_unless_busy(conn: Connection, sku_list: Iterable[int]) -> dict[int, int]:
     """Lock those of the SKU rows no other transaction holds, without waiting for the rest;
-    returns the ids locked. (SQLite has one writer at a time: all of them.)
+    returns the available stock of each SKU locked. (SQLite has one writer at a time: all.)
 
     The lock is the one an UPDATE takes (FOR NO KEY UPDATE), so a row that another
     transaction only references, inserting reservations or lines, does not count as busy."""
+    if conn.dialect.name != "postgresql":
+        return available_many(conn, sku_list)
     wanted = sorted(set(sku_list))
-    if not wanted or conn.dialect.name != "postgresql":
-        return set(wanted)
-    query = select(skus.c.id).where(skus.c.id.in_(wanted)).order_by(skus.c.id)
-    return set(conn.execute(query.with_for_update(skip_locked=True, key_share=True)).scalars())
+    if not wanted:
+        return {}
+    query = select(skus.c.id, skus.c.on_hand - skus.c.reserved).where(skus.c.id.in_(wanted)).order_by(skus.c.id)
+    return dict(conn.execute(query.with_for_update(skip_locked=True, key_share=True)).all())
 
 
 def available(conn: Connection, sku: int) -> int:

@@ -202,10 +202,10 @@ def _resume_together(
     waiting for another row (a SKU in an intake batch, an order a clerk is changing) could
     deadlock. An order passed over is tried again the next time stock comes back.
     """
-    locked_skus = stock.lock_unless_busy(conn, {sku for demand in chosen.values() for sku in demand} | set(freed))
-    claimed = _claim_held(conn, [order_id for order_id, demand in chosen.items() if demand.keys() <= locked_skus])
+    locked = stock.lock_unless_busy(conn, {sku for demand in chosen.values() for sku in demand} | set(freed))
+    claimed = _claim_held(conn, [order_id for order_id, demand in chosen.items() if demand.keys() <= locked.keys()])
     demands = _still_to_reserve(conn, claimed)  # read again under the lock: lines may have changed since
-    batch = stock.BatchStock(conn, locked_skus)  # a SKU not locked counts as having nothing
+    batch = stock.BatchStock(locked)  # a SKU not locked counts as having nothing
     fitting = _fitting(list(demands.items()), dict(batch.left), freed)
     rows = _take_off_hold(conn, list(fitting), now)
     batch.reserve_orders(conn, [(row.id, fitting[row.id]) for row in rows], now)
@@ -352,13 +352,16 @@ def _still_to_reserve(conn: Connection, held: list[Row]) -> dict[int, stock.Dema
     demand: dict[int, stock.Demand] = {row.id: {} for row in held}
     reserving = [row.id for row in held if reserves_on_entering(row.status_before_hold, row.reserve_on)]
     for ids in _chunks(sorted(reserving)):
-        lines = select(order_lines.c.order_id, order_lines.c.sku_id, order_lines.c.qty)
-        for order_id, sku, qty in conn.execute(lines.where(order_lines.c.order_id.in_(ids))):
+        for order_id, sku, qty in conn.execute(_UNRESERVED_LINES.where(order_lines.c.order_id.in_(ids))):
             demand[order_id][sku] = qty
-        reserved = select(reservations.c.order_id, reservations.c.sku_id).where(reservations.c.order_id.in_(ids))
-        for order_id, sku in conn.execute(reserved):
-            demand[order_id].pop(sku, None)
     return demand
+
+
+_UNRESERVED_LINES = select(order_lines.c.order_id, order_lines.c.sku_id, order_lines.c.qty).where(
+    ~select(reservations.c.order_id)
+    .where(reservations.c.order_id == order_lines.c.order_id, reservations.c.sku_id == order_lines.c.sku_id)
+    .exists()
+)
 
 
 def _chunks(ids: list[int], size: int = 1000) -> list[list[int]]:

@@ -115,8 +115,11 @@ def serving(platform: Platform) -> Iterator[str]:
             for name, value in reply.headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(reply.body)))
-            self.end_headers()
-            self.wfile.write(reply.body)
+            try:
+                self.end_headers()
+                self.wfile.write(reply.body)
+            except (BrokenPipeError, ConnectionResetError):  # a client killed mid-call (a worker-crash test)
+                self.close_connection = True
 
         do_GET = do_POST = do_PUT = _serve
 

@@ -237,6 +237,14 @@ _RESERVES_ON_RESUMING = or_(
     and_(orders.c.status_before_hold == PENDING_PAYMENT, shops.c.reserve_on == "created"),
 )
 
+# An order line whose SKU the order has not reserved: what resuming it must still reserve.
+_LINE_UNRESERVED = ~(
+    select(reservations.c.order_id)
+    .where(reservations.c.order_id == order_lines.c.order_id, reservations.c.sku_id == order_lines.c.sku_id)
+    .exists()
+)
+_UNRESERVED_LINES = select(order_lines.c.order_id, order_lines.c.sku_id, order_lines.c.qty).where(_LINE_UNRESERVED)
+
 
 def _fitting(
     candidates: list[tuple[int, stock.Demand]], left: dict[int, int], freed: list[int]
@@ -326,9 +334,7 @@ def _waiting_query(sku: int, sku_ids: list[int], after: tuple[datetime, int] | N
             order_lines.c.order_id == orders.c.id,
             order_lines.c.sku_id.not_in(sku_ids),
             order_lines.c.qty > skus.c.on_hand - skus.c.reserved,
-            ~select(reservations.c.order_id)
-            .where(reservations.c.order_id == order_lines.c.order_id, reservations.c.sku_id == order_lines.c.sku_id)
-            .exists(),
+            _LINE_UNRESERVED,
         )
         .exists()
     )
@@ -355,13 +361,6 @@ def _still_to_reserve(conn: Connection, held: list[Row]) -> dict[int, stock.Dema
         for order_id, sku, qty in conn.execute(_UNRESERVED_LINES.where(order_lines.c.order_id.in_(ids))):
             demand[order_id][sku] = qty
     return demand
-
-
-_UNRESERVED_LINES = select(order_lines.c.order_id, order_lines.c.sku_id, order_lines.c.qty).where(
-    ~select(reservations.c.order_id)
-    .where(reservations.c.order_id == order_lines.c.order_id, reservations.c.sku_id == order_lines.c.sku_id)
-    .exists()
-)
 
 
 def _chunks(ids: list[int], size: int = 1000) -> list[list[int]]:

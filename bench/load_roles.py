@@ -96,12 +96,12 @@ _PICK = (
     .limit(1)
     .offset(bindparam("skip"))
 )
-_PICK_UNLOCKED = _PICK.with_for_update(skip_locked=True)  # built once: the load's own CPU is the machine's
+_PICK_SKIPPING_LOCKED = _PICK.with_for_update(skip_locked=True)  # built once: the load's own CPU is the machine's
 
 
 def _pick(conn: Connection, status: str, rng: random.Random) -> int | None:
     """An order in the status from near the head of the queue, one no other clerk holds (PG)."""
-    query = _PICK_UNLOCKED if conn.dialect.name == "postgresql" else _PICK
+    query = _PICK_SKIPPING_LOCKED if conn.dialect.name == "postgresql" else _PICK
     return conn.execute(query, {"status": status, "skip": rng.randrange(20)}).scalar()
 
 

@@ -244,6 +244,13 @@ _LINE_UNRESERVED = ~(
     .exists()
 )
 _UNRESERVED_LINES = select(order_lines.c.order_id, order_lines.c.sku_id, order_lines.c.qty).where(_LINE_UNRESERVED)
+# The line's SKU's available stock, looked up by key for each line the search checks. As a join,
+# PostgreSQL chose to hash the whole SKU table again for each held order walked past (a small
+# catalogue looks cheap to scan): in a sell-out of 36,000 held orders over 40 SKUs a search took
+# 12 ms on average, 8.5-10 ms by key.
+_AVAILABLE_FOR_LINE = (
+    select(skus.c.on_hand - skus.c.reserved).where(skus.c.id == order_lines.c.sku_id).scalar_subquery()
+)
 
 
 def _fitting(
@@ -329,11 +336,10 @@ def _waiting_for(conn: Connection, sku_ids: list[int], after: tuple[datetime, in
 def _waiting_query(sku: int, sku_ids: list[int], after: tuple[datetime, int] | None) -> Select:
     short_elsewhere = (
         select(order_lines.c.order_id)
-        .join(skus, skus.c.id == order_lines.c.sku_id)
         .where(
             order_lines.c.order_id == orders.c.id,
             order_lines.c.sku_id.not_in(sku_ids),
-            order_lines.c.qty > skus.c.on_hand - skus.c.reserved,
+            order_lines.c.qty > _AVAILABLE_FOR_LINE,
             _LINE_UNRESERVED,
         )
         .exists()

@@ -110,7 +110,7 @@ def stock_levels(conn: Connection) -> list[dict]:
         skus.c.name,
         skus.c.on_hand,
         skus.c.reserved,
-        (skus.c.on_hand - skus.c.reserved).label("available"),
+        stock.AVAILABLE.label("available"),
         skus.c.safety_stock,
         skus.c.unit_cost_cents,
         skus.c.supplier,

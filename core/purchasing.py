@@ -16,7 +16,7 @@ from fractions import Fraction
 from sqlalchemy import and_, case, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from core import clock
+from core import clock, stock
 from core.db import order_lines, orders, purchase_order_lines, purchase_orders, skus, suppliers
 from core.errors import InvalidInput
 from core.model import CANCELLED, HOLD_INSUFFICIENT_STOCK, ON_HOLD
@@ -69,7 +69,7 @@ def suggest(conn: Connection, now: datetime | None = None, cover_days: int = COV
             skus.c.id,
             skus.c.sku,
             skus.c.name,
-            skus.c.on_hand - skus.c.reserved,
+            stock.AVAILABLE,
             skus.c.safety_stock,
             skus.c.unit_cost_cents,
             suppliers.c.name.label("supplier"),

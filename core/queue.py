@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, and_, func, or_, select, text, tuple_
 from sqlalchemy.engine import Connection
 
-from core import access
+from core import access, stock
 from core.db import channels, is_postgres, order_lines, orders, shops, skus
 from core.model import HOLD_INSUFFICIENT_STOCK, STATUSES
 
@@ -89,7 +89,7 @@ def hold_shortages(conn: Connection, order_ids: list[int]) -> dict[int, list[Sho
     if not order_ids:
         return {}
     query = (
-        select(order_lines.c.order_id, skus.c.sku, order_lines.c.qty, (skus.c.on_hand - skus.c.reserved))
+        select(order_lines.c.order_id, skus.c.sku, order_lines.c.qty, stock.AVAILABLE)
         .join(skus, skus.c.id == order_lines.c.sku_id)
         .join(orders, orders.c.id == order_lines.c.order_id)
         .where(order_lines.c.order_id.in_(order_ids), orders.c.hold_reason == HOLD_INSUFFICIENT_STOCK)

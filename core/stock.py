@@ -21,6 +21,8 @@ from core.errors import InsufficientStock, InvalidInput, NotFound
 from core.model import HOLD_INSUFFICIENT_STOCK, ON_HOLD
 
 Demand = dict[int, int]  # sku_id -> qty
+# What a SKU can still promise (DESIGN.md, invariant 1), as SQL on its row.
+AVAILABLE = skus.c.on_hand - skus.c.reserved
 
 
 class StockRace(Exception):
@@ -145,7 +147,7 @@ class BatchStock:
             return
         guarded = (
             update(skus)
-            .where(skus.c.id == bindparam("target"), skus.c.on_hand - skus.c.reserved >= bindparam("need"))
+            .where(skus.c.id == bindparam("target"), bindparam("need") <= AVAILABLE)
             .values(
                 reserved=skus.c.reserved + bindparam("add"), on_hand=skus.c.on_hand - bindparam("out"), updated_at=now
             )
@@ -228,12 +230,12 @@ def lock_unless_busy(conn: Connection, sku_list: Iterable[int]) -> dict[int, int
     wanted = sorted(set(sku_list))
     if not wanted:
         return {}
-    query = select(skus.c.id, skus.c.on_hand - skus.c.reserved).where(skus.c.id.in_(wanted)).order_by(skus.c.id)
+    query = select(skus.c.id, AVAILABLE).where(skus.c.id.in_(wanted)).order_by(skus.c.id)
     return dict(conn.execute(query.with_for_update(skip_locked=True, key_share=True)).all())
 
 
 def available(conn: Connection, sku: int) -> int:
-    return conn.execute(select(skus.c.on_hand - skus.c.reserved).where(skus.c.id == sku)).scalar_one()
+    return conn.execute(select(AVAILABLE).where(skus.c.id == sku)).scalar_one()
 
 
 def available_many(conn: Connection, sku_list: Iterable[int]) -> dict[int, int]:
@@ -241,7 +243,7 @@ def available_many(conn: Connection, sku_list: Iterable[int]) -> dict[int, int]:
     wanted = sorted(set(sku_list))
     if not wanted:
         return {}
-    query = select(skus.c.id, skus.c.on_hand - skus.c.reserved).where(skus.c.id.in_(wanted))
+    query = select(skus.c.id, AVAILABLE).where(skus.c.id.in_(wanted))
     return dict(conn.execute(query).all())
 
 
@@ -298,9 +300,7 @@ def _waits_drift(conn: Connection) -> list[str]:
 def _take(conn: Connection, sku: int, qty: int, now: datetime) -> bool:
     """The guarded reservation: succeeds only while enough is available."""
     result = conn.execute(
-        update(skus)
-        .where(skus.c.id == sku, skus.c.on_hand - skus.c.reserved >= qty)
-        .values(reserved=skus.c.reserved + qty, updated_at=now)
+        update(skus).where(skus.c.id == sku, qty <= AVAILABLE).values(reserved=skus.c.reserved + qty, updated_at=now)
     )
     return result.rowcount == 1
 

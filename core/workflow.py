@@ -246,7 +246,7 @@ _LINE_UNRESERVED = ~(
 _UNRESERVED_LINES = select(order_lines.c.order_id, order_lines.c.sku_id, order_lines.c.qty).where(_LINE_UNRESERVED)
 # The line's SKU's available stock, looked up by key for each line the search checks. As a join,
 # PostgreSQL chose to hash the whole SKU table again for each held order walked past (a small
-# catalogue looks cheap to scan): in a sell-out of 36,000 held orders over 40 SKUs a search took
+# catalogue looks cheap to scan): in a sell-out of 36,000 held orders over 40 SKUs its query took
 # 12 ms on average, 8.5-10 ms by key.
 _AVAILABLE_FOR_LINE = select(stock.AVAILABLE).where(skus.c.id == order_lines.c.sku_id).scalar_subquery()
 

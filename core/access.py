@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from core import phones
 from core.errors import PermissionDenied
 
 ROLES = ("admin", "manager", "clerk", "warehouse", "finance", "service", "analyst")
@@ -37,6 +38,11 @@ FIELD_KINDS: dict[str, frozenset[str]] = {
     ),
     "cost": frozenset({"unit_cost_cents", "profit_cents", "commission_cents", "shipping_cost_cents", "cost_cents"}),
 }
+# Free text where buyers and staff write phone numbers ("地址… 联系电话139…"): a role that may not
+# see phones gets the numbers inside them masked too.
+FREE_TEXT = frozenset(
+    {"address", "buyer_remark", "seller_remark", "remark", "notes", "note", "text", "detail", "reason"}
+)
 
 # Per role: what happens to each kind of field ("show", "mask" or "hide").
 FIELD_POLICY: dict[str, dict[str, str]] = {
@@ -85,11 +91,14 @@ def require(role: str, action: str) -> None:
 
 
 def treatment(role: str, column: str) -> str:
-    """What the role gets for this column: show, mask or hide."""
+    """What the role gets for this column: show, mask or hide; "mask_text" for free text whose
+    phone numbers the role may not read."""
     _check_role(role)
     for kind, columns in FIELD_KINDS.items():
         if column in columns:
             return FIELD_POLICY[role][kind]
+    if column in FREE_TEXT and FIELD_POLICY[role]["phone"] != "show":
+        return "mask_text"
     return "show"
 
 
@@ -115,6 +124,8 @@ def _mask_row(role: str, row: dict[str, Any]) -> dict[str, Any]:
             masked[column] = value
         elif rule == "mask":
             masked[column] = mask_phone(value)
+        elif rule == "mask_text":
+            masked[column] = phones.mask_in_text(value) if isinstance(value, str) else value
     return masked
 
 
@@ -122,21 +133,27 @@ def mask_frame(role: str, frame: pd.DataFrame) -> pd.DataFrame:
     """The frame as the role may see it: hidden columns dropped, masked ones masked."""
     frame = frame[visible_columns(role, frame.columns)].copy()
     for column in frame.columns:
-        if treatment(role, column) == "mask":
+        rule = treatment(role, column)
+        if rule == "mask":
             frame[column] = mask_phones(frame[column])
+        elif rule == "mask_text":
+            frame[column] = phones.mask_in_texts(frame[column])
     return frame
 
 
 def mask_table(role: str, table: pa.Table | pa.RecordBatch) -> pa.Table | pa.RecordBatch:
     """mask_frame for Arrow data (exports): hidden columns dropped, masked ones masked."""
     names = visible_columns(role, table.column_names)
-    columns = [
-        pa.array(mask_phones(table.column(name).to_pandas()), pa.string())
-        if treatment(role, name) == "mask"
-        else table.column(name)
-        for name in names
-    ]
-    return type(table).from_arrays(columns, names=names)
+    return type(table).from_arrays([_masked_column(role, name, table.column(name)) for name in names], names=names)
+
+
+def _masked_column(role: str, name: str, column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    rule = treatment(role, name)
+    if rule == "mask":
+        return pa.array(mask_phones(column.to_pandas()), pa.string())
+    if rule == "mask_text" and pa.types.is_string(column.type):
+        return pa.array(phones.mask_in_texts(column.to_pandas()), pa.string())
+    return column
 
 
 def mask_phones(values: pd.Series) -> pd.Series:

@@ -2,8 +2,9 @@
 
 Rows are read from the system of record with ADBC (core.arrow_source) in id ranges, side by side
 on SQLite, and written batch by batch in Arrow (no pandas), so a million-row export never sits
-in memory at once. Every batch passes through core.access.mask_table for the exporting role;
-finance and admin also get each order's tax-inclusive total and the VAT it contains.
+in memory at once. Every batch passes through core.access.mask_table for the exporting role,
+and a CSV's text cells through core.spreadsheet (no formula runs when Excel opens it); finance
+and admin also get each order's tax-inclusive total and the VAT it contains.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from core.access import can, mask_table, require
 from core.analytics_tables import OPT_TEXT, TEXT, TIME, wire
 from core.arrow_source import arrow_source, id_ranges
 from core.errors import InvalidInput
+from core.spreadsheet import inert_column
 
 FORMATS = ("csv", "parquet")
 BOM = b"\xef\xbb\xbf"  # Excel only reads a CSV as UTF-8 (and shows 广东, not mojibake) with this
@@ -168,10 +170,16 @@ def export(
         writer = pacsv.CSVWriter(sink, schema) if fmt == "csv" else pq.ParquetWriter(sink, schema, compression="zstd")
         for part in parts:
             for batch in part.to_reader() if isinstance(part, pa.Table) else part:
-                writer.write_batch(_shape(dataset, spec, batch, role))
+                shaped = _shape(dataset, spec, batch, role)
+                writer.write_batch(_inert(shaped) if fmt == "csv" else shaped)
                 rows += batch.num_rows
         writer.close()
     return rows
+
+
+def _inert(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """A CSV is opened in a spreadsheet program: no text cell may run there as a formula."""
+    return pa.RecordBatch.from_arrays([inert_column(c) for c in batch.columns], schema=batch.schema)
 
 
 def check(dataset: str, start: date | None = None, end: date | None = None) -> Dataset:

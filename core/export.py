@@ -1,10 +1,12 @@
-"""Analyst exports: orders, lines, tickets and stock as CSV (UTF-8 with BOM) or Parquet, streamed.
+"""Analyst exports: orders, lines, tickets and stock as CSV (UTF-8 with BOM), XLSX or Parquet, streamed.
 
 Rows are read from the system of record with ADBC (core.arrow_source) in id ranges, side by side
 on SQLite, and written batch by batch in Arrow (no pandas), so a million-row export never sits
 in memory at once. Every batch passes through core.access.mask_table for the exporting role,
-and a CSV's text cells through core.spreadsheet (no formula runs when Excel opens it); finance
-and admin also get each order's tax-inclusive total and the VAT it contains.
+then, unless the export is raw, core.export_people (Chinese or English headers and labels,
+amounts in 元), and a CSV's or XLSX's text cells through core.spreadsheet (no formula runs when
+Excel opens it, long numbers stay text); finance and admin also get each order's tax-inclusive
+total and the VAT it contains. Raw (snake_case, codes, 分) is for scripts and Parquet's default.
 """
 
 from __future__ import annotations
@@ -18,15 +20,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from core.access import can, mask_table, require
 from core.analytics_tables import OPT_TEXT, TEXT, TIME, wire
 from core.arrow_source import arrow_source, id_ranges
+from core.db import ticket_reasons
 from core.errors import InvalidInput
-from core.spreadsheet import inert_column
+from core.export_people import ForPeople
+from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from core.spreadsheet import XlsxWriter, for_csv
 
-FORMATS = ("csv", "parquet")
+FORMATS = ("csv", "xlsx", "parquet")
 BOM = b"\xef\xbb\xbf"  # Excel only reads a CSV as UTF-8 (and shows 广东, not mojibake) with this
 BATCH_ROWS = 100_000
 # Chinese retail prices include VAT; 13 % is the general rate for goods (overridable per seller).
@@ -154,32 +159,53 @@ def export(
     start: date | None = None,
     end: date | None = None,
     batch_rows: int = BATCH_ROWS,
+    lang: str = DEFAULT_LANGUAGE,
+    raw: bool | None = None,
 ) -> int:
-    """Write the dataset as the role may see it to `out`; returns the number of rows written."""
+    """Write the dataset as the role may see it to `out`; returns the number of rows written.
+
+    For people (the default for CSV and XLSX) in `lang`; raw (the default for Parquet) keeps
+    snake_case names, codes and 分 for scripts.
+    """
     require(role, "export")
     if fmt not in FORMATS:
-        raise InvalidInput(f"Unknown export format {fmt!r}; use csv or parquet.")
+        raise InvalidInput(f"Unknown export format {fmt!r}; use csv, xlsx or parquet.")
+    if lang not in LANGUAGES:
+        raise InvalidInput(f"Unknown language {lang!r}; use zh or en.")
+    raw = fmt == "parquet" if raw is None else raw
     spec = check(dataset, start, end)
     source = arrow_source(engine)
     queries = [_select(spec, engine.dialect.name, start, end, ids) for ids in id_ranges(source, spec.table)]
     schema = _schema(dataset, spec, role)
+    people = None if raw else ForPeople(dataset, schema, lang, _reasons(engine) if dataset == "tickets" else None)
     rows = 0
     with source.parts(queries, batch_rows) as parts, Path(out).open("wb") as sink:
-        if fmt == "csv":
-            sink.write(BOM)
-        writer = pacsv.CSVWriter(sink, schema) if fmt == "csv" else pq.ParquetWriter(sink, schema, compression="zstd")
+        writer = _writer(fmt, sink, people.schema if people else schema, t(f"analytics.dataset_{dataset}", lang))
         for part in parts:
             for batch in part.to_reader() if isinstance(part, pa.Table) else part:
                 shaped = _shape(dataset, spec, batch, role)
-                writer.write_batch(_inert(shaped) if fmt == "csv" else shaped)
+                shaped = people.batch(shaped) if people else shaped
+                writer.write_batch(for_csv(shaped, for_people=not raw) if fmt == "csv" else shaped)
                 rows += batch.num_rows
         writer.close()
     return rows
 
 
-def _inert(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """A CSV is opened in a spreadsheet program: no text cell may run there as a formula."""
-    return pa.RecordBatch.from_arrays([inert_column(c) for c in batch.columns], schema=batch.schema)
+def _writer(fmt: str, sink, schema: pa.Schema, title: str):
+    """The format's streaming writer: write_batch() then close(). A CSV starts with Excel's BOM."""
+    if fmt == "csv":
+        sink.write(BOM)
+        return pacsv.CSVWriter(sink, schema)
+    if fmt == "xlsx":
+        return XlsxWriter(sink, schema, title)
+    return pq.ParquetWriter(sink, schema, compression="zstd")
+
+
+def _reasons(engine: Engine) -> dict[str, tuple[str, str]]:
+    """Ticket reason code → (Chinese, English) label: a short configurable list, read once per export."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(ticket_reasons.c.code, ticket_reasons.c.label_zh, ticket_reasons.c.label_en))
+        return {code: (zh, en) for code, zh, en in rows}
 
 
 def check(dataset: str, start: date | None = None, end: date | None = None) -> Dataset:

@@ -1,4 +1,4 @@
-"""Export: orders, lines, tickets or stock as CSV (Excel-ready) or Parquet, masked for the viewer's role."""
+"""Export: orders, lines, tickets or stock as CSV or XLSX (Excel-ready, in the UI's language) or Parquet, masked."""
 
 import tempfile
 from pathlib import Path
@@ -8,9 +8,14 @@ import streamlit as st
 from core import clock, export
 from core.access import can
 from core.errors import OrderHubError
-from core.i18n import t
+from core.i18n import DEFAULT_LANGUAGE, t
 from ui import report_kit as kit
 
+MIME_TYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "parquet": "application/vnd.apache.parquet",
+}
 lang, role = kit.lang(), kit.role()
 st.title(t("analytics.export_title", lang))
 if not can(role, "export"):
@@ -30,6 +35,7 @@ fmt = st.radio(
     horizontal=True,
     format_func=lambda name: t(f"analytics.format_{name}", lang),
 )
+raw = st.checkbox(t("analytics.export_raw", lang), value=fmt == "parquet", disabled=fmt == "parquet")
 picked = st.date_input(
     t("analytics.date_range", lang), (today.replace(day=1), today), max_value=today, disabled=dataset == "stock"
 )
@@ -37,7 +43,7 @@ start, end = (picked[0], picked[-1]) if isinstance(picked, tuple | list) and pic
 if dataset == "stock":  # stock is today's snapshot: no date range
     start = end = None
 engine = kit.engine()  # resolved here: build() runs on another thread, outside the script
-st.caption(t("analytics.export_masked", lang, role=role))
+st.caption(t("analytics.export_masked", lang, role=t(f"role.{role}", lang)))
 file_name = f"{dataset}_{start or ''}_{end or ''}.{fmt}".replace("__", "_")
 
 
@@ -45,8 +51,17 @@ def build() -> bytes:
     """Runs only when the button is clicked: the rows stream to a temporary file, never into a DataFrame."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / file_name
-        export.export(engine, dataset, out, fmt, role, start, end)
+        export.export(engine, dataset, out, fmt, role, start, end, lang=lang, raw=raw)
         return out.read_bytes()
+
+
+def _shape_options() -> str:
+    """The CLI options that write the same file: --raw, or --lang when not the default (Parquet is raw anyway)."""
+    if fmt == "parquet":
+        return ""
+    if raw:
+        return " --raw"
+    return f" --lang {lang}" if lang != DEFAULT_LANGUAGE else ""
 
 
 try:
@@ -59,7 +74,7 @@ else:
         build,
         file_name=file_name,
         type="primary",
-        mime="text/csv" if fmt == "csv" else "application/vnd.apache.parquet",
+        mime=MIME_TYPES[fmt],
         icon=":material/download:",
     )
     st.caption(t("analytics.export_cli", lang))
@@ -67,4 +82,5 @@ else:
         f"python cli.py export {dataset} --format {fmt} --out {file_name}"
         + (f" --from {start} --to {end}" if start and dataset != "stock" else "")
         + f" --role {role}"
+        + _shape_options()
     )

@@ -48,12 +48,12 @@ def test_a_csv_export_opens_in_excel_with_chinese_intact(shop, tmp_path):
     rows = export.export(shop, "orders", out, "csv", "analyst", *MARCH)
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
-    frame = pd.read_csv(out, encoding="utf-8-sig", dtype={"phone": str})
+    frame = pd.read_csv(out, encoding="utf-8-sig", dtype={"手机号": str})
     want = orders_in(shop, *MARCH)
     assert rows == len(frame) == len(want)
-    assert set(frame["channel_order_no"]) == set(want["channel_order_no"])
-    assert "旺财宠物天猫旗舰店" in set(frame["shop"])
-    assert frame["created_at"].str.fullmatch(r"2026-03-\d\d \d\d:\d\d:\d\d").all()
+    assert set(frame["订单号"]) == set(want["channel_order_no"])
+    assert "旺财宠物天猫旗舰店" in set(frame["店铺"])
+    assert frame["下单时间"].str.fullmatch(r"2026-03-\d\d \d\d:\d\d:\d\d").all()
 
 
 def test_an_analyst_gets_masked_phones_and_an_admin_the_real_ones(any_shop, tmp_path):
@@ -85,14 +85,14 @@ def test_finance_gets_tax_inclusive_totals_and_the_vat_inside_them(shop, tmp_pat
 
 def test_lines_and_stock_exports_carry_sku_codes_and_available_stock(shop, tmp_path):
     lines = tmp_path / "lines.csv"
-    export.export(shop, "lines", lines, "csv", "manager", *MARCH)
+    export.export(shop, "lines", lines, "csv", "manager", *MARCH, raw=True)
     frame = pd.read_csv(lines, encoding="utf-8-sig")
     assert set(frame["sku"]) <= {"PET-FOOD-2KG", "CAT-LITTER-10L", "DOG-LEASH-M", "CAT-TREATS-80G", "AQUARIUM-FILTER"}
     assert "unit_cost_cents" in frame.columns
     with transaction(shop) as conn:
         conn.execute(text("UPDATE skus SET on_hand = 120, reserved = 20 WHERE sku = 'PET-FOOD-2KG'"))
     stock = tmp_path / "stock.csv"
-    export.export(shop, "stock", stock, "csv", "analyst")
+    export.export(shop, "stock", stock, "csv", "analyst", raw=True)
     row = pd.read_csv(stock, encoding="utf-8-sig").set_index("sku").loc["PET-FOOD-2KG"]
     assert (row["on_hand"], row["reserved"], row["available"]) == (120, 20, 100)
 
@@ -106,13 +106,13 @@ def test_small_batches_write_the_same_file_as_one_batch(engine, tmp_path):
 
 
 def test_an_export_read_in_many_parts_is_the_same_file_in_id_order(any_shop, tmp_path, monkeypatch):
-    export.export(any_shop, "orders", tmp_path / "one.csv", "csv", "finance")
+    export.export(any_shop, "orders", tmp_path / "one.csv", "csv", "finance", raw=True)
     with transaction(any_shop) as conn:  # a gap: parts with no rows at all arrive typed as integers
         gone = set(conn.execute(text("SELECT channel_order_no FROM orders WHERE id BETWEEN 27 AND 60")).scalars())
         for table, column in (("order_lines", "order_id"), ("order_events", "order_id"), ("orders", "id")):
             conn.execute(text(f"DELETE FROM {table} WHERE {column} BETWEEN 27 AND 60"))
     monkeypatch.setattr(arrow_source, "PART_IDS", 13)  # 31 parts read side by side, two of them empty
-    export.export(any_shop, "orders", tmp_path / "many.csv", "csv", "finance")
+    export.export(any_shop, "orders", tmp_path / "many.csv", "csv", "finance", raw=True)
     one = pd.read_csv(tmp_path / "one.csv", encoding="utf-8-sig", dtype={"phone": str})
     many = pd.read_csv(tmp_path / "many.csv", encoding="utf-8-sig", dtype={"phone": str})
     assert len(gone) == 34 and len(many) == 400 - 34
@@ -122,7 +122,7 @@ def test_an_export_read_in_many_parts_is_the_same_file_in_id_order(any_shop, tmp
 def test_an_empty_range_still_writes_the_header(engine, tmp_path):
     factory.add_reference_data(engine, NOW)
     out = tmp_path / "none.csv"
-    assert export.export(engine, "orders", out, "csv", "manager", date(2020, 1, 1), date(2020, 1, 2)) == 0
+    assert export.export(engine, "orders", out, "csv", "manager", date(2020, 1, 1), date(2020, 1, 2), raw=True) == 0
     header = out.read_text(encoding="utf-8-sig").splitlines()
     assert len(header) == 1 and '"channel_order_no"' in header[0] and '"goods_cents"' in header[0]
 
@@ -153,7 +153,7 @@ def test_tickets_export_with_their_order_reason_label_and_masked_phone(shop, tmp
         )
         order_no, phone = conn.execute(select(orders.c.channel_order_no, orders.c.phone).where(orders.c.id == 7)).one()
     out = tmp_path / "tickets.csv"
-    assert export.export(shop, "tickets", out, "csv", "analyst", *MARCH) == 1
+    assert export.export(shop, "tickets", out, "csv", "analyst", *MARCH, raw=True) == 1
     row = pd.read_csv(out, encoding="utf-8-sig", dtype={"phone": str}).iloc[0]
     assert (row["number"], row["channel_order_no"], row["reason_label"]) == ("T20260315-001", order_no, "质量问题")
     assert row["phone"] == f"138****{phone[-4:]}" and row["refund_cents"] == 4500
@@ -163,7 +163,9 @@ def test_bad_requests_get_a_sentence_not_a_traceback(engine, tmp_path):
     with pytest.raises(InvalidInput, match="after the end date"):
         export.export(engine, "orders", tmp_path / "x.csv", "csv", "analyst", date(2026, 3, 2), date(2026, 3, 1))
     with pytest.raises(InvalidInput, match="Unknown export format"):
-        export.export(engine, "orders", tmp_path / "x.xlsx", "xlsx", "analyst")
+        export.export(engine, "orders", tmp_path / "x.ods", "ods", "analyst")
+    with pytest.raises(InvalidInput, match="Unknown language"):
+        export.export(engine, "orders", tmp_path / "x.csv", "csv", "analyst", lang="fr")
     with pytest.raises(InvalidInput, match="Unknown export"):
         export.export(engine, "customers", tmp_path / "x.csv", "csv", "analyst")
 
@@ -192,6 +194,7 @@ def test_the_cli_exports_a_masked_csv_for_a_role(engine, sqlite_url, tmp_path):
         "2026-03-15",
         "--role",
         "manager",
+        "--raw",
         url=sqlite_url,
     )
     assert done.returncode == 0, done.stderr

@@ -63,7 +63,7 @@ def cells(path) -> list[list[str]]:
 @pytest.mark.parametrize("role", EXPORTERS)
 def test_no_exported_csv_cell_runs_as_a_formula_and_masked_roles_see_no_phone(hostile_shop, tmp_path, role):
     out = tmp_path / f"{role}.csv"
-    export.export(hostile_shop, "orders", out, "csv", role, *MARCH)
+    export.export(hostile_shop, "orders", out, "csv", role, *MARCH, raw=True)
     rows = cells(out)
     header, body = rows[0], rows[1:]
     assert body, "the export has rows"

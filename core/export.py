@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -191,7 +192,7 @@ def export(
     return rows
 
 
-def _writer(fmt: str, sink, schema: pa.Schema, title: str):
+def _writer(fmt: str, sink: BinaryIO, schema: pa.Schema, title: str) -> pacsv.CSVWriter | XlsxWriter | pq.ParquetWriter:
     """The format's streaming writer: write_batch() then close(). A CSV starts with Excel's BOM."""
     if fmt == "csv":
         sink.write(BOM)

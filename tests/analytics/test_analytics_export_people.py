@@ -50,6 +50,7 @@ def hostile_store(tmp_path_factory):
                     seller_remark=CORPUS[(order_id + 2) % len(CORPUS)],
                 )
             )
+        conn.execute(update(orders).where(orders.c.id == 3).values(status="on_hold", hold_reason="review"))
     yield engine
     engine.dispose()
 
@@ -119,9 +120,9 @@ def test_a_hostile_store_exports_safely_in_every_format_for_every_role(hostile_s
 def test_people_read_chinese_headers_labels_and_yuan_and_english_with_lang_en(hostile_store, tmp_path):
     with hostile_store.connect() as conn:
         want = pd.read_sql(select(orders).order_by(orders.c.id), conn)
-    for lang, shipped, channel, paid in (
-        ("zh", "已出库", "淘宝/天猫", "实付（元）"),
-        ("en", "Shipped", "Taobao/Tmall", "Paid (CNY)"),
+    for lang, shipped, channel, paid, held in (
+        ("zh", "已出库", "淘宝/天猫", "实付（元）", "待审核（异常订单）"),
+        ("en", "Shipped", "Taobao/Tmall", "Paid (CNY)", "Held for review (exception)"),
     ):
         out = tmp_path / f"{lang}.csv"
         export.export(hostile_store, "orders", out, "csv", "finance", lang=lang)
@@ -132,6 +133,7 @@ def test_people_read_chinese_headers_labels_and_yuan_and_english_with_lang_en(ho
         assert frame[paid].tolist() == [f"{cents / 100:.2f}" for cents in want["paid_cents"]]
         assert frame[header("orders", "created_at", lang)].str.fullmatch(r"2026-\d\d-\d\d \d\d:\d\d:\d\d").all()
         assert set(frame[header("orders", "carrier", lang)]) == {"顺丰速运" if lang == "zh" else "SF"}
+        assert frame[header("orders", "hold_reason", lang)].tolist()[2] == held
 
 
 def test_raw_keeps_codes_cents_and_snake_case_for_scripts(hostile_store, tmp_path):

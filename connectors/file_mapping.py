@@ -10,6 +10,9 @@ mapping, not new code. Fields a mapping may fill:
 
 A field names one column or a list of candidates; per row the first non-empty one wins, so
 renamed columns of older exports can be listed side by side.
+
+Shipped mappings live here; a user's own are saved in data/mappings/ in the same format
+(connectors/file_inference.py proposes, saves and picks them).
 """
 
 from __future__ import annotations
@@ -59,12 +62,18 @@ class StatusRule:
 class Mapping:
     channel: str
     title: str
-    layout: str  # "lines": one row per order line; "orders": one row per order, lines in an items file
+    layout: str  # "lines": one row per order line; "orders": one row per order, lines (if any) in an items file
     sheet: Sheet
     items: Sheet | None
     row_key: str  # the field all rows of one order share
     status_field: str  # the field named in an "unknown status" message
     status_rules: tuple[StatusRule, ...]
+    default_status: str | None = None  # an order no rule matches gets it (files without a status column)
+
+    def columns_taken(self) -> set[str]:
+        """Every column some field of the mapping reads."""
+        sheets = filter(None, (self.sheet, self.items))
+        return {column for sheet in sheets for names in sheet.columns.values() for column in names}
 
 
 def channels() -> list[str]:
@@ -76,7 +85,19 @@ def load_mapping(channel: str) -> Mapping:
     path = MAPPINGS / f"{channel}.toml"
     if not path.is_file():
         raise InvalidInput(f"No export mapping for channel {channel!r}; known: {', '.join(channels())}.")
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return read_mapping(path)
+
+
+def read_mapping(path: Path) -> Mapping:
+    """A mapping file anywhere: shipped, saved in data/mappings/ or written by hand."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"The export mapping {Path(path).name} is not valid TOML: {exc}.") from None
+    return parse_mapping(data, Path(path))
+
+
+def parse_mapping(data: dict, path: Path) -> Mapping:
     status = data.get("status", {})
     rules = [
         StatusRule(
@@ -87,15 +108,18 @@ def load_mapping(channel: str) -> Mapping:
     rules += [
         StatusRule(status["field"], to, frozenset({header_key(raw)})) for raw, to in status.get("map", {}).items()
     ]
+    if "channel" not in data or "sheet" not in data:
+        raise InvalidInput(f"The export mapping {path.name} is broken: it needs channel and [sheet].")
     mapping = Mapping(
         channel=data["channel"],
-        title=data.get("title", channel),
+        title=data.get("title", path.stem),
         layout=data.get("layout", "lines"),
         sheet=_sheet(data["sheet"]),
         items=_sheet(data["items"]) if "items" in data else None,
         row_key=data.get("row_key", "order_no"),
-        status_field=status.get("field") or rules[0].field,
+        status_field=status.get("field") or (rules[0].field if rules else "status"),
         status_rules=tuple(rules),
+        default_status=status.get("default"),
     )
     _check(mapping, path)
     return mapping
@@ -114,7 +138,7 @@ def _check(mapping: Mapping, path: Path) -> None:
     problems = []
     if mapping.layout not in LAYOUTS:
         problems.append(f"layout must be one of {LAYOUTS}")
-    if mapping.layout == "orders" and (mapping.sheet.has_lines or mapping.items is None):
+    if mapping.layout == "orders" and mapping.sheet.has_lines:
         problems.append("an 'orders' layout takes its lines from [items] only")
     for sheet in filter(None, (mapping.sheet, mapping.items)):
         problems += [f"required field {f} has no column" for f in sheet.required if f not in sheet.columns]
@@ -122,13 +146,14 @@ def _check(mapping: Mapping, path: Path) -> None:
             problems.append("lines need unit_price or line_total")
         if sheet.has_lines and "qty" not in sheet.columns:
             problems.append("lines need qty")
-    problems += [f"unknown status {r.status}" for r in mapping.status_rules if r.status not in PLATFORM_RANK]
+    statuses = [r.status for r in mapping.status_rules] + [mapping.default_status] * bool(mapping.default_status)
+    problems += [f"unknown status {status}" for status in statuses if status not in PLATFORM_RANK]
     problems += [
         f"status rule reads unmapped field {r.field}"
         for r in mapping.status_rules
         if r.field not in mapping.sheet.columns
     ]
-    if not mapping.status_rules:
-        problems.append("no status rules")
+    if not mapping.status_rules and not mapping.default_status:
+        problems.append("no status rules and no default status")
     if problems:
         raise InvalidInput(f"The export mapping {path.name} is broken: {'; '.join(problems)}.")

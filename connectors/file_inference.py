@@ -1,0 +1,440 @@
+"""Which mapping reads a file: a shipped or saved one that fits, else one proposed from its headers.
+
+A proposal matches headers against Chinese and English names for each field (订单编号, Order ID,
+order_number …), and looks at a sample of the content where names alone do not decide (a column
+of dates, of whole numbers, of amounts). It only reads the header and a few hundred rows, so it
+costs next to nothing on a million-row file. Without a status column the status is derived from
+what the file has (cancelled or refunded → cancelled, shipped or a tracking number → shipped,
+paid → paid), the rest taking a default for the whole file.
+
+Saved mappings are TOML files in data/mappings/ (ORDERHUB_MAPPINGS_DIR), in the format of the
+shipped ones in connectors/mappings/; they are offered again for files whose columns they fit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from connectors.file_mapping import (
+    LINE_MONEY,
+    ORDER_MONEY,
+    TIME_FIELDS,
+    Mapping,
+    Sheet,
+    StatusRule,
+    channels,
+    load_mapping,
+    read_mapping,
+)
+from connectors.file_reading import Table, read_table
+from connectors.file_values import OK, clean_code, to_cents, to_time, to_whole
+from core.errors import InvalidInput
+from core.model import CANCELLED, COMPLETED, PAID, PENDING_PAYMENT, SHIPPED
+
+SAVED = Path(__file__).resolve().parent.parent / "data" / "mappings"
+PROPOSED_CHANNEL = "generic"
+SAMPLE_ROWS = 200
+SHOWN_SAMPLES = 3
+
+# Per field, the names exports give its column, compared after _name(): case, spaces, punctuation
+# and a trailing unit such as (元) do not count. A header that equals a name scores 3; one that
+# ends with a name (收货人手机号, Shipping Phone) scores 2 if its content fits; WEAK names score 1.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "order_no": ("订单号", "订单编号", "订单id", "主订单编号", "order id", "order number", "order_number", "order no"),
+    "created_at": ("下单时间", "创建时间", "订单创建时间", "订单成交时间", "order date", "created at", "order time"),
+    "paid_at": ("付款时间", "支付时间", "订单付款时间", "付款确认时间", "paid at", "payment date", "payment time"),
+    "updated_at": ("更新时间", "修改时间", "updated at"),
+    "shipped_at": ("发货时间", "出库时间", "ship date", "shipped at", "fulfilled at", "shipping date"),
+    "cancelled_at": ("取消时间", "关闭时间", "交易关闭时间", "cancelled at", "canceled at", "closed at"),
+    "refunded_at": ("退款时间", "退款完成时间", "refunded at", "refund date"),
+    "status": ("订单状态", "状态", "交易状态", "order status", "status", "financial status"),
+    "sku": ("商品编码", "商家编码", "sku", "lineitem sku", "货号", "sku编码", "规格编码", "product id", "商品id"),
+    "qty": ("数量", "购买数量", "商品数量", "订购数量", "quantity", "qty", "lineitem quantity"),
+    "unit_price": ("单价", "商品单价", "价格", "price", "unit price", "lineitem price"),
+    "line_total": ("金额", "小计", "商品金额", "商品总价", "sales", "line total", "lineitem total", "amount"),
+    "paid": (
+        "实付",
+        "实付金额",
+        "实际支付金额",
+        "买家实际支付金额",
+        "用户实付金额",
+        "订单金额",
+        "应付金额",
+        "order total",
+        "total",
+    ),
+    "shipping_fee": ("运费", "邮费", "shipping", "shipping fee", "shipping cost"),
+    "refund": ("退款金额", "退款", "refund", "refunded amount", "refund amount"),
+    "buyer": ("收货人", "收货人姓名", "收件人", "买家", "customer name", "ship name", "shipping name", "recipient"),
+    "phone": ("手机", "手机号", "电话", "联系电话", "联系手机", "收货人手机号", "收货人电话", "phone", "mobile"),
+    "province": ("省", "省份", "province", "state", "shipping province", "shipping province name"),
+    "city": ("市", "城市", "city", "shipping city"),
+    "address": ("地址", "收货地址", "详细地址", "address", "shipping address", "shipping street", "street"),
+    "country": ("国家", "国家地区", "country", "shipping country", "country/region"),
+    "tracking_no": ("快递单号", "物流单号", "运单号", "tracking", "tracking number", "tracking no"),
+    "carrier": ("快递公司", "物流公司", "carrier", "shipping carrier"),
+    "shop": ("店铺", "店铺名称", "shop", "store"),
+    "buyer_remark": ("买家留言", "买家备注", "notes", "note"),
+    "seller_remark": ("商家备注", "卖家备注"),
+}
+WEAK = {"order_no": ("name",)}  # Shopify's order name; many files have a Name that is something else
+DERIVED_TIMES = ("shipped_at", "cancelled_at", "refunded_at")
+LINE_PARTS = ("sku", "qty", "unit_price", "line_total")
+# Without a status column, the first rule whose column has a value decides.
+DERIVED_STATUS = (
+    ("cancelled_at", CANCELLED),
+    ("refunded_at", CANCELLED),
+    ("shipped_at", SHIPPED),
+    ("tracking_no", SHIPPED),
+    ("paid_at", PAID),
+)
+# Status words beyond those the shipped mappings know, compared case-insensitively.
+STATUS_WORDS = {
+    PENDING_PAYMENT: ("pending", "unpaid", "awaiting payment", "pending payment", "未付款", "待付款"),
+    PAID: ("paid", "processing", "awaiting shipment", "已付款", "待发货", "已支付"),
+    SHIPPED: ("shipped", "fulfilled", "in transit", "已发货", "已出库", "运输中"),
+    COMPLETED: ("completed", "complete", "delivered", "done", "已完成", "已签收", "交易成功", "已收货"),
+    CANCELLED: ("cancelled", "canceled", "closed", "refunded", "voided", "已取消", "已关闭", "交易关闭", "已退款"),
+}
+_UNIT = re.compile(r"[(（\[【].*?[)）\]】]")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+@dataclass(frozen=True)
+class ColumnGuess:
+    """One column of the file as the proposal sees it: the field it feeds (None: none) and examples."""
+
+    column: str
+    field: str | None
+    samples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Proposal:
+    mapping: Mapping | None  # None when no column looks like an order number
+    columns: list[ColumnGuess]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The mapping an import uses, and where it came from: shipped, saved, proposed or given."""
+
+    mapping: Mapping
+    name: str
+    source: str
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "source": self.source}
+
+
+def saved_folder() -> Path:
+    return Path(os.environ.get("ORDERHUB_MAPPINGS_DIR") or SAVED)
+
+
+# ---- proposing
+
+
+def propose(table: Table) -> Proposal:
+    """A mapping for the file from its headers and a sample of its rows, with each column's guess."""
+    sample = _sample(table.frame)
+    fields = guess_fields(table.frame.columns, sample)
+    by_column = {column: field for field, column in fields.items()}
+    columns = [ColumnGuess(c, by_column.get(c), _examples(sample[c])) for c in table.frame.columns]
+    assigned = {field: (column,) for field, column in fields.items()}
+    if "order_no" not in assigned:
+        return Proposal(None, columns)
+    return Proposal(build_mapping(assigned, table), columns)
+
+
+def propose_file(path: str | Path, name: str | None = None) -> Proposal:
+    return propose(read_table(path, name))
+
+
+def mapping_from_columns(table: Table, fields: dict[str, str | None], default_status: str | None = None) -> Mapping:
+    """A mapping from an edited column → field table (None or "" leaves a column out); a field
+    given to several columns reads them in file order, the first non-empty one winning."""
+    assigned: dict[str, tuple[str, ...]] = {}
+    for column in table.frame.columns:
+        if fields.get(column):
+            assigned[fields[column]] = (*assigned.get(fields[column], ()), column)
+    if "order_no" not in assigned:
+        raise InvalidInput("A mapping needs a column for the order number (order_no).")
+    return build_mapping(assigned, table, default_status)
+
+
+def guess_fields(headers: list[str] | pd.Index, sample: pd.DataFrame) -> dict[str, str]:
+    """field → column: each column its best-named field, each field its best column (by name,
+    then content that fits, then leftmost)."""
+    best: dict[str, tuple[tuple, str]] = {}
+    for position, column in enumerate(headers):
+        claim = _claim(column, sample[column])
+        if claim is None:
+            continue
+        field, score, fits, filled = claim
+        rank = (score, fits, filled, -position)
+        if field not in best or rank > best[field][0]:
+            best[field] = (rank, column)
+    fields = {field: column for field, (_, column) in best.items()}
+    return _line_price_fallback(fields)
+
+
+def _claim(column: str, values: pd.Series) -> tuple[str, int, bool, bool] | None:
+    """The field this column's name suits best (longest name matched), with its score and
+    whether the sample fits it; an exact name is kept even if the sample does not parse: its
+    rows then say why."""
+    name = _name(column)
+    options = []  # (score, length of the name matched, field)
+    for field in SYNONYMS:
+        if name in _names(field):
+            options.append((3, len(name), field))
+        elif ends := [len(n) for n in _names(field) if _ends_with(name, n)]:
+            options.append((2, max(ends), field))
+    options += [(1, 0, field) for field, names in WEAK.items() if name in map(_name, names)]
+    for score, _, field in sorted(options, reverse=True):
+        fits = _parses_as(field, values)
+        if score == 3 or fits:
+            return field, score, fits, bool((values != "").any())
+    return None
+
+
+def _ends_with(name: str, synonym: str) -> bool:
+    """A longer header ending with the name: 收货人手机号 → 手机号, shippingphone → phone."""
+    long_enough = len(synonym) >= (2 if _cjk(synonym) else 4)
+    return long_enough and name != synonym and name.endswith(synonym)
+
+
+def _cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+@cache
+def _names(field: str) -> frozenset[str]:
+    return frozenset(map(_name, SYNONYMS[field]))
+
+
+def _name(header: str) -> str:
+    """How a header is compared with the names: 'Order ID' = 'order_id' = 'ORDER-ID', '实付金额(元)' = '实付金额'."""
+    folded = unicodedata.normalize("NFKC", str(header)).casefold()
+    return _NOT_WORD.sub("", _UNIT.sub("", folded)) or _NOT_WORD.sub("", folded)
+
+
+def _parses_as(field: str, values: pd.Series) -> bool:
+    """Most of the sample's non-empty values parse as the field's kind (any text fits a text field)."""
+    filled = values[values != ""]
+    if field in (*TIME_FIELDS, *DERIVED_TIMES):
+        parse = to_time
+    elif field == "qty":
+        parse = to_whole
+    elif field in (*ORDER_MONEY, *LINE_MONEY, "refund"):
+        parse = to_cents
+    else:
+        return True
+    if filled.empty:
+        return True
+    return float(np.mean(parse(filled)[1] == OK)) >= 0.8
+
+
+def _line_price_fallback(fields: dict[str, str]) -> dict[str, str]:
+    """Lines without a price column take the file's amount column as each line's total."""
+    if "sku" in fields and "qty" in fields and not {"unit_price", "line_total"} & fields.keys():
+        amount = next((f for f in ("paid", "goods") if f in fields), None)
+        if amount:
+            fields["line_total"] = fields.pop(amount)
+    return fields
+
+
+def build_mapping(assigned: dict[str, tuple[str, ...]], table: Table, default_status: str | None = None) -> Mapping:
+    """The mapping for field → columns: layout, required fields and how the status is read."""
+    columns = dict(assigned)
+    if "created_at" not in columns and "paid_at" in columns:
+        columns["created_at"] = columns["paid_at"]  # an order paid at once: the payment time is its time
+    lines = {"sku", "qty"} <= columns.keys() and bool({"unit_price", "line_total"} & columns.keys())
+    if not lines:  # an order-only report: line columns without the rest cannot make lines
+        columns = {f: c for f, c in columns.items() if f not in (*LINE_PARTS, "discount")}
+    required = [f for f in ("order_no", "created_at", "status", *LINE_PARTS) if f in columns]
+    rules, default = _status(columns, table)
+    return Mapping(
+        channel=PROPOSED_CHANNEL,
+        title=f"proposed for {table.name}",
+        layout="lines" if lines else "orders",
+        sheet=Sheet(columns, tuple(required)),
+        items=None,
+        row_key="order_no",
+        status_field="status",
+        status_rules=rules,
+        default_status=default_status or default,
+    )
+
+
+def _status(columns: dict[str, tuple[str, ...]], table: Table) -> tuple[tuple[StatusRule, ...], str | None]:
+    """Rules for the file's status values; without a status column, rules from the columns that
+    tell one, and a default (pending payment if the file says when orders were paid, else paid)."""
+    if "status" in columns:
+        values = pd.unique(pd.concat([table.frame[c] for c in columns["status"]], ignore_index=True))
+        words = _status_words()
+        known = {value: words.get(value.casefold()) for value in clean_code(pd.Series(values, dtype="str"))}
+        rules = [StatusRule("status", status, frozenset({value})) for value, status in sorted(known.items()) if status]
+        return tuple(rules), None
+    rules = tuple(StatusRule(field, status, None) for field, status in DERIVED_STATUS if field in columns)
+    return rules, PENDING_PAYMENT if "paid_at" in columns else PAID
+
+
+@cache
+def _status_words() -> dict[str, str]:
+    """Every status value the shipped mappings know, and the common words, folded to lower case."""
+    words = {word.casefold(): status for status, many in STATUS_WORDS.items() for word in many}
+    for channel in channels():
+        mapping = load_mapping(channel)
+        for rule in mapping.status_rules:
+            words.update({value.casefold(): rule.status for value in rule.values or ()})
+    return words
+
+
+def _sample(frame: pd.DataFrame) -> pd.DataFrame:
+    """Up to SAMPLE_ROWS rows spread over the file (exports are often sorted by date or status)."""
+    if len(frame) <= SAMPLE_ROWS:
+        return frame
+    return frame.iloc[np.unique(np.linspace(0, len(frame) - 1, SAMPLE_ROWS).astype(np.int64))]
+
+
+def _examples(values: pd.Series) -> tuple[str, ...]:
+    return tuple(pd.unique(values[values != ""])[:SHOWN_SAMPLES].tolist())
+
+
+# ---- choosing
+
+
+def choose(table: Table, items: Table | None = None, channel: str = "auto", mapping: Mapping | None = None) -> Choice:
+    """The mapping for an import: the one given, the channel's, or (auto) the saved or shipped one
+    that fits best, else the proposal. A mapping fits when the file has its required columns; the
+    best maps the most columns, a saved one winning a tie (it was saved for files like this)."""
+    if mapping is not None:
+        return Choice(mapping, mapping.title, "given")
+    if channel != "auto":
+        return Choice(load_mapping(channel), channel, "shipped")
+    candidates = [Choice(m, name, "saved") for name, m in saved_mappings()]
+    candidates += [Choice(load_mapping(c), c, "shipped") for c in channels()]
+    lines_in_file = _has_lines(table)
+    fitting = [
+        (_mapped(table, c.mapping.sheet) + (_mapped(items, c.mapping.items) if items else 0), -rank, c)
+        for rank, c in enumerate(candidates)
+        if _fits_choice(c.mapping, table, items, lines_in_file)
+    ]
+    if fitting:
+        return max(fitting, key=lambda fit: fit[:2])[2]
+    if items is not None:
+        raise InvalidInput(f"No mapping fits {table.name} with {items.name}; give one with --mapping.")
+    proposal = propose(table)
+    if proposal.mapping is None:
+        raise InvalidInput(f"{table.name}: no column looks like an order number; give a mapping with --mapping.")
+    return Choice(proposal.mapping, "proposed", "proposed")
+
+
+def _fits_choice(mapping: Mapping, table: Table, items: Table | None, lines_in_file: bool) -> bool:
+    if not _has_required(table, mapping.sheet):
+        return False
+    if items is not None:
+        return mapping.items is not None and _has_required(items, mapping.items)
+    # An order-only mapping on a file with lines would drop them (Taobao's order report has no SKU).
+    return mapping.sheet.has_lines or not lines_in_file
+
+
+def _has_required(table: Table, sheet: Sheet) -> bool:
+    present = set(table.frame.columns)
+    return all(any(c in present for c in sheet.columns[f]) for f in sheet.required)
+
+
+def _mapped(table: Table, sheet: Sheet | None) -> int:
+    present = set(table.frame.columns)
+    return sum(any(c in present for c in names) for names in sheet.columns.values()) if sheet else 0
+
+
+def _has_lines(table: Table) -> bool:
+    fields = guess_fields(table.frame.columns, _sample(table.frame))
+    return {"sku", "qty"} <= fields.keys()
+
+
+def unmapped_columns(mapping: Mapping, tables: list[Table]) -> list[str]:
+    """The files' columns no field of the mapping reads, in file order, each named once."""
+    taken = mapping.columns_taken()
+    names = [c for table in tables for c in table.frame.columns if c not in taken]
+    return list(dict.fromkeys(names))
+
+
+# ---- saving
+
+
+def saved_mappings(folder: Path | None = None) -> list[tuple[str, Mapping]]:
+    folder = folder or saved_folder()
+    return [(path.stem, read_mapping(path)) for path in sorted(folder.glob("*.toml"))]
+
+
+def save_mapping(mapping: Mapping, name: str, folder: Path | None = None) -> Path:
+    """Write the mapping as data/mappings/<name>.toml, the format of connectors/mappings/."""
+    if not re.fullmatch(r"\w[\w.-]{0,63}", name) or name.endswith("."):
+        raise InvalidInput("A mapping name is letters, digits, '-', '_' and '.', up to 64 characters.")
+    folder = folder or saved_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.toml"
+    path.write_text(mapping_toml(mapping), encoding="utf-8")
+    return path
+
+
+def mapping_toml(mapping: Mapping) -> str:
+    """The mapping as TOML that read_mapping turns back into the same Mapping."""
+    out = [f"channel = {_string(mapping.channel)}", f"title = {_string(mapping.title)}"]
+    out += [f"layout = {_string(mapping.layout)}", f"row_key = {_string(mapping.row_key)}"]
+    for section, sheet in (("sheet", mapping.sheet), ("items", mapping.items)):
+        if sheet is not None:
+            out += ["", f"[{section}]", f"required = {_strings(sheet.required)}", "", f"[{section}.columns]"]
+            out += [f"{_key(f)} = {_columns(names)}" for f, names in sheet.columns.items()]
+    rules, by_value = _rules_and_map(mapping)
+    out += ["", "[status]", f"field = {_string(mapping.status_field)}"]
+    if mapping.default_status:
+        out.append(f"default = {_string(mapping.default_status)}")
+    for rule in rules:
+        out += ["", "[[status.rules]]", f"field = {_string(rule.field)}"]
+        if rule.values is not None:
+            out.append(f"values = {_strings(sorted(rule.values))}")
+        out.append(f"status = {_string(rule.status)}")
+    if by_value:
+        out += ["", "[status.map]", *(f"{_string(value)} = {_string(status)}" for value, status in by_value.items())]
+    return "\n".join(out) + "\n"
+
+
+def _rules_and_map(mapping: Mapping) -> tuple[list[StatusRule], dict[str, str]]:
+    """The trailing one-value rules on the status column read best as [status.map] (the loader
+    puts map entries after the rules, so the order, and the Mapping, survive the round trip)."""
+    rules, by_value = list(mapping.status_rules), {}
+    while rules and (rule := rules[-1]).field == mapping.status_field and rule.values and len(rule.values) == 1:
+        (value,) = rule.values
+        if value in by_value:
+            break
+        by_value[value] = rule.status
+        rules.pop()
+    return rules, dict(reversed(by_value.items()))
+
+
+def _string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")  # JSON strings are TOML strings
+
+
+def _strings(texts) -> str:
+    return "[" + ", ".join(map(_string, texts)) + "]"
+
+
+def _columns(names: tuple[str, ...]) -> str:
+    return _string(names[0]) if len(names) == 1 else _strings(names)
+
+
+def _key(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else _string(name)

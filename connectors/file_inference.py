@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from connectors.file_mapping import (
+    LINE_FIELDS,
     LINE_MONEY,
     ORDER_MONEY,
     TIME_FIELDS,
@@ -36,6 +37,7 @@ from connectors.file_mapping import (
     read_mapping,
 )
 from connectors.file_reading import Table, read_table
+from connectors.file_rows import TEXT_FIELDS
 from connectors.file_values import OK, clean_code, to_cents, to_time, to_whole
 from core.errors import InvalidInput
 from core.model import CANCELLED, COMPLETED, PAID, PENDING_PAYMENT, SHIPPED
@@ -43,11 +45,12 @@ from core.model import CANCELLED, COMPLETED, PAID, PENDING_PAYMENT, SHIPPED
 SAVED = Path(__file__).resolve().parent.parent / "data" / "mappings"
 PROPOSED_CHANNEL = "generic"
 SAMPLE_ROWS = 200
+DERIVED_TIMES = ("shipped_at", "cancelled_at", "refunded_at")  # read for the status only
 SHOWN_SAMPLES = 3
 
 # Per field, the names exports give its column, compared after _name(): case, spaces, punctuation
 # and a trailing unit such as (元) do not count. A header that equals a name scores 3; one that
-# ends with a name (收货人手机号, Shipping Phone) scores 2 if its content fits; WEAK names score 1.
+# ends with a longer name (订单付款时间, Shipping Phone) scores 2 if its content fits; WEAK names 1.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "order_no": ("订单号", "订单编号", "订单id", "主订单编号", "order id", "order number", "order_number", "order no"),
     "created_at": ("下单时间", "创建时间", "订单创建时间", "订单成交时间", "order date", "created at", "order time"),
@@ -61,18 +64,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "qty": ("数量", "购买数量", "商品数量", "订购数量", "quantity", "qty", "lineitem quantity"),
     "unit_price": ("单价", "商品单价", "价格", "price", "unit price", "lineitem price"),
     "line_total": ("金额", "小计", "商品金额", "商品总价", "sales", "line total", "lineitem total", "amount"),
-    "paid": (
-        "实付",
-        "实付金额",
-        "实际支付金额",
-        "买家实际支付金额",
-        "用户实付金额",
-        "订单金额",
-        "应付金额",
-        "order total",
-        "total",
-    ),
-    "shipping_fee": ("运费", "邮费", "shipping", "shipping fee", "shipping cost"),
+    "goods": ("商品总额", "货款", "应付货款", "goods total", "subtotal"),
+    "paid": ("实付", "实付金额", "实际支付金额", "订单金额", "应付金额", "order total", "total"),
+    "shipping_fee": ("运费", "邮费", "应付邮费", "shipping", "shipping fee", "shipping cost"),
     "refund": ("退款金额", "退款", "refund", "refunded amount", "refund amount"),
     "buyer": ("收货人", "收货人姓名", "收件人", "买家", "customer name", "ship name", "shipping name", "recipient"),
     "phone": ("手机", "手机号", "电话", "联系电话", "联系手机", "收货人手机号", "收货人电话", "phone", "mobile"),
@@ -86,8 +80,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "buyer_remark": ("买家留言", "买家备注", "notes", "note"),
     "seller_remark": ("商家备注", "卖家备注"),
 }
+# Only fields the import reads are proposed: a column given to any other would vanish unlisted.
+READ = frozenset(
+    {*LINE_FIELDS, *TIME_FIELDS, *ORDER_MONEY, *TEXT_FIELDS, *DERIVED_TIMES}
+    | {"order_no", "status", "phone", "tracking_no", "carrier"}
+)
 WEAK = {"order_no": ("name",)}  # Shopify's order name; many files have a Name that is something else
-DERIVED_TIMES = ("shipped_at", "cancelled_at", "refunded_at")
 LINE_PARTS = ("sku", "qty", "unit_price", "line_total")
 # Without a status column, the first rule whose column has a value decides.
 DERIVED_STATUS = (
@@ -200,6 +198,8 @@ def _claim(column: str, values: pd.Series) -> tuple[str, int, bool, bool] | None
             options.append((2, max(ends), field))
     options += [(1, 0, field) for field, names in WEAK.items() if name in map(_name, names)]
     for score, _, field in sorted(options, reverse=True):
+        if field not in READ:  # a refund column is no line total: it stays listed until the import reads it
+            return None
         fits = _parses_as(field, values)
         if score == 3 or fits:
             return field, score, fits, bool((values != "").any())
@@ -208,7 +208,7 @@ def _claim(column: str, values: pd.Series) -> tuple[str, int, bool, bool] | None
 
 def _ends_with(name: str, synonym: str) -> bool:
     """A longer header ending with the name: 收货人手机号 → 手机号, shippingphone → phone."""
-    long_enough = len(synonym) >= (2 if _cjk(synonym) else 4)
+    long_enough = len(synonym) >= (3 if _cjk(synonym) else 4)  # not 金额 in 退款金额 or 优惠金额
     return long_enough and name != synonym and name.endswith(synonym)
 
 
@@ -260,6 +260,8 @@ def build_mapping(assigned: dict[str, tuple[str, ...]], table: Table, default_st
     lines = {"sku", "qty"} <= columns.keys() and bool({"unit_price", "line_total"} & columns.keys())
     if not lines:  # an order-only report: line columns without the rest cannot make lines
         columns = {f: c for f, c in columns.items() if f not in (*LINE_PARTS, "discount")}
+    if "status" in columns:  # times read only to derive a status would vanish unlisted
+        columns = {f: c for f, c in columns.items() if f not in DERIVED_TIMES}
     required = [f for f in ("order_no", "created_at", "status", *LINE_PARTS) if f in columns]
     rules, default = _status(columns, table)
     return Mapping(
@@ -409,6 +411,24 @@ def mapping_toml(mapping: Mapping) -> str:
     if by_value:
         out += ["", "[status.map]", *(f"{_string(value)} = {_string(status)}" for value, status in by_value.items())]
     return "\n".join(out) + "\n"
+
+
+def suggestion_toml(proposal: Proposal, file_name: str) -> str:
+    """The proposed mapping as a TOML file to edit, its comments naming the columns left out."""
+    if proposal.mapping is None:
+        raise InvalidInput(f"{file_name}: no column looks like an order number; write the mapping by hand.")
+    left_out = [f"{g.column} ({_shown(g.samples)})" for g in proposal.columns if g.field is None]
+    head = [
+        f"# Mapping proposed for {file_name}: check it, edit it, then import with --mapping THIS_FILE.",
+        "# Fields and format: connectors/mappings/README.md.",
+        f"# Columns no field took: {'; '.join(left_out) if left_out else 'none'}.",
+    ]
+    return "\n".join(head) + "\n" + mapping_toml(proposal.mapping)
+
+
+def _shown(samples: tuple[str, ...]) -> str:
+    """Examples on one comment line: whitespace and line breaks folded, each cut short."""
+    return ", ".join(" ".join(str(v).split())[:30] for v in samples) or "empty"
 
 
 def _rules_and_map(mapping: Mapping) -> tuple[list[StatusRule], dict[str, str]]:

@@ -80,8 +80,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "buyer_remark": ("买家留言", "买家备注", "notes", "note"),
     "seller_remark": ("商家备注", "卖家备注"),
 }
-# Only fields the import reads are proposed: a column given to any other would vanish unlisted.
-READ = frozenset(
+# The fields a column can be given (the page offers these): only fields the import reads, as a
+# column given to any other would vanish without being listed.
+FIELDS = frozenset(
     {*LINE_FIELDS, *TIME_FIELDS, *ORDER_MONEY, *TEXT_FIELDS, *DERIVED_TIMES}
     | {"order_no", "status", "phone", "tracking_no", "carrier"}
 )
@@ -145,12 +146,9 @@ def propose(table: Table) -> Proposal:
     """A mapping for the file from its headers and a sample of its rows, with each column's guess."""
     sample = _sample(table.frame)
     fields = guess_fields(table.frame.columns, sample)
-    by_column = {column: field for field, column in fields.items()}
-    columns = [ColumnGuess(c, by_column.get(c), _examples(sample[c])) for c in table.frame.columns]
-    assigned = {field: (column,) for field, column in fields.items()}
-    if "order_no" not in assigned:
-        return Proposal(None, columns)
-    return Proposal(build_mapping(assigned, table), columns)
+    mapping = build_mapping({f: (c,) for f, c in fields.items()}, table) if "order_no" in fields else None
+    kept = {c: f for f, c in fields.items() if mapping is None or f in mapping.sheet.columns}
+    return Proposal(mapping, [ColumnGuess(c, kept.get(c), _examples(sample[c])) for c in table.frame.columns])
 
 
 def propose_file(path: str | Path, name: str | None = None) -> Proposal:
@@ -160,6 +158,9 @@ def propose_file(path: str | Path, name: str | None = None) -> Proposal:
 def mapping_from_columns(table: Table, fields: dict[str, str | None], default_status: str | None = None) -> Mapping:
     """A mapping from an edited column → field table (None or "" leaves a column out); a field
     given to several columns reads them in file order, the first non-empty one winning."""
+    unknown = {f for f in fields.values() if f} - FIELDS
+    if unknown:
+        raise InvalidInput(f"Unknown field(s) {', '.join(sorted(unknown))}; choose from {', '.join(sorted(FIELDS))}.")
     assigned: dict[str, tuple[str, ...]] = {}
     for column in table.frame.columns:
         if fields.get(column):
@@ -198,7 +199,7 @@ def _claim(column: str, values: pd.Series) -> tuple[str, int, bool, bool] | None
             options.append((2, max(ends), field))
     options += [(1, 0, field) for field, names in WEAK.items() if name in map(_name, names)]
     for score, _, field in sorted(options, reverse=True):
-        if field not in READ:  # a refund column is no line total: it stays listed until the import reads it
+        if field not in FIELDS:  # a refund column is no line total: it stays listed until the import reads it
             return None
         fits = _parses_as(field, values)
         if score == 3 or fits:
@@ -325,14 +326,13 @@ def choose(table: Table, items: Table | None = None, channel: str = "auto", mapp
         return Choice(load_mapping(channel), channel, "shipped")
     candidates = [Choice(m, name, "saved") for name, m in saved_mappings()]
     candidates += [Choice(load_mapping(c), c, "shipped") for c in channels()]
-    lines_in_file = _has_lines(table)
-    fitting = [
-        (_mapped(table, c.mapping.sheet) + (_mapped(items, c.mapping.items) if items else 0), -rank, c)
-        for rank, c in enumerate(candidates)
-        if _fits_choice(c.mapping, table, items, lines_in_file)
-    ]
+    fitting = [c for c in candidates if _fits(c.mapping, table, items)]
+    # An order-only mapping on a file with lines would drop them (Taobao's order report has no SKU).
+    if items is None and any(not c.mapping.sheet.has_lines for c in fitting) and _has_lines(table):
+        fitting = [c for c in fitting if c.mapping.sheet.has_lines]
     if fitting:
-        return max(fitting, key=lambda fit: fit[:2])[2]
+        # max() keeps the first of equals, and saved mappings are listed first.
+        return max(fitting, key=lambda c: _mapped(table, c.mapping.sheet) + _mapped(items, c.mapping.items))
     if items is not None:
         raise InvalidInput(f"No mapping fits {table.name} with {items.name}; give one with --mapping.")
     proposal = propose(table)
@@ -341,13 +341,11 @@ def choose(table: Table, items: Table | None = None, channel: str = "auto", mapp
     return Choice(proposal.mapping, "proposed", "proposed")
 
 
-def _fits_choice(mapping: Mapping, table: Table, items: Table | None, lines_in_file: bool) -> bool:
-    if not _has_required(table, mapping.sheet):
+def _fits(mapping: Mapping, table: Table, items: Table | None) -> bool:
+    """The file (and the items file, if given) has every column the mapping requires."""
+    if items is not None and (mapping.items is None or not _has_required(items, mapping.items)):
         return False
-    if items is not None:
-        return mapping.items is not None and _has_required(items, mapping.items)
-    # An order-only mapping on a file with lines would drop them (Taobao's order report has no SKU).
-    return mapping.sheet.has_lines or not lines_in_file
+    return _has_required(table, mapping.sheet)
 
 
 def _has_required(table: Table, sheet: Sheet) -> bool:
@@ -355,9 +353,12 @@ def _has_required(table: Table, sheet: Sheet) -> bool:
     return all(any(c in present for c in sheet.columns[f]) for f in sheet.required)
 
 
-def _mapped(table: Table, sheet: Sheet | None) -> int:
+def _mapped(table: Table | None, sheet: Sheet | None) -> int:
+    """How many of the sheet's fields the file has a column for."""
+    if table is None or sheet is None:
+        return 0
     present = set(table.frame.columns)
-    return sum(any(c in present for c in names) for names in sheet.columns.values()) if sheet else 0
+    return sum(any(c in present for c in names) for names in sheet.columns.values())
 
 
 def _has_lines(table: Table) -> bool:

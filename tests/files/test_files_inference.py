@@ -19,7 +19,7 @@ from connectors.file_inference import (
     save_mapping,
     suggestion_toml,
 )
-from connectors.file_mapping import channels, load_mapping, parse_mapping, read_mapping
+from connectors.file_mapping import StatusRule, channels, load_mapping, parse_mapping, read_mapping
 from connectors.file_reading import read_table
 from connectors.files import dry_run, import_file
 from core.db import orders
@@ -233,3 +233,22 @@ def test_a_mapping_name_never_becomes_a_path_elsewhere(saved_mappings):
         with pytest.raises(InvalidInput):
             save_mapping(mapping, name)
     assert list(saved_mappings.iterdir()) == []
+
+
+def test_with_a_status_column_a_ship_date_is_left_out_and_listed(tmp_path):
+    path = tmp_path / "report.csv"
+    path.write_text(
+        "Order ID,Order Date,Ship Date,Order Status,SKU,Quantity,Unit Price\n"
+        "A1,2026-01-02,2026-01-03,Shipped,PET-FOOD-2KG,1,59.90\n",
+        encoding="utf-8",
+    )
+    proposal = propose_file(path)
+    assert {g.column: g.field for g in proposal.columns}["Ship Date"] is None
+    assert "shipped_at" not in proposal.mapping.sheet.columns
+    assert proposal.mapping.status_rules == (StatusRule("status", "shipped", frozenset({"Shipped"})),)
+
+
+def test_an_edited_table_may_only_name_fields_the_import_reads():
+    table = read_table(real("inf_order_report.csv"))
+    with pytest.raises(InvalidInput, match="Unknown field.*gift_note"):
+        mapping_from_columns(table, {"订单号": "order_no", "收货人": "gift_note"})

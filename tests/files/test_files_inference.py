@@ -252,3 +252,27 @@ def test_an_edited_table_may_only_name_fields_the_import_reads():
     table = read_table(real("inf_order_report.csv"))
     with pytest.raises(InvalidInput, match="Unknown field.*gift_note"):
         mapping_from_columns(table, {"订单号": "order_no", "收货人": "gift_note"})
+
+
+@pytest.mark.parametrize(
+    ("name", "channel"),
+    [
+        ("generic.xlsx", "generic"),
+        ("jd.gbk.csv", "jd"),
+        ("pdd.utf8bom.csv", "pdd"),
+        ("shopify.csv", "shopify"),
+        ("taobao_orders.utf8bom.csv", "taobao"),
+    ],
+)
+def test_auto_finds_the_channel_of_each_shipped_export(store, name, channel):
+    auto = dry_run(store, EXPORTS / name)
+    assert auto.mapping == {"name": channel, "source": "shipped"}
+    named = dry_run(store, EXPORTS / name, channel)
+    assert [(e.row, e.code) for e in auto.errors] == [(e.row, e.code) for e in named.errors]
+
+
+def test_auto_with_an_items_file_takes_the_mapping_that_has_one(store):
+    summary = import_file(store, "auto", EXPORTS / "taobao_orders.gbk.csv", items=EXPORTS / "taobao_items.gbk.csv")
+    assert summary.mapping == {"name": "taobao", "source": "shipped"}
+    with pytest.raises(InvalidInput, match="No mapping fits jd.gbk.csv with taobao_items.gbk.csv"):
+        dry_run(store, EXPORTS / "jd.gbk.csv", items=EXPORTS / "taobao_items.gbk.csv")

@@ -6,7 +6,7 @@ the headers and a sample. The fixed run imports with that proposal written out a
 back (what `--mapping` does). Both land in fresh SQLite stores, one after the other in one run.
 
 Target (issue 17): inference costs < 10 % of the import. The JSON gives the end-to-end ratio and,
-less disturbed by a busy machine, the choice alone (connectors.file_inference.choose) as a share
+less disturbed by a busy machine, the choice alone (connectors.file_choice.choose) as a share
 of the fixed import. `python -m bench import_inference` (BENCH_IMPORT_LINES=100000 for a quick run).
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 from bench.common import timer, write
 from bench.import_file import LINES, generate
 from bench.intake import fresh_store
-from connectors.file_inference import choose, save_mapping
+from connectors.file_choice import choose, save_mapping
 from connectors.file_mapping import read_mapping
 from connectors.file_reading import read_table
 from connectors.files import import_file

@@ -1,4 +1,4 @@
-"""Which mapping reads a file: a shipped or saved one that fits, else one proposed from its headers.
+"""A mapping proposed for an export no shipped or saved mapping fits, from its headers and content.
 
 A proposal matches headers against Chinese and English names for each field (订单编号, Order ID,
 order_number …), and looks at a sample of the content where names alone do not decide (a column
@@ -7,14 +7,12 @@ costs next to nothing on a million-row file. Without a status column the status 
 what the file has (cancelled or refunded → cancelled, shipped or a tracking number → shipped,
 paid → paid), the rest taking a default for the whole file.
 
-Saved mappings are TOML files in data/mappings/ (ORDERHUB_MAPPINGS_DIR), in the format of the
-shipped ones in connectors/mappings/; they are offered again for files whose columns they fit.
+connectors/file_choice.py decides when a proposal is used; the page edits it as a column → field
+table (mapping_from_columns) and `cli.py import suggest` prints it (suggestion_toml).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -34,7 +32,7 @@ from connectors.file_mapping import (
     StatusRule,
     channels,
     load_mapping,
-    read_mapping,
+    mapping_toml,
 )
 from connectors.file_reading import Table, read_table
 from connectors.file_rows import TEXT_FIELDS
@@ -42,7 +40,6 @@ from connectors.file_values import OK, clean_code, to_cents, to_time, to_whole
 from core.errors import InvalidInput
 from core.model import CANCELLED, COMPLETED, PAID, PENDING_PAYMENT, SHIPPED
 
-SAVED = Path(__file__).resolve().parent.parent / "data" / "mappings"
 PROPOSED_CHANNEL = "generic"
 SAMPLE_ROWS = 200
 DERIVED_TIMES = ("shipped_at", "cancelled_at", "refunded_at")  # read for the status only
@@ -121,25 +118,6 @@ class ColumnGuess:
 class Proposal:
     mapping: Mapping | None  # None when no column looks like an order number
     columns: list[ColumnGuess]
-
-
-@dataclass(frozen=True)
-class Choice:
-    """The mapping an import uses, and where it came from: shipped, saved, proposed or given."""
-
-    mapping: Mapping
-    name: str
-    source: str
-
-    def as_dict(self) -> dict:
-        return {"name": self.name, "source": self.source}
-
-
-def saved_folder() -> Path:
-    return Path(os.environ.get("ORDERHUB_MAPPINGS_DIR") or SAVED)
-
-
-# ---- proposing
 
 
 def propose(table: Table) -> Proposal:
@@ -309,109 +287,13 @@ def _sample(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.iloc[np.unique(np.linspace(0, len(frame) - 1, SAMPLE_ROWS).astype(np.int64))]
 
 
+def has_lines(table: Table) -> bool:
+    """Whether the file has what makes order lines: a SKU and a quantity column."""
+    return {"sku", "qty"} <= guess_fields(table.frame.columns, _sample(table.frame)).keys()
+
+
 def _examples(values: pd.Series) -> tuple[str, ...]:
     return tuple(pd.unique(values[values != ""])[:SHOWN_SAMPLES].tolist())
-
-
-# ---- choosing
-
-
-def choose(table: Table, items: Table | None = None, channel: str = "auto", mapping: Mapping | None = None) -> Choice:
-    """The mapping for an import: the one given, the channel's, or (auto) the saved or shipped one
-    that fits best, else the proposal. A mapping fits when the file has its required columns; the
-    best maps the most columns, a saved one winning a tie (it was saved for files like this)."""
-    if mapping is not None:
-        return Choice(mapping, mapping.title, "given")
-    if channel != "auto":
-        return Choice(load_mapping(channel), channel, "shipped")
-    candidates = [Choice(m, name, "saved") for name, m in saved_mappings()]
-    candidates += [Choice(load_mapping(c), c, "shipped") for c in channels()]
-    fitting = [c for c in candidates if _fits(c.mapping, table, items)]
-    # An order-only mapping on a file with lines would drop them (Taobao's order report has no SKU).
-    if items is None and any(not c.mapping.sheet.has_lines for c in fitting) and _has_lines(table):
-        fitting = [c for c in fitting if c.mapping.sheet.has_lines]
-    if fitting:
-        # max() keeps the first of equals, and saved mappings are listed first.
-        return max(fitting, key=lambda c: _mapped(table, c.mapping.sheet) + _mapped(items, c.mapping.items))
-    if items is not None:
-        raise InvalidInput(f"No mapping fits {table.name} with {items.name}; give one with --mapping.")
-    proposal = propose(table)
-    if proposal.mapping is None:
-        raise InvalidInput(f"{table.name}: no column looks like an order number; give a mapping with --mapping.")
-    return Choice(proposal.mapping, "proposed", "proposed")
-
-
-def _fits(mapping: Mapping, table: Table, items: Table | None) -> bool:
-    """The file (and the items file, if given) has every column the mapping requires."""
-    if items is not None and (mapping.items is None or not _has_required(items, mapping.items)):
-        return False
-    return _has_required(table, mapping.sheet)
-
-
-def _has_required(table: Table, sheet: Sheet) -> bool:
-    present = set(table.frame.columns)
-    return all(any(c in present for c in sheet.columns[f]) for f in sheet.required)
-
-
-def _mapped(table: Table | None, sheet: Sheet | None) -> int:
-    """How many of the sheet's fields the file has a column for."""
-    if table is None or sheet is None:
-        return 0
-    present = set(table.frame.columns)
-    return sum(any(c in present for c in names) for names in sheet.columns.values())
-
-
-def _has_lines(table: Table) -> bool:
-    fields = guess_fields(table.frame.columns, _sample(table.frame))
-    return {"sku", "qty"} <= fields.keys()
-
-
-def unmapped_columns(mapping: Mapping, tables: list[Table]) -> list[str]:
-    """The files' columns no field of the mapping reads, in file order, each named once."""
-    taken = mapping.columns_taken()
-    names = [c for table in tables for c in table.frame.columns if c not in taken]
-    return list(dict.fromkeys(names))
-
-
-# ---- saving
-
-
-def saved_mappings(folder: Path | None = None) -> list[tuple[str, Mapping]]:
-    folder = folder or saved_folder()
-    return [(path.stem, read_mapping(path)) for path in sorted(folder.glob("*.toml"))]
-
-
-def save_mapping(mapping: Mapping, name: str, folder: Path | None = None) -> Path:
-    """Write the mapping as data/mappings/<name>.toml, the format of connectors/mappings/."""
-    if not re.fullmatch(r"\w[\w.-]{0,63}", name) or name.endswith("."):
-        raise InvalidInput("A mapping name is letters, digits, '-', '_' and '.', up to 64 characters.")
-    folder = folder or saved_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.toml"
-    path.write_text(mapping_toml(mapping), encoding="utf-8")
-    return path
-
-
-def mapping_toml(mapping: Mapping) -> str:
-    """The mapping as TOML that read_mapping turns back into the same Mapping."""
-    out = [f"channel = {_string(mapping.channel)}", f"title = {_string(mapping.title)}"]
-    out += [f"layout = {_string(mapping.layout)}", f"row_key = {_string(mapping.row_key)}"]
-    for section, sheet in (("sheet", mapping.sheet), ("items", mapping.items)):
-        if sheet is not None:
-            out += ["", f"[{section}]", f"required = {_strings(sheet.required)}", "", f"[{section}.columns]"]
-            out += [f"{_key(f)} = {_columns(names)}" for f, names in sheet.columns.items()]
-    rules, by_value = _rules_and_map(mapping)
-    out += ["", "[status]", f"field = {_string(mapping.status_field)}"]
-    if mapping.default_status:
-        out.append(f"default = {_string(mapping.default_status)}")
-    for rule in rules:
-        out += ["", "[[status.rules]]", f"field = {_string(rule.field)}"]
-        if rule.values is not None:
-            out.append(f"values = {_strings(sorted(rule.values))}")
-        out.append(f"status = {_string(rule.status)}")
-    if by_value:
-        out += ["", "[status.map]", *(f"{_string(value)} = {_string(status)}" for value, status in by_value.items())]
-    return "\n".join(out) + "\n"
 
 
 def suggestion_toml(proposal: Proposal, file_name: str) -> str:
@@ -430,32 +312,3 @@ def suggestion_toml(proposal: Proposal, file_name: str) -> str:
 def _shown(samples: tuple[str, ...]) -> str:
     """Examples on one comment line: whitespace and line breaks folded, each cut short."""
     return ", ".join(" ".join(str(v).split())[:30] for v in samples) or "empty"
-
-
-def _rules_and_map(mapping: Mapping) -> tuple[list[StatusRule], dict[str, str]]:
-    """The trailing one-value rules on the status column read best as [status.map] (the loader
-    puts map entries after the rules, so the order, and the Mapping, survive the round trip)."""
-    rules, by_value = list(mapping.status_rules), {}
-    while rules and (rule := rules[-1]).field == mapping.status_field and rule.values and len(rule.values) == 1:
-        (value,) = rule.values
-        if value in by_value:
-            break
-        by_value[value] = rule.status
-        rules.pop()
-    return rules, dict(reversed(by_value.items()))
-
-
-def _string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")  # JSON strings are TOML strings
-
-
-def _strings(texts) -> str:
-    return "[" + ", ".join(map(_string, texts)) + "]"
-
-
-def _columns(names: tuple[str, ...]) -> str:
-    return _string(names[0]) if len(names) == 1 else _strings(names)
-
-
-def _key(name: str) -> str:
-    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else _string(name)

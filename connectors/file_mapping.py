@@ -12,11 +12,13 @@ A field names one column or a list of candidates; per row the first non-empty on
 renamed columns of older exports can be listed side by side.
 
 Shipped mappings live here; a user's own are saved in data/mappings/ in the same format
-(connectors/file_inference.py proposes, saves and picks them).
+(connectors/file_inference.py proposes them, connectors/file_choice.py saves and picks them).
 """
 
 from __future__ import annotations
 
+import json
+import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
@@ -157,3 +159,54 @@ def _check(mapping: Mapping, path: Path) -> None:
         problems.append("no status rules and no default status")
     if problems:
         raise InvalidInput(f"The export mapping {path.name} is broken: {'; '.join(problems)}.")
+
+
+def mapping_toml(mapping: Mapping) -> str:
+    """The mapping as TOML that read_mapping turns back into the same Mapping."""
+    out = [f"channel = {_string(mapping.channel)}", f"title = {_string(mapping.title)}"]
+    out += [f"layout = {_string(mapping.layout)}", f"row_key = {_string(mapping.row_key)}"]
+    for section, sheet in (("sheet", mapping.sheet), ("items", mapping.items)):
+        if sheet is not None:
+            out += ["", f"[{section}]", f"required = {_strings(sheet.required)}", "", f"[{section}.columns]"]
+            out += [f"{_key(f)} = {_columns(names)}" for f, names in sheet.columns.items()]
+    rules, by_value = _rules_and_map(mapping)
+    out += ["", "[status]", f"field = {_string(mapping.status_field)}"]
+    if mapping.default_status:
+        out.append(f"default = {_string(mapping.default_status)}")
+    for rule in rules:
+        out += ["", "[[status.rules]]", f"field = {_string(rule.field)}"]
+        if rule.values is not None:
+            out.append(f"values = {_strings(sorted(rule.values))}")
+        out.append(f"status = {_string(rule.status)}")
+    if by_value:
+        out += ["", "[status.map]", *(f"{_string(value)} = {_string(status)}" for value, status in by_value.items())]
+    return "\n".join(out) + "\n"
+
+
+def _rules_and_map(mapping: Mapping) -> tuple[list[StatusRule], dict[str, str]]:
+    """The trailing one-value rules on the status column read best as [status.map] (the loader
+    puts map entries after the rules, so the order, and the Mapping, survive the round trip)."""
+    rules, by_value = list(mapping.status_rules), {}
+    while rules and (rule := rules[-1]).field == mapping.status_field and rule.values and len(rule.values) == 1:
+        (value,) = rule.values
+        if value in by_value:
+            break
+        by_value[value] = rule.status
+        rules.pop()
+    return rules, dict(reversed(by_value.items()))
+
+
+def _string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")  # JSON strings are TOML strings
+
+
+def _strings(texts) -> str:
+    return "[" + ", ".join(map(_string, texts)) + "]"
+
+
+def _columns(names: tuple[str, ...]) -> str:
+    return _string(names[0]) if len(names) == 1 else _strings(names)
+
+
+def _key(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else _string(name)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from connectors.file_inference import choose, unmapped_columns
+from connectors.file_choice import choose, unmapped_columns
 from connectors.file_mapping import Mapping
 from connectors.file_orders import Built, build_orders, check_heads, order_heads
 from connectors.file_reading import read_table
@@ -97,7 +97,7 @@ def import_file(
 ) -> ImportSummary:
     """Import one export (Taobao: the orders file, optionally with its items file).
 
-    `channel` is a shipped mapping's name or "auto" (see file_inference.choose); a `mapping`
+    `channel` is a shipped mapping's name or "auto" (see file_choice.choose); a `mapping`
     given (the user's own) is used instead. `names` gives the files' own names when they were
     saved under another (an upload); `history` marks trade from before go-live (see
     core.ingest: no messages, no stock taken for orders already shipped)."""

@@ -10,16 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from connectors.file_inference import (
-    choose,
-    mapping_from_columns,
-    mapping_toml,
-    propose,
-    propose_file,
-    save_mapping,
-    suggestion_toml,
-)
-from connectors.file_mapping import StatusRule, channels, load_mapping, parse_mapping, read_mapping
+from connectors.file_choice import choose, save_mapping
+from connectors.file_inference import mapping_from_columns, propose, propose_file, suggestion_toml
+from connectors.file_mapping import StatusRule, channels, load_mapping, mapping_toml, parse_mapping, read_mapping
 from connectors.file_reading import read_table
 from connectors.files import dry_run, import_file
 from core.db import orders

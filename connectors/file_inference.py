@@ -50,7 +50,16 @@ SHOWN_SAMPLES = 3
 # ends with a longer name (订单付款时间, Shipping Phone) scores 2 if its content fits; WEAK names 1.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "order_no": ("订单号", "订单编号", "订单id", "主订单编号", "order id", "order number", "order_number", "order no"),
-    "created_at": ("下单时间", "创建时间", "订单创建时间", "订单成交时间", "order date", "created at", "order time"),
+    "created_at": (
+        "下单时间",
+        "创建时间",
+        "订单创建时间",
+        "订单成交时间",
+        "order date",
+        "created at",
+        "order time",
+        "purchase date",
+    ),
     "paid_at": ("付款时间", "支付时间", "订单付款时间", "付款确认时间", "paid at", "payment date", "payment time"),
     "updated_at": ("更新时间", "修改时间", "updated at"),
     "shipped_at": ("发货时间", "出库时间", "ship date", "shipped at", "fulfilled at", "shipping date"),
@@ -59,18 +68,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "status": ("订单状态", "状态", "交易状态", "order status", "status", "financial status"),
     "sku": ("商品编码", "商家编码", "sku", "lineitem sku", "货号", "sku编码", "规格编码", "product id", "商品id"),
     "qty": ("数量", "购买数量", "商品数量", "订购数量", "quantity", "qty", "lineitem quantity"),
-    "unit_price": ("单价", "商品单价", "价格", "price", "unit price", "lineitem price"),
+    "unit_price": ("单价", "商品单价", "价格", "price", "unit price", "lineitem price", "item cost"),
     "line_total": ("金额", "小计", "商品金额", "商品总价", "sales", "line total", "lineitem total", "amount"),
-    "goods": ("商品总额", "货款", "应付货款", "goods total", "subtotal"),
-    "paid": ("实付", "实付金额", "实际支付金额", "订单金额", "应付金额", "order total", "total"),
-    "shipping_fee": ("运费", "邮费", "应付邮费", "shipping", "shipping fee", "shipping cost"),
+    "goods": ("商品总额", "货款", "应付货款", "goods total", "subtotal", "order subtotal amount"),
+    "paid": ("实付", "实付金额", "实际支付金额", "订单金额", "应付金额", "order total", "total", "order total amount"),
+    "shipping_fee": ("运费", "邮费", "应付邮费", "shipping", "shipping fee", "shipping cost", "order shipping amount"),
     "refund": ("退款金额", "退款", "refund", "refunded amount", "refund amount"),
     "buyer": ("收货人", "收货人姓名", "收件人", "买家", "customer name", "ship name", "shipping name", "recipient"),
     "phone": ("手机", "手机号", "电话", "联系电话", "联系手机", "收货人手机号", "收货人电话", "phone", "mobile"),
-    "province": ("省", "省份", "province", "state", "shipping province", "shipping province name"),
+    "province": ("省", "省份", "province", "state", "state code", "shipping province", "shipping province name"),
     "city": ("市", "城市", "city", "shipping city"),
     "address": ("地址", "收货地址", "详细地址", "address", "shipping address", "shipping street", "street"),
-    "country": ("国家", "国家地区", "country", "shipping country", "country/region"),
+    "country": ("国家", "国家地区", "country", "shipping country", "country/region", "country code"),
     "tracking_no": ("快递单号", "物流单号", "运单号", "tracking", "tracking number", "tracking no"),
     "carrier": ("快递公司", "物流公司", "carrier", "shipping carrier"),
     "shop": ("店铺", "店铺名称", "shop", "store"),
@@ -95,11 +104,22 @@ DERIVED_STATUS = (
 )
 # Status words beyond those the shipped mappings know, compared case-insensitively.
 STATUS_WORDS = {
-    PENDING_PAYMENT: ("pending", "unpaid", "awaiting payment", "pending payment", "未付款", "待付款"),
+    PENDING_PAYMENT: ("pending", "unpaid", "awaiting payment", "pending payment", "on-hold", "未付款", "待付款"),
     PAID: ("paid", "processing", "awaiting shipment", "已付款", "待发货", "已支付"),
     SHIPPED: ("shipped", "fulfilled", "in transit", "已发货", "已出库", "运输中"),
     COMPLETED: ("completed", "complete", "delivered", "done", "已完成", "已签收", "交易成功", "已收货"),
-    CANCELLED: ("cancelled", "canceled", "closed", "refunded", "voided", "已取消", "已关闭", "交易关闭", "已退款"),
+    CANCELLED: (
+        "cancelled",
+        "canceled",
+        "closed",
+        "refunded",
+        "voided",
+        "failed",
+        "已取消",
+        "已关闭",
+        "交易关闭",
+        "已退款",
+    ),
 }
 _UNIT = re.compile(r"[(（\[【].*?[)）\]】]")
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -262,11 +282,16 @@ def _status(columns: dict[str, tuple[str, ...]], table: Table) -> tuple[tuple[St
     if "status" in columns:
         values = pd.unique(pd.concat([table.frame[c] for c in columns["status"]], ignore_index=True))
         words = _status_words()
-        known = {value: words.get(value.casefold()) for value in clean_code(pd.Series(values, dtype="str"))}
+        known = {value: words.get(_status_word(value)) for value in clean_code(pd.Series(values, dtype="str"))}
         rules = [StatusRule("status", status, frozenset({value})) for value, status in sorted(known.items()) if status]
         return tuple(rules), None
     rules = tuple(StatusRule(field, status, None) for field, status in DERIVED_STATUS if field in columns)
     return rules, PENDING_PAYMENT if "paid_at" in columns else PAID
+
+
+def _status_word(value: str) -> str:
+    """A status value as looked up: case-folded, WooCommerce's wc- prefix dropped."""
+    return value.casefold().removeprefix("wc-")
 
 
 @cache

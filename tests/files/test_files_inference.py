@@ -269,3 +269,53 @@ def test_auto_with_an_items_file_takes_the_mapping_that_has_one(store):
     assert summary.mapping == {"name": "taobao", "source": "shipped"}
     with pytest.raises(InvalidInput, match="No mapping fits jd.gbk.csv with taobao_items.gbk.csv"):
         dry_run(store, EXPORTS / "jd.gbk.csv", items=EXPORTS / "taobao_items.gbk.csv")
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "expected", "statuses"),
+    [
+        (  # WooCommerce's order export (columns named "(Shipping)", wc- statuses)
+            "Order Number,Order Status,Order Date,First Name (Shipping),City (Shipping),State Code (Shipping),"
+            "Country Code (Shipping),Phone (Billing),Order Shipping Amount,Order Total Amount,SKU,Item Name,"
+            "Quantity (- Refund),Item Cost",
+            "1001,wc-processing,2026-01-02 10:00:00,Ann,Austin,TX,US,5551234,5.00,64.90,PET-FOOD-2KG,Dog food,1,59.90",
+            {
+                "Order Number": "order_no",
+                "Order Status": "status",
+                "Order Date": "created_at",
+                "City (Shipping)": "city",
+                "State Code (Shipping)": "province",
+                "Country Code (Shipping)": "country",
+                "Phone (Billing)": "phone",
+                "Order Shipping Amount": "shipping_fee",
+                "Order Total Amount": "paid",
+                "SKU": "sku",
+                "Quantity (- Refund)": "qty",
+                "Item Cost": "unit_price",
+            },
+            {"wc-processing": "paid"},
+        ),
+        (  # Amazon's order report: hyphenated names, prefixed with what they belong to
+            "amazon-order-id,purchase-date,order-status,sku,quantity,item-price,ship-city,ship-state,ship-country",
+            "111-222,2026-01-02T10:00:00+00:00,Shipped,PET-FOOD-2KG,1,59.90,Seattle,WA,US",
+            {
+                "amazon-order-id": "order_no",
+                "purchase-date": "created_at",
+                "order-status": "status",
+                "sku": "sku",
+                "quantity": "qty",
+                "item-price": "unit_price",
+                "ship-city": "city",
+                "ship-state": "province",
+                "ship-country": "country",
+            },
+            {"Shipped": "shipped"},
+        ),
+    ],
+)
+def test_other_tools_exports_get_a_proposal_that_reads_them(tmp_path, header, row, expected, statuses):
+    path = tmp_path / "export.csv"
+    path.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    proposal = propose_file(path)
+    assert {g.column: g.field for g in proposal.columns if g.field} == expected
+    assert {next(iter(r.values)): r.status for r in proposal.mapping.status_rules} == statuses

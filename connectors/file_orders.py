@@ -54,7 +54,7 @@ def _nullable(rows: Rows, name: str) -> pd.Series:
 
 
 def _status(heads: pd.DataFrame, mapping: Mapping) -> np.ndarray:
-    """The first matching rule's status per order (None where none matches), decided once per
+    """The first matching rule's status per order (else the mapping's default, else None), decided once per
     distinct value: comparing strings row by row is what costs at a million rows."""
     status = np.full(len(heads), None, dtype=object)
     distinct = {name: pd.factorize(heads[name]) for name in {r.field for r in mapping.status_rules} if name in heads}
@@ -64,6 +64,8 @@ def _status(heads: pd.DataFrame, mapping: Mapping) -> np.ndarray:
         codes, uniques = distinct[rule.field]
         hits = np.array([rule.values is None or value in rule.values for value in uniques] + [False])
         status = np.where(pd.isna(status) & hits[codes], rule.status, status)  # code -1 (empty) → False
+    if mapping.default_status:
+        status[pd.isna(status)] = mapping.default_status
     return status
 
 

@@ -15,9 +15,11 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from sqlalchemy import Engine, select
 
-from connectors.file_mapping import load_mapping
+from connectors.file_choice import choose, unmapped_columns
+from connectors.file_mapping import Mapping
 from connectors.file_orders import Built, build_orders, check_heads, order_heads
 from connectors.file_reading import read_table
 from connectors.file_rows import Rows, Source, check_orphans, check_rows, read_rows, reject_whole_orders
@@ -55,6 +57,11 @@ class ImportSummary:
     held: int = 0
     rejected: int = 0  # rows
     rejected_orders: int = 0
+    lines: int = 0  # accepted line rows
+    statuses: dict[str, int] = field(default_factory=dict)  # accepted orders per status
+    unmapped_columns: list[str] = field(default_factory=list)  # the files' columns no field took
+    mapping: dict = field(default_factory=dict)  # the mapping used: name and source (Choice.as_dict)
+    dry_run: bool = False
     errors: list[RowError] = field(default_factory=list)
     # Per phase: read, check, build (this module) and ingest (core.ingest, which also makes the
     # NormalisedOrder objects as it asks for them).
@@ -86,14 +93,16 @@ def import_file(
     now: datetime | None = None,
     names: tuple[str, str] | None = None,
     history: bool = False,
+    mapping: Mapping | None = None,
 ) -> ImportSummary:
     """Import one export (Taobao: the orders file, optionally with its items file).
 
-    `names` gives the files' own names when they were saved under another (an upload);
-    `history` marks trade from before go-live (see core.ingest: no messages, no stock taken
-    for orders already shipped)."""
+    `channel` is a shipped mapping's name or "auto" (see file_choice.choose); a `mapping`
+    given (the user's own) is used instead. `names` gives the files' own names when they were
+    saved under another (an upload); `history` marks trade from before go-live (see
+    core.ingest: no messages, no stock taken for orders already shipped)."""
     now = now or clock.now()
-    prepared = prepare(engine, channel, path, items, shop, names)
+    prepared = prepare(engine, channel, path, items, shop, names, mapping)
     summary = prepared.summary
     started = time.perf_counter()
     store_errors(engine, summary.errors, now)
@@ -111,16 +120,20 @@ def prepare(
     items: str | Path | None = None,
     shop: str | None = None,
     names: tuple[str, str] | None = None,
+    mapping: Mapping | None = None,
 ) -> Prepared:
     """Read the file(s), find the bad rows and get the good orders ready; writes nothing."""
     stopwatch = _Stopwatch()
-    mapping = load_mapping(channel)
-    if items is not None and mapping.items is None:
-        raise InvalidInput(f"A {channel} export has no separate items file.")
     names = names or (Path(path).name, Path(items).name if items else "")
-    sources = [Source(read_table(path, names[0]), mapping.sheet, heads=True, lines=mapping.layout == "lines")]
-    if items is not None:
-        sources.append(Source(read_table(items, names[1]), mapping.items, heads=False, lines=True))
+    table = read_table(path, names[0])
+    items_table = read_table(items, names[1]) if items is not None else None
+    choice = choose(table, items_table, channel, mapping)
+    mapping = choice.mapping
+    if items_table is not None and mapping.items is None:
+        raise InvalidInput(f"A {choice.name} export has no separate items file.")
+    sources = [Source(table, mapping.sheet, heads=True, lines=mapping.layout == "lines")]
+    if items_table is not None:
+        sources.append(Source(items_table, mapping.items, heads=False, lines=True))
     rows = read_rows(mapping, sources)
     stopwatch.lap("read")
     check_rows(rows, known_skus(engine))
@@ -138,10 +151,35 @@ def prepare(
         orders=built.count,
         rejected=len(errors),
         rejected_orders=int(rejected.sum()),
+        lines=int((rows.is_line & ~rows.problems.bad).sum()),
+        statuses=_statuses(heads, rejected),
+        unmapped_columns=unmapped_columns(mapping, [src.table for src in sources]),
+        mapping=choice.as_dict(),
         errors=errors,
         seconds=stopwatch.laps,
     )
     return Prepared(summary, built)
+
+
+def dry_run(
+    engine: Engine,
+    path: str | Path,
+    channel: str = "auto",
+    mapping: Mapping | None = None,
+    items: str | Path | None = None,
+    shop: str | None = None,
+    names: tuple[str, str] | None = None,
+) -> ImportSummary:
+    """What importing the file would do (orders, lines, statuses, rejects, unmapped columns,
+    the mapping used), writing nothing: not even the rejected rows."""
+    summary = prepare(engine, channel, path, items, shop, names, mapping).summary
+    summary.dry_run = True
+    return summary
+
+
+def _statuses(heads: pd.DataFrame, rejected: np.ndarray) -> dict[str, int]:
+    accepted = heads["_status"][~rejected[heads.index.to_numpy()]]
+    return {str(status): int(count) for status, count in accepted.value_counts().items()}
 
 
 def _ingest(engine: Engine, built: Built, summary: ImportSummary, progress: Progress | None, options: dict) -> None:
@@ -211,6 +249,29 @@ def store_errors(engine: Engine, errors: list[RowError], now: datetime) -> None:
     with transaction(engine) as conn:
         for start in range(0, len(values), 5000):
             upsert(conn, import_errors, values[start : start + 5000], ["file_sha256", "row_no"])
+
+
+def quarantined_rows(engine: Engine, file: str | None = None) -> list[dict]:
+    """The rows kept in import_errors, oldest import first: file, row, reason and the cells as read."""
+    query = select(import_errors.c.file_name, import_errors.c.row_no, import_errors.c.reason, import_errors.c.raw)
+    if file is not None:
+        query = query.where(import_errors.c.file_name == file)
+    query = query.order_by(import_errors.c.created_at, import_errors.c.file_name, import_errors.c.row_no)
+    with engine.connect() as conn:
+        return [
+            {"file": name, "row": row, "reason": reason, "raw": json.loads(raw)}
+            for name, row, reason, raw in conn.execute(query)
+        ]
+
+
+def write_fixup(rows: list[dict], path: str | Path) -> None:
+    """Quarantined rows as a file to correct and import again: the original headers, the cells
+    as they were read (UTF-8 with BOM, so Excel shows Chinese text right)."""
+    if not rows:
+        raise InvalidInput("There are no quarantined rows to write.")
+    if len({tuple(r["raw"]) for r in rows}) > 1:
+        raise InvalidInput("The quarantined rows come from files with different columns; choose one with --file.")
+    pd.DataFrame([r["raw"] for r in rows], dtype="str").to_csv(path, index=False, encoding="utf-8-sig")
 
 
 class _Stopwatch:

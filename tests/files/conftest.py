@@ -1,6 +1,12 @@
-"""Fixtures for the export-file tests: a store with the pet shop's SKUs, and the sample exports."""
+"""Fixtures for the export-file tests: a store with the pet shop's SKUs, the CLI against it, and a
+saved-mappings folder of each test's own."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -31,3 +37,25 @@ def store(engine) -> Engine:
 def any_store(any_engine) -> Engine:
     stock_up(any_engine)
     return any_engine
+
+
+@pytest.fixture(autouse=True)
+def saved_mappings(tmp_path_factory, monkeypatch) -> Path:
+    """Saved mappings in a folder of the test's own, never the user's data/mappings."""
+    folder = tmp_path_factory.mktemp("mappings")
+    monkeypatch.setenv("ORDERHUB_MAPPINGS_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def cli(store, sqlite_url):
+    """Runs the CLI against the test's stocked store."""
+    root = Path(__file__).resolve().parents[2]
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "ORDERHUB_DATABASE_URL": sqlite_url}
+        return subprocess.run(
+            [sys.executable, "cli.py", *args], cwd=root, env=env, capture_output=True, text=True, timeout=120
+        )
+
+    return run

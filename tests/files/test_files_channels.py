@@ -5,30 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select
 
 from connectors.files import import_file
-from core.db import order_lines, orders, shops, skus
-from tests.files.files_helpers import export, rejects
-
-
-def stored(engine) -> dict[str, dict]:
-    """Orders by number, each with its shop name and lines as {sku: (qty, unit price cents)}."""
-    with engine.connect() as conn:
-        found = {
-            r.channel_order_no: dict(r._mapping)
-            for r in conn.execute(
-                select(orders, shops.c.name.label("shop")).join(shops, shops.c.id == orders.c.shop_id)
-            )
-        }
-        for r in conn.execute(
-            select(orders.c.channel_order_no, skus.c.sku, order_lines.c.qty, order_lines.c.unit_price_cents)
-            .select_from(orders)
-            .join(order_lines)
-            .join(skus)
-        ):
-            found[r.channel_order_no].setdefault("lines", {})[r.sku] = (r.qty, r.unit_price_cents)
-    return found
+from tests.files.files_helpers import export, rejects, stored
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "utf8bom"])

@@ -3,29 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from tests.files.files_helpers import export
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def cli(store, sqlite_url):
-    """Runs the CLI against the test's stocked store."""
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        env = {**os.environ, "ORDERHUB_DATABASE_URL": sqlite_url}
-        return subprocess.run(
-            [sys.executable, "cli.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-        )
-
-    return run
 
 
 def test_json_output_lists_the_summary_and_every_rejected_row(cli):

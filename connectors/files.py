@@ -86,14 +86,16 @@ def import_file(
     now: datetime | None = None,
     names: tuple[str, str] | None = None,
     history: bool = False,
+    date_formats: dict[str, str] | None = None,
 ) -> ImportSummary:
     """Import one export (Taobao: the orders file, optionally with its items file).
 
     `names` gives the files' own names when they were saved under another (an upload);
     `history` marks trade from before go-live (see core.ingest: no messages, no stock taken
-    for orders already shipped)."""
+    for orders already shipped); `date_formats` answers AmbiguousDates (column → "m/d/Y" or
+    "d/m/Y")."""
     now = now or clock.now()
-    prepared = prepare(engine, channel, path, items, shop, names)
+    prepared = prepare(engine, channel, path, items, shop, names, date_formats)
     summary = prepared.summary
     started = time.perf_counter()
     store_errors(engine, summary.errors, now)
@@ -111,6 +113,7 @@ def prepare(
     items: str | Path | None = None,
     shop: str | None = None,
     names: tuple[str, str] | None = None,
+    date_formats: dict[str, str] | None = None,
 ) -> Prepared:
     """Read the file(s), find the bad rows and get the good orders ready; writes nothing."""
     stopwatch = _Stopwatch()
@@ -121,7 +124,7 @@ def prepare(
     sources = [Source(read_table(path, names[0]), mapping.sheet, heads=True, lines=mapping.layout == "lines")]
     if items is not None:
         sources.append(Source(read_table(items, names[1]), mapping.items, heads=False, lines=True))
-    rows = read_rows(mapping, sources)
+    rows = read_rows(mapping, sources, date_formats)
     stopwatch.lap("read")
     check_rows(rows, known_skus(engine))
     if len(sources) > 1:

@@ -25,6 +25,9 @@ _GB_FAMILY = {"gbk", "gb2312", "gb18030", "hz", "cp936"}
 DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_BYTES = 65_536  # what the delimiter and the header row are decided on
 SAMPLE_RECORDS = 50
+_DECIMAL_COMMA_SEEN = "[0-9],[0-9]{1,2}$"
+# Empty, or a European number: thousands by dots, decimals by comma, maybe a currency sign.
+_EUROPEAN_NUMBER = "|[-+]?[€$£¥]? ?(?:[0-9]{1,3}(?:[.][0-9]{3})+|[0-9]+)(?:,[0-9]{1,2})? ?[€$£¥]?"
 _NUMERIC_CELL = re.compile(r"[-+¥$€£]?[0-9][0-9.,:/ -]*")
 
 
@@ -103,6 +106,11 @@ class _Layout:
 
 def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, int]:
     layout = _csv_layout(data)
+    frame = _parse_csv(data, name, layout)
+    return (_decimal_points(frame) if layout.sep == ";" else frame), layout.header_row
+
+
+def _parse_csv(data: bytes, name: str, layout: _Layout) -> pd.DataFrame:
     if layout.header_offset:
         data = data[layout.header_offset :]
     first_line = data[: data.find(b"\n") if b"\n" in data else len(data)]
@@ -112,13 +120,25 @@ def _read_csv(data: bytes, name: str) -> tuple[pd.DataFrame, int]:
         if not _blank_line(layout.sep).search(data):
             # Arrow's reader is ~3x faster but drops blank lines, which would shift row numbers.
             try:
-                frame = pd.read_csv(io.BytesIO(data), engine="pyarrow", **_without_na_filter(options))
-                return frame, layout.header_row
+                return pd.read_csv(io.BytesIO(data), engine="pyarrow", **_without_na_filter(options))
             except Exception:  # noqa: BLE001 - anything Arrow cannot parse gets the strict reader's message
                 pass
-        return pd.read_csv(io.BytesIO(data), skip_blank_lines=False, **options), layout.header_row
+        return pd.read_csv(io.BytesIO(data), skip_blank_lines=False, **options)
     except (pd.errors.ParserError, ValueError) as exc:
         raise InvalidInput(f"{name} is not a readable CSV file ({header[:3]}…): {_first_line(exc)}") from None
+
+
+def _decimal_points(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numbers written the European way (`1.234,50`, what `;`-separated files hold) in the
+    notation the value parsers read (`1234.50`): only in a column whose every value is such a
+    number and one at least has a decimal comma; other columns are left as they are."""
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype != "str" or not values.str.contains(_DECIMAL_COMMA_SEEN, regex=True).any():
+            continue
+        if values.str.fullmatch(_EUROPEAN_NUMBER).all():
+            frame[column] = values.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    return frame
 
 
 def _blank_line(sep: str) -> re.Pattern:

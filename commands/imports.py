@@ -9,6 +9,7 @@ from pathlib import Path
 
 from commands.output import emit
 from connectors.file_mapping import channels
+from connectors.file_values import DATE_ORDERS
 from connectors.files import ImportSummary, import_file
 from core.db import make_engine, migrate
 
@@ -33,8 +34,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="trade from before go-live: no buyer messages, shipped orders take no stock",
     )
+    parser.add_argument(
+        "--date-format",
+        action="append",
+        type=_date_format,
+        default=[],
+        metavar="COLUMN=FORMAT",
+        help=f"how to read a column whose dates fit both orders ({' or '.join(DATE_ORDERS)}); repeatable",
+    )
     parser.add_argument("--json", action="store_true", help="print the summary and rejected rows as JSON")
     parser.set_defaults(handler=run)
+
+
+def _date_format(text: str) -> tuple[str, str]:
+    column, _, order = text.rpartition("=")
+    if not column or order not in DATE_ORDERS:
+        raise argparse.ArgumentTypeError(f"expected COLUMN=FORMAT with FORMAT one of {', '.join(DATE_ORDERS)}")
+    return column, order
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
         progress=progress,
         actor="cli",
         history=args.history,
+        date_formats=dict(args.date_format),
     )
     if progress:
         progress.finish()

@@ -148,7 +148,7 @@ def _blank_line(sep: str) -> re.Pattern:
 
 def _csv_layout(data: bytes) -> _Layout:
     """The delimiter whose split of the first records gives the most rows of one width (then the
-    widest), and the first of those rows that looks like a header."""
+    widest), and its header row (see _header_index)."""
     sample = data[:SAMPLE_BYTES]
     if len(data) > SAMPLE_BYTES:  # a record cut in half is no evidence
         sample = sample[: sample.rfind(b"\n") + 1] or sample
@@ -162,11 +162,9 @@ def _csv_layout(data: bytes) -> _Layout:
         if best is None or score > best[0]:
             best = (score, sep, records)
     (_, width), sep, records = best
-    for row, (line, cells) in enumerate(records):
-        if len(cells) == width and _looks_like_header(cells):
-            offset = 0 if not line else _nth_line_start(sample, line)
-            return _Layout(sep, row + 1, offset)
-    return _Layout(sep, 1, 0)
+    at = _header_index([cells for _, cells in records], width)
+    line = records[at][0] if records else 0
+    return _Layout(sep, at + 1, _nth_line_start(sample, line) if line else 0)
 
 
 def _records(text: str, sep: str) -> list[tuple[int, list[str]]]:
@@ -184,11 +182,17 @@ def _records(text: str, sep: str) -> list[tuple[int, list[str]]]:
     return records
 
 
-def _looks_like_header(cells: list[str]) -> bool:
-    """Most cells named, and by words: a title line fills one cell, a data row is mostly numbers."""
-    named = [c for c in (c.strip() for c in cells) if c]
-    words = [c for c in named if not _NUMERIC_CELL.fullmatch(c)]
-    return len(named) >= max(2, (len(cells) + 1) // 2) and len(words) * 2 > len(named)
+def _header_index(rows: list[list[str]], width: int) -> int:
+    """The header's index: the first row with half its `width` or more filled, if it is mostly
+    words; the rows above it (titles, export times, blank lines) fill less. A first full row
+    of numbers and dates is data: the file then starts with its header, whatever it looks like."""
+    for index, cells in enumerate(rows):
+        named = [c for c in (c.strip() for c in cells) if c]
+        if len(named) < max(2, (width + 1) // 2):
+            continue
+        words = [c for c in named if not _NUMERIC_CELL.fullmatch(c)]
+        return index if len(words) * 2 > len(named) else 0
+    return 0
 
 
 def _nth_line_start(data: bytes, line: int) -> int:
@@ -215,7 +219,7 @@ def _read_excel(data: bytes, name: str) -> tuple[pd.DataFrame, int]:
         return sheet, 1
     sheet = sheet.fillna("").astype("str")
     top = sheet.head(SAMPLE_RECORDS).to_numpy().tolist()
-    at = next((i for i, cells in enumerate(top) if _looks_like_header(cells)), 0)
+    at = _header_index(top, sheet.shape[1])
     frame = sheet.iloc[at + 1 :].reset_index(drop=True)
     frame.columns = sheet.iloc[at].tolist()
     return frame, at + 1

@@ -107,6 +107,26 @@ def test_the_delimiter_and_the_header_row_are_found(name, sep, header_row):
     assert len(table.frame.columns) == 14
 
 
+def test_title_and_summary_rows_as_excel_saves_them_are_skipped_and_rows_keep_their_numbers(tmp_path):
+    path = tmp_path / "report.csv"
+    path.write_bytes(
+        "订单报表,,,,\r\n导出时间:,2026-11-30,,,\r\n,,,,\r\n"
+        "order_no,created_at,status,sku,qty\r\nA1,2026-01-05,paid,PET-FOOD-2KG,1\r\n,,,,\r\nA2,2026-01-06,paid,CAT-TOY-BALL,2\r\n".encode(
+            "utf-8-sig"
+        )
+    )
+    table = read_table(path)
+    assert list(table.frame.columns) == ["order_no", "created_at", "status", "sku", "qty"]
+    assert table.frame["order_no"].tolist() == ["A1", "A2"]
+    assert table.rows.tolist() == [5, 7]
+
+
+def test_a_file_without_title_lines_keeps_its_first_row_as_header_even_if_it_has_numbers(tmp_path):
+    path = tmp_path / "plain.csv"
+    path.write_bytes(b"order_no,2026,qty\n1,2,3\n")
+    assert list(read_table(path).frame.columns) == ["order_no", "2026", "qty"]
+
+
 def test_a_semicolon_file_keeps_commas_that_are_not_decimal_commas(tmp_path):
     path = tmp_path / "eu.csv"
     path.write_bytes(b"order_no;address;unit_price;qty\n1;Weg 1,5;12,50;1\n2;Platz 2;1.234;2\n")

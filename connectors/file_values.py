@@ -38,8 +38,8 @@ TIME_FORMATS = (
     "%Y%m%d",
 )
 # Dates written with day and month first (11/8/2018, 20.02.2011, 2/20/11 11:39 PM) are read in
-# the one order their whole column fits; see _day_month. Two-digit years are read as Python and
-# pandas read %y: 00–68 → 2000–2068, 69–99 → 1969–1999 (dates before 2000 are refused anyway).
+# the one order their whole column fits; see _day_month. Two-digit years: 00–69 → 2000–2069,
+# 70–99 → 1970–1999 (pandas, like Python, would read 69 as 1969; see _read_day_month).
 DATE_ORDERS = ("m/d/Y", "d/m/Y")
 _DAY_MONTH_START = "^[0-9]{1,2}[/.-][0-9]{1,2}[/.-]"
 # Such a value with its digits written as 9: separator, year, then an optional time of day.
@@ -220,7 +220,19 @@ def _read_day_month(texts: pd.Series, order: str, formats: dict[str, dict[str, s
         if not len(todo):
             break
         out[todo] = _parse_times(texts.iloc[todo], format=by_order[order], cache=True)
+        if "%y" in by_order[order]:
+            out[todo] = _two_digit_pivot(out[todo])
     return out
+
+
+def _two_digit_pivot(times: np.ndarray) -> np.ndarray:
+    """%y reads 69 as 1969; the documented pivot reads it as 2069."""
+    nineteen_sixty_nine = times.astype("datetime64[Y]") == np.datetime64("1969", "Y")
+    if nineteen_sixty_nine.any():
+        times[nineteen_sixty_nine] = (
+            pd.DatetimeIndex(times[nineteen_sixty_nine]) + pd.DateOffset(years=100)
+        ).to_numpy()
+    return times
 
 
 def _parse_times(texts: pd.Series, format: str, cache: bool = False) -> np.ndarray:

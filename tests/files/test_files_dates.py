@@ -48,10 +48,10 @@ def test_day_first_dates_with_slashes_dots_and_dashes():
     assert state == [OK] * 4
 
 
-@pytest.mark.parametrize(("year", "expected"), [("00", 2000), ("26", 2026), ("68", 2068), ("69", 1969), ("99", 1999)])
-def test_two_digit_years_pivot_as_python_reads_them(year, expected):
-    got, _ = read([f"13/1/{year}"])
-    assert got == [datetime(expected, 1, 13)]
+@pytest.mark.parametrize(("year", "expected"), [("00", 2000), ("26", 2026), ("69", 2069), ("70", 1970), ("99", 1999)])
+def test_two_digit_years_up_to_69_are_this_century(year, expected):
+    got, _ = read([f"13/1/{year}", f"31/12/{year} 23:59"])
+    assert got == [datetime(expected, 1, 13), datetime(expected, 12, 31, 23, 59)]
 
 
 def test_a_column_that_fits_both_orders_is_asked_about():

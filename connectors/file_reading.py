@@ -147,8 +147,9 @@ def _blank_line(sep: str) -> re.Pattern:
 
 
 def _csv_layout(data: bytes) -> _Layout:
-    """The delimiter whose split of the first records gives the most rows of one width (then the
-    widest), and its header row (see _header_index)."""
+    """The delimiter whose split of the first records gives the most cells in rows of one width
+    (rows × width: a delimiter that only occurs inside quoted cells splits fewer, narrower rows),
+    and the header row (see _header_index)."""
     sample = data[:SAMPLE_BYTES]
     if len(data) > SAMPLE_BYTES:  # a record cut in half is no evidence
         sample = sample[: sample.rfind(b"\n") + 1] or sample
@@ -158,7 +159,7 @@ def _csv_layout(data: bytes) -> _Layout:
         records = _records(text, sep)
         widths = [len(cells) for _, cells in records if any(c.strip() for c in cells)]
         width = max(set(widths), key=lambda w: (widths.count(w), w), default=0)
-        score = (widths.count(width) if width > 1 else 0, width)
+        score = (widths.count(width) * width if width > 1 else 0, width)
         if best is None or score > best[0]:
             best = (score, sep, records)
     (_, width), sep, records = best

@@ -186,7 +186,8 @@ def _day_month(texts: pd.Series, date_format: str | None, column: str) -> np.nda
     failed = unread[shapes.str.fullmatch(_DAY_MONTH_SHAPE.pattern).to_numpy() & np.isnat(reading[unread])]
     (second,) = set(DATE_ORDERS) - {first}
     days = pd.DatetimeIndex(reading[~np.isnat(reading)])
-    fit_second = int((days.day <= 12).sum()) + int((~np.isnat(_read_day_month(texts[failed], second, formats))).sum())
+    failed_read_second = _read_day_month(texts.iloc[failed], second, formats)
+    fit_second = int((days.day <= 12).sum()) + int((~np.isnat(failed_read_second)).sum())
     if not len(failed) and fit_second == len(days) and (days.day != days.month).any():
         raise AmbiguousDates({column: DATE_ORDERS})
     return _read_day_month(texts, second, formats) if fit_second > len(days) else reading
@@ -227,11 +228,9 @@ def _read_day_month(texts: pd.Series, order: str, formats: dict[str, dict[str, s
 
 def _two_digit_pivot(times: np.ndarray) -> np.ndarray:
     """%y reads 69 as 1969; the documented pivot reads it as 2069."""
-    nineteen_sixty_nine = times.astype("datetime64[Y]") == np.datetime64("1969", "Y")
-    if nineteen_sixty_nine.any():
-        times[nineteen_sixty_nine] = (
-            pd.DatetimeIndex(times[nineteen_sixty_nine]) + pd.DateOffset(years=100)
-        ).to_numpy()
+    in_1969 = times.astype("datetime64[Y]") == np.datetime64("1969", "Y")
+    if in_1969.any():
+        times[in_1969] = (pd.DatetimeIndex(times[in_1969]) + pd.DateOffset(years=100)).to_numpy()
     return times
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from connectors.file_values import BAD, OK, to_time
+from connectors.file_values import BAD, EMPTY, OK, to_time
 from core.errors import AmbiguousDates
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,6 +83,20 @@ def test_a_column_mixing_both_orders_is_read_the_way_most_of_it_is_and_the_rest_
     got, state = read(["13/1/2026", "14/1/2026", "1/13/2026", "garbage 1/1"])
     assert got == [datetime(2026, 1, 13), datetime(2026, 1, 14), None, None]
     assert state == [OK, OK, BAD, BAD]
+
+
+def test_the_order_is_decided_on_the_day_and_month_first_dates_wherever_they_are_in_the_column():
+    got, state = read(["2026-01-01 10:00:00", "", "1/13/2026", "2/14/2026", "13/2/2026", "2026/1/5", "3/4/2026"])
+    assert got == [
+        datetime(2026, 1, 1, 10),
+        None,
+        datetime(2026, 1, 13),
+        datetime(2026, 2, 14),
+        None,
+        datetime(2026, 1, 5),
+        datetime(2026, 3, 4),
+    ]
+    assert state == [OK, EMPTY, OK, OK, BAD, OK, OK]
 
 
 def test_other_formats_in_the_column_are_read_as_before():

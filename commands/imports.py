@@ -16,6 +16,7 @@ from pathlib import Path
 from commands.output import emit
 from connectors.file_inference import propose_file, suggestion_toml
 from connectors.file_mapping import channels, read_mapping
+from connectors.file_values import DATE_ORDERS
 from connectors.files import ImportSummary, dry_run, import_file, quarantined_rows, write_fixup
 from core.db import make_engine, migrate
 
@@ -23,13 +24,13 @@ SHOWN_REJECTS = 50  # in text output; --json lists them all
 PARTIAL = 3  # exit code: the file was read, but some rows were rejected
 USAGE = (
     "cli.py import FILE [--channel NAME|auto] [--mapping MAP.toml] [--items ITEMS] [--shop SHOP] [--history]"
-    " [--dry-run] [--json]\n"
+    " [--date-format COLUMN=FORMAT] [--dry-run] [--json]\n"
     "       cli.py import suggest FILE > MAP.toml\n"
     "       cli.py import errors [--file NAME] [--json] [--out FILE.csv]"
 )
 # Which options each form takes (by dest); "import" is the plain FILE form.
 OPTIONS = {
-    "import": {"channel", "mapping", "items", "shop", "history", "dry_run", "json"},
+    "import": {"channel", "mapping", "items", "shop", "history", "date_format", "dry_run", "json"},
     "suggest": set(),
     "errors": {"file", "json", "out"},
 }
@@ -67,6 +68,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="trade from before go-live: no buyer messages, shipped orders take no stock",
     )
+    importing.add_argument(
+        "--date-format",
+        action="append",
+        type=_date_format,
+        default=[],
+        metavar="COLUMN=FORMAT",
+        help=f"how to read a column whose dates fit both orders ({' or '.join(DATE_ORDERS)}); repeatable",
+    )
     importing.add_argument("--dry-run", action="store_true", help="check and summarise only: write nothing")
     errors = parser.add_argument_group("import errors")
     errors.add_argument("--file", help="only the rows of this file (its name as imported)")
@@ -75,6 +84,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(handler=run, parser=parser)
+
+
+def _date_format(text: str) -> tuple[str, str]:
+    column, _, order = text.rpartition("=")
+    if not column or order not in DATE_ORDERS:
+        raise argparse.ArgumentTypeError(f"expected COLUMN=FORMAT with FORMAT one of {', '.join(DATE_ORDERS)}")
+    return column, order
 
 
 def run(args: argparse.Namespace) -> int:
@@ -101,7 +117,9 @@ def _import(engine, path: Path, args: argparse.Namespace) -> int:
         args.parser.error("give --channel or --mapping, not both")
     mapping = read_mapping(args.mapping) if args.mapping else None
     if args.dry_run:
-        summary = dry_run(engine, path, args.channel, mapping, items=args.items, shop=args.shop)
+        summary = dry_run(
+            engine, path, args.channel, mapping, items=args.items, shop=args.shop, date_formats=dict(args.date_format)
+        )
     else:
         progress = _ProgressLine() if sys.stderr.isatty() and not args.json else None
         summary = import_file(
@@ -114,6 +132,7 @@ def _import(engine, path: Path, args: argparse.Namespace) -> int:
             actor="cli",
             history=args.history,
             mapping=mapping,
+            date_formats=dict(args.date_format),
         )
         if progress:
             progress.finish()

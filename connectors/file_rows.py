@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from connectors.file_mapping import LINE_MONEY, ORDER_MONEY, TIME_FIELDS, Mapping, Sheet
+from connectors.file_mapping import LINE_MONEY, ORDER_MONEY, TIME_FIELDS, Mapping, Sheet, header_key
 from connectors.file_reading import Table
 from connectors.file_values import BAD, EMPTY, clean_code, clean_text, to_cents, to_time, to_whole
-from core.errors import InvalidInput
+from core.errors import AmbiguousDates, InvalidInput
 
 TEXT_FIELDS = frozenset(
     {"buyer", "address", "city", "province", "country", "shop", "buyer_remark", "seller_remark", "carrier"}
@@ -73,7 +73,8 @@ class Rows:
         return {"row": int(self.row_no[i]), "file": self.files[self.source[i]]}
 
 
-def read_rows(mapping: Mapping, sources: list[Source]) -> Rows:
+def read_rows(mapping: Mapping, sources: list[Source], date_formats: dict[str, str] | None = None) -> Rows:
+    """`date_formats`: column → "m/d/Y" or "d/m/Y", for columns whose dates read either way."""
     frames, columns = [], {}
     for index, src in enumerate(sources):
         frame, used = _fields(mapping, src)
@@ -104,7 +105,7 @@ def read_rows(mapping: Mapping, sources: list[Source]) -> Rows:
         order=order.astype(np.int64),
         keys=np.asarray(keys, dtype=object),
     )
-    _parse(rows)
+    _parse(rows, {header_key(column): order for column, order in (date_formats or {}).items()})
     return rows
 
 
@@ -131,15 +132,20 @@ def _fields(mapping: Mapping, src: Source) -> tuple[pd.DataFrame, dict[str, str]
     return pd.DataFrame(out), used
 
 
-def _parse(rows: Rows) -> None:
-    parsers = {
-        "qty": to_whole,
-        **{f: to_cents for f in (*ORDER_MONEY, *LINE_MONEY)},
-        **{f: to_time for f in TIME_FIELDS},
-    }
+def _parse(rows: Rows, date_formats: dict[str, str]) -> None:
+    parsers = {"qty": to_whole, **{f: to_cents for f in (*ORDER_MONEY, *LINE_MONEY)}}
     for name, parse in parsers.items():
         if name in rows.text:
             rows.values[name], rows.states[name] = parse(rows.text[name])
+    ambiguous = {}  # every such column at once: the user answers them together
+    for name in (f for f in TIME_FIELDS if f in rows.text):
+        column = rows.columns[name]
+        try:
+            rows.values[name], rows.states[name] = to_time(rows.text[name], date_formats.get(column), column)
+        except AmbiguousDates as exc:
+            ambiguous |= exc.choices
+    if ambiguous:
+        raise AmbiguousDates(ambiguous)
 
 
 def check_rows(rows: Rows, known_skus: set[str]) -> None:

@@ -94,15 +94,17 @@ def import_file(
     names: tuple[str, str] | None = None,
     history: bool = False,
     mapping: Mapping | None = None,
+    date_formats: dict[str, str] | None = None,
 ) -> ImportSummary:
     """Import one export (Taobao: the orders file, optionally with its items file).
 
     `channel` is a shipped mapping's name or "auto" (see file_choice.choose); a `mapping`
     given (the user's own) is used instead. `names` gives the files' own names when they were
     saved under another (an upload); `history` marks trade from before go-live (see
-    core.ingest: no messages, no stock taken for orders already shipped)."""
+    core.ingest: no messages, no stock taken for orders already shipped); `date_formats`
+    answers AmbiguousDates (column → "m/d/Y" or "d/m/Y")."""
     now = now or clock.now()
-    prepared = prepare(engine, channel, path, items, shop, names, mapping)
+    prepared = prepare(engine, channel, path, items, shop, names, mapping, date_formats)
     summary = prepared.summary
     started = time.perf_counter()
     store_errors(engine, summary.errors, now)
@@ -121,6 +123,7 @@ def prepare(
     shop: str | None = None,
     names: tuple[str, str] | None = None,
     mapping: Mapping | None = None,
+    date_formats: dict[str, str] | None = None,
 ) -> Prepared:
     """Read the file(s), find the bad rows and get the good orders ready; writes nothing."""
     stopwatch = _Stopwatch()
@@ -134,7 +137,7 @@ def prepare(
     sources = [Source(table, mapping.sheet, heads=True, lines=mapping.layout == "lines")]
     if items_table is not None:
         sources.append(Source(items_table, mapping.items, heads=False, lines=True))
-    rows = read_rows(mapping, sources)
+    rows = read_rows(mapping, sources, date_formats)
     stopwatch.lap("read")
     check_rows(rows, known_skus(engine))
     if len(sources) > 1:
@@ -169,10 +172,11 @@ def dry_run(
     items: str | Path | None = None,
     shop: str | None = None,
     names: tuple[str, str] | None = None,
+    date_formats: dict[str, str] | None = None,
 ) -> ImportSummary:
     """What importing the file would do (orders, lines, statuses, rejects, unmapped columns,
     the mapping used), writing nothing: not even the rejected rows."""
-    summary = prepare(engine, channel, path, items, shop, names, mapping).summary
+    summary = prepare(engine, channel, path, items, shop, names, mapping, date_formats).summary
     summary.dry_run = True
     return summary
 

@@ -25,5 +25,17 @@ class InvalidInput(OrderHubError):
     """Input that cannot be used, with a sentence saying why."""
 
 
+class AmbiguousDates(InvalidInput):
+    """Columns whose dates all read both month-first and day-first: the user says which, never a guess."""
+
+    def __init__(self, choices: dict[str, tuple[str, ...]]):
+        self.choices = choices  # column → the formats all its dates fit
+        column, formats = next(iter(choices.items()))
+        super().__init__(
+            f"The dates in {', '.join(choices)} read both as {' and as '.join(formats)}; "
+            f"say which, e.g. --date-format '{column}={formats[0]}'."
+        )
+
+
 class PermissionDenied(OrderHubError):
     """The user's role may not do this."""

@@ -8,7 +8,7 @@ import streamlit as st
 from connectors.file_mapping import channels
 from connectors.files import import_file
 from core.access import require
-from core.errors import OrderHubError
+from core.errors import AmbiguousDates, OrderHubError
 from ui import auth, widgets
 from ui.session import engine, lang, tr
 
@@ -23,6 +23,14 @@ with st.form("import_file"):
     upload = st.file_uploader(tr("import.file"), type=["csv", "xlsx", "txt"])
     items = st.file_uploader(tr("import.items_file"), type=["csv", "xlsx", "txt"])
     history = st.checkbox(tr("import.history"), help=tr("import.history_help"))
+    if ambiguous := st.session_state.get("import_ambiguous_dates"):  # the last try's question
+        st.warning(tr("import.ambiguous_dates"), icon=":material/calendar_month:")
+    date_formats = {
+        column: st.selectbox(
+            tr("import.date_format", column=column), orders, format_func=lambda o: tr(f"import.date_order.{o}")
+        )
+        for column, orders in (ambiguous or {}).items()
+    }
     start = st.form_submit_button(tr("import.start"), type="primary")
 
 if start and upload is None:
@@ -52,12 +60,18 @@ elif start:
                 actor=user["username"],
                 names=(upload.name, items.name if items else ""),
                 history=history,
+                date_formats=date_formats,
             )
+        except AmbiguousDates as exc:
+            st.session_state["import_ambiguous_dates"] = exc.choices
+            st.rerun()
         except OrderHubError as exc:
             widgets.show_error(exc)
             st.stop()
     st.cache_data.clear()  # other pages' cached reads now miss the new orders
     st.session_state["import_summary"] = summary
+    if st.session_state.pop("import_ambiguous_dates", None):
+        st.rerun()  # answered: the form without its question
 
 if "import_summary" not in st.session_state:
     st.info(tr("import.empty"), icon=":material/upload_file:")

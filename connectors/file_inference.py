@@ -149,6 +149,14 @@ def propose(table: Table) -> Proposal:
     return Proposal(mapping, [ColumnGuess(c, kept.get(c), _examples(sample[c])) for c in table.frame.columns])
 
 
+def mapping_columns(table: Table, mapping: Mapping) -> list[ColumnGuess]:
+    """Each column of the file with the field a (shipped or saved) mapping reads it as, to show
+    and edit the same way as a proposal."""
+    read_as = {column: name for name, columns in reversed(mapping.sheet.columns.items()) for column in columns}
+    sample = _sample(table.frame)
+    return [ColumnGuess(c, read_as.get(c), _examples(sample[c])) for c in table.frame.columns]
+
+
 def propose_file(path: str | Path, name: str | None = None) -> Proposal:
     return propose(read_table(path, name))
 

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from connectors.file_choice import choose, unmapped_columns
+from connectors.file_choice import Choice, choose, unmapped_columns
 from connectors.file_mapping import Mapping
 from connectors.file_orders import Built, build_orders, check_heads, order_heads
-from connectors.file_reading import read_table
+from connectors.file_reading import Table, read_table
 from connectors.file_rows import Rows, Source, check_orphans, check_rows, read_rows, reject_whole_orders
 from core import clock
 from core.db import import_errors, skus, transaction, upsert
@@ -79,6 +79,8 @@ class Prepared:
 
     summary: ImportSummary  # rows, orders and rejects; new/updated/… come with ingest
     built: Built
+    choice: Choice  # the mapping used and where it came from
+    tables: list[Table]  # the file(s) as read
 
 
 def import_file(
@@ -161,7 +163,7 @@ def prepare(
         errors=errors,
         seconds=stopwatch.laps,
     )
-    return Prepared(summary, built)
+    return Prepared(summary, built, choice, [src.table for src in sources])
 
 
 def dry_run(

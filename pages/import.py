@@ -1,4 +1,4 @@
-"""导入订单 — upload a channel's order export, watch it land, see what was rejected and why."""
+"""导入订单 — upload an export, check how it will be read (mapping, preview, dry run), import it."""
 
 import tempfile
 from pathlib import Path
@@ -6,10 +6,11 @@ from pathlib import Path
 import streamlit as st
 
 from connectors.file_mapping import channels
+from connectors.file_review import review
 from connectors.files import import_file
 from core.access import require
 from core.errors import AmbiguousDates, OrderHubError
-from ui import auth, widgets
+from ui import auth, import_review, widgets
 from ui.session import engine, lang, tr
 
 user = auth.guard("pages/import.py")
@@ -17,7 +18,7 @@ st.title(tr("import.title"), anchor=False)
 
 with st.form("import_file"):
     channel_box, shop_box = st.columns(2)
-    by_label = {tr(f"import.channel.{code}"): code for code in channels()}
+    by_label = {tr(f"import.channel.{code}"): code for code in ("auto", *channels())}
     channel = by_label[channel_box.selectbox(tr("import.channel"), list(by_label))]
     shop = shop_box.text_input(tr("import.shop"), placeholder="毛孩子旗舰店")
     upload = st.file_uploader(tr("import.file"), type=["csv", "xlsx", "txt"])
@@ -32,35 +33,31 @@ with st.form("import_file"):
         for column, orders in (ambiguous or {}).items()
     }
     start = st.form_submit_button(tr("import.start"), type="primary")
+    check = st.form_submit_button(tr("import.dry_run"))
 
-if start and upload is None:
-    st.warning(tr("import.choose_file"), icon=":material/upload_file:")
-elif start:
-    bar = st.progress(0.0, text=tr("import.progress", done=0, total="…"))
 
-    def show_progress(done: int, total: int) -> None:
-        bar.progress(done / max(total, 1), text=tr("import.progress", done=f"{done:,}", total=f"{total:,}"))
+def saved(file, folder: str, stem: str) -> Path:
+    """The upload on disk under a neutral name: a user's file name never becomes a path."""
+    path = Path(folder) / f"{stem}{Path(file.name).suffix.lower()}"  # .xlsx still reads as a workbook
+    path.write_bytes(file.getvalue())
+    return path
 
-    def saved(file, folder: str, stem: str) -> Path:
-        """The upload on disk under a neutral name: a user's file name never becomes a path."""
-        path = Path(folder) / f"{stem}{Path(file.name).suffix.lower()}"  # .xlsx still reads as a workbook
-        path.write_bytes(file.getvalue())
-        return path
 
+def run(work, mapping=None, **options):
+    """`work` (review or import_file) on the uploads; an ambiguous date column is asked about."""
     with tempfile.TemporaryDirectory() as tmp:
         try:
             require(user["role"], "import_orders")
-            summary = import_file(
+            return work(
                 engine(),
-                channel,
-                saved(upload, tmp, "orders"),
+                path=saved(upload, tmp, "orders"),
+                channel=channel,
+                mapping=mapping,
                 items=saved(items, tmp, "items") if items else None,
                 shop=shop.strip() or None,
-                progress=show_progress,
-                actor=user["username"],
                 names=(upload.name, items.name if items else ""),
-                history=history,
                 date_formats=date_formats,
+                **options,
             )
         except AmbiguousDates as exc:
             st.session_state["import_ambiguous_dates"] = exc.choices
@@ -68,10 +65,35 @@ elif start:
         except OrderHubError as exc:
             widgets.show_error(exc)
             st.stop()
+
+
+uploads = upload and (upload.file_id, items.file_id if items else None, channel, shop, tuple(date_formats.items()))
+if (start or check) and upload is None:
+    st.warning(tr("import.choose_file"), icon=":material/upload_file:")
+    st.stop()
+if check:
+    st.session_state["import_review"] = (uploads, run(review))
+checked = st.session_state.get("import_review")
+mapping = None
+if checked and checked[0] == uploads:  # the check of these very files and settings
+    st.subheader(tr("import.review"), anchor=False)
+    found = checked[1]
+    if mapping := import_review.edited_mapping(found, "import_review"):  # the user's own: imported with it
+        found = run(review, mapping)
+    import_review.summary(found, user["role"])
+    import_review.save_form(found.mapping, user["role"], "import_mapping")
+if start:
+    bar = st.progress(0.0, text=tr("import.progress", done=0, total="…"))
+
+    def show_progress(done: int, total: int) -> None:
+        bar.progress(done / max(total, 1), text=tr("import.progress", done=f"{done:,}", total=f"{total:,}"))
+
+    summary = run(import_file, mapping, progress=show_progress, actor=user["username"], history=history)
     st.cache_data.clear()  # other pages' cached reads now miss the new orders
     st.session_state["import_summary"] = summary
-    if st.session_state.pop("import_ambiguous_dates", None):
-        st.rerun()  # answered: the form without its question
+    st.session_state.pop("import_review", None)
+    if st.session_state.pop("import_ambiguous_dates", None) or checked:
+        st.rerun()  # answered or checked: the page without its question and check
 
 if "import_summary" not in st.session_state:
     st.info(tr("import.empty"), icon=":material/upload_file:")
@@ -81,6 +103,8 @@ result = st.session_state["import_summary"].as_dict(lang())
 st.subheader(tr("import.done"), anchor=False)
 for column, key in zip(st.columns(6), ("rows", "new", "updated", "unchanged", "held", "rejected"), strict=True):
     column.metric(tr(f"import.{key}"), f"{result[key]:,}", border=True)
+unmapped = "、".join(result["unmapped_columns"]) or tr("import.no_unmapped_columns")
+st.caption(f"{tr('import.unmapped_columns')}：{unmapped}")
 if not result["rejected_rows"]:
     st.success(tr("import.no_rejects"), icon=":material/check_circle:")
     st.stop()

@@ -12,7 +12,7 @@ AMBIGUOUS = Path(__file__).resolve().parent.parent / "fixtures" / "real" / "ambi
 
 def test_the_page_asks_per_ambiguous_column_and_imports_with_the_answer(page):  # noqa: F811
     at = page("clerk")
-    at.selectbox[0].select_index(channels().index("generic"))
+    at.selectbox[0].select_index(1 + channels().index("generic"))  # after auto
     at.file_uploader[0].set_value((AMBIGUOUS.name, AMBIGUOUS.read_bytes(), "text/csv"))
     at.button[0].click()
     at = at.run()

@@ -1,0 +1,102 @@
+"""The import page's check before writing: the mapping as an editable column → field table,
+a default status, the dry-run summary, the first orders as they will land, and saving the
+mapping under a name for the next file with the same headers."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from connectors.file_choice import save_mapping
+from connectors.file_inference import FIELDS, mapping_from_columns
+from connectors.file_mapping import Mapping
+from connectors.file_review import PREVIEW_ORDERS, Review
+from core import access
+from core.errors import OrderHubError
+from core.model import PLATFORM_RANK
+from ui import widgets
+from ui.session import tr
+
+NO_FIELD = ""
+PREVIEW_COLUMNS = ("channel_order_no", "status", "created_at", "buyer", "phone", "province", "city", "items")
+
+
+def edited_mapping(found: Review, key: str) -> Mapping | None:
+    """The column → field table to edit; a changed table (or default status) is the user's own
+    mapping, None while it is as found."""
+    st.caption(tr("import.review_help"))
+    table = pd.DataFrame(
+        {
+            tr("import.col.column"): [g.column for g in found.columns],
+            tr("import.col.field"): [g.field or NO_FIELD for g in found.columns],
+            tr("import.col.samples"): ["；".join(g.samples) for g in found.columns],
+        }
+    )
+    options = [NO_FIELD, *sorted(FIELDS, key=lambda f: tr(f"import.field.{f}"))]
+    edited = st.data_editor(
+        table,
+        hide_index=True,
+        key=f"{key}_columns",
+        disabled=not found.editable or [tr("import.col.column"), tr("import.col.samples")],
+        column_config={
+            tr("import.col.field"): st.column_config.SelectboxColumn(
+                options=options, format_func=lambda f: tr(f"import.field.{f or 'none'}")
+            )
+        },
+    )
+    fields = dict(zip(table[tr("import.col.column")], edited[tr("import.col.field")].fillna(NO_FIELD), strict=True))
+    default = _default_status(key) if "status" not in set(fields.values()) else None
+    unchanged = fields == {g.column: g.field or NO_FIELD for g in found.columns}
+    if unchanged and default is None:
+        return None
+    mapping = mapping_from_columns(found.table, fields)
+    # A status chosen here is the whole file's: no paid or shipped time second-guesses it.
+    return replace(mapping, status_rules=(), default_status=default) if default else mapping
+
+
+def _default_status(key: str) -> str | None:
+    """The status for every order of a file without a status column; None: derived per order."""
+    return st.selectbox(
+        tr("import.default_status"),
+        [None, *PLATFORM_RANK],
+        format_func=lambda s: tr(f"status.{s}") if s else tr("import.default_status.none"),
+        key=f"{key}_default_status",
+    )
+
+
+def summary(found: Review, role: str) -> None:
+    """The dry run's counts, statuses, unmapped columns and the first orders."""
+    result = found.summary
+    source = tr(f"import.mapping_source.{result.mapping['source']}")
+    st.caption(f"{tr('import.mapping')}：{result.mapping['name']}（{source}）")
+    for column, (label, value) in zip(
+        st.columns(4),
+        (("orders", result.orders), ("lines", result.lines), ("rejected", result.rejected), ("rows", result.rows)),
+        strict=True,
+    ):
+        column.metric(tr(f"import.{label}"), f"{value:,}", border=True)
+    if result.statuses:
+        st.caption(
+            tr("import.statuses") + "：" + "，".join(f"{tr(f'status.{s}')} {n:,}" for s, n in result.statuses.items())
+        )
+    unmapped = "、".join(result.unmapped_columns) or tr("import.no_unmapped_columns")
+    st.caption(f"{tr('import.unmapped_columns')}：{unmapped}")
+    if found.preview:
+        st.markdown(f"**{tr('import.preview', count=min(PREVIEW_ORDERS, len(found.preview)))}**")
+        rows = access.mask_rows(role, found.preview)
+        st.dataframe(widgets.frame(rows, (*PREVIEW_COLUMNS, "paid_cents")), hide_index=True)
+
+
+def save_form(mapping: Mapping, role: str, key: str) -> None:
+    """Save the mapping in use under a name; `auto` offers it again for files like this one."""
+    name_box, button_box = st.columns([3, 1], vertical_alignment="bottom")
+    name = name_box.text_input(tr("import.mapping_name"), key=f"{key}_name", placeholder="erp-orders")
+    if button_box.button(tr("import.save_mapping"), key=f"{key}_save", disabled=not name.strip()):
+        try:
+            access.require(role, "import_orders")
+            save_mapping(mapping, name.strip())
+            st.success(tr("import.mapping_saved", name=name.strip()), icon=":material/save:")
+        except OrderHubError as exc:
+            widgets.show_error(exc)

@@ -62,18 +62,18 @@ def copy_store(source: Engine, target: Engine, progress: Callable[[str, int], No
 
 
 def _refuse_unless_empty(conn: Connection) -> None:
-    occupied = occupied_tables(conn)
+    occupied = _occupied_tables(conn)
     if occupied:
         raise InvalidInput(f"The target database is not empty ({', '.join(occupied)}); {NOTHING_COPIED}.")
 
 
-def occupied_tables(conn: Connection) -> list[str]:
+def _occupied_tables(conn: Connection) -> list[str]:
     """The target's tables that hold rows other than those a new store's migration seeds.
 
     Reads whatever tables are there, so a database of an older OrderHub schema, or of another
     application, is judged by its rows just the same.
     """
-    seeded = seeded_rows()
+    seeded = _seeded_rows()
     names = sorted(set(inspect(conn).get_table_names()) - {SCHEMA_VERSION_TABLE})
     return [name for name in names if not _only_seeded(conn, name, seeded.get(name, []))]
 
@@ -88,7 +88,7 @@ def _only_seeded(conn: Connection, name: str, seeds: list[dict]) -> bool:
 
 
 @cache
-def seeded_rows() -> dict[str, list[dict]]:
+def _seeded_rows() -> dict[str, list[dict]]:
     """Table → the rows a new store's migration writes into it, learnt by migrating a scratch store."""
     scratch = make_engine("sqlite://")
     try:
@@ -117,7 +117,7 @@ def _prepare_schema(conn: Connection) -> None:
             f"{NOTHING_COPIED}."
         ) from None
     for table in reversed(metadata.sorted_tables):
-        if table.name in seeded_rows():
+        if table.name in _seeded_rows():
             conn.execute(table.delete())
 
 

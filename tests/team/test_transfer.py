@@ -69,6 +69,14 @@ def edit_a_reason(url: str) -> None:
         conn.execute(update(ticket_reasons).where(ticket_reasons.c.code == "quality").values(label_zh="做工问题"))
 
 
+def with_one_order(url: str) -> None:
+    engine = make_engine(url)
+    migrate(engine)
+    add_skus(engine, {"PET-FOOD-2KG": 10})
+    ingest(engine, [order("TB-20261111-0001", ("PET-FOOD-2KG", 1))])
+    engine.dispose()
+
+
 def migrate_to_revision(url: str, revision: str) -> None:
     config = Config()
     config.set_main_option("script_location", str(ROOT / "core" / "migrations"))
@@ -103,11 +111,7 @@ def test_the_demo_store_moves_into_a_new_sqlite_file(demo_url, tmp_path):
 
 
 def test_a_target_holding_one_real_order_is_refused_and_left_exactly_as_it_was(demo_url, pg_new_url):
-    target = make_engine(pg_new_url)
-    migrate(target)
-    add_skus(target, {"PET-FOOD-2KG": 10})
-    ingest(target, [order("TB-20261111-0001", ("PET-FOOD-2KG", 1))])
-    target.dispose()
+    with_one_order(pg_new_url)
     before = snapshot(pg_new_url)
     result = migrate_to(demo_url, pg_new_url)
     assert result.returncode == 1
@@ -129,11 +133,12 @@ def test_an_older_orderhub_database_with_data_is_refused_without_being_upgraded(
     assert "stock_waits" not in before
 
 
-def test_an_older_orderhub_database_without_data_is_upgraded_and_filled(demo_url, pg_new_url):
+def test_an_older_orderhub_database_without_data_is_upgraded_and_filled(sqlite_url, pg_new_url):
+    with_one_order(sqlite_url)
     migrate_to_revision(pg_new_url, OLDER_REVISION)
-    result = migrate_to(demo_url, pg_new_url)
+    result = migrate_to(sqlite_url, pg_new_url)
     assert result.returncode == 0, result.stderr
-    assert_same_rows(demo_url, pg_new_url)
+    assert_same_rows(sqlite_url, pg_new_url)
 
 
 def test_a_row_the_new_database_refuses_leaves_it_without_tables_and_names_no_data(demo_url, pg_new_url):
@@ -157,3 +162,15 @@ def test_an_unreachable_target_is_one_line(demo_url, pg_new_url):
     result = migrate_to(demo_url, missing)
     assert result.returncode == 1
     assert error_line(result).startswith("error: The target database cannot be reached: ")
+
+
+def test_a_target_from_a_newer_orderhub_is_refused_untouched(sqlite_url, tmp_path):
+    target_url = f"sqlite:///{tmp_path / 'newer.db'}"
+    with create_engine(target_url).begin() as conn:
+        conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))
+        conn.execute(text("INSERT INTO alembic_version VALUES ('9999_from_the_future')"))
+    before = snapshot(target_url)
+    result = migrate_to(sqlite_url, target_url)
+    assert result.returncode == 1
+    assert "a schema this OrderHub cannot upgrade" in error_line(result)
+    assert snapshot(target_url) == before

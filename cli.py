@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     from core.errors import OrderHubError
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # After a failed statement the driver warns that it closed its batch; the error itself is reported below.
+    logging.getLogger("psycopg").setLevel(logging.ERROR)
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args) or 0

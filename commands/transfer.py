@@ -21,9 +21,11 @@ def migrate_to(args: argparse.Namespace) -> int:
     def show(table: str, rows: int) -> None:
         print(f"\r{table}: {rows:,} rows", end="", file=sys.stderr, flush=True)
 
-    report = copy_store(make_engine(), make_engine(args.url), progress=None if args.json else show)
-    if not args.json:
-        print(file=sys.stderr)
+    try:
+        report = copy_store(make_engine(), make_engine(args.url), progress=None if args.json else show)
+    finally:  # end the progress line, so that a report or an error starts a line of its own
+        if not args.json:
+            print(file=sys.stderr)
     verdict = "verified: row counts match and stock invariants hold" if report.ok else "VERIFICATION FAILED"
     emit(
         {"rows": report.rows, "problems": report.problems, "ok": report.ok},

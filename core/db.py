@@ -340,14 +340,19 @@ def wait_for_disk(engine: Engine) -> None:
 
 def migrate(engine: Engine) -> None:
     """Bring the database to the newest schema (creates it when empty)."""
+    with engine.begin() as conn:
+        migrate_in(conn)
+
+
+def migrate_in(conn: Connection) -> None:
+    """migrate() inside the caller's transaction, so that schema and what follows commit or vanish together."""
     from alembic import command
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(ROOT / "core" / "migrations"))
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "heads")
+    config.attributes["connection"] = conn
+    command.upgrade(config, "heads")
 
 
 def bulk_insert(conn: Connection, table: Table, rows: list[dict], skip_existing: tuple[str, ...] = ()) -> int:

@@ -66,7 +66,8 @@ class NormalisedOrder:
         is ever unpickled.
         """
         values = _scalar_values(self)
-        lines = tuple((line.sku, line.qty, line.unit_price_cents, line.discount_cents) for line in self.lines)
+        # Sorted: the same lines listed in another order (a re-sorted export) are the same order.
+        lines = tuple(sorted((line.sku, line.qty, line.unit_price_cents, line.discount_cents) for line in self.lines))
         return hashlib.md5(pickle.dumps((values, lines), protocol=5)).hexdigest()
 
 

@@ -129,6 +129,12 @@ def pg_session_url(pg_admin, pg_template) -> Iterator[str]:
 
 
 @pytest.fixture
+def pg_new_url(pg_admin) -> Iterator[str]:
+    """A brand-new PostgreSQL database as a user's CREATE DATABASE makes it: no tables, no rows."""
+    yield from _throwaway_database(pg_admin, "")
+
+
+@pytest.fixture
 def pg_url(pg_session_url) -> str:
     """The URL of a migrated PostgreSQL database with every table emptied for this test."""
     eng = create_engine(pg_session_url)

@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from connectors.file_mapping import LINE_FIELDS, LINE_MONEY, ORDER_MONEY, TIME_FIELDS
+from connectors.file_mapping import LINE_MONEY, ORDER_MONEY, TIME_FIELDS
 from connectors.file_rows import TEXT_FIELDS, Rows
 from connectors.file_values import OK
 from core.db import orders, shops, skus
@@ -76,17 +76,18 @@ def max_qty() -> int:
 
 
 def check_values(rows: Rows, row_key: str, now: datetime, qty_limit: int) -> None:
-    """The rules of the module docstring that one row, or the rows of one order, show."""
+    """The rules of the module docstring that one row shows (check_agreement: an order's rows)."""
     _check_text(rows, row_key)
     _check_numbers(rows, qty_limit)
     _check_times(rows, now)
-    _check_agreement(rows)
 
 
 def _check_text(rows: Rows, row_key: str) -> None:
     text, flag = rows.text, rows.problems.flag
     fields = [name for name in text.columns if name != "_key"]
     for name in fields:
+        if name in rows.values:  # stored parsed, not as text; a control character makes it bad
+            continue
         pattern = _CONTROL_IN_TEXT if name in TEXT_FIELDS else _ANY_CONTROL
         flag(text[name].str.contains(pattern, regex=True).to_numpy(), "control_character", _column(rows, name))
     limits = {name: COLUMN_OF[name].type.length for name in fields if name in COLUMN_OF}
@@ -129,44 +130,41 @@ def _check_times(rows: Rows, now: datetime) -> None:
         rows.problems.flag(early, "paid_before_created", _column(rows, "paid_at"))
 
 
-def _check_agreement(rows: Rows) -> None:
+def check_agreement(rows: Rows, heads: pd.DataFrame) -> None:
     """Rows of one order that give an order-level field different values: which one is meant is
-    anyone's guess, so the order waits for a corrected file. An empty cell is no disagreement
-    (Shopify writes order fields on an order's first row only)."""
+    anyone's guess, so the order waits for a corrected file. Each row is compared with the
+    order's head (file_orders.order_heads: the first non-empty value of each field); an empty
+    cell is no disagreement (Shopify writes order fields on an order's first row only), nor is a
+    value read from another candidate column of the field."""
     rows_of = rows.is_head & (rows.order >= 0)
     if np.bincount(rows.order[rows_of], minlength=1).max(initial=0) < 2:
         return  # one row per order: nothing to disagree
     parsed = (*TIME_FIELDS, *ORDER_MONEY)
-    for name in rows.text.columns:
-        if name == "_key" or name in LINE_FIELDS:
-            continue
+    slots = pd.RangeIndex(len(rows.keys))
+    for name in heads.columns.intersection(rows.text.columns):
         if name in parsed:
             given = rows_of & (rows.states[name] == OK)
             value = pd.Series(rows.values[name])
         else:
             given = rows_of & (rows.text[name] != "").to_numpy()
             value = rows.text[name]
-        if name in rows.fallback:  # a value from another candidate column is no disagreement
-            given &= ~rows.fallback[name]
+        given &= ~rows.fallback.get(name, np.zeros(len(given), dtype=bool))
         where = np.flatnonzero(given)
-        if len(where) < 2:
-            continue
-        codes = pd.factorize(value.iloc[where])[0]
-        _, first = np.unique(rows.order[where], return_index=True)
-        first_at = np.zeros(len(rows.keys), dtype=np.int64)
-        first_at[rows.order[where[first]]] = where[first]
-        first_code = np.zeros(len(rows.keys), dtype=np.int64)
-        first_code[rows.order[where[first]]] = codes[first]
-        differs = np.zeros(len(rows.order), dtype=bool)
-        differs[where] = codes != first_code[rows.order[where]]
-        rows.problems.flag(
-            differs,
-            "order_rows_disagree",
-            lambda i, name=name, first_at=first_at: {
-                "column": rows.columns.get(name, name),
-                "first_row": int(rows.row_no[first_at[rows.order[i]]]),
-            },
-        )
+        first = heads[name].reindex(slots).take(rows.order[where]).reset_index(drop=True)
+        differs = np.zeros(len(given), dtype=bool)
+        # Series against Series: pandas compares Arrow strings in Arrow, not value by value.
+        differs[where] = (value.iloc[where].reset_index(drop=True) != first).fillna(False).to_numpy(dtype=bool)
+        if differs.any():
+            rows.problems.flag(differs, "order_rows_disagree", _first_given(rows, name, given, differs))
+
+
+def _first_given(rows: Rows, name: str, given: np.ndarray, differs: np.ndarray):
+    """Params naming the row that first gave the value, found for the disagreeing orders only."""
+    orders = np.unique(rows.order[differs])
+    where = np.flatnonzero(given & np.isin(rows.order, orders))
+    found, first = np.unique(rows.order[where], return_index=True)
+    first_row = dict(zip(found.tolist(), rows.row_no[where[first]].tolist(), strict=True))
+    return lambda i: {"column": rows.columns.get(name, name), "first_row": first_row[int(rows.order[i])]}
 
 
 def _column(rows: Rows, name: str, **more):

@@ -20,7 +20,7 @@ import numpy as np
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import StatementError
 
-from connectors.file_checks import MAX_CENTS, check_values, max_qty
+from connectors.file_checks import MAX_CENTS, check_agreement, check_values, max_qty
 from connectors.file_mapping import load_mapping
 from connectors.file_orders import Built, build_orders, check_heads, check_line_sums, order_heads
 from connectors.file_reading import read_table
@@ -171,6 +171,7 @@ def prepare(
         check_orphans(rows)
     heads = order_heads(rows, mapping)
     check_heads(rows, heads, mapping)
+    check_agreement(rows, heads)
     check_line_sums(rows, heads, qty_limit, MAX_CENTS)
     rejected = reject_whole_orders(rows)
     errors = row_errors(rows, sources)

@@ -67,14 +67,21 @@ result = st.session_state["import_summary"].as_dict(lang())
 st.subheader(tr("import.done"), anchor=False)
 for column, key in zip(st.columns(6), ("rows", "new", "updated", "unchanged", "held", "rejected"), strict=True):
     column.metric(tr(f"import.{key}"), f"{result[key]:,}", border=True)
+
+
+def by_row(notes: list[dict]) -> list[dict]:
+    """Rejected or warned rows as a table: file, row number, reason."""
+    columns = {"file": tr("import.col.file"), "row": tr("import.col.row"), "reason": tr("import.col.reason")}
+    return [{title: note[key] for key, title in columns.items()} for note in notes]
+
+
+if result["created_skus"]:
+    st.info(tr("import.created_skus", skus=", ".join(result["created_skus"])), icon=":material/add_box:")
+if result["warnings"]:
+    st.warning(tr("import.warnings", count=len(result["warnings"])), icon=":material/content_cut:")
+    st.dataframe(by_row(result["warnings"]), hide_index=True)
 if not result["rejected_rows"]:
     st.success(tr("import.no_rejects"), icon=":material/check_circle:")
     st.stop()
 st.subheader(tr("import.rejected_rows"), anchor=False)
-st.dataframe(
-    [
-        {tr("import.col.file"): r["file"], tr("import.col.row"): r["row"], tr("import.col.reason"): r["reason"]}
-        for r in result["rejected_rows"]
-    ],
-    hide_index=True,
-)
+st.dataframe(by_row(result["rejected_rows"]), hide_index=True)

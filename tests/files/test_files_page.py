@@ -47,6 +47,7 @@ def test_a_clerk_uploads_an_export_and_sees_what_landed_and_each_rejected_row(pa
     rejected = at.dataframe[0].value
     assert rejected["行号"].tolist() == [5, 8, 12, 13]
     assert rejected["原因"].iloc[1] == "数量 -1 为负数"
+    assert at.info[0].value == "新建商品（库存 0，请在库存页补全资料）：NO-SUCH-SKU"
     assert set(rejected["文件"]) == {"generic.utf8bom.csv"}
 
 

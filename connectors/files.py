@@ -9,6 +9,7 @@ creates it, as for an API pull, and the summary lists it. Re-running the same fi
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ from core.i18n import t
 from core.ingest import IngestSummary, ingest
 
 Progress = Callable[[int, int], None]  # (rows done, rows in total)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,10 @@ class RowError:
     raw: dict
 
     def reason(self, lang: str = "en") -> str:
-        return t(f"import.reason.{self.code}", lang, **self.params)
+        """One printable line: a cell quoted in it may hold a line break or a NUL, which
+        PostgreSQL would refuse to store in import_errors."""
+        params = {k: _CONTROL.sub("\ufffd", v) if isinstance(v, str) else v for k, v in self.params.items()}
+        return t(f"import.reason.{self.code}", lang, **params)
 
 
 @dataclass(frozen=True)

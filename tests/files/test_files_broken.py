@@ -24,6 +24,7 @@ EXPECTED_REJECTS = [
     ("controls.csv", 2, "control_character", "buyer contains a control character (such as NUL)."),
     ("controls.csv", 3, "control_character", "sku contains a control character (such as NUL)."),
     ("controls.csv", 4, "control_character", "address contains a control character (such as NUL)."),
+    ("controls.csv", 6, "bad_date", "created_at '2026-06-01\ufffd' is not a date."),  # quoted printable
     ("dates.csv", 2, "date_out_of_range", "created_at '1999-12-31 23:59:59' is before 2000 or more than a day ahead."),
     ("dates.csv", 3, "date_out_of_range", "created_at '2027-06-15 12:00:00' is before 2000 or more than a day ahead."),
     ("dates.csv", 4, "paid_before_created", "paid_at is before the order was created."),

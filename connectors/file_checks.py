@@ -63,7 +63,7 @@ COLUMN_OF = {
 TRUNCATED = frozenset({"province", "city", "buyer_remark", "seller_remark"})
 _CONTROLS = [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0))]
 # The characters themselves in a class: Arrow's regex engine then runs it (see file_values).
-_ANY_CONTROL = "[" + "".join(_CONTROLS) + "]"
+ANY_CONTROL = "[" + "".join(_CONTROLS) + "]"
 _CONTROL_IN_TEXT = "[" + "".join(c for c in _CONTROLS if c not in "\t\n\r") + "]"
 
 
@@ -88,7 +88,7 @@ def _check_text(rows: Rows, row_key: str) -> None:
     for name in fields:
         if name in rows.values:  # stored parsed, not as text; a control character makes it bad
             continue
-        pattern = _CONTROL_IN_TEXT if name in TEXT_FIELDS else _ANY_CONTROL
+        pattern = _CONTROL_IN_TEXT if name in TEXT_FIELDS else ANY_CONTROL
         flag(text[name].str.contains(pattern, regex=True).to_numpy(), "control_character", _column(rows, name))
     limits = {name: COLUMN_OF[name].type.length for name in fields if name in COLUMN_OF}
     if row_key not in COLUMN_OF:  # the key is the order number when the file has none

@@ -21,7 +21,7 @@ import numpy as np
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import StatementError
 
-from connectors.file_checks import MAX_CENTS, check_agreement, check_values, max_qty
+from connectors.file_checks import ANY_CONTROL, MAX_CENTS, check_agreement, check_values, max_qty
 from connectors.file_mapping import load_mapping
 from connectors.file_orders import Built, build_orders, check_heads, check_line_sums, order_heads
 from connectors.file_reading import read_table
@@ -33,7 +33,7 @@ from core.i18n import t
 from core.ingest import IngestSummary, ingest
 
 Progress = Callable[[int, int], None]  # (rows done, rows in total)
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(ANY_CONTROL)
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("skus") as batch:
-        batch.add_column(sa.Column("needs_details", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("skus", sa.Column("needs_details", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("skus") as batch:
-        batch.drop_column("needs_details")
+    # Plain ALTER (SQLite 3.35+): batch mode would copy and drop skus, which the foreign keys of
+    # order lines and stock rows refuse.
+    op.execute("ALTER TABLE skus DROP COLUMN needs_details")

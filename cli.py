@@ -26,7 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from core.errors import OrderHubError
+    from sqlalchemy.exc import StatementError
+
+    from core.errors import OrderHubError, StoreRefused
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # After a failed statement the driver warns that it closed its batch; the error itself is reported below.
@@ -36,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args) or 0
     except OrderHubError as exc:
         print(f"error: {exc}", file=sys.stderr)
+    except StatementError as exc:  # its text is the SQL and its parameters: personal data
+        log.debug("database error", exc_info=True)
+        print(f"error: {StoreRefused.of(exc)}", file=sys.stderr)
     except OSError as exc:
         print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
     except KeyboardInterrupt:

@@ -184,6 +184,9 @@ def _text(summary: ImportSummary) -> str:
     lines += [f"  {e.file} row {e.row}: {e.reason()}" for e in summary.errors[:SHOWN_REJECTS]]
     if len(summary.errors) > SHOWN_REJECTS:
         lines.append(f"  … and {len(summary.errors) - SHOWN_REJECTS} more (use --json for all).")
+    lines += [f"  warning: {w.file} row {w.row}: {w.reason()}" for w in summary.warnings[:SHOWN_REJECTS]]
+    if summary.created_skus:
+        lines.append(f"New SKUs created (stock 0, details to fill in): {', '.join(summary.created_skus)}.")
     return "\n".join(lines)
 
 

@@ -1,5 +1,6 @@
 """From checked rows to NormalisedOrders: order fields from each order's first non-empty values,
-status by the mapping's rules, amounts in cents, provinces normalised, lines attached."""
+status by the mapping's rules, amounts in cents, provinces normalised, lines attached (one per
+SKU: rows of one SKU are summed)."""
 
 from __future__ import annotations
 
@@ -86,6 +87,61 @@ def check_heads(rows: Rows, heads: pd.DataFrame, mapping: Mapping) -> None:
     )
 
 
+def check_line_sums(rows: Rows, heads: pd.DataFrame, qty_limit: int, max_cents: int) -> None:
+    """Rows of one SKU in one order (a row per unit, as Shopify and ERPs export) are one line,
+    their quantities summed (see _lines). Rows at different prices sum too when the summed
+    amount divides into a whole-cent unit price: the quantity-weighted price keeps the goods
+    value exact. Otherwise one line cannot say what was sold, and the order is rejected
+    (sku_prices_differ). The summed line keeps within the quantity limit, and each order's
+    goods plus shipping within the money columns."""
+    mask = rows.is_line & (rows.order >= 0) & ~rows.problems.bad
+    if not mask.any():
+        return
+    where = np.flatnonzero(mask)
+    qty, unit, _ = _line_values(rows, mask)
+    line, first = _same_lines(rows.order[where], rows.text["sku"].iloc[where])
+    if len(first) < len(where):
+        by_line = pd.DataFrame({"qty": qty, "amount": qty * unit, "unit": unit}).groupby(line)
+        total_qty = by_line["qty"].sum().to_numpy()
+        prices = by_line["unit"].min() != by_line["unit"].max()
+        uneven = prices.to_numpy() & (by_line["amount"].sum().to_numpy() % total_qty != 0)
+        later = np.zeros(len(rows.order), dtype=bool)
+        later[where] = first[line] != np.arange(len(where))
+        first_row = np.zeros(len(rows.order), dtype=np.int64)
+        first_row[where] = rows.row_no[where[first[line]]]
+        spread = np.zeros(len(rows.order), dtype=bool)
+        spread[where] = uneven[line]
+        rows.problems.flag(later & spread, "sku_prices_differ", lambda i: {"first_row": int(first_row[i])})
+        summed = np.zeros(len(rows.order), dtype=np.int64)
+        summed[where] = total_qty[line]
+        rows.problems.flag(
+            later & (summed > qty_limit),
+            "qty_too_large",
+            lambda i: {"value": f"{summed[i]:,}", "limit": f"{qty_limit:,}"},
+        )
+    _check_order_sums(rows, heads, where, qty * unit, max_cents)
+
+
+def _same_lines(order: np.ndarray, sku: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per row its line (one per order and SKU), and per line the position of its first row."""
+    sku_code = pd.factorize(sku)[0]
+    _, first, line = np.unique(order * (sku_code.max() + 1) + sku_code, return_index=True, return_inverse=True)
+    return line, first
+
+
+def _check_order_sums(rows: Rows, heads: pd.DataFrame, where: np.ndarray, amounts: np.ndarray, max_cents: int) -> None:
+    """Goods plus shipping of each order must fit the money columns (PostgreSQL's int4)."""
+    goods = pd.Series(amounts).groupby(rows.order[where]).sum()
+    if "shipping_fee" in heads:
+        goods = goods.add(heads["shipping_fee"].fillna(0).astype("int64"), fill_value=0)
+    over = goods.index[(goods > max_cents).to_numpy()].to_numpy()
+    if not len(over):
+        return
+    at = np.zeros(len(rows.order), dtype=bool)
+    at[heads.loc[over, "_first"].to_numpy()] = True
+    rows.problems.flag(at, "order_total_too_large", lambda _: {"limit": f"{max_cents / 100:,.2f}"})
+
+
 def build_orders(rows: Rows, heads: pd.DataFrame, rejected: np.ndarray, mapping: Mapping, shop: str | None) -> Built:
     """The accepted orders as columns, made into NormalisedOrders a chunk at a time as they are read."""
     heads = heads[~rejected[heads.index.to_numpy()]]
@@ -169,15 +225,26 @@ class _Lines:
 
 
 def _lines(rows: Rows, mask: np.ndarray, owner: np.ndarray, n_orders: int) -> _Lines:
-    """Each order's lines in file order; a line priced as a whole gets its unit price half-up."""
+    """Each order's lines in file order; a line priced as a whole gets its unit price half-up.
+    Rows of one SKU in one order are one line (check_line_sums let only exact sums through)."""
     if not mask.any():  # e.g. Taobao's orders file imported without its items file
         none = np.zeros(0, np.int64)
         return _Lines(pd.Series([], dtype="str"), none, none, none, np.zeros(n_orders + 1, np.int64))
     qty, unit, discount = _line_values(rows, mask)
     order = np.argsort(owner, kind="stable")
-    edges = np.concatenate(([0], np.cumsum(np.bincount(owner, minlength=n_orders))))
+    owner, qty, unit, discount = owner[order], qty[order], unit[order], discount[order]
     sku = rows.text["sku"][mask].iloc[order].reset_index(drop=True)
-    return _Lines(sku, qty[order], unit[order], discount[order], edges)
+    line, first = _same_lines(owner, sku)
+    if len(first) < len(owner):
+        rank = np.argsort(first)  # the lines in the order of their first rows
+        place = np.empty_like(rank)
+        place[rank] = np.arange(len(rank))
+        sums = pd.DataFrame({"qty": qty, "amount": qty * unit, "discount": discount}).groupby(place[line]).sum()
+        qty, discount = sums["qty"].to_numpy(), sums["discount"].to_numpy()
+        unit = sums["amount"].to_numpy() // qty
+        owner, sku = owner[first[rank]], sku.iloc[first[rank]].reset_index(drop=True)
+    edges = np.concatenate(([0], np.cumsum(np.bincount(owner, minlength=n_orders))))
+    return _Lines(sku, qty, unit, discount, edges)
 
 
 def _line_values(rows: Rows, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

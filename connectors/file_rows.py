@@ -30,17 +30,22 @@ class Source:
 
 @dataclass
 class Problems:
-    """The first problem of each row, by position in the combined rows: a code and its values."""
+    """The first problem of each row, by position in the combined rows: a code and its values;
+    and warnings, about rows that land all the same (a remark cut to fit)."""
 
     bad: np.ndarray  # bool per row
     codes: dict[int, str] = field(default_factory=dict)
     params: dict[int, dict] = field(default_factory=dict)
+    warnings: list[tuple[int, str, dict]] = field(default_factory=list)  # (row, code, params)
 
     def flag(self, mask: np.ndarray, code: str, params: Callable[[int], dict] = lambda _: {}) -> None:
         for i in np.flatnonzero(mask & ~self.bad):
             self.bad[i] = True
             self.codes[int(i)] = code
             self.params[int(i)] = params(int(i))
+
+    def warn(self, mask: np.ndarray, code: str, params: Callable[[int], dict]) -> None:
+        self.warnings += [(int(i), code, params(int(i))) for i in np.flatnonzero(mask & ~self.bad)]
 
 
 @dataclass
@@ -60,6 +65,8 @@ class Rows:
     files: list[str]  # the sources' file names
     order: np.ndarray  # per row: index of its order key in `keys`, -1 without a key
     keys: np.ndarray  # the distinct order keys, in order of first appearance
+    # Per field with candidate columns: per row, whether its value came from a later candidate.
+    fallback: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def key(self) -> pd.Series:
@@ -75,9 +82,10 @@ class Rows:
 
 def read_rows(mapping: Mapping, sources: list[Source], date_formats: dict[str, str] | None = None) -> Rows:
     """`date_formats`: column → "m/d/Y" or "d/m/Y", for columns whose dates read either way."""
-    frames, columns = [], {}
+    frames, columns, fallbacks = [], {}, []
     for index, src in enumerate(sources):
-        frame, used = _fields(mapping, src)
+        frame, used, fallback = _fields(mapping, src)
+        fallbacks.append((len(frame), fallback))
         frame["_source"], frame["_position"] = index, np.arange(len(frame))
         frame["_row"], frame["_head"], frame["_line"] = src.table.rows, src.heads, src.lines
         frames.append(frame)
@@ -104,13 +112,19 @@ def read_rows(mapping: Mapping, sources: list[Source], date_formats: dict[str, s
         files=[src.table.name for src in sources],
         order=order.astype(np.int64),
         keys=np.asarray(keys, dtype=object),
+        fallback={
+            name: np.concatenate([found.get(name, np.zeros(n, dtype=bool)) for n, found in fallbacks])
+            for name in {name for _, found in fallbacks for name in found}
+        },
     )
     _parse(rows, {header_key(column): order for column, order in (date_formats or {}).items()})
     return rows
 
 
-def _fields(mapping: Mapping, src: Source) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The mapped fields of one file, cleaned; candidates coalesce row by row."""
+def _fields(mapping: Mapping, src: Source) -> tuple[pd.DataFrame, dict[str, str], dict[str, np.ndarray]]:
+    """The mapped fields of one file, cleaned; candidates coalesce row by row (and which rows
+    took a later candidate is kept: their value is another column's, e.g. Shopify's Name where
+    Id is empty)."""
     frame, present = src.table.frame, set(src.table.frame.columns)
     missing = [
         names[0]
@@ -119,17 +133,19 @@ def _fields(mapping: Mapping, src: Source) -> tuple[pd.DataFrame, dict[str, str]
     ]
     if missing:
         raise InvalidInput(f"{src.table.name} lacks the column(s) {', '.join(missing)} of a {mapping.title} file.")
-    out, used = {}, {}
+    out, used, fallback = {}, {}, {}
     for name, candidates in src.sheet.columns.items():
         found = [c for c in candidates if c in present]
         if not found:
             continue
         clean = clean_text if name in TEXT_FIELDS else clean_code
         value = clean(frame[found[0]])
+        if len(found) > 1:
+            fallback[name] = (value == "").to_numpy()
         for other in found[1:]:
             value = value.where(value != "", clean(frame[other]))
         out[name], used[name] = value, found[0]
-    return pd.DataFrame(out), used
+    return pd.DataFrame(out), used, fallback
 
 
 def _parse(rows: Rows, date_formats: dict[str, str]) -> None:
@@ -148,13 +164,14 @@ def _parse(rows: Rows, date_formats: dict[str, str]) -> None:
         raise AmbiguousDates(ambiguous)
 
 
-def check_rows(rows: Rows, known_skus: set[str]) -> None:
-    """Row by row: missing or malformed values, unknown SKUs, duplicate lines."""
+def check_rows(rows: Rows) -> None:
+    """Row by row: missing or malformed values, orders repeated in an orders file. An unknown SKU
+    is no problem: ingest creates it, as it does for an API pull."""
     key, text, flag = rows.key, rows.text, rows.problems.flag
     flag((key == "").to_numpy(), "missing_order_no")
     flag(key.str.fullmatch(_SCIENTIFIC).to_numpy(), "order_no_scientific", lambda i: {"value": key.iat[i]})
     if rows.is_line.any():
-        _check_lines(rows, known_skus)
+        _check_lines(rows)
     for name in (*TIME_FIELDS, *ORDER_MONEY, *LINE_MONEY):
         if name in rows.states:
             code = "bad_date" if name in TIME_FIELDS else "bad_amount"
@@ -162,7 +179,7 @@ def check_rows(rows: Rows, known_skus: set[str]) -> None:
     _check_duplicates(rows)
 
 
-def _check_lines(rows: Rows, known_skus: set[str]) -> None:
+def _check_lines(rows: Rows) -> None:
     line, text, flag = rows.is_line, rows.text, rows.problems.flag
     sku = text["sku"]
     flag(line & (sku == "").to_numpy(), "missing_sku")
@@ -173,29 +190,22 @@ def _check_lines(rows: Rows, known_skus: set[str]) -> None:
     flag(line & (qty == 0), "zero_qty")
     price = "unit_price" if "unit_price" in rows.states else "line_total"
     flag(line & (rows.states[price] == EMPTY), "missing_price", lambda _: {"column": rows.columns[price]})
-    codes, uniques = pd.factorize(sku)
-    known = np.array([code in known_skus for code in uniques], dtype=bool)
-    flag(line & ~known[codes], "unknown_sku", lambda i: {"sku": sku.iat[i]})
 
 
 def _check_duplicates(rows: Rows) -> None:
-    """The same SKU twice in one order (or, for order files, the same order twice) is ambiguous."""
-    keyed = rows.order >= 0
-    sku = pd.factorize(rows.text["sku"])[0] if "sku" in rows.text else np.zeros(len(rows.order), np.int64)
-    for mask, identity, code in (
-        (rows.is_line & keyed, rows.order * (sku.max(initial=0) + 1) + sku, "duplicate_line"),
-        (rows.is_head & ~rows.is_line & keyed, rows.order, "duplicate_order"),
-    ):
-        if not mask.any():
-            continue
-        where = np.flatnonzero(mask)
-        _, first, inverse = np.unique(identity[where], return_index=True, return_inverse=True)
-        first_of = where[first[inverse]]
-        later = first_of != where
-        dup = np.zeros(len(rows.order), dtype=bool)
-        dup[where[later]] = True
-        first_row = dict(zip(where[later].tolist(), rows.row_no[first_of[later]].tolist(), strict=True))
-        rows.problems.flag(dup, code, lambda i, first_row=first_row: {"first_row": first_row[i]})
+    """The same order twice in an orders file is ambiguous. (The same SKU on several rows of a
+    lines file is one line: file_orders sums them.)"""
+    mask = rows.is_head & ~rows.is_line & (rows.order >= 0)
+    if not mask.any():
+        return
+    where = np.flatnonzero(mask)
+    _, first, inverse = np.unique(rows.order[where], return_index=True, return_inverse=True)
+    first_of = where[first[inverse]]
+    later = first_of != where
+    dup = np.zeros(len(rows.order), dtype=bool)
+    dup[where[later]] = True
+    first_row = dict(zip(where[later].tolist(), rows.row_no[first_of[later]].tolist(), strict=True))
+    rows.problems.flag(dup, "duplicate_order", lambda i: {"first_row": first_row[i]})
 
 
 def check_orphans(rows: Rows) -> None:

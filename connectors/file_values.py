@@ -88,8 +88,13 @@ def _clean_text(s: pd.Series) -> pd.Series:
     return s.where(~wrapped, s.str.slice(2, -1))
 
 
+_INT64 = np.iinfo(np.int64)
+
+
 def _per_value(series: pd.Series, parse: Callable[[str], int | None]) -> tuple[np.ndarray, np.ndarray]:
-    """(values, state) arrays: parse each distinct text once, then spread to all rows."""
+    """(values, state) arrays: parse each distinct text once, then spread to all rows. A number
+    beyond int64 (a 20-digit quantity) is kept at int64's bound, far over any limit the checks
+    apply (file_checks), so it is rejected as too large rather than overflowing."""
     codes, uniques = pd.factorize(series)
     values = np.zeros(len(uniques), dtype=np.int64)
     state = np.full(len(uniques), OK, dtype=np.int8)
@@ -101,7 +106,7 @@ def _per_value(series: pd.Series, parse: Callable[[str], int | None]) -> tuple[n
         if parsed is None:
             state[i] = BAD
         else:
-            values[i] = parsed
+            values[i] = min(max(parsed, -_INT64.max), _INT64.max)  # symmetric: abs() stays in range
     return values[codes], state[codes]
 
 

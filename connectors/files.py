@@ -1,15 +1,18 @@
 """Importing channel order exports (Taobao, JD, Pinduoduo, Shopify, generic; CSV or XLSX) into core.ingest.
 
-Bad rows are quarantined before ingest (core.ingest would create unknown SKUs on the fly), with
-their spreadsheet row number and reason, in import_errors; an order with one bad row is rejected
-whole, so no order ever lands half. Re-running the same file changes nothing.
+Bad rows are quarantined before ingest, with their spreadsheet row number and reason, in
+import_errors; an order with one bad row is rejected whole, so no order ever lands half (the
+values refused are listed in file_checks). A SKU the store does not know is no bad row: ingest
+creates it, as for an API pull, and the summary lists it. Re-running the same file changes nothing.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -17,19 +20,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import StatementError
 
+from connectors.file_checks import ANY_CONTROL, MAX_CENTS, check_agreement, check_values, max_qty
 from connectors.file_choice import Choice, choose, unmapped_columns
 from connectors.file_mapping import Mapping
-from connectors.file_orders import Built, build_orders, check_heads, order_heads
+from connectors.file_orders import Built, build_orders, check_heads, check_line_sums, order_heads
 from connectors.file_reading import Table, read_table
 from connectors.file_rows import Rows, Source, check_orphans, check_rows, read_rows, reject_whole_orders
 from core import clock
 from core.db import import_errors, skus, transaction, upsert
-from core.errors import InvalidInput
+from core.errors import InvalidInput, StoreRefused
 from core.i18n import t
 from core.ingest import IngestSummary, ingest
 
 Progress = Callable[[int, int], None]  # (rows done, rows in total)
+_CONTROL = re.compile(ANY_CONTROL)
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,22 @@ class RowError:
     raw: dict
 
     def reason(self, lang: str = "en") -> str:
-        return t(f"import.reason.{self.code}", lang, **self.params)
+        """One printable line: a cell quoted in it may hold a line break or a NUL, which
+        PostgreSQL would refuse to store in import_errors."""
+        params = {k: _CONTROL.sub("\ufffd", v) if isinstance(v, str) else v for k, v in self.params.items()}
+        return t(f"import.reason.{self.code}", lang, **params)
+
+
+@dataclass(frozen=True)
+class RowWarning:
+    """A row that lands changed (a remark cut to its column): where it is and what was done."""
+
+    file: str
+    row: int
+    code: str
+    params: dict
+
+    reason = RowError.reason
 
 
 @dataclass
@@ -63,14 +84,26 @@ class ImportSummary:
     mapping: dict = field(default_factory=dict)  # the mapping used: name and source (Choice.as_dict)
     dry_run: bool = False
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowWarning] = field(default_factory=list)
+    created_skus: list[str] = field(default_factory=list)  # unknown codes made SKUs (by a dry run: to be)
     # Per phase: read, check, build (this module) and ingest (core.ingest, which also makes the
     # NormalisedOrder objects as it asks for them).
     seconds: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self, lang: str = "en") -> dict:
-        counts = {k: v for k, v in vars(self).items() if k not in ("errors", "seconds")}
-        rejects = [{"file": e.file, "row": e.row, "code": e.code, "reason": e.reason(lang)} for e in self.errors]
-        return {**counts, "rejected_rows": rejects, "seconds": self.seconds}
+        listed = ("errors", "warnings", "created_skus", "seconds")
+        counts = {k: v for k, v in vars(self).items() if k not in listed}
+        rejects, warnings = (
+            [{"file": e.file, "row": e.row, "code": e.code, "reason": e.reason(lang)} for e in notes]
+            for notes in (self.errors, self.warnings)
+        )
+        return {
+            **counts,
+            "rejected_rows": rejects,
+            "warnings": warnings,
+            "created_skus": self.created_skus,
+            "seconds": self.seconds,
+        }
 
 
 @dataclass
@@ -106,15 +139,25 @@ def import_file(
     core.ingest: no messages, no stock taken for orders already shipped); `date_formats`
     answers AmbiguousDates (column → "m/d/Y" or "d/m/Y")."""
     now = now or clock.now()
-    prepared = prepare(engine, channel, path, items, shop, names, mapping, date_formats)
+    prepared = prepare(engine, channel, path, items, shop, names, mapping, date_formats, now)
     summary = prepared.summary
     started = time.perf_counter()
-    store_errors(engine, summary.errors, now)
-    _ingest(
-        engine, prepared.built, summary, progress, dict(actor=actor, batch_size=batch_size, now=now, history=history)
-    )
+    options = dict(actor=actor, batch_size=batch_size, now=now, history=history)
+    with _refusals_without_data():
+        store_errors(engine, summary.errors, now)
+        _ingest(engine, prepared.built, summary, progress, options)
     summary.seconds["ingest"] = round(time.perf_counter() - started, 3)
     return summary
+
+
+@contextmanager
+def _refusals_without_data() -> Iterator[None]:
+    """The checks keep what the database cannot hold out of ingest; should the database refuse a
+    batch all the same, the error says so in one line, without its SQL and buyers' data."""
+    try:
+        yield
+    except StatementError as exc:
+        raise StoreRefused.of(exc) from None
 
 
 def prepare(
@@ -126,8 +169,11 @@ def prepare(
     names: tuple[str, str] | None = None,
     mapping: Mapping | None = None,
     date_formats: dict[str, str] | None = None,
+    now: datetime | None = None,
 ) -> Prepared:
-    """Read the file(s), find the bad rows and get the good orders ready; writes nothing."""
+    """Read the file(s), find the bad rows and get the good orders ready; writes nothing.
+
+    `now` is the import's time: a date more than a day after it is refused."""
     stopwatch = _Stopwatch()
     names = names or (Path(path).name, Path(items).name if items else "")
     table = read_table(path, names[0])
@@ -141,11 +187,15 @@ def prepare(
         sources.append(Source(items_table, mapping.items, heads=False, lines=True))
     rows = read_rows(mapping, sources, date_formats)
     stopwatch.lap("read")
-    check_rows(rows, known_skus(engine))
+    qty_limit = max_qty()
+    check_rows(rows)
+    check_values(rows, mapping.row_key, now or clock.now(), qty_limit)
     if len(sources) > 1:
         check_orphans(rows)
     heads = order_heads(rows, mapping)
     check_heads(rows, heads, mapping)
+    check_agreement(rows, heads)
+    check_line_sums(rows, heads, qty_limit, MAX_CENTS)
     rejected = reject_whole_orders(rows)
     errors = row_errors(rows, sources)
     stopwatch.lap("check")
@@ -161,6 +211,8 @@ def prepare(
         unmapped_columns=unmapped_columns(mapping, [src.table for src in sources]),
         mapping=choice.as_dict(),
         errors=errors,
+        warnings=row_warnings(rows),
+        created_skus=new_skus(engine, rows),
         seconds=stopwatch.laps,
     )
     return Prepared(summary, built, choice, [src.table for src in sources])
@@ -210,9 +262,20 @@ def _ingest(engine: Engine, built: Built, summary: ImportSummary, progress: Prog
     )
 
 
-def known_skus(engine: Engine) -> set[str]:
+def new_skus(engine: Engine, rows: Rows) -> list[str]:
+    """The codes of accepted lines that are no SKU yet: ingest creates them."""
+    if "sku" not in rows.text:
+        return []
+    codes = set(rows.text["sku"][rows.is_line & ~rows.problems.bad].unique())
     with engine.connect() as conn:
-        return set(conn.execute(select(skus.c.sku)).scalars())
+        return sorted(codes - set(conn.execute(select(skus.c.sku)).scalars()))
+
+
+def row_warnings(rows: Rows) -> list[RowWarning]:
+    """The warnings of rows that land, in file order."""
+    landing = [(i, code, params) for i, code, params in rows.problems.warnings if not rows.problems.bad[i]]
+    landing.sort(key=lambda note: (rows.source[note[0]], rows.row_no[note[0]]))
+    return [RowWarning(**rows.where(i), code=code, params=params) for i, code, params in landing]
 
 
 def row_errors(rows: Rows, sources: list[Source]) -> list[RowError]:

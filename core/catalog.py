@@ -94,8 +94,10 @@ def _apply(conn: Connection, sku: str, on_hand: int, extra: dict, actor: str, re
 
 
 def _update_details(conn: Connection, sku_id: int, extra: dict, now: datetime) -> bool:
+    """The catalogue's details for a SKU; any of them clears the flag of a SKU intake created."""
     if not extra:
         return False
+    extra = extra | {"needs_details": False}
     before = conn.execute(select(*(skus.c[k] for k in extra)).where(skus.c.id == sku_id)).one()
     if dict(zip(extra, before)) == extra:
         return False
@@ -114,5 +116,6 @@ def stock_levels(conn: Connection) -> list[dict]:
         skus.c.safety_stock,
         skus.c.unit_cost_cents,
         skus.c.supplier,
+        skus.c.needs_details,
     ).order_by(skus.c.sku)
     return [dict(row._mapping) | {"low": row.available < row.safety_stock} for row in conn.execute(query)]

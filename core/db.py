@@ -32,6 +32,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    false,
     true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -86,6 +87,8 @@ skus = Table(
     Column("unit_cost_cents", Integer, nullable=False, server_default="0"),
     Column("supplier", String(100), nullable=False, server_default=""),
     Column("updated_at", DateTime, nullable=False),
+    # Created by intake from an order's unknown code (migration 0006): the catalogue is to name it.
+    Column("needs_details", Boolean, nullable=False, server_default=false()),
     CheckConstraint("reserved >= 0", name="reserved_not_negative"),
     CheckConstraint("reserved <= on_hand", name="reserved_within_on_hand"),
 )

@@ -1,5 +1,7 @@
 """Named domain errors; their messages are sentences a page or the CLI can show as they are."""
 
+from __future__ import annotations
+
 
 class OrderHubError(Exception):
     """Base of every error the domain raises on purpose."""
@@ -39,3 +41,14 @@ class AmbiguousDates(InvalidInput):
 
 class PermissionDenied(OrderHubError):
     """The user's role may not do this."""
+
+
+class StoreRefused(OrderHubError):
+    """The database refused a write (a value it cannot hold, a broken constraint). The driver's
+    own message carries the SQL statement and its parameters, buyers' data among them, so the
+    message names the kind of refusal only; the details stay in the debug log."""
+
+    @classmethod
+    def of(cls, exc: Exception) -> StoreRefused:
+        cause = getattr(exc, "orig", None) or exc
+        return cls(f"The database refused the change ({type(cause).__name__}); nothing of the failed batch was stored.")

@@ -41,11 +41,13 @@ def sku_ids(conn: Connection, codes: Iterable[str]) -> dict[str, int]:
 
 def ensure_skus(conn: Connection, codes: Iterable[str], now: datetime) -> dict[str, int]:
     """Ids for the codes; a code never seen (a channel listing we do not stock yet) becomes a
-    SKU with no stock, so its orders are held for stock rather than lost."""
+    SKU with no stock, so its orders are held for stock rather than lost. It is flagged
+    needs_details until the catalogue gives its name, cost and supplier."""
     found = sku_ids(conn, codes)
     missing = sorted(set(codes) - set(found))
     if missing:
-        conn.execute(insert(skus), [{"sku": code, "name": code, "updated_at": now} for code in missing])
+        new = [{"sku": code, "name": code, "updated_at": now, "needs_details": True} for code in missing]
+        conn.execute(insert(skus), new)
         found |= sku_ids(conn, missing)
     return found
 

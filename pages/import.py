@@ -98,21 +98,4 @@ if start:
 if "import_summary" not in st.session_state:
     st.info(tr("import.empty"), icon=":material/upload_file:")
     st.stop()
-result = st.session_state["import_summary"].as_dict(lang())
-
-st.subheader(tr("import.done"), anchor=False)
-for column, key in zip(st.columns(6), ("rows", "new", "updated", "unchanged", "held", "rejected"), strict=True):
-    column.metric(tr(f"import.{key}"), f"{result[key]:,}", border=True)
-unmapped = "、".join(result["unmapped_columns"]) or tr("import.no_unmapped_columns")
-st.caption(f"{tr('import.unmapped_columns')}：{unmapped}")
-if not result["rejected_rows"]:
-    st.success(tr("import.no_rejects"), icon=":material/check_circle:")
-    st.stop()
-st.subheader(tr("import.rejected_rows"), anchor=False)
-st.dataframe(
-    [
-        {tr("import.col.file"): r["file"], tr("import.col.row"): r["row"], tr("import.col.reason"): r["reason"]}
-        for r in result["rejected_rows"]
-    ],
-    hide_index=True,
-)
+import_review.outcome(st.session_state["import_summary"].as_dict(lang()))

@@ -46,6 +46,7 @@ columns = (
     "expected_at",
     "unit_cost_cents",
     "supplier",
+    "needs_details",  # created by an import or a pull from an unknown code: name, cost and supplier to fill in
 )
 table = widgets.frame(rows, columns).style.apply(widgets.highlight([row["low"] for row in rows]), axis=None)
 st.dataframe(table, hide_index=True, column_config=widgets.money_columns(columns))

@@ -17,7 +17,7 @@ from core import access
 from core.errors import OrderHubError
 from core.model import PLATFORM_RANK
 from ui import widgets
-from ui.session import tr
+from ui.session import lang, tr
 
 NO_FIELD = ""
 PREVIEW_COLUMNS = ("channel_order_no", "status", "created_at", "buyer", "phone", "province", "city", "items")
@@ -81,8 +81,10 @@ def summary(found: Review, role: str) -> None:
         st.caption(
             tr("import.statuses") + "：" + "，".join(f"{tr(f'status.{s}')} {n:,}" for s, n in result.statuses.items())
         )
-    unmapped = "、".join(result.unmapped_columns) or tr("import.no_unmapped_columns")
-    st.caption(f"{tr('import.unmapped_columns')}：{unmapped}")
+    said = result.as_dict(lang())
+    _notes(said)
+    if said["rejected_rows"]:
+        st.dataframe(_by_row(said["rejected_rows"]), hide_index=True)
     if found.preview:
         st.markdown(f"**{tr('import.preview', count=min(PREVIEW_ORDERS, len(found.preview)))}**")
         rows = access.mask_rows(role, found.preview)
@@ -100,3 +102,33 @@ def save_form(mapping: Mapping, role: str, key: str) -> None:
             st.success(tr("import.mapping_saved", name=name.strip()), icon=":material/save:")
         except OrderHubError as exc:
             widgets.show_error(exc)
+
+
+def outcome(result: dict) -> None:
+    """What an import did: counts, unmapped columns, SKUs it created, cut values and rejected rows."""
+    st.subheader(tr("import.done"), anchor=False)
+    for column, key in zip(st.columns(6), ("rows", "new", "updated", "unchanged", "held", "rejected"), strict=True):
+        column.metric(tr(f"import.{key}"), f"{result[key]:,}", border=True)
+    _notes(result)
+    if not result["rejected_rows"]:
+        st.success(tr("import.no_rejects"), icon=":material/check_circle:")
+        return
+    st.subheader(tr("import.rejected_rows"), anchor=False)
+    st.dataframe(_by_row(result["rejected_rows"]), hide_index=True)
+
+
+def _notes(result: dict) -> None:
+    """Unmapped columns, SKUs created and values cut: what a dry run and an import both say."""
+    unmapped = "、".join(result["unmapped_columns"]) or tr("import.no_unmapped_columns")
+    st.caption(f"{tr('import.unmapped_columns')}：{unmapped}")
+    if result["created_skus"]:
+        st.info(tr("import.created_skus", skus=", ".join(result["created_skus"])), icon=":material/add_box:")
+    if result["warnings"]:
+        st.warning(tr("import.warnings", count=len(result["warnings"])), icon=":material/content_cut:")
+        st.dataframe(_by_row(result["warnings"]), hide_index=True)
+
+
+def _by_row(notes: list[dict]) -> list[dict]:
+    """Rejected or warned rows as a table: file, row number, reason."""
+    columns = {"file": tr("import.col.file"), "row": tr("import.col.row"), "reason": tr("import.col.reason")}
+    return [{title: note[key] for key, title in columns.items()} for note in notes]

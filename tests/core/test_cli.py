@@ -86,3 +86,15 @@ def test_errors_are_one_line_on_stderr_without_a_traceback(run, tmp_path):
     run("init")
     unknown = run("orders", "advance", "NO-SUCH-ORDER", "shipped")
     assert unknown.returncode == 1 and unknown.stderr.strip() == "error: Order NO-SUCH-ORDER does not exist."
+
+
+def test_a_database_refusal_is_one_line_without_the_statement_or_its_values(pg_url, tmp_path):
+    """PostgreSQL refuses a SKU longer than its column; its own message would print the INSERT
+    with every value of the row."""
+    counts = tmp_path / "count.csv"
+    counts.write_text(f"sku,on_hand,supplier\n{'X' * 80},1,宠物用品批发张老板 13800138000\n", encoding="utf-8")
+    refused = runner(pg_url)("stock", "import", str(counts))
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert refused.stderr.strip() == (
+        "error: The database refused the change (StringDataRightTruncation); nothing of the failed batch was stored."
+    )

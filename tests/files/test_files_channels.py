@@ -16,19 +16,19 @@ def test_a_generic_csv_lands_its_good_orders_and_names_each_bad_row(store, encod
     summary = import_file(store, "generic", export(name))
     assert rejects(summary) == [
         (name, 5, "bad_date"),
-        (name, 6, "unknown_sku"),
-        (name, 7, "order_rejected"),
         (name, 8, "negative_qty"),
-        (name, 9, "order_rejected"),
-        (name, 10, "duplicate_line"),
         (name, 12, "missing_sku"),
         (name, 13, "bad_qty"),
     ]
-    assert summary.errors[2].params == {"row": 6, "file": name}
-    assert summary.errors[5].params == {"first_row": 9}
-    assert (summary.rows, summary.new, summary.held, summary.rejected_orders) == (12, 3, 1, 6)
+    assert summary.errors[1].params == {"value": "-1"}
+    assert (summary.rows, summary.new, summary.held, summary.rejected_orders) == (12, 5, 2, 4)
+    assert summary.created_skus == ["NO-SUCH-SKU"]
     got = stored(store)
-    assert set(got) == {"2026010500001", "2026010500002", "2026010500007"}
+    assert set(got) == {"2026010500001", "2026010500002", "2026010500004", "2026010500006", "2026010500007"}
+    # An unknown SKU is created with no stock, so its order waits for stock instead of being refused.
+    assert got["2026010500004"]["status"] == "on_hold"
+    assert got["2026010500004"]["lines"] == {"NO-SUCH-SKU": (1, 5990), "PET-FOOD-2KG": (1, 5990)}
+    assert got["2026010500006"]["lines"] == {"DOG-LEASH-L": (2, 3900)}  # two rows of one SKU: one line
     first = got["2026010500001"]
     # ¥1,234.50 / ￥1,234.50 and a full-width １ arrive exact; ="…" protection is gone.
     assert first["lines"] == {"PET-FOOD-2KG": (2, 5990), "CAT-TOY-BALL": (1, 123450)}
@@ -101,7 +101,8 @@ def test_the_taobao_orders_file_alone_imports_orders_and_the_items_file_adds_the
 def test_a_jd_export_takes_the_province_from_the_address(store, encoding):
     name = f"jd.{encoding}.csv"
     summary = import_file(store, "jd", export(name))
-    assert rejects(summary) == [(name, 5, "zero_qty"), (name, 6, "missing_sku"), (name, 8, "unknown_sku")]
+    assert rejects(summary) == [(name, 5, "zero_qty"), (name, 6, "missing_sku")]
+    assert summary.created_skus == ["PET-BED-L"]
     got = stored(store)
     assert got["230512345678"]["lines"] == {"PET-FOOD-2KG": (1, 5990), "CAT-TOY-BALL": (5, 980)}
     assert (got["230512345678"]["province"], got["230512345678"]["city"]) == ("广东", "深圳市")

@@ -65,3 +65,27 @@ def test_a_bad_file_gets_one_line_on_stderr_and_no_traceback(cli, args, message)
     assert result.stderr.startswith(message)
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+def test_the_summary_names_the_skus_it_created_and_the_rows_it_cut(cli, tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "order_no,created_at,status,city,sku,qty,unit_price\n"
+        f"TB001,2026-01-05 10:00:00,paid,{'市' * 60},NEW-BOWL,1,19.90\n",
+        encoding="utf-8",
+    )
+    text = cli("import", "--channel", "generic", str(path)).stdout.splitlines()
+    assert text[1:] == [
+        "  warning: orders.csv row 2: city was longer than 50 characters and was cut to fit.",
+        "New SKUs created (stock 0, details to fill in): NEW-BOWL.",
+    ]
+    again = json.loads(cli("import", "--channel", "generic", str(path), "--json").stdout)
+    assert again["created_skus"] == []  # it exists now
+    assert again["warnings"] == [
+        {
+            "file": "orders.csv",
+            "row": 2,
+            "code": "text_truncated",
+            "reason": "city was longer than 50 characters and was cut to fit.",
+        }
+    ]

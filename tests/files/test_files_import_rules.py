@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from connectors import file_mapping
 from connectors.files import import_file
-from core.db import import_errors, order_lines, orders, reservations
+from core import catalog
+from core.db import import_errors, order_lines, orders, reservations, skus
 from core.errors import InvalidInput
 from tests.files.files_helpers import export, quarantined, rejects
 
@@ -34,27 +35,63 @@ def test_importing_the_same_file_twice_changes_nothing(any_store):
 def test_a_quarantined_row_keeps_its_file_row_number_reason_and_cells(store):
     import_file(store, "jd", export("jd.gbk.csv"))
     with store.connect() as conn:
-        row = conn.execute(select(import_errors).where(import_errors.c.row_no == 8)).one()
-    assert (row.file_name, row.reason) == ("jd.gbk.csv", "Unknown SKU PET-BED-L (add it to the stock list first).")
-    assert json.loads(row.raw)["货号"] == "PET-BED-L"
+        row = conn.execute(select(import_errors).where(import_errors.c.row_no == 5)).one()
+    assert (row.file_name, row.reason) == ("jd.gbk.csv", "The quantity is 0.")
+    assert json.loads(row.raw)["订购数量"] == "0"
     assert len(row.file_sha256) == 64
 
 
-def test_an_unknown_sku_is_never_created_by_the_import(store):
-    from core.db import skus
-
-    import_file(store, "jd", export("jd.gbk.csv"))
+def test_an_unknown_sku_is_created_for_the_catalogue_and_its_order_waits_for_stock(store):
+    summary = import_file(store, "jd", export("jd.gbk.csv"))
+    assert summary.created_skus == ["PET-BED-L"]
     with store.connect() as conn:
-        assert conn.execute(select(skus.c.sku).where(skus.c.sku == "PET-BED-L")).first() is None
+        made = conn.execute(select(skus).where(skus.c.sku == "PET-BED-L")).one()
+        status = conn.execute(select(orders.c.status).where(orders.c.channel_order_no == "230512345683")).scalar_one()
+    assert (made.on_hand, made.reserved, made.needs_details) == (0, 0, True)
+    assert status == "on_hold"
 
 
-def test_one_bad_line_keeps_the_whole_order_out(store):
-    summary = import_file(store, "generic", export("generic.utf8bom.csv"))
+def test_the_catalogue_naming_a_created_sku_clears_its_flag(store):
+    import_file(store, "jd", export("jd.gbk.csv"))
+    counts = [{"sku": "PET-BED-L", "on_hand": "0", "name": "宠物窝L"}, {"sku": "NEW-BOWL", "on_hand": "5"}]
+    catalog.import_stock(store, counts, "test", "count.csv")
+    with store.connect() as conn:
+        flags = dict(
+            conn.execute(
+                select(skus.c.sku, skus.c.needs_details).where(skus.c.sku.in_(["PET-BED-L", "NEW-BOWL"]))
+            ).all()
+        )
+    assert flags == {"PET-BED-L": False, "NEW-BOWL": False}  # named by the catalogue, or created by it
+
+
+def test_a_history_import_stores_an_unknown_skus_completed_order_without_touching_stock(store, tmp_path):
+    path = tmp_path / "past.csv"
+    path.write_text(
+        "order_no,created_at,status,sku,qty,unit_price\nH1,2025-03-01 10:00:00,completed,OLD-SKU,4,9.90\n",
+        encoding="utf-8",
+    )
+    summary = import_file(store, "generic", path, history=True)
+    assert (summary.new, summary.held, summary.created_skus) == (1, 0, ["OLD-SKU"])
+    with store.connect() as conn:
+        assert conn.execute(select(orders.c.status)).scalar_one() == "completed"
+        assert conn.execute(select(skus.c.on_hand, skus.c.reserved).where(skus.c.sku == "OLD-SKU")).one() == (0, 0)
+        assert conn.execute(select(func.count()).select_from(reservations)).scalar_one() == 0
+
+
+def test_one_bad_line_keeps_the_whole_order_out(store, tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "order_no,created_at,status,sku,qty,unit_price\n"
+        "A1,2026-01-05 10:00:00,paid,PET-FOOD-2KG,1,59.90\n"
+        "A1,2026-01-05 10:00:00,paid,CAT-TOY-BALL,x,9.90\n"
+        "A2,2026-01-05 10:00:00,paid,PET-FOOD-2KG,1,59.90\n",
+        encoding="utf-8",
+    )
+    summary = import_file(store, "generic", path)
     with store.connect() as conn:
         numbers = set(conn.execute(select(orders.c.channel_order_no)).scalars())
-    # 2026010500004 has one good line (row 7) and one with an unknown SKU (row 6).
-    assert "2026010500004" not in numbers
-    assert ("generic.utf8bom.csv", 7, "order_rejected") in rejects(summary)
+    assert numbers == {"A2"}  # A1's good line (row 2) stays out with its bad one (row 3)
+    assert rejects(summary) == [("orders.csv", 2, "order_rejected"), ("orders.csv", 3, "bad_qty")]
 
 
 def test_progress_counts_rows_up_to_the_total(store, tmp_path):

@@ -43,10 +43,11 @@ def test_a_clerk_uploads_an_export_and_sees_what_landed_and_each_rejected_row(pa
     at = upload(page("clerk"), "generic.utf8bom.csv")
     assert not at.exception and not at.error
     metrics = {m.label: m.value for m in at.metric}
-    assert (metrics["新订单"], metrics["缺货挂起"], metrics["拒收行"]) == ("3", "1", "8")
+    assert (metrics["新订单"], metrics["缺货挂起"], metrics["拒收行"]) == ("5", "2", "4")
     rejected = at.dataframe[0].value
-    assert rejected["行号"].tolist() == [5, 6, 7, 8, 9, 10, 12, 13]
-    assert rejected["原因"].iloc[1] == "未知商品编码 NO-SUCH-SKU（请先在库存中建立该 SKU）"
+    assert rejected["行号"].tolist() == [5, 8, 12, 13]
+    assert rejected["原因"].iloc[1] == "数量 -1 为负数"
+    assert at.info[0].value == "新建商品（库存 0，请在库存页补全资料）：NO-SUCH-SKU"
     assert set(rejected["文件"]) == {"generic.utf8bom.csv"}
 
 

@@ -36,7 +36,8 @@ def test_a_check_shows_the_proposed_mapping_summary_and_preview_and_writes_nothi
     assert (metrics["订单"], metrics["商品行"], metrics["拒收行"]) == ("2", "3", "1")  # one has no date
     captions = " ".join(c.value for c in at.caption)
     assert "推荐" in captions and "仓库" in captions and "商品名称" in captions  # proposed; unmapped listed
-    preview = at.dataframe[1].value
+    assert at.dataframe[1].value["行号"].tolist() == [5]  # the dry run's reject, with its row
+    preview = at.dataframe[2].value
     assert preview["订单号"].tolist()[:2] == ["E202601050001", "E202601050002"]
     assert "138****8000" not in preview.to_string()  # a clerk sees phones; the preview is the real one
     with store.connect() as conn:

@@ -78,3 +78,12 @@ def test_times_in_every_export_style_arrive_in_business_time():
     ]
     assert parsed[:7].tolist() == expected
     assert state.tolist() == [OK] * 7 + [EMPTY, BAD, BAD]
+
+
+def test_numbers_beyond_int64_are_kept_at_its_bound_to_be_refused_as_too_large():
+    from connectors.file_values import to_cents, to_whole
+
+    values, states = to_whole(pd.Series(["12345678901234567890", "-99999999999999999999", "3"], dtype="str"))
+    assert values.tolist() == [2**63 - 1, -(2**63 - 1), 3] and (states == OK).all()
+    cents, _ = to_cents(pd.Series(["-" + "9" * 21], dtype="str"))
+    assert cents.tolist() == [-(2**63 - 1)]

@@ -75,10 +75,10 @@ def test_the_summary_names_the_skus_it_created_and_the_rows_it_cut(cli, tmp_path
         encoding="utf-8",
     )
     text = cli("import", "--channel", "generic", str(path)).stdout.splitlines()
-    assert text[1:] == [
+    assert {
         "  warning: orders.csv row 2: city was longer than 50 characters and was cut to fit.",
         "New SKUs created (stock 0, details to fill in): NEW-BOWL.",
-    ]
+    } <= set(text[1:])
     again = json.loads(cli("import", "--channel", "generic", str(path), "--json").stdout)
     assert again["created_skus"] == []  # it exists now
     assert again["warnings"] == [

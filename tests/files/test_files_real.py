@@ -76,10 +76,10 @@ EXPECTED = {
         "EUD-2": (datetime(2011, 3, 5), None, 0, {"DOG-LEASH-L": (1, 3900)}),
     },
 }
-# The unknown SKU's row, numbered as Excel shows it below the title lines.
+# The row ordering nothing (quantity 0), numbered as Excel shows it below the title lines.
 REJECTS = {
-    "gbk_title_lines.csv": [("gbk_title_lines.csv", 6, "unknown_sku")],
-    "title_row.xlsx": [("title_row.xlsx", 7, "unknown_sku")],
+    "gbk_title_lines.csv": [("gbk_title_lines.csv", 6, "zero_qty")],
+    "title_row.xlsx": [("title_row.xlsx", 7, "zero_qty")],
 }
 
 

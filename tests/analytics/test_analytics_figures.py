@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import insert, select
 
-from core import export, overview, reports, screen
+from core import export, order_detail, overview, reports, screen
 from core.analytics import Snapshot
 from core.db import orders, ticket_reasons, tickets, transaction, upsert
 from core.reports import Filters
@@ -148,3 +148,14 @@ def test_the_order_export_carries_country_refund_and_whether_the_order_counts(st
 def test_a_warehouse_clerk_sees_the_counts_but_no_money_figure(snap):
     row = reports.totals(snap, WEEK, "warehouse").iloc[0]
     assert row.to_dict() == {"paid_orders": PAID_ORDERS, "refund_orders": REFUND_ORDERS}
+
+
+def test_an_order_page_shows_the_refund_the_figures_count_and_where_an_order_abroad_goes(store):
+    with store.connect() as conn:
+        ids = dict(conn.execute(select(orders.c.channel_order_no, orders.c.id)).all())
+        held = order_detail.detail(conn, "admin", ids["HELD-PAID"])
+        toronto = order_detail.detail(conn, "clerk", ids["TORONTO"])
+        hidden = order_detail.detail(conn, "warehouse", ids["HELD-PAID"])
+    assert held.amounts["refund_cents"] == 1500  # the ticket's 15 yuan, above the channel's 5
+    assert (toronto.header["country"], toronto.header["province"], toronto.header["city"]) == ("CA", "ON", "Toronto")
+    assert "refund_cents" not in hidden.amounts

@@ -359,10 +359,10 @@ def _update_known(
     newer = _is_newer(order, row)
     values = {"source_hash": order.fingerprint(), "updated_at": now, **_data_fields(order)}
     if not newer:
-        # A copy that is not newer changes nothing, except to say more was refunded: a refund
-        # comes later than the order's last status, often on a file that repeats that status.
         values = {"source_hash": values["source_hash"], "updated_at": now}
-        values["refund_cents"] = max(row.refund_cents, order.refund_cents)
+    # Refunds only add up, and come after an order's last status, often on a file that repeats
+    # that status: any copy may raise the refund, none lowers it (a later file without the column).
+    values["refund_cents"] = max(row.refund_cents, order.refund_cents)
     conn.execute(update(orders).where(orders.c.id == row.id).values(**values))
     if order.lines and not workflow.demand_of(conn, row.id):
         _add_lines(conn, row, order, sku_of, actor, now)

@@ -92,6 +92,9 @@ def test_a_refund_raised_by_a_later_file_lands_the_same_on_sqlite_and_postgresql
     assert (later.new, later.updated) == (0, 1)
     with any_store.connect() as conn:
         assert conn.execute(select(orders.c.refund_cents, orders.c.order_total_cents)).one() == (1250, 10800)
+    import_file(any_store, "taobao", tmp_path / "first.csv")  # the older file again: a refund never shrinks
+    with any_store.connect() as conn:
+        assert conn.execute(select(orders.c.refund_cents)).scalar_one() == 1250
 
 
 def test_an_order_abroad_keeps_its_country_region_and_address_and_reports_under_overseas(any_store):

@@ -25,7 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     adv.add_argument("--reason", default="")
     adv.add_argument("--actor", default="cli")
     adv.set_defaults(handler=advance)
-    report = subparsers.add_parser("report", help="counts by status, held orders, GMV, error rate")
+    report = subparsers.add_parser(
+        "report", help="counts by status, held orders, paid amount, refunds, net sales, error rate"
+    )
     report.add_argument("--json", action="store_true")
     report.set_defaults(handler=status_report)
 
@@ -55,7 +57,10 @@ def status_report(args: argparse.Namespace) -> int:
         f"orders: {report['orders']}",
         *(f"  {k}: {v}" for k, v in report["by_status"].items()),
         f"held: {report['held']}",
-        f"GMV: ¥{report['gmv_cents'] / 100:,.2f}",
+        f"paid amount (GMV): ¥{report['paid_cents'] / 100:,.2f} on {report['paid_orders']} paid orders",
+        f"goods value: ¥{report['goods_cents'] / 100:,.2f}",
+        f"refunds: ¥{report['refund_cents'] / 100:,.2f} on {report['refund_orders']} orders",
+        f"net sales: ¥{report['net_cents'] / 100:,.2f}",
         f"error rate: {report['error_rate']:.2%}",
     ]
     emit(report, args.json, "\n".join(lines))

@@ -44,6 +44,7 @@ EARLIEST = datetime(2000, 1, 1)
 FUTURE_MARGIN = timedelta(days=1)
 NON_NEGATIVE = frozenset(
     {"unit_price", "line_total", "discount", "goods", "paid", "platform_discount", "seller_coupon", "shipping_fee"}
+    | {"order_total", "refund"}
 )
 # Field → the column it lands in, whose length is the limit.
 COLUMN_OF = {

@@ -5,7 +5,9 @@ mapping, not new code. Fields a mapping may fill:
 
 - order level: order_no, shop, status, created_at, paid_at, updated_at, buyer, phone, province,
   city, address, country, goods, paid, platform_discount, seller_coupon, shipping_fee,
-  buyer_remark, seller_remark, tracking_no, carrier, and any other name a status rule reads;
+  order_total (the order total the channel shows; paid where a file has no paid column), refund
+  (the amount refunded on the order), buyer_remark, seller_remark, tracking_no, carrier, and any
+  other name a status rule reads;
 - line level: sku, qty, unit_price or line_total (a line's whole price), discount.
 
 A field names one column or a list of candidates; per row the first non-empty one wins, so
@@ -31,7 +33,7 @@ from core.model import PLATFORM_RANK
 MAPPINGS = Path(__file__).resolve().parent / "mappings"
 LINE_FIELDS = frozenset({"sku", "qty", "unit_price", "line_total", "discount"})
 TIME_FIELDS = ("created_at", "paid_at", "updated_at")
-ORDER_MONEY = ("goods", "paid", "platform_discount", "seller_coupon", "shipping_fee")
+ORDER_MONEY = ("goods", "paid", "platform_discount", "seller_coupon", "shipping_fee", "order_total", "refund")
 LINE_MONEY = ("unit_price", "line_total", "discount")
 LAYOUTS = ("lines", "orders")
 

@@ -16,7 +16,6 @@ from connectors.file_rows import Rows
 from core import regions
 from core.model import NormalisedOrder, OrderLine
 
-_CHINA = frozenset({"cn", "china", "中国", "中國", "prc"})
 _TEXT_OUT = ("buyer", "phone", "address", "buyer_remark", "seller_remark")
 _OPTIONAL = ("tracking_no", "carrier")  # None rather than "" when absent
 CHUNK = 20_000
@@ -153,7 +152,7 @@ def build_orders(rows: Rows, heads: pd.DataFrame, rejected: np.ndarray, mapping:
     columns: dict[str, pd.Series | np.ndarray] = {name: _texts(heads, name) for name in _TEXT_OUT}
     columns |= {name: _times(heads, name) for name in TIME_FIELDS}
     columns |= {f"{name}_cents": values for name, values in _amounts(rows, heads, line_rows, owner[line_rows]).items()}
-    columns["province"], columns["city"] = _regions(heads)
+    columns["province"], columns["city"], columns["country"] = _regions(heads)
     columns["status"] = heads["_status"].to_numpy()
     order_no = _texts(heads, "order_no")
     columns["channel_order_no"] = order_no.where(order_no != "", pd.Series(rows.keys[heads.index.to_numpy()]))
@@ -275,7 +274,8 @@ def _amounts(rows: Rows, heads: pd.DataFrame, mask: np.ndarray, owner: np.ndarra
             got["goods"] = goods
         if "paid" not in heads:
             discounts = line_discount + got["seller_coupon"] + got["platform_discount"]
-            got["paid"] = got["goods"] - discounts + got["shipping_fee"]
+            parts = got["goods"] - discounts + got["shipping_fee"]
+            got["paid"] = np.where(got["order_total"] > 0, got["order_total"], parts)
     return got
 
 
@@ -284,14 +284,16 @@ def _sum_by(values: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
     return pd.Series(values).groupby(owner).sum().reindex(range(n), fill_value=0).to_numpy()
 
 
-def _regions(heads: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Canonical province; when the file gives none, found from the city and address (cpca)."""
+def _regions(heads: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Canonical province and country; when the file gives no province in China, it is found from
+    the city and address (cpca)."""
     given = np.array(_texts(heads, "province"), dtype=object)
     codes, uniques = pd.factorize(given)
     province = np.array([regions.normalise_province(u) for u in uniques], dtype=object)[codes]
     city = np.array(_texts(heads, "city"), dtype=object)
-    country = pd.Series(_texts(heads, "country"), dtype="str").str.casefold()
-    china = (country.isin(_CHINA) | (country == "")).to_numpy()
+    codes, uniques = pd.factorize(np.array(_texts(heads, "country"), dtype=object))
+    country = np.array([regions.normalise_country(u) for u in uniques], dtype=object)[codes]
+    china = ~np.array([regions.is_abroad(u) for u in uniques], dtype=bool)[codes]
     need = np.flatnonzero(china & ((province == "") | (city == "")))
     if len(need):
         place = city[need] + np.array(_texts(heads, "address"), dtype=object)[need]
@@ -302,5 +304,5 @@ def _regions(heads: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         agrees = (province[need] == "") | (province[need] == short)  # a city elsewhere is not this order's
         city[need] = np.where(agrees & (city[need] == ""), located, city[need])
         province[need] = np.where(province[need] == "", short, province[need])
-    province = np.where((province == "") & ~china, given, province)  # a foreign region as written
-    return province, city
+    province = np.where(~china, given, province)  # a foreign region as written
+    return province, city, country

@@ -27,6 +27,7 @@ from connectors.base import (
     Window,
     cents,
 )
+from core import regions
 from core.clock import BUSINESS_TZ
 from core.errors import InvalidInput, PermissionDenied
 from core.model import CANCELLED, COMPLETED, PAID, PENDING_PAYMENT, SHIPPED
@@ -133,10 +134,13 @@ class ShopifyConnector(ApiConnector):
             province=address.get("province") or "",
             city=address.get("city") or "",
             address=" ".join(filter(None, (address.get("address1"), address.get("address2")))),
+            country=regions.normalise_country(address.get("country_code") or address.get("country")),
             goods_cents=cents(raw.get("total_line_items_price")),
             paid_cents=cents(raw.get("total_price")),
             seller_coupon_cents=cents(raw.get("total_discounts")),
             shipping_fee_cents=sum(cents(line.get("price")) for line in raw.get("shipping_lines", [])),
+            order_total_cents=cents(raw.get("total_price")),
+            refund_cents=_refunded(raw),
             buyer_remark=raw.get("note") or "",
             lines=tuple(
                 OrderLine(_sku(item), int(item["quantity"]), cents(item["price"]), cents(item.get("total_discount")))
@@ -182,6 +186,16 @@ def _status(raw: Raw) -> str:
     if raw.get("fulfillment_status") == "fulfilled":
         return COMPLETED if raw.get("closed_at") else SHIPPED
     return PAID if raw.get("financial_status") in PAID_STATES else PENDING_PAYMENT
+
+
+def _refunded(raw: Raw) -> int:
+    """What the order's refunds paid back: their successful refund transactions."""
+    return sum(
+        cents(transaction.get("amount"))
+        for refund in raw.get("refunds") or []
+        for transaction in refund.get("transactions") or []
+        if transaction.get("kind") == "refund" and transaction.get("status", "success") == "success"
+    )
 
 
 def _sku(item: Raw) -> str:

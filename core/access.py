@@ -34,6 +34,8 @@ FIELD_KINDS: dict[str, frozenset[str]] = {
             "total_incl_tax_cents",
             "tax_cents",
             "refund_cents",
+            "order_total_cents",
+            "net_cents",
         }
     ),
     "cost": frozenset({"unit_cost_cents", "profit_cents", "commission_cents", "shipping_cost_cents", "cost_cents"}),

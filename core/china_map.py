@@ -2,7 +2,8 @@
 
 Names are canonicalised by core.regions (广东省, Guangdong, CN-GD → 广东). Reports group orders
 into the 31 mainland provinces the map draws, Hong Kong, Macau and Taiwan as buckets of their own
-(they are not on the Natural Earth China layer), and 未知 for addresses no province was found in.
+(they are not on the Natural Earth China layer), 海外 for orders to any other country, and 未知 for
+addresses no province was found in.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from core import regions
 
 GEOJSON = Path(__file__).resolve().parent.parent / "data" / "china" / "provinces_ne50m.geojson"
 UNKNOWN = "未知"
+OVERSEAS = "海外"
 OFF_MAP = ("香港", "澳门", "台湾")
 
 
@@ -35,7 +37,10 @@ def mainland() -> tuple[str, ...]:
 
 
 @cache
-def bucket(province: str | None) -> str:
-    """The report bucket of an order's province: a mainland province, 香港/澳门/台湾, or 未知."""
-    name = regions.normalise_province(province)
+def bucket(province: str | None, country: str | None = "") -> str:
+    """The report bucket of an order's place: a mainland province, 香港/澳门/台湾, 海外 (another
+    country), or 未知."""
+    if regions.is_abroad(country):
+        return OVERSEAS
+    name = regions.normalise_province(province) or regions.region_of_country(country)
     return name if name in mainland() or name in OFF_MAP else UNKNOWN

@@ -121,6 +121,8 @@ orders = Table(
     Column("province", String(20), nullable=False, server_default=""),
     Column("city", String(50), nullable=False, server_default=""),
     Column("address", String(300), nullable=False, server_default=""),
+    # The destination country as the channel gave it ("" for none, i.e. China; core.regions).
+    Column("country", String(60), nullable=False, server_default=""),
     Column("created_at", DateTime, nullable=False),
     Column("paid_at", DateTime, nullable=True),
     Column("shipped_at", DateTime, nullable=True),
@@ -134,6 +136,9 @@ orders = Table(
     Column("seller_coupon_cents", Integer, nullable=False, server_default="0"),
     Column("shipping_fee_cents", Integer, nullable=False, server_default="0"),
     Column("shipping_cost_cents", Integer, nullable=False, server_default="0"),
+    # The order total the channel shows, and what it says was refunded (core.figures).
+    Column("order_total_cents", Integer, nullable=False, server_default="0"),
+    Column("refund_cents", Integer, nullable=False, server_default="0"),
     Column("carrier", String(30), nullable=True),
     Column("tracking_no", String(40), nullable=True),
     Column("buyer_remark", String(500), nullable=False, server_default=""),

@@ -23,6 +23,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from sqlalchemy import Engine, select
 
+from core import figures
 from core.access import can, mask_table, require
 from core.analytics_tables import OPT_TEXT, TEXT, TIME, wire
 from core.arrow_source import arrow_source, id_ranges
@@ -57,7 +58,7 @@ class Dataset:
         return f"{self.source.split()[1]}.id"
 
 
-_ORDERS = "orders o JOIN shops s ON s.id = o.shop_id"
+_ORDERS = figures.with_refunds("orders o") + " JOIN shops s ON s.id = o.shop_id"
 DATASETS: dict[str, Dataset] = {
     "orders": Dataset(
         _ORDERS,
@@ -72,6 +73,7 @@ DATASETS: dict[str, Dataset] = {
             "province": ("o.province", TEXT),
             "city": ("o.city", TEXT),
             "address": ("o.address", TEXT),
+            "country": ("o.country", TEXT),
             "created_at": ("o.created_at", TIME),
             "paid_at": ("o.paid_at", TIME),
             "shipped_at": ("o.shipped_at", TIME),
@@ -82,6 +84,10 @@ DATASETS: dict[str, Dataset] = {
             "seller_coupon_cents": ("o.seller_coupon_cents", "int"),
             "shipping_fee_cents": ("o.shipping_fee_cents", "int"),
             "paid_cents": ("o.paid_cents", "int"),
+            # Whether the order counts in the figures, and its refund as they count it (core.figures).
+            "paid_order": (f"CASE WHEN {figures.paid_order('o')} THEN 1 ELSE 0 END", "int"),
+            "order_total_cents": ("o.order_total_cents", "int"),
+            "refund_cents": (figures.order_refund(), "int"),
             "shipping_cost_cents": ("o.shipping_cost_cents", "int"),
             "carrier": ("o.carrier", OPT_TEXT),
             "tracking_no": ("o.tracking_no", OPT_TEXT),

@@ -142,13 +142,14 @@ def _ingest_batch(
 def canonical_regions(batch: list[NormalisedOrder]) -> list[NormalisedOrder]:
     """Provinces as one of the 34 canonical short names, whatever the channel wrote (浙江省,
     Zhejiang…); read from the address when the channel gave none. A place outside China (a
-    Shopify order to Ontario) keeps what the channel wrote."""
-    provinces = [regions.normalise_province(o.province) for o in batch]
-    lookup = regions.locate(o.address for o, province in zip(batch, provinces) if not province)
+    Shopify order to Ontario, or any order whose country is another) keeps what the channel wrote."""
+    abroad = [regions.is_abroad(o.country) for o in batch]
+    provinces = [o.province if away else regions.normalise_province(o.province) for o, away in zip(batch, abroad)]
+    lookup = regions.locate(o.address for o, province, away in zip(batch, provinces, abroad) if not (province or away))
     result = []
-    for order, province in zip(batch, provinces):
+    for order, province, away in zip(batch, provinces, abroad):
         city = order.city
-        if not province:
+        if not (province or away):
             found, found_city = lookup.get(order.address, ("", ""))
             province, city = found or order.province, city or found_city
         result.append(
@@ -267,6 +268,7 @@ _DATA_FIELDS = (
     "province",
     "city",
     "address",
+    "country",
     "created_at",
     "paid_at",
     "platform_updated_at",
@@ -275,6 +277,8 @@ _DATA_FIELDS = (
     "platform_discount_cents",
     "seller_coupon_cents",
     "shipping_fee_cents",
+    "order_total_cents",
+    "refund_cents",
     "buyer_remark",
     "seller_remark",
     "tracking_no",
@@ -356,6 +360,9 @@ def _update_known(
     values = {"source_hash": order.fingerprint(), "updated_at": now, **_data_fields(order)}
     if not newer:
         values = {"source_hash": values["source_hash"], "updated_at": now}
+    # Refunds only add up, and come after an order's last status, often on a file that repeats
+    # that status: any copy may raise the refund, none lowers it (a later file without the column).
+    values["refund_cents"] = max(row.refund_cents, order.refund_cents)
     conn.execute(update(orders).where(orders.c.id == row.id).values(**values))
     if order.lines and not workflow.demand_of(conn, row.id):
         _add_lines(conn, row, order, sku_of, actor, now)

@@ -11,8 +11,8 @@ Definitions (the date range filters orders by creation unless said otherwise):
   that have shipped or are already late (not yet shipped, deadline passed, not cancelled);
 - profit, as core.profit defines it for one order: paid amount (platform discounts and seller
   coupons are already out of it) − goods cost (qty × SKU unit cost) − commission (channel basis
-  points of the paid amount, half up to the cent) − our shipping cost; over paid orders not
-  cancelled. A promotion loss is such an order with a discount or coupon and a negative profit.
+  points of the paid amount, half up to the cent) − our shipping cost; over the paid orders of
+  core.figures. A promotion loss is such an order with a discount or coupon and a negative profit.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from core import figures
 from core.analytics import Snapshot
 from core.analytics_tables import SYSTEM_ACTORS
 from core.model import SELLER_FAULT_RETURN_REASONS
@@ -130,8 +131,7 @@ def _order_profit_sql(f: Filters) -> tuple[str, list]:
     window, window_params = f.between("o.created_at")
     return (
         f"""
-        WITH o AS (SELECT * FROM orders o WHERE {scope} AND {window}
-                   AND o.paid_at IS NOT NULL AND o.status <> 'cancelled'),
+        WITH o AS (SELECT * FROM orders o WHERE {scope} AND {window} AND {figures.paid_order("o")}),
         cost AS (SELECT l.order_id, sum(l.qty * s.unit_cost_cents) AS cost_cents
                  FROM order_lines l JOIN skus s ON s.id = l.sku_id
                  WHERE l.order_id IN (SELECT id FROM o) GROUP BY l.order_id),

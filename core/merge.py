@@ -29,6 +29,8 @@ MONEY = (
     "seller_coupon_cents",
     "shipping_fee_cents",
     "shipping_cost_cents",
+    "order_total_cents",
+    "refund_cents",
 )
 
 

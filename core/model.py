@@ -47,11 +47,14 @@ class NormalisedOrder:
     province: str = ""
     city: str = ""
     address: str = ""
+    country: str = ""  # as core.regions.normalise_country writes it; "" when the channel gave none (China)
     goods_cents: int = 0
     paid_cents: int = 0
     platform_discount_cents: int = 0
     seller_coupon_cents: int = 0
     shipping_fee_cents: int = 0
+    order_total_cents: int = 0  # the order total the channel shows (0: it shows none)
+    refund_cents: int = 0  # what the channel says was refunded on the order so far
     buyer_remark: str = ""
     seller_remark: str = ""
     platform_updated_at: datetime | None = None

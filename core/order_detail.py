@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Connection, Engine
 
-from core import access, clock, profit, queue
+from core import access, clock, figures, profit, queue
 from core.db import order_events, order_lines, order_notes, orders, shops, skus, transaction
 from core.errors import InvalidInput, NotFound
 
@@ -23,6 +23,7 @@ HEADER = (
     "province",
     "city",
     "address",
+    "country",
     "created_at",
     "paid_at",
     "shipped_at",
@@ -72,7 +73,9 @@ def detail(conn: Connection, role: str, order_id: int) -> OrderDetail:
     return OrderDetail(
         header=access.mask_rows(role, [header])[0],
         lines=access.mask_rows(role, lines),
-        amounts=access.mask_rows(role, [_amounts(order, profit.order_profit(conn, order_id))])[0],
+        amounts=access.mask_rows(role, [_amounts(order, profit.order_profit(conn, order_id), _refund(conn, order_id))])[
+            0
+        ],
         timeline=_timeline(conn, order_id),
         shortages=queue.hold_shortages(conn, [order_id]).get(order_id, []),
     )
@@ -108,19 +111,27 @@ def _lines(conn: Connection, order_id: int) -> list[dict]:
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
-def _amounts(order, earned: profit.Profit) -> dict:
-    """What the buyer paid and what the order earned after goods cost, commission and shipping."""
+def _amounts(order, earned: profit.Profit, refund_cents: int) -> dict:
+    """What the buyer paid (and got back) and what the order earned after goods cost, commission
+    and shipping."""
     return {
         "goods_cents": order["goods_cents"],
         "platform_discount_cents": earned.platform_discount_cents,
         "seller_coupon_cents": earned.seller_coupon_cents,
         "shipping_fee_cents": order["shipping_fee_cents"],
         "paid_cents": earned.paid_cents,
+        "refund_cents": refund_cents,
         "cost_cents": earned.goods_cost_cents,
         "commission_cents": earned.commission_cents,
         "shipping_cost_cents": earned.shipping_cost_cents,
         "profit_cents": earned.profit_cents,
     }
+
+
+def _refund(conn: Connection, order_id: int) -> int:
+    """The order's refund as core.figures counts it (the channel's or our tickets', the larger)."""
+    query = f"SELECT {figures.order_refund()} FROM {figures.with_refunds()} WHERE o.id = :order_id"
+    return conn.execute(text(query), {"order_id": order_id}).scalar_one()
 
 
 def _timeline(conn: Connection, order_id: int) -> list[dict]:

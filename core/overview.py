@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 from sqlalchemy.engine import Connection
 
+from core import figures
 from core.db import orders, shops
 from core.errors import InvalidInput
 from core.model import ON_HOLD, SELLER_FAULT_RETURN_REASONS, STATUSES
@@ -37,10 +38,10 @@ def list_orders(conn: Connection, status: str | None = None, limit: int = 100) -
 
 
 def status_report(conn: Connection) -> dict:
-    """Counts by status, held orders by reason, GMV and the order error rate.
+    """Counts by status, held orders by reason, the money figures of core.figures and the error rate.
 
-    GMV is the goods value of every order that was paid (cancelled-before-payment excluded).
-    The error rate is the share of orders now held or returned for a reason the seller caused.
+    gmv_cents is the paid amount (core.figures), as on every page. The error rate is the share of
+    orders now held or returned for a reason the seller caused.
     """
     by_status = dict(conn.execute(select(orders.c.status, func.count()).group_by(orders.c.status)).all())
     held = dict(
@@ -48,21 +49,16 @@ def status_report(conn: Connection) -> dict:
             select(orders.c.hold_reason, func.count()).where(orders.c.status == ON_HOLD).group_by(orders.c.hold_reason)
         ).all()
     )
-    paid = orders.c.paid_at.is_not(None)
     faulty = case(
         (orders.c.status == ON_HOLD, 1), (orders.c.return_reason.in_(SELLER_FAULT_RETURN_REASONS), 1), else_=0
     )
-    gmv, total, errors = conn.execute(
-        select(
-            func.coalesce(func.sum(case((paid, orders.c.goods_cents), else_=0)), 0),
-            func.count(),
-            func.coalesce(func.sum(faulty), 0),
-        )
-    ).one()
+    total, errors = conn.execute(select(func.count(), func.coalesce(func.sum(faulty), 0))).one()
+    money = {name: int(value) for name, value in conn.execute(text(figures.totals())).one()._mapping.items()}
     return {
         "orders": total,
         "by_status": {status: by_status.get(status, 0) for status in STATUSES},
         "held": held,
-        "gmv_cents": int(gmv),
+        "gmv_cents": money["paid_cents"],
+        **money,
         "error_rate": round(errors / total, 4) if total else 0.0,
     }

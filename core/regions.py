@@ -111,3 +111,37 @@ def _city_name(short: str, city: object) -> str:
     if not isinstance(city, str) or not short or city in _NO_CITY:
         return ""
     return full_name(short) if city == _MUNICIPAL_CITY else city
+
+
+# Countries as files and APIs write them. China (any of these names) is stored as CN; Hong Kong,
+# Macau and Taiwan, which some channels list as countries, are provinces of their own in the
+# reports; any other country is abroad (海外) and keeps its own region as the channel wrote it.
+CHINA = "CN"
+_CHINA_NAMES = frozenset(
+    {"cn", "chn", "china", "中国", "中國", "中国大陆", "prc", "中华人民共和国", "peoplesrepublicofchina"}
+)
+_REGIONS_AS_COUNTRIES = {
+    **dict.fromkeys(("hk", "hkg", "hongkong", "香港", "中国香港"), "香港"),
+    **dict.fromkeys(("mo", "mac", "macau", "macao", "澳门", "澳門", "中国澳门"), "澳门"),
+    **dict.fromkeys(("tw", "twn", "taiwan", "台湾", "臺灣", "中国台湾"), "台湾"),
+}
+
+
+@lru_cache(maxsize=1024)
+def normalise_country(text: str | None) -> str:
+    """CN for China by any name, "" when none is given, else the country as written (trimmed)."""
+    if not text or not text.strip():
+        return ""
+    return CHINA if _key(text) in _CHINA_NAMES else unicodedata.normalize("NFKC", text).strip()
+
+
+@lru_cache(maxsize=1024)
+def is_abroad(country: str | None) -> bool:
+    """Whether an order's country is another than China (with Hong Kong, Macau and Taiwan)."""
+    key = _key(country or "")
+    return bool(key) and key not in _CHINA_NAMES and key not in _REGIONS_AS_COUNTRIES
+
+
+def region_of_country(country: str | None) -> str:
+    """香港, 澳门 or 台湾 for those written as a country, else ""."""
+    return _REGIONS_AS_COUNTRIES.get(_key(country or ""), "")

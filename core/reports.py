@@ -2,8 +2,9 @@
 
 Definitions used throughout (and by core.kpis):
 - an order *counts* once placed, unless it was cancelled before payment (never a sale);
-- a day's orders are the counted orders created that day; its GMV is the paid amount of the
-  orders paid that day; paid and shipped are the orders paid / shipped that day;
+- a day's orders are the counted orders created that day; its GMV is the paid amount (core.figures)
+  of the paid orders of that day; paid and shipped are the paid orders of that day / the orders
+  shipped that day;
 - date ranges are inclusive calendar days in business time (Asia/Shanghai).
 Every function returns a DataFrame already masked for the role (masked(): core.access.mask_frame
 plus derived columns).
@@ -16,7 +17,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from core import china_map
+from core import china_map, figures
 from core.access import FIELD_KINDS, mask_frame, treatment
 from core.analytics import Snapshot
 
@@ -101,7 +102,7 @@ def _daily_events(snap: Snapshot, f: Filters) -> pd.DataFrame:
     sql, params = [], []
     for column, kind, cents, extra in (
         ("created_at", "created", "0", f"AND {counted()}"),
-        ("paid_at", "paid", "paid_cents", ""),
+        (figures.paid_day(), "paid", "paid_cents", f"AND {figures.paid_order()}"),
         ("shipped_at", "shipped", "0", ""),
     ):
         window, window_params = f.between(column)
@@ -118,6 +119,13 @@ def _daily_events(snap: Snapshot, f: Filters) -> pd.DataFrame:
     frame = snap.query(query, params)
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
     return frame
+
+
+def totals(snap: Snapshot, f: Filters, role: str) -> pd.DataFrame:
+    """One row: core.figures.FIGURES over the paid orders of the date range (by paid day) in scope."""
+    scope, params = f.scope()
+    window, window_params = f.between("paid_day")
+    return masked(role, snap.query(figures.totals(f"{scope} AND {window}"), params + window_params))
 
 
 def daily_trend(snap: Snapshot, f: Filters, role: str) -> pd.DataFrame:
@@ -151,16 +159,18 @@ def _by_province(snap: Snapshot, f: Filters, measures: str) -> pd.DataFrame:
     scope, params = f.scope()
     window, window_params = f.between("created_at")
     frame = snap.query(
-        f"SELECT province, {measures} FROM orders WHERE {scope} AND {window} AND {counted()} GROUP BY ALL",
+        f"SELECT province, country, {measures} FROM orders WHERE {scope} AND {window} AND {counted()} GROUP BY ALL",
         params + window_params,
     )
-    frame["province"] = frame["province"].map(china_map.bucket)
+    places = zip(frame.pop("province"), frame.pop("country"), strict=True)
+    frame.insert(0, "province", [china_map.bucket(province, country) for province, country in places])
     return frame
 
 
 def provinces(snap: Snapshot, f: Filters, role: str) -> pd.DataFrame:
-    """Counted orders and GMV per province bucket (mainland provinces, 香港/澳门/台湾, 未知)."""
-    frame = _by_province(snap, f, "count(*) AS orders, CAST(sum(paid_cents) AS BIGINT) AS gmv_cents")
+    """Counted orders and GMV (their paid amount) per province bucket (mainland provinces, 香港/澳门/台湾,
+    海外, 未知)."""
+    frame = _by_province(snap, f, f"count(*) AS orders, {figures.paid_amount()} AS gmv_cents")
     frame = frame.groupby("province", as_index=False)[["orders", "gmv_cents"]].sum()
     frame["on_map"] = frame["province"].isin(china_map.mainland())
     frame = frame.sort_values(["orders", "province"], ascending=[False, True], ignore_index=True)

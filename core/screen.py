@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from core import reports
+from core import figures, reports
 from core.analytics import Snapshot
 from core.kpis import ON_TIME_HOURS
 from core.reports import Filters, counted, masked
@@ -53,12 +53,13 @@ def screen(
 def _today(snap: Snapshot, f: Filters, role: str, now: datetime, midnight: datetime) -> pd.DataFrame:
     scope, params = f.scope()
     today, yesterday = [midnight, now], [midnight - timedelta(days=1), now - timedelta(days=1)]
+    paid_between = f"{figures.paid_day()} BETWEEN ? AND ?"
     frame = snap.query(
         f"""
         SELECT count(*) FILTER (created_at BETWEEN ? AND ? AND {counted()}) AS orders,
                count(*) FILTER (created_at BETWEEN ? AND ? AND {counted()}) AS orders_yesterday,
-               CAST(coalesce(sum(paid_cents) FILTER (paid_at BETWEEN ? AND ?), 0) AS BIGINT) AS gmv_cents,
-               CAST(coalesce(sum(paid_cents) FILTER (paid_at BETWEEN ? AND ?), 0) AS BIGINT) AS gmv_cents_yesterday
+               {figures.paid_amount(also=paid_between)} AS gmv_cents,
+               {figures.paid_amount(also=paid_between)} AS gmv_cents_yesterday
         FROM orders WHERE (created_at >= ? OR paid_at >= ?) AND {scope}""",
         [*today, *yesterday, *today, *yesterday, yesterday[0], yesterday[0], *params],
     )
@@ -104,7 +105,7 @@ def _channels(snap: Snapshot, f: Filters, role: str) -> pd.DataFrame:
         snap.query(
             f"""
         SELECT o.channel, coalesce(c.name, o.channel) AS channel_name, count(*) AS orders,
-               CAST(coalesce(sum(o.paid_cents) FILTER (o.paid_at IS NOT NULL), 0) AS BIGINT) AS gmv_cents
+               {figures.paid_amount("o")} AS gmv_cents
         FROM orders o LEFT JOIN channels c ON c.code = o.channel
         WHERE {scope} AND {window} AND {counted("o")}
         GROUP BY ALL ORDER BY orders DESC""",

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import batch, order_detail
+from core import batch, order_detail, regions
 from core.access import can
 from core.errors import OrderHubError
 from core.labels import CARRIER_NAMES
@@ -39,6 +39,8 @@ with who.container(border=True):
     st.markdown(f"**{tr('order.receiver')}**")
     st.write(" ".join(str(head[field]) for field in ("buyer", "phone") if field in head))
     st.write(head["address"])
+    if regions.is_abroad(head["country"]):  # its region as the channel wrote it, and where it goes
+        st.caption(" · ".join(filter(None, (head["city"], head["province"], head["country"]))))
     if head["tracking_no"]:
         carrier = CARRIER_NAMES.get(head["carrier"], head["carrier"] or "")
         st.write(f"{tr('col.tracking_no')}: {carrier} {head['tracking_no']}")

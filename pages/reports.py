@@ -23,6 +23,9 @@ trend_tab, region_tab, returns_tab, kpi_tab, profit_tab = st.tabs(
 )
 
 with trend_tab:
+    money = reports.totals(snap, f, role)
+    kit.figure_cells(money.iloc[0])
+    kit.csv_button(money, "sales_and_refunds", "dl_figures")
     trend = reports.daily_trend(snap, f, role)
     st.subheader(t("analytics.orders_by_channel", lang))
     st.plotly_chart(charts.channel_trend(trend, lang, kit.channel_names(snap)), width="stretch")

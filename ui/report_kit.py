@@ -125,3 +125,18 @@ def kpi_cells(row: pd.Series) -> None:
             "—" if pd.isna(value) else pattern.format(value),
             help=t(f"analytics.kpi_{name}_help", lang()),
         )
+
+
+FIGURES = ("paid_cents", "goods_cents", "refund_cents", "refund_orders", "net_cents")
+
+
+def figure_cells(row: pd.Series) -> None:
+    """The money figures of core.figures the role may see, as metrics with their definitions."""
+    shown = [name for name in FIGURES if name in row.index]
+    for cell, name in zip(st.columns(len(shown)), shown, strict=True):
+        value = row[name]
+        cell.metric(
+            t(f"analytics.figure_{name}", lang()),
+            f"¥{value / 100:,.2f}" if name.endswith("_cents") else f"{value:,}",
+            help=t(f"analytics.figure_{name}_help", lang()),
+        )

@@ -46,6 +46,11 @@ def test_the_reports_page_shows_kpis_and_a_csv_download_for_every_chart(page):
     app = page("reports", "manager")
     assert not app.exception
     assert [m.label for m in app.metric] == [
+        "成交额",
+        "商品金额",
+        "退款",
+        "退款订单",
+        "净销售额",
         "日均处理订单",
         "订单差错率",
         "人均日处理单量",
@@ -53,7 +58,7 @@ def test_the_reports_page_shows_kpis_and_a_csv_download_for_every_chart(page):
         "准时发货率",
         "挂起过的订单",
     ]
-    assert len(app.get("download_button")) == 9
+    assert len(app.get("download_button")) == 10
     assert len(app.get("plotly_chart")) == 6
 
 

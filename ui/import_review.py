@@ -19,7 +19,7 @@ from core.model import PLATFORM_RANK
 from ui import widgets
 from ui.session import lang, tr
 
-NO_FIELD = ""
+NO_FIELD = "none"  # an empty cell would show as "None": a named choice reads 不导入
 PREVIEW_COLUMNS = ("channel_order_no", "status", "created_at", "buyer", "phone", "province", "city", "items")
 
 
@@ -42,13 +42,15 @@ def edited_mapping(found: Review, key: str) -> Mapping | None:
         disabled=not found.editable or [tr("import.col.column"), tr("import.col.samples")],
         column_config={
             tr("import.col.field"): st.column_config.SelectboxColumn(
-                options=options, format_func=lambda f: tr(f"import.field.{f or 'none'}")
+                options=options, format_func=lambda f: tr(f"import.field.{f}")
             )
         },
     )
-    fields = dict(zip(table[tr("import.col.column")], edited[tr("import.col.field")].fillna(NO_FIELD), strict=True))
+    chosen = edited[tr("import.col.field")].fillna(NO_FIELD)
+    columns = table.iloc[:, 0]
+    fields = {column: None if field == NO_FIELD else field for column, field in zip(columns, chosen, strict=True)}
     default = _default_status(key) if "status" not in set(fields.values()) else None
-    unchanged = fields == {g.column: g.field or NO_FIELD for g in found.columns}
+    unchanged = fields == {g.column: g.field for g in found.columns}
     if unchanged and default is None:
         return None
     mapping = mapping_from_columns(found.table, fields)
@@ -69,8 +71,7 @@ def _default_status(key: str) -> str | None:
 def summary(found: Review, role: str) -> None:
     """The dry run's counts, statuses, unmapped columns and the first orders."""
     result = found.summary
-    source = tr(f"import.mapping_source.{result.mapping['source']}")
-    st.caption(f"{tr('import.mapping')}：{result.mapping['name']}（{source}）")
+    st.caption(f"{tr('import.mapping')}：{_mapping_name(result.mapping)}")
     for column, (label, value) in zip(
         st.columns(4),
         (("orders", result.orders), ("lines", result.lines), ("rejected", result.rejected), ("rows", result.rows)),
@@ -89,6 +90,16 @@ def summary(found: Review, role: str) -> None:
         st.markdown(f"**{tr('import.preview', count=min(PREVIEW_ORDERS, len(found.preview)))}**")
         rows = access.mask_rows(role, found.preview)
         st.dataframe(widgets.frame(rows, (*PREVIEW_COLUMNS, "paid_cents")), hide_index=True)
+
+
+def _mapping_name(used: dict) -> str:
+    """A shipped mapping by its channel's name, a saved one by the name it was saved under; a
+    proposed or edited one by where it came from."""
+    source = tr(f"import.mapping_source.{used['source']}")
+    if used["source"] == "shipped":
+        channel = tr(f"import.channel.{used['name']}")
+        return f"{channel}（{source}）"
+    return f"{used['name']}（{source}）" if used["source"] == "saved" else source
 
 
 def save_form(mapping: Mapping, role: str, key: str) -> None:

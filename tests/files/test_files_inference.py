@@ -99,10 +99,10 @@ def test_status_words_of_a_status_column_are_recognised_and_others_stay_unknown(
     assert [(e.row, e.code) for e in summary.errors] == [(3, "unknown_status")]
 
 
-def test_an_order_only_report_derives_each_status_and_lists_the_refund_column(store):
+def test_an_order_only_report_derives_each_status_and_keeps_its_refund_column(store):
     summary = import_file(store, "auto", real("inf_order_report.csv"))
     assert (summary.new, summary.lines, summary.rejected) == (4, 0, 0)
-    assert summary.unmapped_columns == ["退款金额"]  # no field reads it yet: listed, not dropped
+    assert summary.unmapped_columns == []  # 退款金额 is the orders' refund: nothing dropped
     got = stored(store)
     assert {no: got[no]["status"] for no in got} == {
         "R1001": "shipped",  # ship time

@@ -31,11 +31,11 @@ def test_a_check_shows_the_proposed_mapping_summary_and_preview_and_writes_nothi
     assert "导入前预检" in [h.value for h in at.subheader]
     columns = at.dataframe[0].value  # the column → field table (a data editor)
     fields = dict(zip(columns["文件列"], columns["字段"], strict=True))
-    assert fields["订单编号"] == "order_no" and fields["购买数量"] == "qty" and fields["仓库"] == ""
+    assert fields["订单编号"] == "order_no" and fields["购买数量"] == "qty" and fields["仓库"] == "none"
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["订单"], metrics["商品行"], metrics["拒收行"]) == ("2", "3", "1")  # one has no date
     captions = " ".join(c.value for c in at.caption)
-    assert "推荐" in captions and "仓库" in captions and "商品名称" in captions  # proposed; unmapped listed
+    assert "映射：按表头推荐" in captions and "仓库" in captions and "商品名称" in captions  # proposed; unmapped listed
     assert at.dataframe[1].value["行号"].tolist() == [5]  # the dry run's reject, with its row
     preview = at.dataframe[2].value
     assert preview["订单号"].tolist()[:2] == ["E202601050001", "E202601050002"]

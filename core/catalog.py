@@ -48,10 +48,10 @@ def import_stock(engine: Engine, rows: list[dict[str, str]], actor: str, source:
 def _parse(raw: dict[str, str]) -> tuple[str, int, dict]:
     sku = (raw.get("sku") or "").strip()
     if not sku:
-        raise InvalidInput("The sku column is empty.")
+        raise InvalidInput(key="error.sku_column_empty")
     on_hand = _integer(raw.get("on_hand"), "on_hand")
     if on_hand < 0:
-        raise InvalidInput(f"on_hand must not be negative, got {on_hand}.")
+        raise InvalidInput(key="error.on_hand_negative", params={"on_hand": on_hand})
     extra = {}
     for name, kind in OPTIONAL_FIELDS.items():
         text = (raw.get(name) or "").strip()

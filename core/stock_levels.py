@@ -83,7 +83,7 @@ def read_counts(content: bytes) -> list[dict[str, str]]:
         raise InvalidInput(f"The stock file cannot be read: {exc}.") from exc
     frame = frame.rename(columns={name: key for key, names in COUNT_COLUMNS.items() for name in names})
     if set(COUNT_COLUMNS) - set(frame.columns):
-        raise InvalidInput("The stock file needs a SKU column (sku/商家编码) and a count column (on_hand/盘点数量).")
+        raise InvalidInput(key="error.stock_file_columns")
     return frame.fillna("").to_dict("records")
 
 

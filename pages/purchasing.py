@@ -8,6 +8,7 @@ from core import purchase_orders, purchasing
 from core.access import mask_rows
 from core.db import transaction
 from core.errors import OrderHubError
+from ui import widgets
 from ui.page_context import actor, allow
 from ui.session import engine, tr
 
@@ -28,7 +29,7 @@ def run(service, *args):
         with transaction(engine()) as conn:
             return service(conn, *args)
     except OrderHubError as refusal:
-        st.error(str(refusal))
+        widgets.show_error(refusal)
         return FAILED
 
 

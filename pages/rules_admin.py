@@ -6,6 +6,7 @@ from sqlalchemy import select
 from core import review, rules
 from core.db import blacklist, transaction
 from core.errors import OrderHubError
+from ui import widgets
 from ui.page_context import actor, allow
 from ui.session import engine, tr
 
@@ -40,7 +41,7 @@ for rule in rules.RULES:
                     rules.save_rule(conn, rule.code, enabled, params, actor())
                 st.success(tr("rules.saved"))
             except OrderHubError as refusal:
-                st.error(str(refusal))
+                widgets.show_error(refusal)
 
 if st.button(tr("rules.recheck")):
     st.info(tr("rules.rechecked", count=len(review.recheck_open_orders(engine()))))
@@ -63,4 +64,4 @@ if adding or removing:
                 rules.remove_from_blacklist(conn, kind, value, actor())
         st.success(tr("rules.saved"))
     except OrderHubError as refusal:
-        st.error(str(refusal))
+        widgets.show_error(refusal)

@@ -4,6 +4,7 @@ import streamlit as st
 
 from core import sandbox
 from core.errors import OrderHubError
+from ui import widgets
 from ui.page_context import actor, allow
 from ui.session import live_engine, tr
 
@@ -17,7 +18,7 @@ def attempt(action, *args):
     try:
         return action(*args)
     except OrderHubError as refusal:
-        st.error(str(refusal))
+        widgets.show_error(refusal)
         return None
 
 

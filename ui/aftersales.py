@@ -13,6 +13,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from core.access import can
 from core.db import transaction
 from core.errors import OrderHubError
+from ui import widgets
 from ui.session import engine, tr, user
 
 SLA_COLOURS = {"overdue": "background-color: #fde2e1", "near": "background-color: #fff4cc"}
@@ -42,7 +43,7 @@ def ticket_table(rows: list[dict]) -> pd.io.formats.style.Styler:
 
 
 def show_error(error: OrderHubError) -> None:
-    st.error(str(error), icon=":material/error:")
+    st.error(widgets.explain(error), icon=":material/error:")
 
 
 def commit(change: Callable[[Connection], str]) -> None:

@@ -84,6 +84,8 @@ def money_columns(columns: Iterable[str]) -> dict:
 
 def explain(exc: OrderHubError) -> str:
     """The error as a sentence in the session's language."""
+    if exc.key:
+        return tr(exc.key, **exc.params)
     if isinstance(exc, IllegalTransition):
         return tr(
             "error.illegal_transition",

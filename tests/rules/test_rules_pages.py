@@ -36,14 +36,14 @@ def test_a_clerk_sees_the_held_order_and_approves_it(store):
     assert not app.exception
     assert "3312600000001" in app.dataframe[0].value.to_csv()
     app.button[0].click().run()  # approve
-    assert texts(app, "success") == ["Done: paid"]
+    assert texts(app, "success") == ["Done: Paid"]
     with store.connect() as conn:
         assert conn.execute(select(order_exceptions.c.status)).scalars().all() == ["approved"]
 
 
 def test_the_warehouse_cannot_open_the_exception_queue(store):
     app = page("exceptions", "warehouse")
-    assert texts(app, "error") == ["The warehouse role may not change status."]
+    assert texts(app, "error") == ["Your role may not do this."]
     assert not app.dataframe
 
 
@@ -59,7 +59,7 @@ def test_a_manager_switches_a_rule_off_on_the_rules_page(store):
 
 
 def test_a_clerk_may_not_edit_rules(store):
-    assert texts(page("rules_admin", "clerk"), "error") == ["The clerk role may not edit rules."]
+    assert texts(page("rules_admin", "clerk"), "error") == ["Your role may not do this."]
 
 
 def test_a_manager_creates_a_purchase_order_from_the_suggestions(store):
@@ -83,7 +83,7 @@ def test_the_supplier_confirms_through_the_public_link_without_logging_in(store)
 
 def test_a_wrong_supplier_token_shows_a_refusal_and_no_form(store):
     app = page("supplier", token="not-a-real-token")
-    assert texts(app, "error") == ["This supplier link is not valid. Please use the link in our latest e-mail."]
+    assert texts(app, "error") == ["此供应商链接无效，请使用我们最近一封邮件中的链接。"]
     assert not app.number_input
 
 

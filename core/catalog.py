@@ -68,14 +68,14 @@ def _integer(text: str | None, column: str) -> int:
     try:
         return int((text or "").strip())
     except ValueError:
-        raise InvalidInput(f"{column} must be a whole number, got {text!r}.") from None
+        raise InvalidInput(key="error.whole_number", params={"column": column, "text": text}) from None
 
 
 def _cents(text: str) -> int:
     try:
         return int((Decimal(text.replace("¥", "").replace(",", "")) * 100).to_integral_value())
     except InvalidOperation:
-        raise InvalidInput(f"unit_cost must be an amount in yuan, got {text!r}.") from None
+        raise InvalidInput(key="error.yuan_amount", params={"text": text}) from None
 
 
 def _apply(conn: Connection, sku: str, on_hand: int, extra: dict, actor: str, reason: str, now: datetime) -> str:

@@ -241,5 +241,5 @@ def _open_po(conn: Connection, number: str) -> Any:
     if po is None:
         raise NotFound(key="error.po_not_found", params={"number": number})
     if po.status not in OPEN_PO:
-        raise InvalidInput(f"Purchase order {number} is {po.status}.")
+        raise InvalidInput(key="error.po_not_open", params={"number": number, "status": po.status})
     return po

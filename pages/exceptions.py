@@ -27,8 +27,8 @@ shown = mask_rows(
     [
         {
             **{k: v for k, v in q.items() if k != "id"},
-            "rules": "、".join(tr(f"rule.{r}") for r in q["rules"]),
-            "details": "；".join(reason.text(lang(), current["role"]) for reason in q["details"]),
+            "rules": widgets.joined(tr(f"rule.{r}") for r in q["rules"]),
+            "details": widgets.joined((r.text(lang(), current["role"]) for r in q["details"]), sentences=True),
         }
         for q in queue
     ],
@@ -53,7 +53,7 @@ def act(service, *args) -> None:
         widgets.show_error(refusal)
         return
     if isinstance(outcome, list) and outcome:
-        st.warning(tr("exceptions.still_failing", rules="、".join(tr(f"rule.{r}") for r in outcome)))
+        st.warning(tr("exceptions.still_failing", rules=widgets.joined(tr(f"rule.{r}") for r in outcome)))
     else:
         st.success(tr("exceptions.done", status=outcome_text(outcome)))
 

@@ -65,4 +65,4 @@ else:
             t("sync.col.state", lang): [_state_text(r) for r in rows],
         }
     )
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(frame.apply(widgets.blank_missing), hide_index=True, width="stretch")

@@ -38,6 +38,7 @@ def ticket_table(rows: list[dict]) -> pd.io.formats.style.Styler:
     for column, prefix in (("type", "aftersales.type"), ("status", "aftersales.status"), ("sla", "aftersales.sla")):
         frame[column] = frame[column].map(lambda value, p=prefix: tr(f"{p}.{value}"))
     frame = frame[["number", "order_no", "type", "status", "owner", "sla", "next_deadline", "created_at"]]
+    frame = frame.apply(widgets.blank_missing)
     frame.columns = [tr(f"aftersales.col.{column}") for column in frame.columns]
     return frame.style.apply(lambda row: [SLA_COLOURS.get(sla[row.name], "")] * len(row), axis=1)
 

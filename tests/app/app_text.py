@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import pandas as pd
 from streamlit.testing.v1 import AppTest
@@ -29,10 +30,12 @@ def shown_pieces(at: AppTest) -> Iterator[tuple[str, str]]:
         proto = getattr(node, "proto", None)
         kind = getattr(node, "type", "?")
         if kind in ("dataframe", "arrow_data_frame", "table"):
-            yield from _table_pieces(kind, node.value)
+            yield from _table_pieces(kind, node.value, _headers(proto))
             continue
         if proto is None or not hasattr(proto, "ListFields"):
             continue
+        if chrome := _streamlit_words(node):
+            yield f"{kind}.placeholder", chrome
         for field, value in proto.ListFields():
             if field.name not in READ_FIELDS:
                 continue
@@ -41,23 +44,55 @@ def shown_pieces(at: AppTest) -> Iterator[tuple[str, str]]:
                     yield f"{kind}.{field.name}", text
 
 
-def _table_pieces(kind: str, table: pd.DataFrame) -> Iterator[tuple[str, str]]:
+def _streamlit_words(node) -> str | None:
+    """What Streamlit itself writes into an empty choice when the page gives no placeholder (in English)."""
+    if node.type not in ("selectbox", "multiselect"):
+        return None
+    # A selectbox whose first option is None ("any") shows that option: it has a default index.
+    empty = not node.value if node.type == "multiselect" else node.value is None and not node.proto.HasField("default")
+    if empty and not node.proto.placeholder:
+        return "Choose an option" if node.proto.options else "No options to select"
+    return None
+
+
+def _headers(proto) -> dict[str, dict]:
+    """A grid's column configuration (the label shown over a column, whether it is hidden)."""
+    return json.loads(proto.columns) if getattr(proto, "columns", "") else {}
+
+
+def _table_pieces(kind: str, table: pd.DataFrame, config: dict[str, dict]) -> Iterator[tuple[str, str]]:
+    """Headers as shown, text cells, and every empty cell (Streamlit's grid shows it as "None")."""
     for column in table.columns:
-        yield f"{kind}.header", str(column)
-        if _is_text(table[column]) or STATUS_HEADERS.search(str(column)):
-            for cell in table[column].head(60):
-                where = f"{kind}.cell:{column}"
-                yield where, "None" if cell is None or (not isinstance(cell, str) and pd.isna(cell)) else str(cell)
+        shown = config.get(str(column), {})
+        if shown.get("hidden"):
+            continue
+        header = shown.get("label") or str(column)
+        yield f"{kind}.header", header
+        where = f"{kind}.cell:{header}"
+        shows_text = _is_text(table[column]) or STATUS_HEADERS.search(header)
+        for cell in table[column].head(60):
+            if cell is None or (not isinstance(cell, str) and pd.isna(cell)):
+                yield where, "None"
+            elif shows_text:
+                yield where, str(cell)
 
 
-def faults(at: AppTest, lang: str) -> list[str]:
+def faults(at: AppTest, lang: str, names: Iterable[str] = ()) -> list[str]:
     """Every piece of text that is not in the page's language: raw keys and codes, empty values shown
-    as None/nan, English on a Chinese page (Chinese labels on an English page)."""
+    as None/nan, English on a Chinese page (Chinese table headers on an English page). `names` are
+    data that may be written in letters (usernames)."""
     found = []
+    data = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])") if names else None
     for where, text in shown_pieces(at):
-        if fault := fault_of(where, text, lang):
+        readable = data.sub(" ", _without_markup(text)) if data else _without_markup(text)
+        if fault := fault_of(where, readable, lang):
             found.append(f"{where}: {text[:90]!r} ({fault})")
     return sorted(set(found))
+
+
+def _without_markup(text: str) -> str:
+    """The words of a piece of HTML (a page's own styles and tags are no text a person reads)."""
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", " ", text, flags=re.S))
 
 
 def fault_of(where: str, text: str, lang: str) -> str | None:
@@ -69,7 +104,7 @@ def fault_of(where: str, text: str, lang: str) -> str | None:
         return "code"
     if lang == "zh":
         return _english_on_chinese(where, text)
-    if where.endswith(("header", ".label", ".placeholder")) and CJK.search(text):
+    if where.endswith("header") and CJK.search(text):
         return "Chinese on an English page"
     return None
 

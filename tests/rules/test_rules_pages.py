@@ -145,7 +145,7 @@ def test_an_admin_promotes_and_then_drops_the_sandbox_from_its_page(store):
     app = page("sandbox", "admin")
     [promote] = [b for b in app.button if b.label == "Promote the configuration to live"]
     promote.click().run()
-    assert texts(app, "success")[0].startswith("Promoted: review_rules 0")
+    assert texts(app, "success")[0].startswith("Promoted: review rules 0")
     [drop] = [b for b in app.button if b.label == "Drop the sandbox"]
     drop.click().run()
     assert not sandbox.exists(store)

@@ -70,6 +70,11 @@ def merge_with_siblings(conn, order_id: int, who: str) -> str:
     return tr("exceptions.merged", count=len(merge.shipment_of(conn, primary)))
 
 
+def as_typed(value) -> str:
+    """A field as its input box shows it (an empty field is empty, not "None")."""
+    return "" if value is None else str(value)
+
+
 approve_col, merge_col, cancel_col = st.columns(3)
 if approve_col.button(tr("exceptions.approve"), type="primary"):
     act(review.approve, actor())
@@ -81,10 +86,10 @@ if cancel_col.button(tr("exceptions.cancel")):
 
 with st.form("fix"):
     edits = {
-        name: st.text_input(tr(f"col.{name}"), value=str(visible.get(name, "")))
+        name: st.text_input(tr(f"col.{name}"), value=as_typed(visible.get(name)))
         for name in ("province", "city", "address", "phone")
         if name in visible
     }
     if st.form_submit_button(tr("exceptions.fix")):
         # Only what the clerk changed: an untouched masked phone must never overwrite the real one.
-        act(review.fix, {k: v for k, v in edits.items() if v != str(visible.get(k, ""))}, actor())
+        act(review.fix, {k: v for k, v in edits.items() if v != as_typed(visible.get(k))}, actor())

@@ -20,7 +20,7 @@ ENGLISH_WORD = re.compile(r"(?<![\w./@-])[A-Za-z][a-z]{2,}(?![\w@-])")
 EMPTY_WORDS = re.compile(r"(?<![\w])(None|nan|NaN|NaT|null)(?![\w])")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # The string fields of a widget or element a person reads (not its data: cells come from DataFrames).
-READ_FIELDS = ("label", "body", "placeholder", "options", "help", "text", "caption")
+READ_FIELDS = ("label", "body", "placeholder", "options", "help", "text", "caption", "default")
 STATUS_HEADERS = re.compile(r"状态|类型|动作|渠道|原因|规则|角色|status|type|action|channel|reason|rule|role", re.I)
 
 

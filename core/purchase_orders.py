@@ -187,11 +187,11 @@ def purchase_order_list(conn: Connection, limit: int = 200) -> list[dict[str, An
 def _po_lines(conn: Connection, quantities: dict[str, int]) -> list[dict[str, int]]:
     bad = [f"{sku} {qty}" for sku, qty in quantities.items() if not isinstance(qty, int) or qty < 0]
     if bad:
-        raise InvalidInput(f"Order quantities must be whole numbers of at least 0: {', '.join(bad)}.")
+        raise InvalidInput(key="error.po_quantities", params={"skus": ", ".join(bad)})
     known = dict(conn.execute(select(skus.c.sku, skus.c.unit_cost_cents).where(skus.c.sku.in_(list(quantities)))).all())
     missing = sorted(set(quantities) - set(known))
     if missing:
-        raise NotFound(f"Unknown SKU(s): {', '.join(missing)}.")
+        raise NotFound(key="error.unknown_skus", params={"skus": ", ".join(missing)})
     ids = stock.sku_ids(conn, quantities)
     return [
         {"sku_id": ids[sku], "qty_ordered": qty, "unit_cost_cents": known[sku]}

@@ -276,7 +276,7 @@ def _line(conn: Connection, order: Row, item: Item, left: Counter) -> dict:
 def _sla_hours(conn: Connection, ticket_type: str) -> tuple[int, int]:
     row = conn.execute(select(ticket_sla).where(ticket_sla.c.type == ticket_type)).first()
     if row is None:
-        raise InvalidInput(f"No SLA is configured for {ticket_type} tickets.")
+        raise InvalidInput(key="error.no_sla", params={"type": ticket_type})
     return row.first_response_hours, row.resolution_hours
 
 

@@ -36,12 +36,19 @@ def shown_pieces(at: AppTest) -> Iterator[tuple[str, str]]:
             continue
         if chrome := _streamlit_words(node):
             yield f"{kind}.placeholder", chrome
-        for field, value in proto.ListFields():
-            if field.name not in READ_FIELDS:
-                continue
-            for text in value if isinstance(value, (list, tuple)) or hasattr(value, "extend") else [value]:
+        for name, text in _read_fields(proto):
+            yield f"{kind}.{name}", text
+
+
+def _read_fields(proto, depth: int = 0) -> Iterator[tuple[str, str]]:
+    """The readable strings of a proto, and of the message inside a block (a tab's or expander's label)."""
+    for field, value in proto.ListFields():
+        if hasattr(value, "ListFields") and depth < 2:
+            yield from _read_fields(value, depth + 1)
+        elif field.name in READ_FIELDS:
+            for text in value if hasattr(value, "extend") else [value]:
                 if isinstance(text, str) and text.strip():
-                    yield f"{kind}.{field.name}", text
+                    yield field.name, text
 
 
 def _streamlit_words(node) -> str | None:

@@ -74,8 +74,13 @@ def review_orders(
         conn.execute(
             insert(order_exceptions),
             [
-                {"order_id": f.order_id, "rule": f.rule, "detail": f.detail.stored(), "status": "open"}
-                | {"created_at": now}
+                {
+                    "order_id": f.order_id,
+                    "rule": f.rule,
+                    "detail": f.detail.stored(),
+                    "status": "open",
+                    "created_at": now,
+                }
                 for f in fresh
             ],
         )

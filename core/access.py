@@ -89,7 +89,7 @@ def require(role: str, action: str) -> None:
     """Raise PermissionDenied unless the role may perform the action."""
     _check_role(role)
     if not can(role, action):
-        raise PermissionDenied(f"The {role} role may not {action.replace('_', ' ')}.")
+        raise PermissionDenied(key="error.role_may_not", params={"role": role, "action": action.replace("_", " ")})
 
 
 def treatment(role: str, column: str) -> str:

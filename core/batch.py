@@ -95,7 +95,7 @@ _STEPS: dict[str, Callable[[Connection, int, str, datetime, str | None], None]] 
 def _order_no(conn: Connection, order_id: int) -> str:
     found = conn.execute(select(orders.c.channel_order_no).where(orders.c.id == order_id)).scalar()
     if found is None:
-        raise NotFound(f"Order id {order_id} does not exist.")
+        raise NotFound(key="error.order_id_not_found", params={"order_id": order_id})
     return found
 
 

@@ -48,10 +48,10 @@ def import_stock(engine: Engine, rows: list[dict[str, str]], actor: str, source:
 def _parse(raw: dict[str, str]) -> tuple[str, int, dict]:
     sku = (raw.get("sku") or "").strip()
     if not sku:
-        raise InvalidInput("The sku column is empty.")
+        raise InvalidInput(key="error.sku_column_empty")
     on_hand = _integer(raw.get("on_hand"), "on_hand")
     if on_hand < 0:
-        raise InvalidInput(f"on_hand must not be negative, got {on_hand}.")
+        raise InvalidInput(key="error.on_hand_negative", params={"on_hand": on_hand})
     extra = {}
     for name, kind in OPTIONAL_FIELDS.items():
         text = (raw.get(name) or "").strip()
@@ -68,14 +68,14 @@ def _integer(text: str | None, column: str) -> int:
     try:
         return int((text or "").strip())
     except ValueError:
-        raise InvalidInput(f"{column} must be a whole number, got {text!r}.") from None
+        raise InvalidInput(key="error.whole_number", params={"column": column, "text": text}) from None
 
 
 def _cents(text: str) -> int:
     try:
         return int((Decimal(text.replace("¥", "").replace(",", "")) * 100).to_integral_value())
     except InvalidOperation:
-        raise InvalidInput(f"unit_cost must be an amount in yuan, got {text!r}.") from None
+        raise InvalidInput(key="error.yuan_amount", params={"text": text}) from None
 
 
 def _apply(conn: Connection, sku: str, on_hand: int, extra: dict, actor: str, reason: str, now: datetime) -> str:

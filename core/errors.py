@@ -1,10 +1,25 @@
-"""Named domain errors; their messages are sentences a page or the CLI can show as they are."""
+"""Named domain errors; their messages are sentences a page or the CLI can show as they are.
+
+An error may carry a message key (core/locales, `error.*`) and its values: pages then say it in
+the reader's language (ui.widgets.explain), while str(error) stays the English sentence that the
+CLI prints and the logs keep.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.i18n import t
 
 from __future__ import annotations
 
 
 class OrderHubError(Exception):
     """Base of every error the domain raises on purpose."""
+
+    def __init__(self, message: str | None = None, *, key: str | None = None, params: dict[str, Any] | None = None):
+        self.key, self.params = key, dict(params or {})
+        super().__init__(message if message is not None else t(key, "en", **self.params) if key else "")
 
 
 class InsufficientStock(OrderHubError):

@@ -40,7 +40,7 @@ def merge(conn: Connection, order_ids: list[int], actor: str, now: datetime | No
     members = sorted({m for order_id in order_ids for m in shipment_of(conn, order_id)})
     rows = _load(conn, members)
     if len(rows) < 2:
-        raise InvalidInput("Merging needs at least two different orders.")
+        raise InvalidInput(key="error.merge_needs_two")
     _check_mergeable(rows)
     primary = _primary(conn, rows)
     numbers = {row.id: row.channel_order_no for row in rows}
@@ -167,7 +167,7 @@ def cancel_parts(conn: Connection, order_id: int, actor: str, now: datetime | No
 def _check_mergeable(rows: list[Any]) -> None:
     numbers = ", ".join(row.channel_order_no for row in rows)
     if len({(row.shop_id, row.buyer, address_key(row.province, row.city, row.address)) for row in rows}) != 1:
-        raise InvalidInput(f"Orders {numbers} are not from the same shop, buyer and address.")
+        raise InvalidInput(key="error.merge_mismatch", params={"numbers": numbers})
     for row in rows:
         if _effective(row) != PAID or (row.status == ON_HOLD and row.hold_reason != review.HOLD_REVIEW):
             raise IllegalTransition(row.channel_order_no, row.status, "merged (only paid orders can be merged)")
@@ -176,11 +176,13 @@ def _check_mergeable(rows: list[Any]) -> None:
 def _check_split(number: str, lines: dict[str, Any], moving: dict[str, int]) -> None:
     for sku, qty in moving.items():
         if sku not in lines:
-            raise InvalidInput(f"Order {number} has no line for {sku}.")
+            raise InvalidInput(key="error.split_no_line", params={"number": number, "sku": sku})
         if not isinstance(qty, int) or not 0 < qty <= lines[sku].qty:
-            raise InvalidInput(f"Between 1 and {lines[sku].qty} of {sku} can be split off order {number}, not {qty}.")
+            raise InvalidInput(
+                key="error.split_qty", params={"most": lines[sku].qty, "sku": sku, "number": number, "qty": qty}
+            )
     if sum(moving.values()) >= sum(line.qty for line in lines.values()):
-        raise InvalidInput(f"A split must leave something on order {number}.")
+        raise InvalidInput(key="error.split_leaves_nothing", params={"number": number})
 
 
 def _insert_part(conn: Connection, parent: Any, now: datetime) -> int:
@@ -253,5 +255,5 @@ def _load(conn: Connection, ids: list[int]) -> list[Any]:
         query = query.with_for_update()
     rows = conn.execute(query).all()
     if len(rows) != len(set(ids)):
-        raise InvalidInput("Some of these orders do not exist.")
+        raise InvalidInput(key="error.some_orders_missing")
     return rows

@@ -52,7 +52,7 @@ def find(conn: Connection, order_no: str) -> int:
     query = select(orders.c.id).where(orders.c.channel_order_no == order_no).order_by(orders.c.id).limit(1)
     found = conn.execute(query).scalar()
     if found is None:
-        raise NotFound(f"Order {order_no} does not exist.")
+        raise NotFound(key="error.order_not_found", params={"order_no": order_no})
     return found
 
 
@@ -67,7 +67,7 @@ def detail(conn: Connection, role: str, order_id: int) -> OrderDetail:
         .first()
     )
     if order is None:
-        raise NotFound(f"Order id {order_id} does not exist.")
+        raise NotFound(key="error.order_id_not_found", params={"order_id": order_id})
     lines = _lines(conn, order_id)
     header = {column: order[column] for column in HEADER} | {"shop": order["shop"]}
     return OrderDetail(
@@ -85,12 +85,12 @@ def add_note(engine: Engine, role: str, actor: str, order_id: int, text: str, no
     access.require(role, "add_note")
     text = text.strip()
     if not text:
-        raise InvalidInput("A note needs some text.")
+        raise InvalidInput(key="error.note_empty")
     if len(text) > MAX_NOTE:
-        raise InvalidInput(f"A note has at most {MAX_NOTE} characters.")
+        raise InvalidInput(key="error.note_too_long", params={"most": MAX_NOTE})
     with transaction(engine) as conn:
         if conn.execute(select(orders.c.id).where(orders.c.id == order_id)).first() is None:
-            raise NotFound(f"Order id {order_id} does not exist.")
+            raise NotFound(key="error.order_id_not_found", params={"order_id": order_id})
         conn.execute(insert(order_notes).values(order_id=order_id, at=now or clock.now(), author=actor, text=text))
 
 

@@ -29,7 +29,7 @@ def mainland_mobile(raw: str) -> str:
             digits = digits[len(prefix) :]
             break
     if not _MOBILE.fullmatch(digits):
-        raise InvalidInput(f"{raw!r} is not a mainland China mobile number (11 digits starting 13-19).")
+        raise InvalidInput(key="error.not_a_mobile")  # the number itself stays out of messages and logs
     return digits
 
 

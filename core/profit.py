@@ -41,7 +41,7 @@ def order_profit(conn: Connection, order_id: int) -> Profit:
         .where(orders.c.id == order_id)
     ).first()
     if order is None:
-        raise NotFound(f"Order id {order_id} does not exist.")
+        raise NotFound(key="error.order_id_not_found", params={"order_id": order_id})
     cost = conn.execute(
         select(func.coalesce(func.sum(order_lines.c.qty * skus.c.unit_cost_cents), 0))
         .join(skus, skus.c.id == order_lines.c.sku_id)

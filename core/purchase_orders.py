@@ -42,12 +42,12 @@ def create_purchase_order(
     now = now or clock.now()
     supplier = conn.execute(select(suppliers).where(suppliers.c.name == supplier_name)).first()
     if supplier is None:
-        raise NotFound(f"There is no supplier called {supplier_name}.")
+        raise NotFound(key="error.no_supplier", params={"supplier": supplier_name})
     if quantities is None:
         quantities = {s.sku: s.qty for s in suggest(conn, now).get(supplier_name, [])}
     lines = _po_lines(conn, quantities)
     if not lines:
-        raise InvalidInput(f"Nothing to order from {supplier_name}: no SKU of theirs is below its reorder point.")
+        raise InvalidInput(key="error.nothing_to_order", params={"supplier": supplier_name})
     token = secrets.token_urlsafe(32)
     number = _next_number(conn, now)
     po_id = conn.execute(
@@ -101,7 +101,9 @@ def receive_purchase_order(
         line = outstanding.get(sku)
         if line is None or not 0 < qty <= line.outstanding:
             limit = line.outstanding if line else 0
-            raise InvalidInput(f"{sku}: {qty} cannot be received on {number}, {limit} are outstanding.")
+            raise InvalidInput(
+                key="error.receive_too_many", params={"sku": sku, "qty": qty, "number": number, "limit": limit}
+            )
         stock.receive(conn, line.sku_id, qty, actor, f"PO {number}", now)
         conn.execute(
             update(purchase_order_lines)
@@ -109,7 +111,7 @@ def receive_purchase_order(
             .values(qty_received=purchase_order_lines.c.qty_received + qty)
         )
     if not arrived:
-        raise InvalidInput(f"Nothing to receive on {number}.")
+        raise InvalidInput(key="error.nothing_to_receive", params={"number": number})
     left = sum(row.outstanding for row in po_lines(conn, po.id))
     conn.execute(
         update(purchase_orders)
@@ -185,11 +187,11 @@ def purchase_order_list(conn: Connection, limit: int = 200) -> list[dict[str, An
 def _po_lines(conn: Connection, quantities: dict[str, int]) -> list[dict[str, int]]:
     bad = [f"{sku} {qty}" for sku, qty in quantities.items() if not isinstance(qty, int) or qty < 0]
     if bad:
-        raise InvalidInput(f"Order quantities must be whole numbers of at least 0: {', '.join(bad)}.")
+        raise InvalidInput(key="error.po_quantities", params={"skus": ", ".join(bad)})
     known = dict(conn.execute(select(skus.c.sku, skus.c.unit_cost_cents).where(skus.c.sku.in_(list(quantities)))).all())
     missing = sorted(set(quantities) - set(known))
     if missing:
-        raise NotFound(f"Unknown SKU(s): {', '.join(missing)}.")
+        raise NotFound(key="error.unknown_skus", params={"skus": ", ".join(missing)})
     ids = stock.sku_ids(conn, quantities)
     return [
         {"sku_id": ids[sku], "qty_ordered": qty, "unit_cost_cents": known[sku]}
@@ -237,7 +239,7 @@ def _open_po(conn: Connection, number: str) -> Any:
         query = query.with_for_update()  # two people receiving the same PO at once take turns
     po = conn.execute(query).first()
     if po is None:
-        raise NotFound(f"Purchase order {number} does not exist.")
+        raise NotFound(key="error.po_not_found", params={"number": number})
     if po.status not in OPEN_PO:
-        raise InvalidInput(f"Purchase order {number} is {po.status}.")
+        raise InvalidInput(key="error.po_not_open", params={"number": number, "status": po.status})
     return po

@@ -118,9 +118,9 @@ def save_supplier(
 ) -> None:
     """Add or change a supplier's terms."""
     if not name.strip() or "@" not in email:
-        raise InvalidInput("A supplier needs a name and an e-mail address.")
+        raise InvalidInput(key="error.supplier_incomplete")
     if lead_time_days < 0 or pack_size < 1 or moq < 1:
-        raise InvalidInput("Lead time must be 0 days or more; pack size and minimum order at least 1.")
+        raise InvalidInput(key="error.supplier_numbers")
     values = {"email": email.strip(), "lead_time_days": lead_time_days, "pack_size": pack_size, "moq": moq}
     if conn.execute(update(suppliers).where(suppliers.c.name == name).values(**values)).rowcount == 0:
         conn.execute(insert(suppliers).values(name=name.strip(), **values))

@@ -140,7 +140,7 @@ def reassign(conn: Connection, number: str, owner: str, actor: str, now: datetim
     now = now or clock.now()
     ticket = load(conn, number)
     if owner not in {agent.username for agent in agents(conn)}:
-        raise InvalidInput(f"{owner} is not an active service agent.")
+        raise InvalidInput(key="error.not_an_agent", params={"owner": owner})
     if owner == ticket.owner:
         return
     conn.execute(update(tickets).where(tickets.c.id == ticket.id).values(owner=owner, updated_at=now))
@@ -149,7 +149,7 @@ def reassign(conn: Connection, number: str, owner: str, actor: str, now: datetim
 
 def add_note(conn: Connection, number: str, actor: str, note: str, now: datetime | None = None) -> None:
     if not note.strip():
-        raise InvalidInput("A note needs some text.")
+        raise InvalidInput(key="error.note_empty")
     _audit(conn, load(conn, number).id, actor, "note", None, None, note.strip(), now or clock.now())
 
 
@@ -208,7 +208,7 @@ def load(conn: Connection, number: str) -> Row:
     query = select(tickets).where(tickets.c.number == number.strip().upper())
     ticket = conn.execute(query.with_for_update() if is_postgres(conn) else query).first()
     if ticket is None:
-        raise NotFound(f"Ticket {number} does not exist.")
+        raise NotFound(key="error.ticket_not_found", params={"number": number})
     return ticket
 
 
@@ -221,9 +221,9 @@ def _lock_order(conn: Connection, order_id: int) -> Row:
     # Lock the order so two tickets opened at once cannot both claim its last shipped items.
     order = conn.execute(query.with_for_update() if is_postgres(conn) else query).first()
     if order is None:
-        raise NotFound(f"Order id {order_id} does not exist.")
+        raise NotFound(key="error.order_id_not_found", params={"order_id": order_id})
     if order.status not in _SHIPPED_ORDER_STATUSES:
-        raise InvalidInput(f"Order {order.channel_order_no} has not shipped, so nothing can be returned yet.")
+        raise InvalidInput(key="error.not_shipped", params={"order_no": order.channel_order_no})
     return order
 
 
@@ -241,28 +241,33 @@ def _claim(conn: Connection, order: Row, items: list[Item] | None) -> list[dict]
     left = Counter(shipped) - Counter(dict(conn.execute(claimed_query).all()))
     if items is None:
         if not left:
-            raise InvalidInput(f"Everything shipped on order {order.channel_order_no} is already on a ticket.")
+            raise InvalidInput(key="error.all_on_ticket", params={"order_no": order.channel_order_no})
         return [{"sku_id": sku, "qty": qty, "replacement_sku_id": None} for sku, qty in sorted(left.items())]
     return [_line(conn, order, item, left) for item in _merged(items)]
 
 
 def _merged(items: list[Item]) -> list[Item]:
     if not items:
-        raise InvalidInput("A ticket needs at least one item.")
+        raise InvalidInput(key="error.ticket_no_items")
     codes = [item.sku for item in items]
     if len(set(codes)) != len(codes):
-        raise InvalidInput("Name each SKU once per ticket.")
+        raise InvalidInput(key="error.ticket_sku_twice")
     return items
 
 
 def _line(conn: Connection, order: Row, item: Item, left: Counter) -> dict:
     sku = stock.sku_ids(conn, [item.sku]).get(item.sku)
     if item.qty <= 0:
-        raise InvalidInput(f"The quantity of {item.sku} must be positive, not {item.qty}.")
+        raise InvalidInput(key="error.ticket_qty", params={"sku": item.sku, "qty": item.qty})
     if sku is None or item.qty > left[sku]:
         raise InvalidInput(
-            f"Order {order.channel_order_no} has {left[sku] if sku else 0} of {item.sku} shipped and not yet "
-            f"on a ticket; {item.qty} cannot be claimed."
+            key="error.ticket_too_many",
+            params={
+                "order_no": order.channel_order_no,
+                "left": left[sku] if sku else 0,
+                "sku": item.sku,
+                "qty": item.qty,
+            },
         )
     replacement = stock.sku_id(conn, item.replacement_sku) if item.replacement_sku else None
     return {"sku_id": sku, "qty": item.qty, "replacement_sku_id": replacement}
@@ -271,7 +276,7 @@ def _line(conn: Connection, order: Row, item: Item, left: Counter) -> dict:
 def _sla_hours(conn: Connection, ticket_type: str) -> tuple[int, int]:
     row = conn.execute(select(ticket_sla).where(ticket_sla.c.type == ticket_type)).first()
     if row is None:
-        raise InvalidInput(f"No SLA is configured for {ticket_type} tickets.")
+        raise InvalidInput(key="error.no_sla", params={"type": ticket_type})
     return row.first_response_hours, row.resolution_hours
 
 

@@ -34,7 +34,7 @@ def apply(
     elif to_status == REFUNDED:
         values["refund_cents"] = refund_cents if refund_cents is not None else default_refund(conn, ticket.id)
         if values["refund_cents"] < 0:
-            raise InvalidInput("A refund cannot be negative.")
+            raise InvalidInput(key="error.refund_negative")
         return f"refund {values['refund_cents']} cents"
     elif to_status == EXCHANGE_SHIPPED:
         stock.ship(conn, ticket.order_id, actor, now)
@@ -49,7 +49,7 @@ def _reserve_replacement(conn: Connection, ticket: Row, now: datetime) -> str:
     """An exchange or resend holds its outgoing goods from approval, so they cannot be sold twice."""
     if workflow.reserved_qty(conn, ticket.order_id):
         # Reservations are keyed by (order, SKU): a second replacement on the order would merge.
-        raise InvalidInput(f"Another replacement on the order of ticket {ticket.number} is still to ship.")
+        raise InvalidInput(key="error.replacement_pending", params={"number": ticket.number})
     demand: Counter[int] = Counter()
     for line in _lines_of(conn, ticket.id):
         demand[line.replacement_sku_id or line.sku_id] += line.qty
@@ -62,7 +62,7 @@ def _receive(
 ) -> str:
     """Returned goods: back into stock through the ledger when resalable, otherwise written off."""
     if resalable is None:
-        raise InvalidInput(f"Say whether the goods returned on ticket {ticket.number} can be sold again.")
+        raise InvalidInput(key="error.say_resalable", params={"number": ticket.number})
     lines = _lines_of(conn, ticket.id)
     with workflow.resuming_held(conn, [line.sku_id for line in lines] if resalable and resume_held else [], now):
         for line in lines:

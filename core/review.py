@@ -27,6 +27,7 @@ from core.db import (
 )
 from core.errors import IllegalTransition, InsufficientStock, InvalidInput, NotFound
 from core.model import CANCELLED, HOLD_INSUFFICIENT_STOCK, ON_HOLD
+from core.reasons import Reason
 from core.review_facts import OPEN_STATUSES, build_context, load_facts
 
 HOLD_REVIEW = "review"
@@ -37,7 +38,7 @@ FIXABLE = ("buyer", "phone", "province", "city", "address", "seller_remark")
 class Finding:
     order_id: int
     rule: str
-    detail: str
+    detail: Reason
 
 
 def evaluate(facts: Sequence[R.OrderFacts], ctx: R.Context, config: dict[str, R.RuleConfig]) -> list[Finding]:
@@ -47,7 +48,7 @@ def evaluate(facts: Sequence[R.OrderFacts], ctx: R.Context, config: dict[str, R.
         for rule in R.RULES:
             settings = config[rule.code]
             if settings.enabled and (detail := rule.check(order, ctx, settings.params)):
-                findings.append(Finding(order.id, rule.code, detail[:300]))
+                findings.append(Finding(order.id, rule.code, detail))
     return findings
 
 
@@ -73,7 +74,13 @@ def review_orders(
         conn.execute(
             insert(order_exceptions),
             [
-                {"order_id": f.order_id, "rule": f.rule, "detail": f.detail, "status": "open", "created_at": now}
+                {
+                    "order_id": f.order_id,
+                    "rule": f.rule,
+                    "detail": f.detail.stored(),
+                    "status": "open",
+                    "created_at": now,
+                }
                 for f in fresh
             ],
         )
@@ -124,7 +131,7 @@ def open_exceptions(conn: Connection, limit: int | None = None) -> list[dict[str
     for row in rows:
         entry = queue.setdefault(row["id"], {**row, "rules": [], "details": []})
         entry["rules"].append(row["rule"])
-        entry["details"].append(row["detail"])
+        entry["details"].append(Reason.parse(row["detail"], row["rule"]))
     for entry in queue.values():
         del entry["rule"], entry["detail"]
     return list(queue.values())[:limit]
@@ -151,7 +158,7 @@ def fix(conn: Connection, order_id: int, changes: dict[str, str], actor: str, no
         raise InvalidInput(f"In review only {', '.join(FIXABLE)} can be changed, not {', '.join(sorted(unknown))}.")
     order = conn.execute(select(orders).where(orders.c.id == order_id)).first()
     if order is None:
-        raise NotFound(f"Order id {order_id} does not exist.")
+        raise NotFound(key="error.order_id_not_found", params={"order_id": order_id})
     if order.status not in OPEN_STATUSES:
         raise IllegalTransition(order.channel_order_no, order.status, "fixed in review")
     conn.execute(update(orders).where(orders.c.id == order_id).values(**changes, updated_at=now))

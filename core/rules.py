@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from core import clock
 from core.db import blacklist, config_audit, review_rules
 from core.errors import InvalidInput, NotFound
+from core.reasons import Reason
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ class Context:
     open_siblings: dict[int, tuple[int, list[str]]] = field(default_factory=dict)
 
 
-Check = Callable[[OrderFacts, Context, dict[str, Any]], str | None]
+Check = Callable[[OrderFacts, Context, dict[str, Any]], Reason | None]
 MOBILE = re.compile(r"1[3-9]\d{9}")
 MUNICIPALITIES = frozenset({"北京市", "上海市", "天津市", "重庆市"})  # the province is the city
 # A platform privacy number (虚拟号) carries an extension: 13800138000-1234 or 13800138000转1234.
@@ -106,40 +107,41 @@ def normalise_phone(phone: str) -> str:
     return re.sub(r"^(1\d{2})-?(\d{4})-?(\d{4})", r"\1\2\3", compact)
 
 
-def phone_invalid(order: OrderFacts, _ctx: Context, params: dict[str, Any]) -> str | None:
+def phone_invalid(order: OrderFacts, _ctx: Context, params: dict[str, Any]) -> Reason | None:
     if not order.phone.strip():
-        return "no phone number"
+        return Reason("review.reason.no_phone")
     phone = normalise_phone(order.phone)
     number, extension = phone[:11], phone[11:]
     if MOBILE.fullmatch(number) and (not extension or (params["allow_extension"] and EXTENSION.fullmatch(extension))):
         return None
-    return f"phone {order.phone!r} is not a mainland mobile number"
+    return Reason("review.reason.not_mobile", {"phone": order.phone})
 
 
-def address_incomplete(order: OrderFacts, ctx: Context, params: dict[str, Any]) -> str | None:
+def address_incomplete(order: OrderFacts, ctx: Context, params: dict[str, Any]) -> Reason | None:
     parsed = ctx.addresses.get(order.id)
     if not order.address.strip():
-        return "no address"
+        return Reason("review.reason.no_address")
     if parsed is None or not parsed.province:
-        return f"cannot find a province in {order.address!r}"
+        return Reason("review.reason.no_province", {"address": order.address})
     if params["require_city"] and not parsed.city and parsed.province not in MUNICIPALITIES:
-        return f"cannot find a city in {order.address!r}"
+        return Reason("review.reason.no_city", {"address": order.address})
     if params["require_district"] and not parsed.district:
-        return f"no district (区/县) in {order.address!r}"
+        return Reason("review.reason.no_district", {"address": order.address})
     if len(parsed.street) < params["min_street_chars"]:
-        return f"street part {parsed.street!r} is too short for a courier"
+        street = parsed.street.strip()
+        return Reason("review.reason.short_street", {"street": street}) if street else Reason("review.reason.no_street")
     return None
 
 
 def remark_of(field_name: str) -> Check:
-    def check(order: OrderFacts, _ctx: Context, _params: dict[str, Any]) -> str | None:
+    def check(order: OrderFacts, _ctx: Context, _params: dict[str, Any]) -> Reason | None:
         text = getattr(order, field_name).strip()
-        return f"{field_name.replace('_', ' ')}: {text[:80]}" if text else None
+        return Reason(f"review.reason.{field_name}", {"text": text[:80]}) if text else None
 
     return check
 
 
-def price_deviation(order: OrderFacts, ctx: Context, params: dict[str, Any]) -> str | None:
+def price_deviation(order: OrderFacts, ctx: Context, params: dict[str, Any]) -> Reason | None:
     """A line far from what the SKU usually sells for: 标错价 (a pricing error) or a fake order."""
     for line in order.lines:
         prices = ctx.recent_prices.get(line.sku_id, [])
@@ -147,7 +149,8 @@ def price_deviation(order: OrderFacts, ctx: Context, params: dict[str, Any]) -> 
             continue
         usual = median(prices)
         if usual > 0 and abs(line.effective_unit_cents - usual) * 100 > params["max_deviation_pct"] * usual:
-            return f"{line.sku} sold at ¥{line.effective_unit_cents / 100:.2f}, usually ¥{usual / 100:.2f}"
+            amounts = {"price_cents": round(line.effective_unit_cents), "usual_cents": round(usual)}
+            return Reason("review.reason.price_deviation", {"sku": line.sku, **amounts})
     return None
 
 
@@ -160,25 +163,25 @@ def margin_cents(order: OrderFacts, ctx: Context) -> int:
     return revenue - commission - goods - shipping
 
 
-def loss_making(order: OrderFacts, ctx: Context, params: dict[str, Any]) -> str | None:
+def loss_making(order: OrderFacts, ctx: Context, params: dict[str, Any]) -> Reason | None:
     if not order.lines or any(line.unit_cost_cents == 0 for line in order.lines):
         return None  # a SKU without a known cost cannot be judged
     margin = margin_cents(order, ctx)
     if margin < params["min_margin_cents"]:
-        return f"margin ¥{margin / 100:.2f} after coupons, commission, goods and shipping"
+        return Reason("review.reason.loss_making", {"profit_cents": margin})
     return None
 
 
-def merge_candidate(order: OrderFacts, ctx: Context, _params: dict[str, Any]) -> str | None:
+def merge_candidate(order: OrderFacts, ctx: Context, _params: dict[str, Any]) -> Reason | None:
     count, sample = ctx.open_siblings.get(order.id, (0, []))
-    return f"same buyer and address as {count} other open order(s): {', '.join(sample)}" if count else None
+    return Reason("review.reason.merge_candidate", {"count": count, "orders": ", ".join(sample)}) if count else None
 
 
-def blacklisted(order: OrderFacts, ctx: Context, _params: dict[str, Any]) -> str | None:
+def blacklisted(order: OrderFacts, ctx: Context, _params: dict[str, Any]) -> Reason | None:
     if order.buyer and ("buyer", order.buyer) in ctx.blacklisted:
-        return f"buyer {order.buyer} is blacklisted"
+        return Reason("review.reason.blacklisted_buyer", {"buyer": order.buyer})
     if order.phone and ("phone", normalise_phone(order.phone)) in ctx.blacklisted:
-        return "phone number is blacklisted"
+        return Reason("review.reason.blacklisted_phone")
     return None
 
 
@@ -234,7 +237,7 @@ def save_rule(
     """Store a rule's switch and thresholds after checking them against the rule's defaults."""
     rule = BY_CODE.get(code)
     if rule is None:
-        raise NotFound(f"There is no review rule called {code}.")
+        raise NotFound(key="error.no_rule", params={"code": code})
     clean = _validated(rule, params)
     now = now or clock.now()
     values = {"enabled": enabled, "params": json.dumps(clean), "updated_at": now, "updated_by": actor}
@@ -259,9 +262,9 @@ def _validated(rule: Rule, params: dict[str, Any]) -> dict[str, Any]:
     for name, value in params.items():
         expected = type(rule.defaults[name])
         if expected is bool and not isinstance(value, bool):
-            raise InvalidInput(f"Setting {name} of rule {rule.code} must be true or false.")
+            raise InvalidInput(key="error.setting_bool", params={"name": name, "rule": rule.code})
         if expected is int and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-            raise InvalidInput(f"Setting {name} of rule {rule.code} must be a whole number of at least 0.")
+            raise InvalidInput(key="error.setting_number", params={"name": name, "rule": rule.code})
         clean[name] = value
     return clean
 
@@ -270,7 +273,7 @@ def add_to_blacklist(
     conn: Connection, kind: str, value: str, reason: str, actor: str, now: datetime | None = None
 ) -> None:
     if kind not in ("buyer", "phone") or not value.strip():
-        raise InvalidInput("A blacklist entry is a buyer name or a phone number.")
+        raise InvalidInput(key="error.blacklist_kind")
     value = normalise_phone(value) if kind == "phone" else value.strip()
     now = now or clock.now()
     known = conn.execute(select(blacklist.c.id).where(blacklist.c.kind == kind, blacklist.c.value == value)).first()

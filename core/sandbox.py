@@ -123,7 +123,7 @@ def drop(live: Engine) -> None:
         raise SandboxError("Drop a sandbox from its live store, not from inside it.")
     url = make_url(sandbox_url(live.url.render_as_string(hide_password=False)))
     if not exists(live):
-        raise NotFound("There is no sandbox to drop.")
+        raise NotFound(key="error.no_sandbox")
     if live.dialect.name == "sqlite":
         for suffix in ("", "-wal", "-shm"):
             Path(f"{url.database}{suffix}").unlink(missing_ok=True)

@@ -55,7 +55,7 @@ def ensure_skus(conn: Connection, codes: Iterable[str], now: datetime) -> dict[s
 def sku_id(conn: Connection, code: str) -> int:
     found = sku_ids(conn, [code]).get(code)
     if found is None:
-        raise NotFound(f"SKU {code} does not exist.")
+        raise NotFound(key="error.sku_not_found", params={"sku": code})
     return found
 
 
@@ -198,7 +198,7 @@ def ship(conn: Connection, order_id: int, actor: str, now: datetime | None = Non
 def receive(conn: Connection, sku: int, qty: int, actor: str, reason: str = "", now: datetime | None = None) -> None:
     """Goods arrive: on_hand grows by qty."""
     if qty <= 0:
-        raise InvalidInput(f"A receipt needs a positive quantity, not {qty}.")
+        raise InvalidInput(key="error.receipt_qty", params={"qty": qty})
     now = now or clock.now()
     conn.execute(update(skus).where(skus.c.id == sku).values(on_hand=skus.c.on_hand + qty, updated_at=now))
     _ledger(conn, sku, qty, "receive", reason, actor, now)
@@ -207,7 +207,7 @@ def receive(conn: Connection, sku: int, qty: int, actor: str, reason: str = "", 
 def adjust(conn: Connection, sku: int, delta: int, reason: str, actor: str, now: datetime | None = None) -> None:
     """A counted correction of on_hand; it may never take on_hand below what is reserved."""
     if not reason.strip():
-        raise InvalidInput("A stock adjustment needs a reason.")
+        raise InvalidInput(key="error.adjust_reason")
     if delta == 0:
         return
     now = now or clock.now()

@@ -80,10 +80,10 @@ def read_counts(content: bytes) -> list[dict[str, str]]:
             best = from_bytes(content).best()
             frame = pd.read_csv(io.StringIO(str(best) if best else content.decode("utf-8")), dtype=str)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"The stock file cannot be read: {exc}.") from exc
+        raise InvalidInput(key="error.stock_file_unreadable", params={"detail": exc}) from exc
     frame = frame.rename(columns={name: key for key, names in COUNT_COLUMNS.items() for name in names})
     if set(COUNT_COLUMNS) - set(frame.columns):
-        raise InvalidInput("The stock file needs a SKU column (sku/商家编码) and a count column (on_hand/盘点数量).")
+        raise InvalidInput(key="error.stock_file_columns")
     return frame.fillna("").to_dict("records")
 
 

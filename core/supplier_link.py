@@ -27,12 +27,12 @@ def find(conn: Connection, token: str, now: datetime | None = None) -> Any:
         .where(purchase_orders.c.token_sha256 == token_hash(token or ""))
     ).first()
     if po is None:
-        raise NotFound("This supplier link is not valid. Please use the link in our latest e-mail.")
+        raise NotFound(key="error.supplier_link_invalid")
     if po.token_expires_at < now:
         expired = f"{po.token_expires_at:%Y-%m-%d}"
-        raise PermissionDenied(f"This supplier link expired on {expired}. Please ask us for a new one.")
+        raise PermissionDenied(key="error.supplier_link_expired", params={"expired": expired})
     if po.status not in ("sent", "confirmed", "proposed"):
-        raise PermissionDenied(f"Purchase order {po.number} is already {po.status}; it can no longer be changed here.")
+        raise PermissionDenied(key="error.po_closed", params={"number": po.number, "status": po.status})
     return po
 
 
@@ -93,8 +93,8 @@ def respond(
 def _check(quantities: dict[str, int], lines: dict[str, Any], delivery: date, now: datetime) -> None:
     unknown = sorted(set(quantities) - set(lines))
     if unknown:
-        raise InvalidInput(f"{', '.join(unknown)} is not on this purchase order.")
+        raise InvalidInput(key="error.not_on_po", params={"skus": ", ".join(unknown)})
     if any(not isinstance(qty, int) or qty < 0 for qty in quantities.values()):
-        raise InvalidInput("Quantities must be whole numbers of at least 0.")
+        raise InvalidInput(key="error.quantities_whole")
     if delivery < now.date():
-        raise InvalidInput("The delivery date cannot be in the past.")
+        raise InvalidInput(key="error.delivery_past")

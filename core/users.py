@@ -59,7 +59,7 @@ def create(
     if language not in LANGUAGES:
         raise InvalidInput(f"Language {language!r} is not one of {', '.join(LANGUAGES)}.")
     if conn.execute(select(users.c.id).where(users.c.username == username)).first():
-        raise InvalidInput(f"The username {username} is taken.")
+        raise InvalidInput(key="error.username_taken", params={"username": username})
     now = now or clock.now()
     values = {
         "username": username,
@@ -113,13 +113,13 @@ def _change(engine: Engine, username: str, **values: object) -> None:
             update(users).where(users.c.username == username.lower()).values(**values, updated_at=clock.now())
         )
         if result.rowcount != 1:
-            raise NotFound(f"User {username} does not exist.")
+            raise NotFound(key="error.user_not_found", params={"username": username})
 
 
 def get(conn: Connection, username: str) -> dict:
     row = conn.execute(_public_columns().where(users.c.username == username.lower())).mappings().first()
     if row is None:
-        raise NotFound(f"User {username} does not exist.")
+        raise NotFound(key="error.user_not_found", params={"username": username})
     return dict(row)
 
 
@@ -207,7 +207,7 @@ def seed(conn: Connection, rng: random.Random, now: datetime) -> None:
 def _clean_username(username: str) -> str:
     username = username.strip().lower()
     if not username or len(username) > 64 or not username.replace("_", "").replace(".", "").isalnum():
-        raise InvalidInput("A username is 1–64 letters, digits, dots or underscores.")
+        raise InvalidInput(key="error.username_format")
     return username
 
 
@@ -218,4 +218,4 @@ def _check_role(role: str) -> None:
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+        raise InvalidInput(key="error.password_short", params={"count": MIN_PASSWORD_LENGTH})

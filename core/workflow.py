@@ -453,7 +453,7 @@ def _load(conn: Connection, order_id: int) -> Row:
     query = _LOAD_LOCKED if conn.dialect.name == "postgresql" else _LOAD
     order = conn.execute(query, {"order_id": order_id}).first()
     if order is None:
-        raise NotFound(f"Order id {order_id} does not exist.")
+        raise NotFound(key="error.order_id_not_found", params={"order_id": order_id})
     return order
 
 
@@ -464,6 +464,6 @@ def order_id_by_no(conn: Connection, channel_order_no: str, channel: str | None 
         query = query.where(orders.c.channel == channel)
     found = conn.execute(query).scalars().all()
     if len(found) != 1:
-        detail = "does not exist" if not found else "exists on several channels; name the channel"
-        raise NotFound(f"Order {channel_order_no} {detail}.")
+        key = "error.order_not_found" if not found else "error.order_on_several_channels"
+        raise NotFound(key=key, params={"order_no": channel_order_no})
     return found[0]

@@ -6,8 +6,13 @@ from core import merge, review
 from core.access import mask_rows
 from core.db import transaction
 from core.errors import OrderHubError
+from core.i18n import catalogue
+from ui import widgets
 from ui.page_context import actor, allow
-from ui.session import engine, tr
+from ui.session import engine, lang, tr
+
+COLUMNS = ("channel_order_no", "shop", "status", "buyer", "phone", "province", "city", "address", "paid_cents")
+COLUMNS += ("created_at", "rules", "details")
 
 current = allow("change_status")
 st.title(tr("exceptions.title"))
@@ -22,14 +27,14 @@ shown = mask_rows(
     [
         {
             **{k: v for k, v in q.items() if k != "id"},
-            "rules": "、".join(tr(f"rule.{r}") for r in q["rules"]),
-            "details": "; ".join(q["details"]),
-            "status": tr(f"status.{q['status']}"),
+            "rules": widgets.joined(tr(f"rule.{r}") for r in q["rules"]),
+            "details": widgets.joined((r.text(lang(), current["role"]) for r in q["details"]), sentences=True),
         }
         for q in queue
     ],
 )
-st.dataframe(shown, hide_index=True, width="stretch")
+table = widgets.frame(shown, COLUMNS)
+st.dataframe(table, hide_index=True, width="stretch", column_config=widgets.money_columns(COLUMNS))
 
 index = st.selectbox(
     tr("exceptions.pick"),
@@ -45,17 +50,29 @@ def act(service, *args) -> None:
         with transaction(engine()) as conn:
             outcome = service(conn, chosen["id"], *args)
     except OrderHubError as refusal:
-        st.error(str(refusal))
+        widgets.show_error(refusal)
         return
     if isinstance(outcome, list) and outcome:
-        st.warning(tr("exceptions.still_failing", rules="、".join(tr(f"rule.{r}") for r in outcome)))
+        st.warning(tr("exceptions.still_failing", rules=widgets.joined(tr(f"rule.{r}") for r in outcome)))
     else:
-        st.success(tr("exceptions.done", status=outcome if isinstance(outcome, str) else "ok"))
+        st.success(tr("exceptions.done", status=outcome_text(outcome)))
+
+
+def outcome_text(outcome) -> str:
+    """What an action left: the order's new status, a sentence (merge), or that the rules now pass."""
+    if isinstance(outcome, str):
+        return widgets.label("status", outcome) if f"status.{outcome}" in catalogue() else outcome
+    return tr("exceptions.passed")
 
 
 def merge_with_siblings(conn, order_id: int, who: str) -> str:
     primary = merge.merge(conn, [order_id, *merge.mergeable_with(conn, order_id)], who)
     return tr("exceptions.merged", count=len(merge.shipment_of(conn, primary)))
+
+
+def as_typed(value) -> str:
+    """A field as its input box shows it (an empty field is empty, not "None")."""
+    return "" if value is None else str(value)
 
 
 approve_col, merge_col, cancel_col = st.columns(3)
@@ -69,10 +86,10 @@ if cancel_col.button(tr("exceptions.cancel")):
 
 with st.form("fix"):
     edits = {
-        name: st.text_input(name, value=str(visible.get(name, "")))
+        name: st.text_input(tr(f"col.{name}"), value=as_typed(visible.get(name)))
         for name in ("province", "city", "address", "phone")
         if name in visible
     }
     if st.form_submit_button(tr("exceptions.fix")):
         # Only what the clerk changed: an untouched masked phone must never overwrite the real one.
-        act(review.fix, {k: v for k, v in edits.items() if v != str(visible.get(k, ""))}, actor())
+        act(review.fix, {k: v for k, v in edits.items() if v != as_typed(visible.get(k))}, actor())

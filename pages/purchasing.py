@@ -8,8 +8,15 @@ from core import purchase_orders, purchasing
 from core.access import mask_rows
 from core.db import transaction
 from core.errors import OrderHubError
+from ui import widgets
 from ui.page_context import actor, allow
 from ui.session import engine, tr
+
+SUGGESTED = ("sku", "name", "available", "incoming", "safety_stock", "sold_14", "sold_30", "per_day")
+SUGGESTED += ("lead_time_days", "qty", "unit_cost_cents")
+ORDERS = ("number", "supplier", "status", "expected_at", "supplier_note", "created_at")
+ARRIVING = ("sku", "qty", "expected_at", "po", "supplier", "status")
+PO_STATUS = {"status": "po"}
 
 current = allow("purchasing")
 st.title(tr("purchasing.title"))
@@ -28,7 +35,7 @@ def run(service, *args):
         with transaction(engine()) as conn:
             return service(conn, *args)
     except OrderHubError as refusal:
-        st.error(str(refusal))
+        widgets.show_error(refusal)
         return FAILED
 
 
@@ -36,14 +43,17 @@ if not grouped:
     st.info(tr("purchasing.empty"))
 for supplier, items in grouped.items():
     st.subheader(supplier)
-    st.dataframe(mask_rows(current["role"], [asdict(s) for s in items]), hide_index=True, width="stretch")
+    suggested = widgets.frame(mask_rows(current["role"], [asdict(s) for s in items]), SUGGESTED)
+    st.dataframe(suggested, hide_index=True, width="stretch", column_config=widgets.money_columns(SUGGESTED))
     clicked = st.button(tr("purchasing.create", supplier=supplier), key=f"po-{supplier}")
     if clicked and (made := run(purchase_orders.create_purchase_order, supplier, actor())) is not FAILED:
         st.success(tr("purchasing.created", number=made[0]))
 
 st.header(tr("purchasing.orders"))
-st.dataframe([{**o, "status": tr(f"po.{o['status']}")} for o in orders], hide_index=True, width="stretch")
-st.dataframe(arriving, hide_index=True, width="stretch")
+st.dataframe(widgets.frame(orders, ORDERS, PO_STATUS), hide_index=True, width="stretch")
+if arriving:
+    st.caption(tr("purchasing.arriving"))
+    st.dataframe(widgets.frame(arriving, ARRIVING, PO_STATUS), hide_index=True, width="stretch")
 receivable = [o["number"] for o in orders if o["status"] in purchasing.OPEN_PO]
 if receivable:
     number = st.selectbox(tr("purchasing.orders"), receivable)

@@ -5,8 +5,14 @@ import streamlit as st
 from core import returns
 from core.returns_flow import TYPES, next_statuses
 from core.returns_sla import cycle_times, list_tickets, ticket_detail
+from ui import widgets
 from ui.aftersales import commit, notice, staff_only, ticket_table
 from ui.session import engine, lang, tr
+
+LINES = ("sku", "qty", "replacement_sku", "disposition")
+HISTORY = ("at", "actor", "action", "from_status", "to_status", "detail")
+CODES = {"disposition": "aftersales.disposition", "action": "aftersales.action"}
+CODES |= {"from_status": "aftersales.status", "to_status": "aftersales.status"}
 
 user = staff_only("handle_tickets")
 st.title(tr("aftersales.page.title"), anchor=False)
@@ -18,7 +24,7 @@ due_only = due_box.toggle(tr("aftersales.page.due_only"))
 with engine().connect() as conn:
     rows = list_tickets(conn, owner=user["username"] if mine else None, due_only=due_only)
     reasons = returns.reasons(conn)
-    agents = [agent.username for agent in returns.agents(conn)]
+    agents = {agent.username: agent.display_name for agent in returns.agents(conn)}
 if rows:
     st.dataframe(ticket_table(rows), hide_index=True)
 else:
@@ -42,11 +48,17 @@ with st.expander(tr("aftersales.page.open")), st.form("open_ticket", clear_on_su
         commit(open_it)
 
 st.subheader(tr("aftersales.page.handle"), anchor=False)
-number = st.selectbox(tr("aftersales.page.number"), [row["number"] for row in rows], index=None)
+number = st.selectbox(
+    tr("aftersales.page.number"),
+    [row["number"] for row in rows],
+    index=None,
+    placeholder=tr("aftersales.page.pick" if rows else "aftersales.page.none_to_pick"),
+    key="ticket",
+)
 if number:
     with engine().connect() as conn:
         ticket = ticket_detail(conn, number)
-    st.dataframe(ticket["lines"], hide_index=True)
+    st.dataframe(widgets.frame(ticket["lines"], LINES, CODES), hide_index=True)
     steps = next_statuses(ticket["type"], ticket["status"])
     step_box, owner_box = st.columns(2)
     with step_box.form("advance"):
@@ -57,11 +69,11 @@ if number:
             step = {"resalable": resalable, "note": note}
             commit(lambda c: tr(f"aftersales.status.{returns.advance(c, number, target, user['username'], **step)}"))
     with owner_box.form("reassign"):
-        owner = st.selectbox(tr("aftersales.page.reassign"), agents)
+        owner = st.selectbox(tr("aftersales.page.reassign"), list(agents), format_func=agents.get)
         if st.form_submit_button(tr("aftersales.page.reassign_button")):
             commit(lambda conn: returns.reassign(conn, number, owner, user["username"]) or tr("aftersales.page.done"))
     st.caption(tr("aftersales.page.history"))
-    st.dataframe(ticket["events"], column_order=["at", "actor", "action", "from_status", "to_status", "detail"])
+    st.dataframe(widgets.frame(ticket["events"], HISTORY, CODES), hide_index=True)
 
 with engine().connect() as conn:
     trend = [row for row in cycle_times(conn) if row["period"] != "all"]

@@ -6,8 +6,12 @@ from sqlalchemy import select
 from core import review, rules
 from core.db import blacklist, transaction
 from core.errors import OrderHubError
+from ui import widgets
 from ui.page_context import actor, allow
 from ui.session import engine, tr
+
+LISTED = ("kind", "value", "reason", "created_by")
+KINDS = {"kind": "blacklist.kind"}
 
 allow("edit_rules")
 st.title(tr("rules.title"))
@@ -22,9 +26,13 @@ with engine().connect() as conn:
 
 
 def setting(code: str, name: str, value):
+    """One rule setting as its widget; amounts (…_cents) are entered in yuan and kept in cents."""
     label, key = tr(f"param.{name}"), f"{code}.{name}"
     if isinstance(value, bool):
         return st.checkbox(label, value=value, key=key)
+    if name.endswith("_cents"):
+        yuan = st.number_input(label, min_value=0.0, step=0.01, format="%.2f", value=value / 100, key=key)
+        return round(yuan * 100)
     return int(st.number_input(label, min_value=0, step=1, value=value, key=key))
 
 
@@ -40,15 +48,16 @@ for rule in rules.RULES:
                     rules.save_rule(conn, rule.code, enabled, params, actor())
                 st.success(tr("rules.saved"))
             except OrderHubError as refusal:
-                st.error(str(refusal))
+                widgets.show_error(refusal)
 
 if st.button(tr("rules.recheck")):
     st.info(tr("rules.rechecked", count=len(review.recheck_open_orders(engine()))))
 
 st.header(tr("blacklist.title"))
-st.dataframe(listed, hide_index=True, width="stretch")
+st.dataframe(widgets.frame(listed, LISTED, KINDS), hide_index=True, width="stretch")
 with st.form("blacklist"):
-    kind = st.radio(tr("blacklist.kind"), ["buyer", "phone"], horizontal=True)
+    kind_name = {kind: tr(f"blacklist.kind.{kind}") for kind in ("buyer", "phone")}
+    kind = st.radio(tr("blacklist.kind"), list(kind_name), horizontal=True, format_func=kind_name.get)
     value = st.text_input(tr("blacklist.value"))
     reason = st.text_input(tr("blacklist.reason"))
     add, remove = st.columns(2)
@@ -63,4 +72,4 @@ if adding or removing:
                 rules.remove_from_blacklist(conn, kind, value, actor())
         st.success(tr("rules.saved"))
     except OrderHubError as refusal:
-        st.error(str(refusal))
+        widgets.show_error(refusal)

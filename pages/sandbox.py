@@ -4,20 +4,21 @@ import streamlit as st
 
 from core import sandbox
 from core.errors import OrderHubError
+from ui import widgets
 from ui.page_context import actor, allow
 from ui.session import live_engine, tr
 
 allow("sandbox")
 st.title(tr("sandbox.title"))
 live = live_engine()
-st.caption(tr("sandbox.config", tables=", ".join(part.table for part in sandbox.CONFIG)))
+st.caption(tr("sandbox.config", tables=widgets.joined(tr(f"sandbox.table.{part.table}") for part in sandbox.CONFIG)))
 
 
 def attempt(action, *args):
     try:
         return action(*args)
     except OrderHubError as refusal:
-        st.error(str(refusal))
+        widgets.show_error(refusal)
         return None
 
 
@@ -33,7 +34,8 @@ if st.button(tr("sandbox.leave" if inside else "sandbox.enter")):
     st.session_state["use_sandbox"] = not inside
     st.rerun()
 if st.button(tr("sandbox.promote"), type="primary") and (changed := attempt(sandbox.promote, live, actor())):
-    st.success(tr("sandbox.promoted", changes=", ".join(f"{table} {n}" for table, n in changed.items())))
+    changes = widgets.joined(f"{tr(f'sandbox.table.{table}')} {n}" for table, n in changed.items())
+    st.success(tr("sandbox.promoted", changes=changes))
 if st.button(tr("sandbox.drop")):
     st.cache_resource.clear()  # close the cached engine of the copy before its file or database goes
     attempt(sandbox.drop, live)

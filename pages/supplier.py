@@ -7,6 +7,7 @@ import streamlit as st
 from core import supplier_link
 from core.db import transaction
 from core.errors import OrderHubError
+from ui import widgets
 from ui.session import live_engine, tr
 
 st.title(tr("supplier.title"))
@@ -18,7 +19,7 @@ try:
     with live_engine().connect() as conn:  # suppliers always answer the live store
         po = supplier_link.view(conn, token)
 except OrderHubError as refusal:
-    st.error(str(refusal))
+    widgets.show_error(refusal)
     st.stop()
 
 st.write(tr("supplier.intro", supplier=po["supplier"], number=po["number"]))
@@ -44,4 +45,4 @@ if sent:
             status = supplier_link.respond(conn, token, {k: int(v) for k, v in quantities.items()}, delivery, note)
         st.success(tr("supplier.thanks", status=tr(f"po.{status}")))
     except OrderHubError as refusal:
-        st.error(str(refusal))
+        widgets.show_error(refusal)

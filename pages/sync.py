@@ -7,6 +7,7 @@ from connectors import worker
 from core.db import database_url, make_engine
 from core.errors import OrderHubError
 from core.i18n import t
+from ui import widgets
 
 lang = st.session_state.get("lang", "zh")
 role = st.session_state.get("role", "")
@@ -35,7 +36,7 @@ if st.button(t("sync.now", lang), type="primary"):
         with st.spinner(t("sync.running", lang)):
             results = worker.sync_now(engine(url), role)
     except OrderHubError as exc:
-        st.error(str(exc))
+        widgets.show_error(exc)
     else:
         for r in results or []:
             if r.error:
@@ -64,4 +65,4 @@ else:
             t("sync.col.state", lang): [_state_text(r) for r in rows],
         }
     )
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(frame.apply(widgets.blank_missing), hide_index=True, width="stretch")

@@ -13,6 +13,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from core.access import can
 from core.db import transaction
 from core.errors import OrderHubError
+from ui import widgets
 from ui.session import engine, tr, user
 
 SLA_COLOURS = {"overdue": "background-color: #fde2e1", "near": "background-color: #fff4cc"}
@@ -37,12 +38,13 @@ def ticket_table(rows: list[dict]) -> pd.io.formats.style.Styler:
     for column, prefix in (("type", "aftersales.type"), ("status", "aftersales.status"), ("sla", "aftersales.sla")):
         frame[column] = frame[column].map(lambda value, p=prefix: tr(f"{p}.{value}"))
     frame = frame[["number", "order_no", "type", "status", "owner", "sla", "next_deadline", "created_at"]]
+    frame = frame.apply(widgets.blank_missing)
     frame.columns = [tr(f"aftersales.col.{column}") for column in frame.columns]
     return frame.style.apply(lambda row: [SLA_COLOURS.get(sla[row.name], "")] * len(row), axis=1)
 
 
 def show_error(error: OrderHubError) -> None:
-    st.error(str(error), icon=":material/error:")
+    st.error(widgets.explain(error), icon=":material/error:")
 
 
 def commit(change: Callable[[Connection], str]) -> None:

@@ -8,6 +8,7 @@ import streamlit as st
 from core import sandbox
 from core.access import require
 from core.errors import PermissionDenied
+from ui import widgets
 from ui.session import engine, tr, user
 
 
@@ -17,7 +18,7 @@ def allow(action: str) -> dict:
     try:
         require(current.get("role", ""), action)
     except PermissionDenied as refusal:
-        st.error(str(refusal))
+        widgets.show_error(refusal)
         st.stop()
     return current
 

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from core import users
+from core import audit_text, users
 from core.access import FIELD_KINDS
 from core.errors import IllegalTransition, InsufficientStock, OrderHubError, PermissionDenied
 from core.i18n import LANGUAGES, catalogue
@@ -28,9 +28,10 @@ LABELLED = {
     "kind": "movement",
     "language": "language",
 }
-RECEIVED_FROM = "received from "
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 LOW_STYLE = "background-color: #fff1f0; color: #a8071a"
+REASONS = frozenset({"reason", "detail"})  # audit reasons core writes in English (core.audit_text)
+ACTORS = frozenset({"actor", "created_by"})
 
 
 def sidebar(current: dict | None, authenticator: stauth.Authenticate) -> None:
@@ -62,20 +63,39 @@ def money(cents: int | None) -> str:
 
 def label(kind: str, value: str | None) -> str:
     """The shown name of a status, hold reason, channel…: 已支付 rather than paid."""
-    return "" if value is None else tr(f"{kind}.{value}")
+    return "" if value is None or pd.isna(value) else tr(f"{kind}.{value}")
 
 
-def frame(rows: Iterable[dict], columns: Iterable[str]) -> pd.DataFrame:
-    """Rows as a table with translated headers; masked-away columns simply do not appear."""
+def frame(rows: Iterable[dict], columns: Iterable[str], labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Rows as a table with translated headers, codes and audit reasons; masked-away columns simply
+    do not appear, missing values show as nothing. `labels` names the kind of a column's codes
+    where it differs from LABELLED (a purchase order's status is "po")."""
     rows = list(rows)
     present = [column for column in columns if rows and column in rows[0]]
     table = pd.DataFrame(rows, columns=present)
+    kinds = LABELLED | (labels or {})
     for column in present:
         if column in MONEY:
             table[column] = table[column] / 100
-        elif column in LABELLED:
-            table[column] = table[column].map(lambda value, kind=LABELLED[column]: label(kind, value))
+        elif column in kinds:
+            table[column] = table[column].map(lambda value, kind=kinds[column]: label(kind, value))
+        elif column in REASONS:
+            table[column] = table[column].map(reason_text)
+        elif column in ACTORS:
+            table[column] = table[column].map(who)
+        table[column] = blank_missing(table[column])
     return table.rename(columns={column: tr(f"col.{column}") for column in present})
+
+
+def blank_missing(column: pd.Series) -> pd.Series:
+    """Streamlit's grid writes a missing value as the word None: show an empty cell instead."""
+    if pd.api.types.is_numeric_dtype(column) or not column.isna().any():
+        return column
+    if pd.api.types.is_datetime64_any_dtype(column):
+        known = column.dropna()
+        shape = "%Y-%m-%d" if (known.dt.normalize() == known).all() else "%Y-%m-%d %H:%M"
+        return column.dt.strftime(shape).fillna("")
+    return column.astype(object).where(column.notna(), "")
 
 
 def money_columns(columns: Iterable[str]) -> dict:
@@ -84,6 +104,8 @@ def money_columns(columns: Iterable[str]) -> dict:
 
 def explain(exc: OrderHubError) -> str:
     """The error as a sentence in the session's language."""
+    if exc.key:
+        return tr(exc.key, **exc.params)
     if isinstance(exc, IllegalTransition):
         return tr(
             "error.illegal_transition",
@@ -128,6 +150,8 @@ def hold_detail(reason: str | None, shortages: list) -> str:
     """Why an order is held and what would release it, in one line."""
     if reason is None:
         return ""
+    if reason == "review":
+        return tr("hold.release_review")
     if not shortages:
         return tr("hold.release_manual") if reason != "insufficient_stock" else tr("hold.release_ready")
     missing = "；".join(tr("hold.short", sku=s.sku, needed=s.needed, available=s.available) for s in shortages)
@@ -148,12 +172,24 @@ def timeline_entry(item: dict) -> str:
     """One line of an order's history: when, who, what changed (or the note)."""
     when = item["at"].strftime("%m-%d %H:%M")
     if item["kind"] == "note":
-        return f"`{when}` **{plain(item['actor'])}** :material/sticky_note_2: {plain(item['text'])}"
+        return f"`{when}` **{plain(who(item['actor']))}** :material/sticky_note_2: {plain(item['text'])}"
     change = label("status", item["to_status"])
     if item["from_status"] and item["from_status"] != item["to_status"]:
         change = f"{label('status', item['from_status'])} → {change}"
     reason = f" — {plain(reason_text(item['reason']))}" if item["reason"] else ""
-    return f"`{when}` **{plain(item['actor'])}** {change}{reason}"
+    return f"`{when}` **{plain(who(item['actor']))}** {change}{reason}"
+
+
+def joined(items: Iterable[str], sentences: bool = False) -> str:
+    """Items as a list in the session's language: 甲、乙 or a, b (sentences: 甲；乙 or a; b)."""
+    marks = {"zh": ("、", "；"), "en": (", ", "; ")}[lang()]
+    return marks[sentences].join(items)
+
+
+def who(actor: str | None) -> str:
+    """Who did something: a person's username as it is, the machine's own actors (system, rules,
+    sync…) by what they are in the session's language."""
+    return tr(f"actor.{actor}") if f"actor.{actor}" in catalogue() else actor or ""
 
 
 def plain(text: str) -> str:
@@ -161,11 +197,9 @@ def plain(text: str) -> str:
     return MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
-def reason_text(reason: str) -> str:
+def reason_text(reason: str | None) -> str:
     """The audit reasons core writes (in English) shown in the session's language when known."""
-    if reason.startswith(RECEIVED_FROM):
-        return tr("reason.received_from", channel=label("channel", reason.removeprefix(RECEIVED_FROM)))
-    return tr(f"reason.{reason}") if f"reason.{reason}" in catalogue() else reason
+    return audit_text.reason_text(reason, lang())
 
 
 def highlight(flags: list[bool]):

@@ -12,9 +12,11 @@ ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 30
 
 
-def open_page(path: str, role: str | None, lang: str = "zh", **state: object) -> AppTest:
-    """Run pages/<path> as a logged-in user of the role (None: nobody logged in)."""
+def open_page(path: str, role: str | None, lang: str = "zh", query: dict | None = None, **state: object) -> AppTest:
+    """Run pages/<path> as a logged-in user of the role (None: nobody logged in), with the URL's query."""
     at = AppTest.from_file(str(ROOT / path), default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
     if role is not None:
         at.session_state["user"] = {"username": role, "name": DEMO_NAMES[role], "role": role, "language": lang}
     at.session_state["lang"] = lang

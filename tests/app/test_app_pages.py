@@ -154,7 +154,7 @@ def test_the_order_page_shows_the_warehouse_no_phone_and_no_money(store):
 def test_an_unknown_order_number_is_a_friendly_sentence_not_a_traceback(store):
     at = open_page("pages/order.py", "clerk")
     at.text_input[0].input("TB404").run()
-    assert not at.exception and at.error[0].value == "操作未完成：Order TB404 does not exist."
+    assert not at.exception and at.error[0].value == "订单 TB404 不存在。"
 
 
 def test_a_note_added_on_the_order_page_appears_in_its_timeline(store):

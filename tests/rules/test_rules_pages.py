@@ -36,7 +36,7 @@ def test_a_clerk_sees_the_held_order_and_approves_it(store):
     assert not app.exception
     assert "3312600000001" in app.dataframe[0].value.to_csv()
     app.button[0].click().run()  # approve
-    assert texts(app, "success") == ["Done: paid"]
+    assert texts(app, "success") == ["Done: Paid"]
     with store.connect() as conn:
         assert conn.execute(select(order_exceptions.c.status)).scalars().all() == ["approved"]
 
@@ -83,7 +83,7 @@ def test_the_supplier_confirms_through_the_public_link_without_logging_in(store)
 
 def test_a_wrong_supplier_token_shows_a_refusal_and_no_form(store):
     app = page("supplier", token="not-a-real-token")
-    assert texts(app, "error") == ["This supplier link is not valid. Please use the link in our latest e-mail."]
+    assert texts(app, "error") == ["此供应商链接无效，请使用我们最近一封邮件中的链接。"]
     assert not app.number_input
 
 
@@ -145,7 +145,7 @@ def test_an_admin_promotes_and_then_drops_the_sandbox_from_its_page(store):
     app = page("sandbox", "admin")
     [promote] = [b for b in app.button if b.label == "Promote the configuration to live"]
     promote.click().run()
-    assert texts(app, "success")[0].startswith("Promoted: review_rules 0")
+    assert texts(app, "success")[0].startswith("Promoted: review rules 0")
     [drop] = [b for b in app.button if b.label == "Drop the sandbox"]
     drop.click().run()
     assert not sandbox.exists(store)

@@ -109,7 +109,7 @@ def test_a_second_open_order_to_the_same_buyer_and_address_is_a_merge_candidate(
     assert exceptions_of(shop, "3312000000008") == {"merge_candidate": "open"}
     assert exceptions_of(shop, "3312000000009") == {}
     with shop.connect() as conn:
-        assert "3312000000007" in open_exceptions(conn)[0]["details"][0]
+        assert "3312000000007" in str(open_exceptions(conn)[0]["details"][0])
 
 
 def test_a_mispriced_order_is_caught_against_the_usual_shipped_price(shop):

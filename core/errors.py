@@ -11,8 +11,6 @@ from typing import Any
 
 from core.i18n import t
 
-from __future__ import annotations
-
 
 class OrderHubError(Exception):
     """Base of every error the domain raises on purpose."""

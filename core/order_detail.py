@@ -76,7 +76,7 @@ def detail(conn: Connection, role: str, order_id: int) -> OrderDetail:
         amounts=access.mask_rows(role, [_amounts(order, profit.order_profit(conn, order_id), _refund(conn, order_id))])[
             0
         ],
-        timeline=_timeline(conn, order_id),
+        timeline=access.mask_rows(role, _timeline(conn, order_id)),
         shortages=queue.hold_shortages(conn, [order_id]).get(order_id, []),
     )
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
-from core import clock, outbox
+from core import access, clock, outbox
 from core.db import orders, skus, ticket_events, ticket_lines, ticket_sla, tickets, transaction
 from core.i18n import t
 from core.returns import CLOSED, agents, load
@@ -80,9 +80,10 @@ def _listed(row: RowMapping, now: datetime) -> dict[str, Any]:
     return listed
 
 
-def ticket_detail(conn: Connection, number: str) -> dict[str, Any]:
-    """One ticket with its order number, lines (SKU codes) and audit trail."""
-    ticket = dict(load(conn, number)._mapping)
+def ticket_detail(conn: Connection, number: str, role: str = "admin") -> dict[str, Any]:
+    """One ticket with its order number, lines (SKU codes) and audit trail, as the role may see
+    it: phone numbers written into its notes and history are masked for roles without phones."""
+    ticket = access.mask_rows(role, [dict(load(conn, number)._mapping)])[0]
     ticket["order_no"] = conn.execute(
         select(orders.c.channel_order_no).where(orders.c.id == ticket["order_id"])
     ).scalar_one()
@@ -96,7 +97,7 @@ def ticket_detail(conn: Connection, number: str) -> dict[str, Any]:
     )
     ticket["lines"] = [dict(row) for row in conn.execute(lines).mappings()]
     events = select(ticket_events).where(ticket_events.c.ticket_id == ticket["id"]).order_by(ticket_events.c.id)
-    ticket["events"] = [dict(row) for row in conn.execute(events).mappings()]
+    ticket["events"] = access.mask_rows(role, [dict(row) for row in conn.execute(events).mappings()])
     return ticket
 
 

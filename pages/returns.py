@@ -57,7 +57,7 @@ number = st.selectbox(
 )
 if number:
     with engine().connect() as conn:
-        ticket = ticket_detail(conn, number)
+        ticket = ticket_detail(conn, number, user["role"])
     st.dataframe(widgets.frame(ticket["lines"], LINES, CODES), hide_index=True)
     steps = next_statuses(ticket["type"], ticket["status"])
     step_box, owner_box = st.columns(2)

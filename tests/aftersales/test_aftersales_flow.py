@@ -229,3 +229,15 @@ def test_exchange_and_return_keep_the_stock_invariants_on_both_databases(any_sto
     assert on_hand(any_store, "PET-FOOD-2KG") == (50, 0)  # 1 shipped, 1 restocked
     with any_store.connect() as conn:
         assert stock.invariant_violations(conn) == []
+
+
+def test_a_manager_reads_a_tickets_notes_and_history_with_the_buyers_phone_masked(store, shipped_order):
+    order_id = shipped_order("TB4081726354009", {"PET-FOOD-2KG": 1})
+    number = open_on(store, order_id, notes="买家改约，联系电话13912345678")
+    with transaction(store) as conn:
+        returns.add_note(conn, number, "li.na", "回电 021-62345678 已确认", now=T0)
+    with store.connect() as conn:
+        manager, service = ticket_detail(conn, number, "manager"), ticket_detail(conn, number, "service")
+    assert manager["notes"] == "买家改约，联系电话139****5678"
+    assert [e["detail"] for e in manager["events"] if e["action"] == "note"] == ["回电 021-****5678 已确认"]
+    assert "13912345678" in service["notes"]  # service calls the buyer back

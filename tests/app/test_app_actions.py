@@ -154,6 +154,15 @@ def test_the_timeline_merges_status_events_and_notes_in_time_order(shop, engine)
     assert timeline[2]["text"] == "买家来电催发货"
 
 
+def test_a_phone_written_into_a_note_is_masked_in_the_timeline_of_roles_without_phones(shop, engine):
+    order_detail.add_note(engine, "service", "陈售后", shop["JD300000000004"], "买家新号 13912345678", now=NOW)
+    with engine.connect() as conn:
+        order_id = shop["JD300000000004"]
+        seen = {role: order_detail.detail(conn, role, order_id).timeline for role in ("clerk", "warehouse")}
+    notes = {role: [item["text"] for item in timeline if item["kind"] == "note"] for role, timeline in seen.items()}
+    assert notes == {"clerk": ["买家新号 13912345678"], "warehouse": ["买家新号 139****5678"]}
+
+
 def test_notes_are_refused_for_roles_without_the_note_permission_and_when_empty(shop, engine):
     with pytest.raises(PermissionDenied):
         order_detail.add_note(engine, "finance", "赵会计", shop["TB20261120001"], "对账")

@@ -51,7 +51,10 @@ CENT = Decimal("0.01")
 OK, EMPTY, BAD = 0, 1, 2
 # Spelled out, not \s or \d: pandas runs those through Python's re, not Arrow's RE2.
 _SPACE = "[ \t\r\n\u00a0\u3000]"
-_NEEDS_TEXT_CLEANING = f'^{_SPACE}|{_SPACE}$|^="'
+# The quote core.spreadsheet puts before a formula-like cell of a file for people (a fix-up file
+# corrected in Excel): read back, the cell is the text it was.
+_INERT_FORMULA = "^'[=+@-]"
+_NEEDS_TEXT_CLEANING = f'^{_SPACE}|{_SPACE}$|^="|' + _INERT_FORMULA
 _NEEDS_CODE_CLEANING = _NEEDS_TEXT_CLEANING + "|^'|" + _WIDE
 
 
@@ -85,7 +88,8 @@ def _clean_code(s: pd.Series) -> pd.Series:
 def _clean_text(s: pd.Series) -> pd.Series:
     s = s.str.strip()
     wrapped = s.str.startswith('="') & s.str.endswith('"')
-    return s.where(~wrapped, s.str.slice(2, -1))
+    s = s.where(~wrapped, s.str.slice(2, -1))
+    return s.where(~s.str.contains(_INERT_FORMULA, regex=True), s.str.slice(1))
 
 
 _INT64 = np.iinfo(np.int64)

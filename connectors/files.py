@@ -33,6 +33,7 @@ from core.db import import_errors, skus, transaction, upsert
 from core.errors import InvalidInput, StoreRefused
 from core.i18n import t
 from core.ingest import IngestSummary, ingest
+from core.spreadsheet import inert_frame
 
 Progress = Callable[[int, int], None]  # (rows done, rows in total)
 _CONTROL = re.compile(ANY_CONTROL)
@@ -335,12 +336,13 @@ def quarantined_rows(engine: Engine, file: str | None = None) -> list[dict]:
 
 def write_fixup(rows: list[dict], path: str | Path) -> None:
     """Quarantined rows as a file to correct and import again: the original headers, the cells
-    as they were read (UTF-8 with BOM, so Excel shows Chinese text right)."""
+    as they were read (UTF-8 with BOM, so Excel shows Chinese text right; formula-like cells
+    quoted, as in every file for people, and read back without the quote)."""
     if not rows:
         raise InvalidInput("There are no quarantined rows to write.")
     if len({tuple(r["raw"]) for r in rows}) > 1:
         raise InvalidInput("The quarantined rows come from files with different columns; choose one with --file.")
-    pd.DataFrame([r["raw"] for r in rows], dtype="str").to_csv(path, index=False, encoding="utf-8-sig")
+    inert_frame(pd.DataFrame([r["raw"] for r in rows], dtype="str")).to_csv(path, index=False, encoding="utf-8-sig")
 
 
 class _Stopwatch:

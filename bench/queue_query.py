@@ -147,7 +147,7 @@ def measure(engine: Engine, count: int) -> dict:
             times = []
             for _ in range(5):
                 start = time.perf_counter()
-                queue.status_counts(conn, flt)
+                queue.status_counts(conn, flt, "clerk")
                 times.append((time.perf_counter() - start) * 1000)
             results[name] = _summary(times)
         start = time.perf_counter()
@@ -158,7 +158,7 @@ def measure(engine: Engine, count: int) -> dict:
 
 def _cursor_halfway(conn, flt: QueueFilter) -> queue.Cursor | None:
     """The cursor of the row halfway down the queue under the filter's status."""
-    counts = queue.status_counts(conn, flt)
+    counts = queue.status_counts(conn, flt, "clerk")
     total = counts.get(flt.status, 0) if flt.status else sum(counts.values())
     query = select(orders.c.created_at, orders.c.id).order_by(orders.c.created_at.desc(), orders.c.id.desc())
     if flt.status:

@@ -15,6 +15,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="orders_command", required=True)
     lst = actions.add_parser("list", help="newest orders first")
     lst.add_argument("--status", choices=STATUSES)
+    lst.add_argument(
+        "--search",
+        default="",
+        help="as the queue's search box: order number (or part), buyer, phone or its last 4, tracking number, SKU, "
+        "or several order numbers",
+    )
     lst.add_argument("--limit", type=int, default=100)
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(handler=list_orders)
@@ -34,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def list_orders(args: argparse.Namespace) -> int:
     with open_store().connect() as conn:
-        rows = overview.list_orders(conn, args.status, args.limit)
+        rows = overview.list_orders(conn, args.status, args.limit, args.search)
     emit(rows, args.json, table(rows, ["channel_order_no", "shop", "status", "hold_reason", "province", "created_at"]))
     return 0
 

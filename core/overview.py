@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import case, func, select, text
 from sqlalchemy.engine import Connection
 
-from core import figures
+from core import figures, queue
 from core.db import orders, shops
 from core.errors import InvalidInput
 from core.model import ON_HOLD, SELLER_FAULT_RETURN_REASONS, STATUSES
@@ -24,8 +24,9 @@ LIST_COLUMNS = (
 )
 
 
-def list_orders(conn: Connection, status: str | None = None, limit: int = 100) -> list[dict]:
-    """The newest orders, optionally of one status, with their shop name."""
+def list_orders(conn: Connection, status: str | None = None, limit: int = 100, search: str = "") -> list[dict]:
+    """The newest orders, optionally of one status or found as the queue's search box finds them
+    (the command line sees phones, as an admin does), with their shop name."""
     if status and status not in STATUSES:
         raise InvalidInput(f"Unknown status {status!r}; use one of {', '.join(STATUSES)}.")
     query = select(*(orders.c[name] for name in LIST_COLUMNS), shops.c.name.label("shop")).join(
@@ -33,6 +34,8 @@ def list_orders(conn: Connection, status: str | None = None, limit: int = 100) -
     )
     if status:
         query = query.where(orders.c.status == status)
+    if search.strip():
+        query = query.where(queue.search(search.strip(), with_phones=True))
     query = query.order_by(orders.c.created_at.desc(), orders.c.id.desc()).limit(limit)
     return [dict(row._mapping) for row in conn.execute(query)]
 

@@ -33,6 +33,14 @@ def mainland_mobile(raw: str) -> str:
     return digits
 
 
+def as_mobile(raw: str) -> str | None:
+    """The 11-digit mobile number the text is, however written; None if it is none."""
+    try:
+        return mainland_mobile(raw)
+    except InvalidInput:
+        return None
+
+
 def last_four(raw: str) -> str:
     """The last four digits of a phone number as the buyer would read them off their phone."""
     return re.sub(r"\D", "", raw or "")[-4:]

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, func, or_, select, text, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text, tuple_
 from sqlalchemy.engine import Connection
 
-from core import access, stock
+from core import access, phones, stock
 from core.db import channels, is_postgres, order_lines, orders, shops, skus
 from core.model import HOLD_INSUFFICIENT_STOCK, STATUSES
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
 Cursor = tuple[datetime, int]
+_WORDS = re.compile(r"[\s,，;；、]+")
+_DIGIT = re.compile(r"[0-9]")
+_LAST_FOUR = re.compile(r"[0-9]{4}")
 # The highest code point: `buyer >= s and buyer < s + TOP` is a prefix match any index can serve.
 TOP = "\U0010ffff"
 
@@ -54,7 +58,7 @@ def page(
     conn: Connection, role: str, flt: QueueFilter, after: Cursor | None = None, limit: int = PAGE_SIZE
 ) -> QueuePage:
     """One page of the queue after the cursor (newest first), as the role may see it."""
-    query = _where(_columns(), flt).order_by(orders.c.created_at.desc(), orders.c.id.desc()).limit(limit + 1)
+    query = _where(_columns(), flt, role).order_by(orders.c.created_at.desc(), orders.c.id.desc()).limit(limit + 1)
     if after is not None:
         query = query.where(tuple_(orders.c.created_at, orders.c.id) < tuple_(*after))
     if is_postgres(conn):
@@ -71,7 +75,7 @@ def page(
     return QueuePage(access.mask_rows(role, rows), cursor)
 
 
-def status_counts(conn: Connection, flt: QueueFilter, cap: int = COUNT_CAP) -> dict[str, int]:
+def status_counts(conn: Connection, flt: QueueFilter, role: str, cap: int = COUNT_CAP) -> dict[str, int]:
     """How many orders each status has under the filter (ignoring its status), counted up to cap + 1.
 
     A tab shows "10,000+" rather than an exact figure nobody acts on; counting stops there, so the
@@ -79,7 +83,7 @@ def status_counts(conn: Connection, flt: QueueFilter, cap: int = COUNT_CAP) -> d
     """
     counts = {}
     for status in STATUSES:
-        limited = _where(select(orders.c.id), replace(flt, status=status)).limit(cap + 1).subquery()
+        limited = _where(select(orders.c.id), replace(flt, status=status), role).limit(cap + 1).subquery()
         counts[status] = conn.execute(select(func.count()).select_from(limited)).scalar_one()
     return {status: count for status, count in counts.items() if count}
 
@@ -139,7 +143,7 @@ def _columns() -> Select:
     ).join(shops, shops.c.id == orders.c.shop_id)
 
 
-def _where(query: Select, flt: QueueFilter) -> Select:
+def _where(query: Select, flt: QueueFilter, role: str) -> Select:
     conditions = [
         column == value
         for column, value in (
@@ -156,18 +160,40 @@ def _where(query: Select, flt: QueueFilter) -> Select:
     if flt.date_to:
         conditions.append(orders.c.created_at < datetime.combine(flt.date_to + timedelta(days=1), datetime.min.time()))
     if flt.sku:
-        # A correlated EXISTS probes (order_id, sku_id)'s unique index while walking the newest orders,
-        # so a page costs the same at any size, where IN (…) would first collect all the SKU's orders.
-        sku_id = select(skus.c.id).where(skus.c.sku == flt.sku.strip()).scalar_subquery()
-        lines = select(order_lines.c.order_id).where(
-            order_lines.c.order_id == orders.c.id, order_lines.c.sku_id == sku_id
-        )
-        conditions.append(lines.exists())
+        conditions.append(_has_sku(flt.sku.strip()))
     if text := flt.search.strip():
-        conditions.append(
-            or_(orders.c.channel_order_no == text, and_(orders.c.buyer >= text, orders.c.buyer < text + TOP))
-        )
+        conditions.append(search(text, with_phones=access.treatment(role, "phone") == "show"))
     return query.where(*conditions)
+
+
+def search(text: str, with_phones: bool) -> ColumnElement[bool]:
+    """What the one search box finds. A pasted list of order numbers (words with digits, split by
+    spaces, commas or lines): those orders. One word: orders whose number contains it, whose buyer
+    starts with it, whose tracking number or SKU it is, and, for a role that sees phones, whose
+    phone is it or ends with its four digits (a role that may not read a phone may not find by it)."""
+    words = [word for word in _WORDS.split(text) if word]
+    mobile = phones.as_mobile(text)  # "150 0000 1111" is one phone, not three order numbers
+    if len(words) > 1 and all(_DIGIT.search(word) for word in words) and not mobile:
+        return orders.c.channel_order_no.in_(words)
+    found = [
+        orders.c.channel_order_no.contains(text, autoescape=True),
+        and_(orders.c.buyer >= text, orders.c.buyer < text + TOP),
+        orders.c.tracking_no == text,
+        _has_sku(text),
+    ]
+    if with_phones and _LAST_FOUR.fullmatch(text):
+        found.append(orders.c.phone.endswith(text))
+    if with_phones and mobile:
+        found.append(orders.c.phone.in_({text, mobile}))
+    return or_(*found)
+
+
+def _has_sku(code: str) -> ColumnElement[bool]:
+    """A correlated EXISTS probes (order_id, sku_id)'s unique index while walking the newest orders,
+    so a page costs the same at any size, where IN (…) would first collect all the SKU's orders."""
+    sku_id = select(skus.c.id).where(skus.c.sku == code).scalar_subquery()
+    lines = select(order_lines.c.order_id).where(order_lines.c.order_id == orders.c.id, order_lines.c.sku_id == sku_id)
+    return lines.exists()
 
 
 def order_items(conn: Connection, order_ids: list[int]) -> dict[int, str]:

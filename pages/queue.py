@@ -15,7 +15,7 @@ widgets.show_outcome()
 
 try:
     flt = filters.queue_filter(cached.filter_options(store_url()))
-    status = filters.status_tabs(cached.status_counts(store_url(), flt))
+    status = filters.status_tabs(cached.status_counts(store_url(), flt, user["role"]))
     flt = replace(flt, status=status)
     with engine().connect() as conn:
         found = queue.page(conn, user["role"], flt, after=filters.pager(flt))

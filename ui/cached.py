@@ -19,9 +19,9 @@ def filter_options(url: str) -> dict[str, list]:
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def status_counts(url: str, flt: queue.QueueFilter) -> dict[str, int]:
+def status_counts(url: str, flt: queue.QueueFilter, role: str) -> dict[str, int]:
     with engine_for(url).connect() as conn:
-        return queue.status_counts(conn, flt)
+        return queue.status_counts(conn, flt, role)
 
 
 def after_change() -> None:

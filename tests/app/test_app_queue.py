@@ -6,8 +6,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from app_shop import NOW, PHONES, fill, order
+from sqlalchemy import update
 
 from core import ingest, queue
+from core.db import orders, transaction
 from core.queue import QueueFilter, Shortage
 
 
@@ -81,8 +83,8 @@ def test_a_shop_filter_uses_the_shop_chosen_from_the_options(shop, engine):
 
 def test_status_counts_follow_the_other_filters_but_not_the_status_tab(shop, engine):
     with engine.connect() as conn:
-        everything = queue.status_counts(conn, QueueFilter(status="paid"))
-        taobao = queue.status_counts(conn, QueueFilter(channel="taobao"))
+        everything = queue.status_counts(conn, QueueFilter(status="paid"), "clerk")
+        taobao = queue.status_counts(conn, QueueFilter(channel="taobao"), "clerk")
     assert everything == {"paid": 3, "pending_payment": 1, "on_hold": 1}
     assert taobao == {"paid": 2, "pending_payment": 1}
 
@@ -105,7 +107,7 @@ def test_the_queue_works_the_same_on_postgresql(pg_engine):
     with pg_engine.connect() as conn:
         first = queue.page(conn, "warehouse", QueueFilter(), limit=2)
         second = queue.page(conn, "warehouse", QueueFilter(), after=first.next_cursor, limit=2)
-        counts = queue.status_counts(conn, QueueFilter())
+        counts = queue.status_counts(conn, QueueFilter(), "clerk")
         held = queue.hold_shortages(conn, list(ids.values()))
     assert [row["channel_order_no"] for row in first.rows + second.rows] == [
         "JD300000000005",
@@ -120,5 +122,36 @@ def test_the_queue_works_the_same_on_postgresql(pg_engine):
 
 def test_status_counts_stop_at_the_cap_so_big_stores_stay_fast(shop, engine):
     with engine.connect() as conn:
-        capped = queue.status_counts(conn, QueueFilter(), cap=2)
+        capped = queue.status_counts(conn, QueueFilter(), "clerk", cap=2)
     assert capped == {"paid": 3, "pending_payment": 1, "on_hold": 1}  # paid: "2+", i.e. more than the cap
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("20261122", {"TB20261122003"}),  # part of the order number
+        ("李", {"TB20261122003"}),  # the start of the buyer's name
+        ("150 0000 1111", {"TB20261122003"}),  # the full phone, as people write it
+        ("+86 15000001111", {"TB20261122003"}),
+        ("1111", {"TB20261122003"}),  # the phone's last four digits
+        ("DOG-LEASH-M", {"JD300000000004"}),  # a SKU
+        ("TB20261120001\nJD300000000005, TB20261121002", {"TB20261120001", "JD300000000005", "TB20261121002"}),
+        ("NOTHING-LIKE-THIS", set()),
+    ],
+)
+def test_one_search_box_finds_by_number_buyer_phone_last_four_sku_or_a_pasted_list(any_engine, typed, found):
+    fill(any_engine)
+    with any_engine.connect() as conn:
+        rows = queue.page(conn, "clerk", QueueFilter(search=typed)).rows
+        counted = sum(queue.status_counts(conn, QueueFilter(search=typed), "clerk").values())
+    assert {row["channel_order_no"] for row in rows} == found and counted == len(found)
+
+
+def test_a_tracking_number_finds_its_order_and_a_role_without_phones_cannot_search_by_phone(shop, engine):
+    with transaction(engine) as conn:
+        conn.execute(update(orders).where(orders.c.channel_order_no == "TB20261120001").values(tracking_no="YT8812345"))
+        tracked = queue.page(conn, "clerk", QueueFilter(search="YT8812345")).rows
+        by_phone = queue.page(conn, "manager", QueueFilter(search="13812341234")).rows
+        by_last_four = queue.page(conn, "manager", QueueFilter(search="1234")).rows
+    assert [row["channel_order_no"] for row in tracked] == ["TB20261120001"]
+    assert by_phone == [] and by_last_four == []  # a manager reads masked phones: no probing by them

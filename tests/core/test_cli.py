@@ -79,6 +79,15 @@ def test_moving_an_order_by_number_and_refusing_an_illegal_step(run_demo):
     assert refused.stderr.strip() == f"error: Order {paid['channel_order_no']} cannot go from shipped to paid."
 
 
+def test_orders_list_searches_as_the_queue_does(run_demo):
+    some = json.loads(run_demo("orders", "list", "--limit", "2", "--json").stdout)
+    numbers = [order["channel_order_no"] for order in some]
+    pasted = json.loads(run_demo("orders", "list", "--search", "\n".join(numbers), "--json").stdout)
+    part = json.loads(run_demo("orders", "list", "--search", numbers[0][2:-2], "--json").stdout)
+    assert {o["channel_order_no"] for o in pasted} == set(numbers)
+    assert numbers[0] in {o["channel_order_no"] for o in part}
+
+
 def test_errors_are_one_line_on_stderr_without_a_traceback(run, tmp_path):
     missing = run("stock", "import", str(tmp_path / "nope.csv"))
     assert missing.returncode == 1 and "Traceback" not in missing.stderr

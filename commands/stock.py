@@ -7,7 +7,7 @@ import csv
 from pathlib import Path
 
 from commands.output import emit, table
-from core import catalog, stock, workflow
+from core import catalog, stock, stock_levels, workflow
 from core.db import open_store, transaction
 from core.errors import InvalidInput
 
@@ -67,5 +67,7 @@ def change_stock(args: argparse.Namespace) -> int:
                 stock.receive(conn, sku, args.qty, args.actor, args.reason)
             else:
                 stock.adjust(conn, sku, args.qty, args.reason, args.actor)
-    print(f"{args.sku}: {args.kind} {args.qty}; {len(resumed)} held orders resumed")
+        moved = stock_levels.order_numbers(conn, resumed)
+    which = f": {', '.join(moved)}" if moved else ""
+    print(f"{args.sku}: {args.kind} {args.qty}; {len(moved)} held orders resumed{which}")
     return 0

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from core import access, catalog, clock, purchase_orders, stock, workflow
-from core.db import stock_movements, transaction
+from core.db import orders, stock_movements, transaction
 from core.errors import InvalidInput
 
 # Stock-count files as sellers' ERPs and spreadsheets name the columns; core.catalog takes it from there.
@@ -62,13 +62,31 @@ def movements(conn: Connection, sku_code: str, limit: int = 50) -> list[dict]:
 
 def adjust(
     engine: Engine, role: str, actor: str, sku_code: str, delta: int, reason: str, now: datetime | None = None
-) -> None:
-    """A counted correction, audited in the ledger; held orders are retried when stock grows."""
+) -> list[str]:
+    """A counted correction, audited in the ledger; held orders are retried when stock grows.
+    Returns the numbers of the orders it resumed."""
     access.require(role, "adjust_stock")
     with transaction(engine) as conn:
         sku = stock.sku_id(conn, sku_code)
-        with workflow.resuming_held(conn, [sku] if delta > 0 else [], now):
+        with workflow.resuming_held(conn, [sku] if delta > 0 else [], now) as resumed:
             stock.adjust(conn, sku, delta, reason, actor, now or clock.now())
+        return order_numbers(conn, resumed)
+
+
+def release_fitting(engine: Engine, role: str, actor: str, now: datetime | None = None) -> list[str]:
+    """放行所有库存已够的订单: every order held for stock that the stock now covers, resumed at once
+    and audited under the actor. Returns their numbers."""
+    access.require(role, "change_status")
+    with transaction(engine) as conn:
+        return order_numbers(conn, workflow.release_fitting_held(conn, actor, now))
+
+
+def order_numbers(conn: Connection, order_ids: list[int]) -> list[str]:
+    """The orders' numbers, oldest first, to say which orders a change moved."""
+    if not order_ids:
+        return []
+    query = select(orders.c.channel_order_no).where(orders.c.id.in_(order_ids))
+    return list(conn.execute(query.order_by(orders.c.created_at, orders.c.id)).scalars())
 
 
 def read_counts(content: bytes) -> list[dict[str, str]]:

@@ -51,6 +51,7 @@ ALLOWED: dict[str, set[str]] = {
 
 TIMESTAMP_OF = {PAID: "paid_at", SHIPPED: "shipped_at", COMPLETED: "completed_at", CANCELLED: "cancelled_at"}
 DEFAULT_CARRIER = "SF"
+SYSTEM = "system"  # the actor of what OrderHub does by itself (a resume when stock comes back)
 # What advance() and its actions read of an order (a third of its columns), on every click;
 # built once, as building and keying a statement costs the client more than sending it.
 _LOAD = select(
@@ -124,15 +125,23 @@ def resume(conn: Connection, order_id: int, actor: str, now: datetime | None = N
     return _advance(conn, order, order.status_before_hold, actor, "resumed", now or clock.now(), None)
 
 
-def retry_held(conn: Connection, sku_ids: Iterable[int], now: datetime | None = None) -> list[int]:
+def retry_held(conn: Connection, sku_ids: Iterable[int], now: datetime | None = None, actor: str = SYSTEM) -> list[int]:
     """Stock came back for these SKUs: resume orders held for stock, oldest first; returns them.
 
     Where the caller can, it wraps the change itself in resuming_held instead, which looks for
     the waiting orders before the change locks the SKU rows.
     """
-    with resuming_held(conn, sku_ids, now) as resumed:
+    with resuming_held(conn, sku_ids, now, actor) as resumed:
         pass
     return resumed
+
+
+def release_fitting_held(conn: Connection, actor: str, now: datetime | None = None) -> list[int]:
+    """Every order held for stock whose whole demand the stock now covers, resumed oldest first in
+    one go (an order passed over when its stock came back, e.g. while another SKU still lacked);
+    audited under the actor. Returns their ids."""
+    waiting = conn.execute(select(stock_waits.c.sku_id).distinct()).scalars().all()
+    return retry_held(conn, waiting, now, actor)
 
 
 def release_resuming_held(conn: Connection, order_id: int, now: datetime) -> list[int]:
@@ -146,7 +155,9 @@ def release_resuming_held(conn: Connection, order_id: int, now: datetime) -> lis
 
 
 @contextmanager
-def resuming_held(conn: Connection, sku_ids: Iterable[int], now: datetime | None = None) -> Iterator[list[int]]:
+def resuming_held(
+    conn: Connection, sku_ids: Iterable[int], now: datetime | None = None, actor: str = SYSTEM
+) -> Iterator[list[int]]:
     """Around a change that gives these SKUs stock back (a receipt, a cancellation): resume the
     orders held for their stock that then fit, oldest first; the list yielded holds their ids
     once the block is done.
@@ -163,14 +174,14 @@ def resuming_held(conn: Connection, sku_ids: Iterable[int], now: datetime | None
     resumed: list[int] = []
     yield resumed
     while waiting.orders:
-        resumed += _resume_waiting(conn, waiting.orders, freed, now)
+        resumed += _resume_waiting(conn, waiting.orders, freed, now, actor)
         if waiting.after is None or all(left <= 0 for left in stock.available_many(conn, freed).values()):
             break
         waiting = _waiting_for(conn, freed, waiting.after)
 
 
 def _resume_waiting(
-    conn: Connection, waiting: list[tuple[int, stock.Demand]], freed: list[int], now: datetime
+    conn: Connection, waiting: list[tuple[int, stock.Demand]], freed: list[int], now: datetime, actor: str
 ) -> list[int]:
     """Resume the waiting orders (oldest first) that fit; one whose rows another transaction
     holds is passed over, and its share of the stock goes to the next in line (the next page's
@@ -183,7 +194,7 @@ def _resume_waiting(
         chosen = _fitting(candidates, dict(available), freed)
         if not chosen:
             return resumed
-        taken, busy = _resume_together(conn, chosen, freed, now)
+        taken, busy = _resume_together(conn, chosen, freed, now, actor)
         resumed += taken
         if not busy:
             return resumed
@@ -192,7 +203,7 @@ def _resume_waiting(
 
 
 def _resume_together(
-    conn: Connection, chosen: dict[int, stock.Demand], freed: list[int], now: datetime
+    conn: Connection, chosen: dict[int, stock.Demand], freed: list[int], now: datetime, actor: str
 ) -> tuple[list[int], set[int]]:
     """Resume those of the chosen orders that still fit once their rows are locked, oldest
     first, with their reservations, audit rows and payment SMS. Returns the ids resumed and
@@ -209,7 +220,7 @@ def _resume_together(
     fitting = _fitting(list(demands.items()), dict(batch.left), freed)
     rows = _take_off_hold(conn, list(fitting), now)
     batch.reserve_orders(conn, [(row.id, fitting[row.id]) for row in rows], now)
-    events = [(row.id, now, "system", ON_HOLD, row.status, "resumed") for row in rows]
+    events = [(row.id, now, actor, ON_HOLD, row.status, "resumed") for row in rows]
     insert_tuples(conn, order_events, EVENT_COLUMNS, events)
     paid = [row for row in rows if row.status == PAID and row.phone]
     outbox.enqueue(conn, [payment_sms(row.id, row.channel_order_no, row.phone, row.buyer, now) for row in paid])

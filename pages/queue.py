@@ -24,6 +24,8 @@ except OrderHubError as exc:
     widgets.show_error(exc)
     st.stop()
 
+if status == "on_hold":
+    actions.release_fitting_button()
 if not found.rows:
     st.info(tr("queue.empty"), icon=":material/inbox:")
     st.stop()

@@ -65,8 +65,10 @@ if can(user["role"], "adjust_stock"):
         reason = st.text_input(tr("stock.reason"), placeholder=tr("stock.reason_hint"))
         if st.form_submit_button(tr("stock.apply"), type="primary"):
             try:
-                stock_levels.adjust(engine(), user["role"], user["username"], sku, int(delta), reason)
-                st.session_state["notice"] = tr("stock.adjusted", sku=sku, delta=int(delta))
+                moved = stock_levels.adjust(engine(), user["role"], user["username"], sku, int(delta), reason)
+                st.session_state["notice"] = tr("stock.adjusted", sku=sku, delta=int(delta)) + (
+                    tr("stock.resumed", count=len(moved), orders="、".join(moved)) if moved else ""
+                )
                 st.rerun()
             except OrderHubError as exc:
                 widgets.show_error(exc)

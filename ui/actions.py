@@ -9,7 +9,7 @@ from functools import partial
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from core import batch, labels, logins, warehouse
+from core import batch, labels, logins, stock_levels, warehouse
 from core.access import can
 from core.errors import OrderHubError
 from ui import cached
@@ -134,3 +134,22 @@ def round_of(key: str) -> int:
     """How many actions this bar has applied. Pages put it in their table's widget key, so a
     selection made before an action never carries over to the changed rows after it."""
     return st.session_state.get(f"{key}_round", 0)
+
+
+def release_fitting_button() -> None:
+    """放行所有库存已够的订单 in one click; the notice names the orders it moved."""
+    current = user()
+    if not can(current["role"], "change_status"):
+        return
+    if not st.button(tr("queue.release_fitting"), icon=":material/lock_open:", key="release_fitting"):
+        return
+    try:
+        moved = stock_levels.release_fitting(engine(), current["role"], current["username"])
+    except OrderHubError as exc:
+        show_error(exc)
+        return
+    cached.after_change()
+    shown = "、".join(moved[:20]) + ("…" if len(moved) > 20 else "")
+    note = tr("queue.released", count=len(moved), orders=shown) if moved else tr("queue.released_none")
+    st.session_state["notice"] = note
+    st.rerun()

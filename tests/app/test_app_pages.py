@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from app_pages import ROOT, button, labels_of, open_page, shown_text
 from app_shop import PHONES
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core import users
 from core.access import ROLES
-from core.db import orders
+from core.db import orders, skus, transaction
 from ui.navigation import PAGES, may_open
 
 ALLOWED = [(page.path, role) for page in PAGES for role in ROLES if may_open(role, page)]
@@ -218,7 +218,9 @@ def test_the_warehouse_restocks_with_a_reason_and_the_held_order_is_released(sto
     at.number_input[0].set_value(5)
     [box for box in at.text_input if box.label == "原因"][0].input("供应商到货")
     button(at, "提交调整").click().run()
-    assert not at.exception and at.success[0].value == "DOG-LEASH-M 已调整 5。"
+    assert (
+        not at.exception and at.success[0].value == "DOG-LEASH-M 已调整 5。放行了 1 个缺货挂起的订单：JD300000000004。"
+    )
     assert status_of(engine, "JD300000000004") == "paid"
 
 
@@ -248,3 +250,14 @@ def test_a_note_with_markdown_is_shown_as_typed_not_as_a_link_or_image(store):
     button(at, "添加备注").click().run()
     note = next(element.value for element in at.markdown if "tracker" in element.value)
     assert "\\!\\[x\\]\\(http\\://tracker\\.invalid/p\\.png\\) \\*\\*急\\*\\*" in note
+
+
+def test_the_held_tab_offers_the_release_and_says_which_orders_moved(store, engine):
+    with transaction(engine) as conn:  # the stock is there, but no receipt resumed the order
+        conn.execute(update(skus).where(skus.c.sku == "DOG-LEASH-M").values(on_hand=1))
+    at = open_page("pages/queue.py", "clerk")
+    at.segmented_control(key="f_status").set_value("on_hold").run()
+    at.button(key="release_fitting").click().run()
+    assert not at.exception
+    assert "已放行 1 个订单：JD300000000004" in [s.value for s in at.success]
+    assert status_of(engine, "JD300000000004") == "paid"

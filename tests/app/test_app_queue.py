@@ -6,10 +6,11 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from app_shop import NOW, PHONES, fill, order
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from core import ingest, queue
-from core.db import orders, transaction
+from core import ingest, queue, stock_levels
+from core.db import order_events, orders, skus, transaction
+from core.errors import PermissionDenied
 from core.queue import QueueFilter, Shortage
 
 
@@ -155,3 +156,24 @@ def test_a_tracking_number_finds_its_order_and_a_role_without_phones_cannot_sear
         by_last_four = queue.page(conn, "manager", QueueFilter(search="1234")).rows
     assert [row["channel_order_no"] for row in tracked] == ["TB20261120001"]
     assert by_phone == [] and by_last_four == []  # a manager reads masked phones: no probing by them
+
+
+def test_one_click_releases_every_held_order_the_stock_now_covers_audited_and_named(shop, engine):
+    with transaction(engine) as conn:  # stock arrived the way no receipt says: a count set straight in the table
+        conn.execute(update(skus).where(skus.c.sku == "DOG-LEASH-M").values(on_hand=1))
+    with pytest.raises(PermissionDenied):
+        stock_levels.release_fitting(engine, "warehouse", "张仓管")
+    assert stock_levels.release_fitting(engine, "clerk", "李客服", now=NOW) == ["JD300000000004"]
+    assert stock_levels.release_fitting(engine, "clerk", "李客服", now=NOW) == []  # nothing left to release
+    with engine.connect() as conn:
+        event = conn.execute(
+            select(order_events.c.actor, order_events.c.to_status)
+            .where(order_events.c.order_id == shop["JD300000000004"])
+            .order_by(order_events.c.id.desc())
+        ).first()
+    assert tuple(event) == ("李客服", "paid")
+
+
+def test_a_stock_adjustment_names_the_held_orders_it_resumed(shop, engine):
+    assert stock_levels.adjust(engine, "warehouse", "张仓管", "DOG-LEASH-M", 2, "到货", now=NOW) == ["JD300000000004"]
+    assert stock_levels.adjust(engine, "warehouse", "张仓管", "DOG-LEASH-M", 2, "到货", now=NOW) == []

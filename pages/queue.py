@@ -18,7 +18,7 @@ try:
     status = filters.status_tabs(cached.status_counts(store_url(), flt, user["role"]))
     flt = replace(flt, status=status)
     with engine().connect() as conn:
-        found = queue.page(conn, user["role"], flt, after=filters.pager(flt))
+        found = queue.page(conn, user["role"], flt, after=filters.pager(flt), limit=filters.page_size())
         shortages = queue.hold_shortages(conn, [row["id"] for row in found.rows if row["status"] == "on_hold"])
 except OrderHubError as exc:
     widgets.show_error(exc)
@@ -32,34 +32,35 @@ if not found.rows:
 
 for row in found.rows:
     row["hold_detail"] = widgets.hold_detail(row.get("hold_reason"), shortages.get(row["id"], []))
+# What a clerk works by first, so it fits 1440 px; the order number stays in view when scrolling.
 columns = (
     "channel_order_no",
     "status",
-    "hold_detail",
-    "shop",
-    "channel",
     "buyer",
-    "phone",
-    "province",
-    "city",
-    "items",
     "paid_cents",
     "created_at",
+    "items",
     "tracking_no",
+    "hold_detail",
+    "phone",
+    "province",
+    "shop",
 )
+selectable = actions.may_act(user["role"])  # tick-boxes only where there is something to do
 table = st.dataframe(
     widgets.frame(found.rows, columns),
     hide_index=True,
     height=widgets.table_height(len(found.rows)),
-    on_select="rerun",
+    on_select="rerun" if selectable else "ignore",
     selection_mode="multi-row",
     key=f"queue_table_{actions.round_of('queue')}",
-    column_config=widgets.money_columns(columns),
+    column_config=widgets.money_columns(columns) | widgets.pinned("channel_order_no"),
 )
-chosen = [found.rows[index] for index in table.selection.rows]
+chosen = [found.rows[index] for index in table.selection.rows] if selectable else []
 picked = [row["id"] for row in chosen]
 
-actions.action_bar(picked, key="queue")
+if selectable:
+    actions.action_bar(picked, key="queue")
 if len(picked) == 1 and st.button(tr("queue.open"), icon=":material/open_in_new:"):
     st.switch_page("pages/order.py", query_params={"order": chosen[0]["channel_order_no"]})
 filters.pager_buttons(found.next_cursor)

@@ -19,6 +19,11 @@ from ui.widgets import remember_error, remember_outcome, show_error
 ALL = ("confirm_payment", "ship", "resume", "cancel")
 
 
+def may_act(role: str, actions: Sequence[str] = ALL) -> bool:
+    """Whether the role may take any of the batch actions or print labels (else no tick-boxes)."""
+    return any(can(role, batch.PERMISSION[action]) for action in actions) or can(role, "print_labels")
+
+
 def action_bar(
     order_ids: list[int],
     key: str,

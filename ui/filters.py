@@ -8,6 +8,7 @@ import streamlit as st
 
 from core import queue
 from core.model import HOLD_INSUFFICIENT_STOCK, HOLD_MANUAL, STATUSES
+from core.review import HOLD_REVIEW
 from ui.session import tr
 from ui.widgets import label
 
@@ -41,7 +42,7 @@ def queue_filter(options: dict[str, list]) -> queue.QueueFilter:
         sku = first.text_input(tr("col.sku"), key="f_sku", placeholder="PET-FOOD-2KG")
         hold = second.selectbox(
             tr("col.hold_reason"),
-            [None, HOLD_INSUFFICIENT_STOCK, HOLD_MANUAL],
+            [None, HOLD_INSUFFICIENT_STOCK, HOLD_REVIEW, HOLD_MANUAL],
             key="f_hold",
             format_func=lambda reason: tr("filter.any") if reason is None else label("hold", reason),
         )
@@ -49,6 +50,7 @@ def queue_filter(options: dict[str, list]) -> queue.QueueFilter:
             tr("filter.dates"), value=(), key="f_dates", max_value=date.today() + timedelta(days=1)
         )
     date_from, date_to = (tuple(dates) + (None, None))[:2] if dates else (None, None)
+    _active_chips(shops)
     return queue.QueueFilter(
         channel=channel,
         shop_id=shop_id,
@@ -59,6 +61,36 @@ def queue_filter(options: dict[str, list]) -> queue.QueueFilter:
         date_to=date_to or date_from,
         search=search,
     )
+
+
+# The filter widgets behind 筛选, by session key, with how each one's value reads as a chip.
+_CHIPS = {
+    "f_channel": ("col.channel", lambda value, _: label("channel", value)),
+    "f_shop": ("col.shop", lambda value, shops: shops.get(value, value)),
+    "f_province": ("col.province", lambda value, _: value),
+    "f_sku": ("col.sku", lambda value, _: value.strip()),
+    "f_hold": ("col.hold_reason", lambda value, _: label("hold", value)),
+    "f_dates": ("filter.dates", lambda value, _: " ~ ".join(f"{day:%Y-%m-%d}" for day in value)),
+}
+
+
+def _active_chips(shops: dict) -> None:
+    """The filters in force, always in view (also with 筛选 closed), and one button to clear them."""
+    chips = [
+        f"{tr(title)}：{shown(st.session_state[key], shops)}"
+        for key, (title, shown) in _CHIPS.items()
+        if st.session_state.get(key) not in (None, "", ())
+    ]
+    if not chips:
+        return
+    text, clear = st.columns([5, 1], vertical_alignment="center")
+    text.markdown(" ".join(f":blue-badge[{chip}]" for chip in chips))
+    clear.button(tr("filter.clear"), on_click=_clear_filters, icon=":material/filter_alt_off:", width="stretch")
+
+
+def _clear_filters() -> None:
+    for key in _CHIPS:
+        st.session_state.pop(key, None)
 
 
 def status_tabs(counts: dict[str, int]) -> str | None:
@@ -89,9 +121,18 @@ def pager(flt: queue.QueueFilter) -> queue.Cursor | None:
     return st.session_state["pager_stack"][-1]
 
 
+PAGE_SIZES = (50, 100, 200)
+
+
+def page_size() -> int:
+    """Rows per page, as chosen under the table (50 until then)."""
+    return st.session_state.get("page_size", PAGE_SIZES[0])
+
+
 def pager_buttons(next_cursor: queue.Cursor | None) -> None:
     stack = st.session_state["pager_stack"]
-    back, where, forward = st.columns([1, 2, 1], vertical_alignment="center")
+    back, where, size, forward = st.columns([1, 2, 1, 1], vertical_alignment="center")
+    size.selectbox(tr("pager.size"), PAGE_SIZES, key="page_size", label_visibility="collapsed")
     if back.button(tr("pager.previous"), disabled=len(stack) == 1, icon=":material/chevron_left:", width="stretch"):
         stack.pop()
         st.rerun()

@@ -98,6 +98,11 @@ def blank_missing(column: pd.Series) -> pd.Series:
     return column.astype(object).where(column.notna(), "")
 
 
+def pinned(column: str) -> dict:
+    """The column stays in view while the table scrolls sideways."""
+    return {tr(f"col.{column}"): st.column_config.TextColumn(pinned=True)}
+
+
 def money_columns(columns: Iterable[str]) -> dict:
     return {tr(f"col.{column}"): st.column_config.NumberColumn(format="¥%.2f") for column in columns if column in MONEY}
 

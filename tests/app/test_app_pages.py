@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from core import users
 from core.access import ROLES
 from core.db import orders, skus, transaction
+from core.i18n import t
 from ui.navigation import PAGES, may_open
 
 ALLOWED = [(page.path, role) for page in PAGES for role in ROLES if may_open(role, page)]
@@ -261,3 +262,20 @@ def test_the_held_tab_offers_the_release_and_says_which_orders_moved(store, engi
     assert not at.exception
     assert "已放行 1 个订单：JD300000000004" in [s.value for s in at.success]
     assert status_of(engine, "JD300000000004") == "paid"
+
+
+def test_active_filters_stay_in_view_as_chips_and_one_click_clears_them(store):
+    at = open_page("pages/queue.py", "clerk")
+    at.text_input(key="f_sku").input("PET-FOOD-2KG").run()
+    assert any(f"{t('col.sku')}：PET-FOOD-2KG" in m.value for m in at.markdown)
+    clear = next(b for b in at.button if b.label == "清除筛选")
+    clear.click().run()
+    assert at.text_input(key="f_sku").value == ""
+    assert not any(b.label == "清除筛选" for b in at.button)
+
+
+def test_roles_without_batch_actions_get_no_tick_boxes(store):
+    for role, ticks in (("finance", False), ("clerk", True)):
+        at = open_page("pages/queue.py", role)
+        grid = at.dataframe[0].proto
+        assert bool(grid.selection_mode) == ticks, role

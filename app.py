@@ -57,6 +57,7 @@ first_start(database_url())
 authenticator = auth.authenticator(engine())
 current = auth.restore(authenticator)
 widgets.sidebar(current, authenticator)
+widgets.widget_chrome()
 if current:
     page_context.sandbox_banner()
 st.navigation(pages_for(current), expanded=True).run()  # every allowed page in view, no "View more"

@@ -34,6 +34,22 @@ REASONS = frozenset({"reason", "detail"})  # audit reasons core writes in Englis
 ACTORS = frozenset({"actor", "created_by"})
 
 
+def widget_chrome() -> None:
+    """Words Streamlit's file uploader writes itself ("Upload", "200MB per file …"), with no
+    parameter to change them in 1.67: said in the reader's language by CSS (the only style sheet
+    OrderHub adds; st.html with only a style takes no room on the page)."""
+    st.html(
+        "<style>"
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {font-size: 0}'
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after'
+        f' {{content: "{tr("upload.button")}"; font-size: 0.875rem}}'
+        '[data-testid="stFileUploaderDropzoneInstructions"] span {font-size: 0}'
+        f'[data-testid="stFileUploaderDropzoneInstructions"] span::after {{content: "{tr("upload.limit")}";'
+        " font-size: 0.8rem}"
+        "</style>"
+    )
+
+
 def sidebar(current: dict | None, authenticator: stauth.Authenticate) -> None:
     st.session_state.setdefault("lang", current["language"] if current else LANGUAGES[0])
     with st.sidebar:

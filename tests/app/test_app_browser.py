@@ -233,6 +233,10 @@ def test_a_clerk_checks_an_unknown_export_then_imports_it(browser, server):
     export = ROOT / "tests" / "fixtures" / "real" / "inf_superstore_orders.csv"
     page = log_in(browser, server, "clerk")
     open_path(page, server, "import", "导入订单文件")
+    button_text = page.locator('[data-testid="stFileUploaderDropzone"] button p').first.evaluate(
+        "p => getComputedStyle(p, '::after').content"
+    )
+    assert button_text == '"选择文件"'  # Streamlit's own "Upload", said in Chinese
     page.locator("input[type=file]").first.set_input_files(str(export))
     page.get_by_text("inf_sup").wait_for()  # the uploader shows the name shortened
     page.get_by_role("button", name="试导入（不写入任何数据）").click()

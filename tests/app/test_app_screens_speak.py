@@ -2,8 +2,8 @@
 an empty value as None/nan, English on a Chinese page or Streamlit's own English placeholder.
 
 What counts as such text is in app_text.py. Streamlit's file uploader writes its own English
-("Drag and drop file here", "Browse files") that Streamlit 1.67 offers no parameter to change;
-it is not checked here.
+("Upload", "200MB per file") in the browser, out of AppTest's sight: the app's style sheet says it
+in the reader's language (ui.widgets.widget_chrome), checked by the browser journey of the import.
 """
 
 from __future__ import annotations

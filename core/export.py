@@ -218,7 +218,7 @@ def _reasons(engine: Engine) -> dict[str, tuple[str, str]]:
 def check(dataset: str, start: date | None = None, end: date | None = None) -> Dataset:
     """The dataset to export, or InvalidInput saying why it cannot be exported as asked."""
     if start and end and start > end:
-        raise InvalidInput(f"The start date {start} is after the end date {end}.")
+        raise InvalidInput(key="error.export_dates", params={"start": start, "end": end})
     return _dataset(dataset)
 
 

@@ -10,6 +10,7 @@ from core.access import can
 from core.errors import OrderHubError
 from core.i18n import DEFAULT_LANGUAGE, t
 from ui import report_kit as kit
+from ui import widgets
 
 MIME_TYPES = {
     "csv": "text/csv",
@@ -67,7 +68,7 @@ def _shape_options() -> str:
 try:
     export.check(dataset, start, end)
 except OrderHubError as problem:
-    st.info(str(problem))
+    st.info(widgets.explain(problem))
 else:
     st.download_button(
         t("analytics.export_button", lang),

@@ -4,7 +4,7 @@ from dataclasses import asdict
 
 import streamlit as st
 
-from core import purchase_orders, purchasing
+from core import purchase_orders, purchasing, stock_levels
 from core.access import mask_rows
 from core.db import transaction
 from core.errors import OrderHubError
@@ -61,7 +61,9 @@ if receivable:
         st.button(tr("purchasing.receive"))
         and (resumed := run(purchase_orders.receive_purchase_order, number, actor())) is not FAILED
     ):
-        st.success(tr("purchasing.received", count=len(resumed)))
+        with engine().connect() as conn:
+            moved = stock_levels.order_numbers(conn, resumed)
+        st.success(tr("purchasing.received", count=len(moved)) + ("：" + "、".join(moved) if moved else ""))
 
 with st.expander(tr("purchasing.suppliers")), st.form("supplier"):
     fields = ("name", "email")

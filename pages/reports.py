@@ -4,7 +4,7 @@ import streamlit as st
 
 from core import clock, kpis, reports
 from core.i18n import t
-from ui import charts
+from ui import charts, svg_charts
 from ui import report_kit as kit
 
 lang, role = kit.lang(), kit.role()
@@ -39,7 +39,10 @@ with trend_tab:
 with region_tab:
     by_province = reports.provinces(snap, f, role)
     map_column, list_column = st.columns([3, 1])
-    map_column.plotly_chart(charts.province_map(by_province, lang), width="stretch")
+    counts = dict(zip(by_province["province"], by_province["orders"], strict=True))
+    map_column.markdown(
+        svg_charts.china(counts, (720, 460), False, 14, t("analytics.tab_regions", lang)), unsafe_allow_html=True
+    )
     with list_column:
         kit.table(by_province.drop(columns=["on_map"]), height=460)
     kit.csv_button(by_province, "orders_by_province", "dl_provinces")

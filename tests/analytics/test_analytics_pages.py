@@ -59,7 +59,8 @@ def test_the_reports_page_shows_kpis_and_a_csv_download_for_every_chart(page):
         "挂起过的订单",
     ]
     assert len(app.get("download_button")) == 10
-    assert len(app.get("plotly_chart")) == 6
+    assert len(app.get("plotly_chart")) == 5
+    assert any('class="tv-chart"' in m.value and "<title>台湾:" in m.value for m in app.markdown)  # the map
 
 
 def test_a_warehouse_user_sees_no_profit_on_the_reports_page(page):
@@ -89,7 +90,7 @@ def test_the_big_screen_shows_the_shop_and_period_from_the_url(page, live_store)
     want = screen.screen(analytics.Snapshot(live_store[1]), "manager", clock.now(), 14, (2,))
     assert "今日经营 · 旺财宠物京东自营店" in html and "近 14 天" in html
     assert f'<div class="tv-value">{want.today.iloc[0]["orders"]:,}</div>' in html
-    assert len(app.get("plotly_chart")) == 4
+    assert html.count('<svg class="tv-chart"') == 4  # trend, map, return reasons, channels
 
 
 def test_the_big_screen_hides_money_from_a_role_that_may_not_see_prices(page):

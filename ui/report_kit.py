@@ -92,6 +92,8 @@ def table(frame: pd.DataFrame, height: int | None = None, names: dict[str, dict]
     for column, labels in (names or {}).items():
         if column in shown.columns:
             shown[column] = shown[column].map(lambda code, labels=labels: labels.get(code, code))
+            # A named id is a name now: shop_id shows under 店铺, not 店铺编号.
+            shown = shown.rename(columns={column: column.removesuffix("_id")})
     config = {}
     for column in shown.columns:
         label = t(f"analytics.col_{column}", lang())

@@ -63,6 +63,13 @@ def test_the_reports_page_shows_kpis_and_a_csv_download_for_every_chart(page):
     assert any('class="tv-chart"' in m.value and "<title>台湾:" in m.value for m in app.markdown)  # the map
 
 
+def test_the_promotion_losses_name_their_shop_under_a_shop_header(page):
+    app = page("reports", "manager")
+    losses = next(frame.value for frame in app.dataframe if "channel_order_no" in frame.value.columns)
+    assert "shop_id" not in losses.columns
+    assert set(losses["shop"]) <= {name for _, name, _ in factory.SHOPS} and len(losses)
+
+
 def test_a_warehouse_user_sees_no_profit_on_the_reports_page(page):
     app = page("reports", "warehouse")
     assert not app.exception

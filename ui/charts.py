@@ -34,13 +34,18 @@ def _style(fig: go.Figure, height: int) -> go.Figure:
     )
 
 
+def _days(fig: go.Figure, lang: str) -> go.Figure:
+    """Date ticks and hovers in the page's language: 11月8日 rather than plotly's English "Nov 8 2026"."""
+    return fig.update_xaxes(tickformat=t("analytics.day_tick", lang), hoverformat=t("analytics.day_hover", lang))
+
+
 def channel_trend(trend: pd.DataFrame, lang: str, channel_names: dict[str, str], height: int = 360) -> go.Figure:
     """Orders per day stacked by channel."""
     fig = go.Figure()
     for channel, rows in trend.groupby("channel", sort=True):
         fig.add_bar(x=rows["day"], y=rows["orders"], name=channel_names.get(channel, channel))
     fig.update_layout(barmode="stack", yaxis_title=t("analytics.orders", lang))
-    return _style(fig, height)
+    return _style(_days(fig, lang), height)
 
 
 def paid_vs_shipped(totals: pd.DataFrame, lang: str, height: int = 320) -> go.Figure:
@@ -51,7 +56,7 @@ def paid_vs_shipped(totals: pd.DataFrame, lang: str, height: int = 320) -> go.Fi
     fig.add_scatter(
         x=totals["day"], y=totals["shipped_orders"], name=t("analytics.shipped_orders", lang), mode="lines+markers"
     )
-    return _style(fig, height)
+    return _style(_days(fig, lang), height)
 
 
 def week_over_week(totals: pd.DataFrame, lang: str, height: int = 320) -> go.Figure:
@@ -65,23 +70,25 @@ def week_over_week(totals: pd.DataFrame, lang: str, height: int = 320) -> go.Fig
         mode="lines",
         line={"dash": "dash", "width": 3, "color": PALETTE[1]},
     )
-    fig.update_xaxes(tickformat="%m-%d", dtick=86_400_000 if len(totals) <= 14 else None)
-    return _style(fig, height)
+    fig.update_xaxes(dtick=86_400_000 if len(totals) <= 14 else None)
+    return _style(_days(fig, lang), height)
 
 
-def hour_heat(matrix: pd.DataFrame, lang: str, height: int = 520) -> go.Figure:
+def hour_heat(matrix: pd.DataFrame, lang: str, row_height: int = 22) -> go.Figure:
+    """Orders by province (a row each, every one labelled) and hour of the day."""
     fig = go.Figure(
         go.Heatmap(
             z=matrix.values,
             x=[f"{h:02d}" for h in matrix.columns],
             y=list(matrix.index),
             colorscale="YlOrRd",
+            colorbar={"title": {"text": t("analytics.orders", lang)}},
             hovertemplate="%{y} %{x}:00 — %{z}<extra></extra>",
         )
     )
-    fig.update_yaxes(autorange="reversed")
+    fig.update_yaxes(autorange="reversed", dtick=1)  # plotly would skip every other name to save room
     fig.update_layout(xaxis_title=t("analytics.hour", lang))
-    return _style(fig, height)
+    return _style(fig, max(320, row_height * len(matrix) + 80))
 
 
 def reasons_pie(reasons: pd.DataFrame, height: int = 360) -> go.Figure:

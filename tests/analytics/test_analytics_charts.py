@@ -1,0 +1,45 @@
+"""The reports' charts: every province labelled, dates and axes in the page's language."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+
+from core import regions
+from ui import charts
+
+
+def _totals(days: int) -> pd.DataFrame:
+    start = date(2026, 11, 1)
+    return pd.DataFrame(
+        {
+            "day": [start + timedelta(days=i) for i in range(days)],
+            "orders": range(days),
+            "orders_week_before": range(days),
+            "paid_orders": range(days),
+            "shipped_orders": range(days),
+        }
+    )
+
+
+def test_the_province_hour_heatmap_labels_every_province():
+    names = [p.short for p in regions.provinces()]
+    matrix = pd.DataFrame([[1] * 24] * len(names), index=names, columns=range(24))
+    fig = charts.hour_heat(matrix, "zh")
+    assert fig.layout.yaxis.dtick == 1 and list(fig.data[0].y) == names
+    assert fig.layout.height >= 22 * len(names)  # room for each name
+    assert fig.layout.xaxis.title.text == "下单时段"
+
+
+def test_date_axes_speak_the_page_language():
+    totals = _totals(40)
+    trend = totals.assign(channel="taobao")
+    for lang, tick in (("zh", "%-m月%-d日"), ("en", "%b %-d")):
+        figures = [
+            charts.week_over_week(totals, lang),
+            charts.paid_vs_shipped(totals, lang),
+            charts.channel_trend(trend, lang, {"taobao": "淘宝/天猫"}),
+        ]
+        assert all(fig.layout.xaxis.tickformat == tick for fig in figures)
+    assert charts.channel_trend(trend, "zh", {}).layout.yaxis.title.text == "订单数"

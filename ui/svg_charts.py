@@ -145,7 +145,8 @@ def donut(labels: Sequence[str], values: Sequence[int], size: tuple[int, int], f
     for i, name in enumerate(labels[:shown]):
         top = first + i * row
         parts.append(_rect(legend_x, top + row * 0.2, font * 0.7, font * 0.7, PALETTE[i % len(PALETTE)]))
-        text = _fit(f"{name} {values[i] / total:.0%}", font, width - legend_x - font * 1.2)
+        percent = f" {values[i] / total:.0%}"  # kept whole: a long name is shortened instead
+        text = _fit(name, font, width - legend_x - font * 1.2 - _width_of(percent, font)) + percent
         parts.append(_text(legend_x + font * 1.1, top + row * 0.2 + font * 0.7, text, theme["text"]))
     return _svg(width, height, "".join(parts), font, label)
 

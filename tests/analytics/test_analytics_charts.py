@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from core import regions
-from ui import charts
+from ui import charts, svg_charts
 
 
 def _totals(days: int) -> pd.DataFrame:
@@ -43,3 +43,15 @@ def test_date_axes_speak_the_page_language():
         ]
         assert all(fig.layout.xaxis.tickformat == tick for fig in figures)
     assert charts.channel_trend(trend, "zh", {}).layout.yaxis.title.text == "订单数"
+
+
+def test_the_big_screen_charts_print_only_what_fits():
+    days = [f"11-{d:02d}" for d in range(1, 31)]
+    crowded = svg_charts.day_bars(days, [250] * 30, [240.0] * 30, (1076, 332), 18, "30 天")
+    roomy = svg_charts.day_bars(days[:7], [250] * 7, [float("nan")] * 7, (1076, 332), 18, "7 天")
+    assert crowded.count('class="bar"') == 30 and ">250<" not in crowded  # no room for a number on each bar
+    assert 3 <= crowded.count(">11-") <= 12 and ">11-30<" in crowded  # some days, the last one among them
+    assert roomy.count(">250<") == 7 and roomy.count(">11-") == 7
+    pie = svg_charts.donut(["七天无理由退货，买家不想要了", "破损"], [98, 2], (578, 274), 18, "退货原因")
+    assert ">2%<" not in pie and "98%</text>" in pie  # the thin slice's share is in the legend only
+    assert "… 98%</text>" in pie and "破损 2%</text>" in pie  # a long name is shortened, its share kept

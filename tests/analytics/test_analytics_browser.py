@@ -69,7 +69,7 @@ def browser():
 def open_screen(browser, url: str, size: tuple[int, int], query: str = ""):
     page = chromium.log_in(browser, url, "manager", PASSWORD, viewport=size)
     page.goto(f"{url}/big_screen{query}")
-    page.wait_for_function("document.querySelectorAll('.tv-tile svg.tv-chart').length >= 4")
+    page.wait_for_function("document.querySelectorAll('.tv-tile svg.tv-chart').length >= 4", timeout=90_000)
     page.wait_for_timeout(500)  # fonts settle before the picture
     return page
 

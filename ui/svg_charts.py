@@ -45,12 +45,12 @@ def _rect(x: float, y: float, width: float, height: float, fill: str, bar: bool 
     return f'<rect{css} x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" fill="{fill}"/>'
 
 
-def _nice_top(value: float) -> float:
-    """A round axis maximum at or above value whose quarters are round too (e.g. 300 for 294)."""
-    if value <= 0:
-        return 1
-    power = 10 ** math.floor(math.log10(value))
-    return next(step * power for step in (1, 1.2, 1.6, 2, 2.4, 3, 4, 5, 6, 8, 10) if step * power >= value)
+def _nice_top(value: float) -> int:
+    """An axis maximum at or above value whose quarters are round whole numbers (320 for 294)."""
+    quarter = max(value, 1) / 4
+    power = 10 ** math.floor(math.log10(quarter)) if quarter >= 1 else 1
+    steps = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
+    return 4 * next(int(step * power) for step in steps if step * power >= quarter and step * power % 1 == 0)
 
 
 def _width_of(text: str, font: int) -> float:
@@ -79,7 +79,7 @@ def day_bars(
     left, bottom, top_pad = font * 3, font * 1.8, font * 1.4
     plot_w, plot_h = width - left - 8, height - bottom - top_pad
     before = [(i, v) for i, v in enumerate(week_before) if v is not None and not math.isnan(v)]
-    top = _nice_top(max([*orders, *(v for _, v in before), 1]) * 1.05)
+    top = _nice_top(max([*orders, *(v for _, v in before)], default=0) * 1.05)
     slot = plot_w / max(len(days), 1)
 
     def y(value: float) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pandas as pd
@@ -55,3 +56,9 @@ def test_the_big_screen_charts_print_only_what_fits():
     pie = svg_charts.donut(["七天无理由退货，买家不想要了", "破损"], [98, 2], (578, 274), 18, "退货原因")
     assert ">2%<" not in pie and "98%</text>" in pie  # the thin slice's share is in the legend only
     assert "… 98%</text>" in pie and "破损 2%</text>" in pie  # a long name is shortened, its share kept
+
+
+def test_the_order_axis_counts_in_round_whole_numbers_even_for_an_empty_store():
+    for most, ticks in ((0, "0 1 2 3 4"), (27, "0 8 16 24 32"), (294, "0 80 160 240 320")):
+        svg = svg_charts.day_bars(["11-01", "11-02"], [most, 0], [0.0, 0.0], (1076, 332), 18, "7 天")
+        assert " ".join(re.findall(r'text-anchor="end">([^<]*)<', svg)) == ticks

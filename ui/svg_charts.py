@@ -18,8 +18,22 @@ from core import china_map
 from ui.charts import FONT, PALETTE
 
 THEMES = {
-    True: {"text": "#F1F5F9", "muted": "#94A3B8", "grid": "#1E293B", "empty": "#1E293B", "edge": "#0B1220"},
-    False: {"text": "#0F172A", "muted": "#64748B", "grid": "#E5E7EB", "empty": "#F1F5F9", "edge": "#FFFFFF"},
+    True: {
+        "text": "#F1F5F9",
+        "muted": "#94A3B8",
+        "grid": "#1E293B",
+        "empty": "#1E293B",
+        "edge": "#0B1220",
+        "halo": "#111A2E",
+    },
+    False: {
+        "text": "#0F172A",
+        "muted": "#64748B",
+        "grid": "#E5E7EB",
+        "empty": "#F1F5F9",
+        "edge": "#FFFFFF",
+        "halo": "#FFFFFF",
+    },
 }
 MAP_SCALE = {
     True: [[0, "#1E3A8A"], [0.5, "#3B82F6"], [1, "#DBEAFE"]],
@@ -94,11 +108,12 @@ def day_bars(
         parts.append(_text(left - 8, y(value) + font * 0.35, f"{value:,.0f}", theme["muted"], "end"))
     numbers = slot >= _width_of(f"{max(orders, default=0):,}", font) + 4
     every = math.ceil((_width_of("00-00", font) + font) / slot)
+    labels = []  # drawn last, over the dashed line, each on a halo of the tile's colour
     for i, (day, count) in enumerate(zip(days, orders, strict=True)):
         x = left + i * slot
         parts.append(_rect(x + slot * 0.12, y(count), slot * 0.76, top_pad + plot_h - y(count), PALETTE[0], bar=True))
         if numbers:
-            parts.append(_text(x + slot / 2, y(count) - 6, f"{count:,}", theme["text"], "middle"))
+            labels.append(_text(x + slot / 2, y(count) - 6, f"{count:,}", theme["text"], "middle"))
         if (len(days) - 1 - i) % every == 0:  # the last day always labelled
             parts.append(_text(x + slot / 2, height - font * 0.4, day, theme["muted"], "middle"))
     points = " ".join(f"{left + (i + 0.5) * slot:.1f},{y(v):.1f}" for i, v in before)
@@ -106,7 +121,8 @@ def day_bars(
         parts.append(
             f'<polyline points="{points}" fill="none" stroke="{PALETTE[1]}" stroke-width="3" stroke-dasharray="9 7"/>'
         )
-    return _svg(width, height, "".join(parts), font, label)
+    halo = f'<g stroke="{theme["halo"]}" stroke-width="5" paint-order="stroke">{"".join(labels)}</g>'
+    return _svg(width, height, "".join(parts) + halo, font, label)
 
 
 def donut(labels: Sequence[str], values: Sequence[int], size: tuple[int, int], font: int, label: str) -> str:

@@ -95,7 +95,8 @@ def _literal(moment: datetime) -> str:
 
 # Audit rows the reports read: holds (any actor) and steps taken by people. Imports, payments and
 # completions recorded by processes are most of the log and feed no report, so they stay home.
-SYSTEM_ACTORS = ("import", "system", "demo", "worker", "scheduler", "platform", "api", "cli", "sync", "auto")
+# "rules" is the review rules holding an order as it arrives (core.review): not a person either.
+SYSTEM_ACTORS = ("import", "system", "demo", "worker", "scheduler", "platform", "api", "cli", "sync", "auto", "rules")
 PEOPLE_OR_HOLDS = f"to_status = 'on_hold' OR actor NOT IN ({', '.join(repr(a) for a in SYSTEM_ACTORS)})"
 
 SPECS: tuple[TableSpec, ...] = (

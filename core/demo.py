@@ -126,6 +126,8 @@ def demo_order(rng: random.Random, created: datetime) -> NormalisedOrder:
     platform_discount = int(goods * rng.uniform(0.1, 0.2)) if promo else int(goods * rng.choice([0, 0, 0, 0.03, 0.05]))
     coupon = rng.choice([500, 1000, 2000, 3000]) if rng.random() < (0.6 if promo else 0.2) else 0
     coupon = min(coupon, goods - platform_discount - 100)
+    free = channel in cat.ALWAYS_FREE_SHIPPING or goods >= cat.FREE_SHIPPING_FROM
+    shipping_fee = 0 if free else cat.SHIPPING_FEE
     return NormalisedOrder(
         channel=channel,
         channel_order_no=_order_no(rng, channel, created),
@@ -139,9 +141,10 @@ def demo_order(rng: random.Random, created: datetime) -> NormalisedOrder:
         city=city,
         address=_address(rng, province, city),
         goods_cents=goods,
-        paid_cents=goods - platform_discount - max(coupon, 0),
+        paid_cents=goods - platform_discount - max(coupon, 0) + shipping_fee,
         platform_discount_cents=platform_discount,
         seller_coupon_cents=max(coupon, 0),
+        shipping_fee_cents=shipping_fee,
         buyer_remark=rng.choice(cat.BUYER_REMARKS) if rng.random() < 0.08 else "",
         seller_remark=rng.choice(cat.SELLER_REMARKS) if rng.random() < 0.03 else "",
         lines=tuple(lines.values()),

@@ -17,6 +17,10 @@ SHOPS = [
     ("萌宠拼多多店", "pdd", "created", 1440, 550, 0.22),
 ]
 
+# What the buyer pays for shipping (cents): free from ¥49 of goods (满49包邮), and always free on
+# 拼多多, whose sellers all ship free.
+FREE_SHIPPING_FROM, SHIPPING_FEE, ALWAYS_FREE_SHIPPING = 4900, 600, ("pdd",)
+
 SUPPLIERS = ["华南宠粮有限公司", "义乌乐宠玩具厂", "宁波宠物用品贸易", "青岛海洋宠物食品"]
 
 # sku, name, price (cents), unit cost (cents), supplier index, popularity weight, stock profile

@@ -172,7 +172,7 @@ def provinces(snap: Snapshot, f: Filters, role: str) -> pd.DataFrame:
     海外, 未知)."""
     frame = _by_province(snap, f, f"count(*) AS orders, {figures.paid_amount()} AS gmv_cents")
     frame = frame.groupby("province", as_index=False)[["orders", "gmv_cents"]].sum()
-    frame["on_map"] = frame["province"].isin(china_map.mainland())
+    frame["on_map"] = frame["province"].isin(china_map.on_map())
     frame = frame.sort_values(["orders", "province"], ascending=[False, True], ignore_index=True)
     return masked(role, frame)
 

@@ -6,14 +6,12 @@ import streamlit as st
 
 from core import clock, screen
 from core.i18n import t
-from ui import charts
+from ui import charts, svg_charts
 from ui import report_kit as kit
 from ui import screen_kit as tv
 
 # A minute between refreshes; tests shorten it to watch a new order arrive.
 REFRESH_SECONDS = int(os.environ.get("ORDERHUB_SCREEN_REFRESH_SECONDS", "60"))
-CHART = {"displayModeBar": False, "staticPlot": True}
-ROW_TWO, ROW_THREE = 412, 352  # tile heights in px: title bar + cards + both rows fill 1080
 
 st.set_page_config(page_title="OrderHub", layout="wide", initial_sidebar_state="collapsed")
 tv.style()
@@ -31,13 +29,22 @@ def board() -> None:
     now = clock.now()
     data = screen.screen(snap, role, now, period, shop_ids, lang)
     scope = shops[shop_ids[0]] if shop_ids else t("analytics.all_shops", lang)
-    tv.title(
-        f"{t('analytics.screen_title', lang)} · {scope}",
-        t("analytics.screen_updated", lang, period=period, time=f"{now:%m-%d %H:%M}"),
+    st.markdown(
+        tv.board(
+            f"{t('analytics.screen_title', lang)} · {scope}",
+            t("analytics.screen_updated", lang, period=period, time=f"{now:%m-%d %H:%M}"),
+            cards(data),
+            [trend_tile(data), map_tile(data)],
+            [reasons_tile(data), channels_tile(data), late_tile(data)],
+        ),
+        unsafe_allow_html=True,
     )
+
+
+def cards(data: screen.Screen) -> list[str]:
     today, backlog = data.today.iloc[0], data.backlog.iloc[0]
     vs_yesterday = t("analytics.vs_yesterday", lang)
-    cards = [
+    shown = [
         tv.card(
             t("analytics.today_orders", lang),
             f"{today['orders']:,}",
@@ -45,14 +52,14 @@ def board() -> None:
         )
     ]
     if "gmv_cents" in today:
-        cards.append(
+        shown.append(
             tv.card(
                 t("analytics.today_gmv", lang),
                 charts.yuan(today["gmv_cents"]),
                 tv.versus(today["gmv_cents"], today["gmv_cents_yesterday"], vs_yesterday),
             )
         )
-    cards += [
+    return shown + [
         tv.card(
             t("analytics.held_orders", lang),
             f"{backlog['held_orders']:,}",
@@ -66,42 +73,45 @@ def board() -> None:
             alert=backlog["late_orders"] > 0,
         ),
     ]
-    for column, html in zip(st.columns(len(cards)), cards, strict=True):
-        column.markdown(html, unsafe_allow_html=True)
 
-    trend_box, map_box = st.columns([3, 2])
-    with trend_box.container(border=True, height=ROW_TWO, key="tv-tile-1"):
-        tv.tile_title(t("analytics.screen_trend", lang, period=period))
-        st.plotly_chart(
-            charts.week_over_week(data.trend, lang, dark=True, height=ROW_TWO - 84, font=18), config=CHART, theme=None
-        )
-    with map_box.container(border=True, height=ROW_TWO, key="tv-tile-2"):
-        off_map = data.provinces[~data.provinces["on_map"]]
-        extra = " · ".join(f"{r.province} {r.orders:,}" for r in off_map.itertuples())
-        tv.tile_title(t("analytics.screen_map", lang) + (f"  ({extra})" if extra else ""))
-        st.plotly_chart(
-            charts.province_map(data.provinces, lang, dark=True, height=ROW_TWO - 84), config=CHART, theme=None
-        )
 
-    reasons_box, channel_box, late_box = st.columns([1, 1, 1])
-    with reasons_box.container(border=True, height=ROW_THREE, key="tv-tile-3"):
-        tv.tile_title(t("analytics.screen_returns", lang))
-        if data.return_reasons.empty:
-            st.markdown(f'<div class="tv-note">{t("analytics.no_returns", lang)}</div>', unsafe_allow_html=True)
-        else:
-            st.plotly_chart(
-                charts.reasons_pie(data.return_reasons, dark=True, height=ROW_THREE - 84, font=18),
-                config=CHART,
-                theme=None,
-            )
-    with channel_box.container(border=True, height=ROW_THREE, key="tv-tile-4"):
-        tv.tile_title(t("analytics.screen_channels", lang, period=period))
-        st.plotly_chart(
-            charts.channel_split(data.channels, dark=True, height=ROW_THREE - 84, font=20), config=CHART, theme=None
-        )
-    with late_box.container(border=True, height=ROW_THREE, key="tv-tile-5"):
-        tv.tile_title(t("analytics.screen_late", lang))
-        st.markdown(tv.late_table(data.late, lang), unsafe_allow_html=True)
+def trend_tile(data: screen.Screen) -> str:
+    title = t("analytics.screen_trend", lang, period=period)
+    trend = data.trend
+    days = [f"{day:%m-%d}" for day in trend["day"]]
+    chart = svg_charts.day_bars(
+        days, trend["orders"].tolist(), trend["orders_week_before"].tolist(), tv.TREND, 18, title
+    )
+    return tv.tile(title, chart)
+
+
+def map_tile(data: screen.Screen) -> str:
+    off_map = data.provinces[~data.provinces["on_map"]]  # 海外 and 未知
+    extra = " · ".join(f"{r.province} {r.orders:,}" for r in off_map.itertuples())
+    title = t("analytics.screen_map", lang) + (f"  ({extra})" if extra else "")
+    counts = dict(zip(data.provinces["province"], data.provinces["orders"], strict=True))
+    return tv.tile(title, svg_charts.china(counts, tv.MAP, True, 16, title))
+
+
+def reasons_tile(data: screen.Screen) -> str:
+    title = t("analytics.screen_returns", lang)
+    reasons = data.return_reasons
+    if reasons.empty:
+        return tv.tile(title, tv.note(t("analytics.no_returns", lang)))
+    return tv.tile(
+        title, svg_charts.donut(reasons["reason"].tolist(), reasons["returns"].tolist(), tv.THIRD, 18, title)
+    )
+
+
+def channels_tile(data: screen.Screen) -> str:
+    title = t("analytics.screen_channels", lang, period=period)
+    rows = data.channels.sort_values("orders", ascending=False)
+    chart = svg_charts.side_bars(rows["channel_name"].tolist(), rows["orders"].tolist(), tv.THIRD, 20, title)
+    return tv.tile(title, chart)
+
+
+def late_tile(data: screen.Screen) -> str:
+    return tv.tile(t("analytics.screen_late", lang), tv.late_table(data.late, lang))
 
 
 board()

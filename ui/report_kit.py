@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,6 +27,18 @@ def snapshot(max_age_seconds: float = 10.0) -> Snapshot:
     snap = shared_snapshot(engine())
     snap.ensure_fresh(max_age_seconds)
     return snap
+
+
+def per_refresh(function: Callable[..., pd.DataFrame], snap: Snapshot, *args: Any) -> pd.DataFrame:
+    """function(snap, *args), computed once per snapshot refresh rather than on every rerun (a
+    click on a tab or a filter reruns the whole page; the numbers only change with the snapshot)."""
+    name = f"{function.__module__}.{function.__qualname__}"
+    return _per_refresh(name, str(snap.engine.url), snap.refreshed_at, args, function, snap)
+
+
+@st.cache_data(max_entries=500, show_spinner=False)
+def _per_refresh(name: str, url: str, refreshed_at: float | None, args: tuple, _function, _snap) -> pd.DataFrame:
+    return _function(_snap, *args)
 
 
 def lang() -> str:
@@ -92,6 +105,8 @@ def table(frame: pd.DataFrame, height: int | None = None, names: dict[str, dict]
     for column, labels in (names or {}).items():
         if column in shown.columns:
             shown[column] = shown[column].map(lambda code, labels=labels: labels.get(code, code))
+            # A named id is a name now: shop_id shows under 店铺, not 店铺编号.
+            shown = shown.rename(columns={column: column.removesuffix("_id")})
     config = {}
     for column in shown.columns:
         label = t(f"analytics.col_{column}", lang())

@@ -30,10 +30,12 @@ def page(live_store, monkeypatch):
     st.cache_resource.clear()
     analytics.forget_shared()
 
-    def run(name: str, role: str | None, **query: str) -> AppTest:
+    def run(name: str, role: str | None, tab: str | None = None, **query: str) -> AppTest:
         app = AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=60)
         if role:
             app.session_state["user"] = {"username": "chen", "name": "陈杰", "role": role, "language": "zh"}
+        if tab:
+            app.session_state["report_tab"] = tab  # the reports page computes only the open tab
         for key, value in query.items():
             app.query_params[key] = value
         return app.run()
@@ -43,9 +45,11 @@ def page(live_store, monkeypatch):
 
 
 def test_the_reports_page_shows_kpis_and_a_csv_download_for_every_chart(page):
-    app = page("reports", "manager")
-    assert not app.exception
-    assert [m.label for m in app.metric] == [
+    shown = {
+        tab: page("reports", "manager", tab) for tab in ("订单趋势", "地区分布", "退货原因", "运营指标", "渠道利润")
+    }
+    assert not any(app.exception for app in shown.values())
+    assert [m.label for app in shown.values() for m in app.metric] == [
         "成交额",
         "商品金额",
         "退款",
@@ -58,12 +62,26 @@ def test_the_reports_page_shows_kpis_and_a_csv_download_for_every_chart(page):
         "准时发货率",
         "挂起过的订单",
     ]
-    assert len(app.get("download_button")) == 10
-    assert len(app.get("plotly_chart")) == 6
+    assert [len(app.get("download_button")) for app in shown.values()] == [3, 2, 1, 2, 2]
+    assert [len(app.get("plotly_chart")) for app in shown.values()] == [3, 1, 1, 0, 0]
+    assert any("<title>台湾:" in m.value for m in shown["地区分布"].markdown)  # the map
+
+
+def test_the_reports_page_computes_only_the_open_tab(page):
+    app = page("reports", "manager")
+    assert [m.label for m in app.metric][:1] == ["成交额"] and len(app.get("plotly_chart")) == 3
+    assert not app.dataframe  # the tables of the regions, KPI and profit tabs were not computed
+
+
+def test_the_promotion_losses_name_their_shop_under_a_shop_header(page):
+    app = page("reports", "manager", "渠道利润")
+    losses = next(frame.value for frame in app.dataframe if "channel_order_no" in frame.value.columns)
+    assert "shop_id" not in losses.columns
+    assert set(losses["shop"]) <= {name for _, name, _ in factory.SHOPS} and len(losses)
 
 
 def test_a_warehouse_user_sees_no_profit_on_the_reports_page(page):
-    app = page("reports", "warehouse")
+    app = page("reports", "warehouse", "渠道利润")
     assert not app.exception
     assert "您的角色无权查看成本与利润。" in [info.value for info in app.info]
 
@@ -89,7 +107,7 @@ def test_the_big_screen_shows_the_shop_and_period_from_the_url(page, live_store)
     want = screen.screen(analytics.Snapshot(live_store[1]), "manager", clock.now(), 14, (2,))
     assert "今日经营 · 旺财宠物京东自营店" in html and "近 14 天" in html
     assert f'<div class="tv-value">{want.today.iloc[0]["orders"]:,}</div>' in html
-    assert len(app.get("plotly_chart")) == 4
+    assert html.count('<svg class="tv-chart"') == 4  # trend, map, return reasons, channels
 
 
 def test_the_big_screen_hides_money_from_a_role_that_may_not_see_prices(page):

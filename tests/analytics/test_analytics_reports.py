@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date, timedelta
 
+import analytics_factory as factory
 import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import select
 
 from core import kpis, reports, screen
-from core.db import channels, order_events, order_lines, orders, skus
+from core.analytics import Snapshot
+from core.db import channels, open_store, order_events, order_lines, orders, skus
 from core.model import SELLER_FAULT_RETURN_REASONS
 from core.reports import Filters
 
@@ -102,7 +105,7 @@ def test_week_over_week_compares_each_day_with_the_same_weekday_before(snap, fac
         assert row["gmv_cents"] == by_day["gmv_cents"].get(day, 0)
 
 
-def test_provinces_are_bucketed_with_hong_kong_macau_taiwan_and_unknown_apart(snap, facts):
+def test_provinces_are_bucketed_into_the_34_divisions_and_unknown(snap, facts):
     o = facts["orders"]
     o = o[_counted(o) & _in(o["created_at"], RANGE)]
     want = (
@@ -112,8 +115,8 @@ def test_provinces_are_bucketed_with_hong_kong_macau_taiwan_and_unknown_apart(sn
     )
     got = reports.provinces(snap, RANGE, "admin").set_index("province")
     pd.testing.assert_frame_equal(got[["orders", "gmv_cents"]].sort_index(), want.sort_index(), check_dtype=False)
-    assert not got.loc[["香港", "澳门", "台湾", "未知"], "on_map"].any()
-    assert got.loc[["广东", "内蒙古", "新疆"], "on_map"].all()
+    assert not got.loc["未知", "on_map"]
+    assert got.loc[["广东", "内蒙古", "新疆", "香港", "澳门", "台湾"], "on_map"].all()
 
 
 def test_the_province_hour_matrix_counts_every_order_once(snap, facts):
@@ -171,6 +174,39 @@ def test_staff_throughput_counts_people_not_imports_or_workers(snap, facts):
     assert kpis.kpis(snap, RANGE, "admin", pd.Timestamp("2026-03-16")).iloc[0]["orders_per_staff_day"] == (
         pytest.approx(per_day.mean())
     )
+
+
+def test_the_review_rules_holding_orders_are_not_counted_as_a_person(tmp_path):
+    now = pd.Timestamp("2026-03-16 09:30").to_pydatetime()
+    engine = open_store(f"sqlite:///{tmp_path / 'rules.db'}")
+    factory.add_reference_data(engine, now)
+    held = factory.random_order(random.Random(3), 1, now)
+    held.events.append(
+        {
+            "at": now - timedelta(hours=2),
+            "actor": "rules",
+            "from_status": "paid",
+            "to_status": "on_hold",
+            "reason": "review",
+        }
+    )
+    held.events.append(
+        {
+            "at": now - timedelta(hours=1),
+            "actor": "王芳",
+            "from_status": "on_hold",
+            "to_status": "paid",
+            "reason": "resumed",
+        }
+    )
+    factory.write(engine, [held])
+    snap = Snapshot(engine)
+    try:
+        got = kpis.staff_throughput(snap, Filters(date(2026, 3, 16), date(2026, 3, 16)), "admin")
+    finally:
+        snap.close()
+        engine.dispose()
+    assert got["actor"].tolist() == ["王芳"]
 
 
 def _order_profit(facts: dict[str, pd.DataFrame], f: Filters) -> pd.DataFrame:

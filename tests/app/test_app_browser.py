@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +14,10 @@ from sqlalchemy import select
 from core import stock_levels
 from core.db import make_engine, migrate, orders
 from core.i18n import t
-from core.users import DEMO_NAMES
+from tests import browser as chromium
 from tests.browser import launch, needs_chromium
-from ui.auth import COOKIE_NAME
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
-WAIT_MS = 30_000
 
 pytestmark = [
     pytest.mark.browser,
@@ -40,12 +32,6 @@ class Server:
     ids: dict[str, int]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[Server]:
     """The app on a free port over a filled temporary store."""
@@ -54,44 +40,11 @@ def server(tmp_path_factory) -> Iterator[Server]:
     engine = make_engine(database)
     migrate(engine)
     ids = fill(engine)
-    port = free_port()
-    env = os.environ | {"ORDERHUB_DATABASE_URL": database, "ORDERHUB_COOKIE_KEY": "browser-test-cookie-key-0123456789"}
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-    ]
-    with open(folder / "streamlit.log", "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait_healthy(f"http://127.0.0.1:{port}", process, folder / "streamlit.log")
-        yield Server(f"http://127.0.0.1:{port}", engine, ids)
+        with chromium.running_app(database, folder) as url:
+            yield Server(url, engine, ids)
     finally:
-        process.terminate()
-        process.wait(timeout=15)
         engine.dispose()
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"streamlit exited: {log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.read() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail("streamlit did not become healthy within 60 s")
 
 
 @pytest.fixture(scope="module")
@@ -106,28 +59,9 @@ def browser():
 
 def log_in(browser, server: Server, username: str, login_shot: str | None = None):
     """A fresh browser context logged in through the form; returns the page."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1400}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.goto(server.url)
-    page.get_by_label("用户名").wait_for()
-    if login_shot:
-        shot(page, login_shot)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_text(DEMO_NAMES[username]).wait_for()
-    _wait_for_login_cookie(context)  # written by a component in the page, a moment after the name shows
-    return page
-
-
-def _wait_for_login_cookie(context) -> None:
-    """Opening another URL starts a new session, which logs in from the cookie; on a busy machine
-    the page can show the user before its cookie component has run."""
-    deadline = time.monotonic() + WAIT_MS / 1000
-    while not any(cookie["name"] == COOKIE_NAME for cookie in context.cookies()):
-        assert time.monotonic() < deadline, "the login cookie was never set"
-        time.sleep(0.1)
+    return chromium.log_in(
+        browser, server.url, username, PASSWORD, shot=(lambda page: shot(page, login_shot)) if login_shot else None
+    )
 
 
 def open_path(page, server: Server, path: str, heading: str, wait_for: str | None = None) -> None:

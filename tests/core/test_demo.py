@@ -57,6 +57,22 @@ def test_remarks_and_a_few_incomplete_addresses_are_there_to_be_handled(demo):
     assert 0.005 < incomplete / total < 0.03
 
 
+def test_small_orders_pay_for_shipping_and_their_paid_amount_includes_it(demo):
+    charged = select(func.count()).where(orders.c.shipping_fee_cents > 0)
+    total = scalar(demo, select(func.count()).select_from(orders))
+    assert 0.05 < scalar(demo, charged) / total < 0.6
+    assert scalar(demo, charged.where(orders.c.channel == "pdd")) == 0  # 拼多多 ships free
+    due = (
+        orders.c.goods_cents
+        - orders.c.platform_discount_cents
+        - orders.c.seller_coupon_cents
+        + orders.c.shipping_fee_cents
+    )
+    delivered = orders.c.status.in_(["shipped", "completed"])  # cancelled ones paid nothing, some held ones are wrong
+    assert scalar(demo, charged.where(delivered)) > 100
+    assert scalar(demo, select(func.count()).where(delivered, orders.c.paid_cents != due)) == 0
+
+
 def test_provinces_are_weighted_like_real_parcel_traffic(demo):
     by_province = Counter(dict(demo.execute(select(orders.c.province, func.count()).group_by(orders.c.province)).all()))
     top = [name for name, _ in by_province.most_common(3)]

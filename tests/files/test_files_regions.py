@@ -9,7 +9,7 @@ import pytest
 
 from core import regions
 
-SHARED = regions.DATA  # the shipped copies of the NBS table and Natural Earth provinces
+SHARED = regions.DATA  # the shipped copies of the NBS table and the map of China
 
 
 @pytest.mark.parametrize(
@@ -65,16 +65,14 @@ def test_there_are_thirty_four_provincial_divisions_with_distinct_names():
     assert {"香港", "澳门", "台湾"} <= {p.short for p in divisions}
 
 
-def test_every_official_and_natural_earth_name_is_recognised():
+def test_every_official_name_is_recognised_and_the_map_uses_the_same_34_names():
     with (SHARED / "provinces.csv").open(encoding="utf-8") as fh:
         official = [row["name"] for row in csv.DictReader(fh)]
-    features = json.loads((SHARED / "provinces_ne50m.geojson").read_text(encoding="utf-8"))["features"]
-    by_iso = {p.iso_3166_2: p.short for p in regions.provinces()}
+    features = json.loads((SHARED / "provinces.geojson").read_text(encoding="utf-8"))["features"]
     assert all(regions.normalise_province(name) for name in official)
-    for feature in features:
-        props = feature["properties"]
-        assert regions.normalise_province(props["name_zh"]) == by_iso[props["iso_3166_2"]]
-        assert regions.normalise_province(props["name_en"]) == by_iso[props["iso_3166_2"]]
+    by_code = {p.code: p.short for p in regions.provinces()}
+    drawn = {f["properties"]["code"]: f["id"] for f in features if f["geometry"]["type"] == "MultiPolygon"}
+    assert drawn == by_code
 
 
 def test_an_address_alone_gives_the_province_and_city():

@@ -1,26 +1,83 @@
-"""The warehouse's reads: orders ready to ship, the pick list by SKU, and label data for waybills."""
+"""The warehouse's reads: orders ready to ship (filtered, a page at a time), the pick list by SKU,
+packing slips and label data, and the check of a parcel's scanned items.
+
+Only a paid order that is neither held nor cancelled is ready to ship: labels, pick lists and
+packing slips are refused for any other, so nothing is packed that must not leave.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Select
 
-from core import access, clock, queue
+from core import access, clock, queue, senders
 from core.db import order_lines, orders, shops, skus
+from core.errors import InvalidInput
 from core.labels import Label
 from core.model import PAID
-from core.workflow import DEFAULT_CARRIER, tracking_number_for
+from core.workflow import DEFAULT_CARRIER, waybill
 
-READY_LIMIT = 500
+PAGE_SIZE = 50
 
 
-def ready(conn: Connection, role: str, limit: int = READY_LIMIT) -> list[dict]:
-    """Paid orders waiting to ship, oldest payment first, as the role may see them."""
+@dataclass(frozen=True)
+class ShipFilter:
+    """The warehouse list's filters; empty means any."""
+
+    shop: str = ""
+    sku: str = ""
+    province: str = ""
+
+
+@dataclass(frozen=True)
+class Goods:
+    sku: str
+    name: str
+    qty: int
+
+    def __str__(self) -> str:
+        return f"{self.name or self.sku}×{self.qty}"
+
+
+@dataclass(frozen=True)
+class PackingSlip:
+    order_no: str
+    shop: str
+    receiver: str
+    phone_masked: str
+    address: str
+    goods: tuple[Goods, ...]
+    sender: senders.Sender
+
+
+def _ready_orders(where: ShipFilter) -> Select:
+    query = select(orders.c.id).join(shops, shops.c.id == orders.c.shop_id).where(orders.c.status == PAID)
+    if where.shop:
+        query = query.where(shops.c.name == where.shop)
+    if where.province:
+        query = query.where(orders.c.province == where.province)
+    if where.sku:
+        with_sku = select(order_lines.c.order_id).join(skus, skus.c.id == order_lines.c.sku_id)
+        query = query.where(orders.c.id.in_(with_sku.where(skus.c.sku == where.sku)))
+    return query
+
+
+def count_ready(conn: Connection, where: ShipFilter = ShipFilter()) -> int:
+    return conn.execute(select(func.count()).select_from(_ready_orders(where).subquery())).scalar_one()
+
+
+def ready(
+    conn: Connection, role: str, where: ShipFilter = ShipFilter(), limit: int = PAGE_SIZE, offset: int = 0
+) -> list[dict]:
+    """One page of the paid orders waiting to ship, oldest payment first, as the role may see them."""
     query = (
-        select(
-            orders.c.id,
+        _ready_orders(where)
+        .add_columns(
             orders.c.channel_order_no,
             shops.c.name.label("shop"),
             orders.c.buyer,
@@ -29,12 +86,12 @@ def ready(conn: Connection, role: str, limit: int = READY_LIMIT) -> list[dict]:
             orders.c.city,
             orders.c.paid_at,
             orders.c.paid_cents,
+            orders.c.carrier,
             orders.c.tracking_no,
         )
-        .join(shops, shops.c.id == orders.c.shop_id)
-        .where(orders.c.status == PAID)
         .order_by(orders.c.paid_at, orders.c.id)
         .limit(limit)
+        .offset(offset)
     )
     rows = [dict(row) for row in conn.execute(query).mappings()]
     items = queue.order_items(conn, [row["id"] for row in rows])
@@ -43,32 +100,76 @@ def ready(conn: Connection, role: str, limit: int = READY_LIMIT) -> list[dict]:
     return access.mask_rows(role, rows)
 
 
-def pick_list(conn: Connection) -> list[dict]:
-    """What to take off the shelves for every paid order: quantity and order count per SKU."""
+def filter_choices(conn: Connection) -> dict[str, list[str]]:
+    """The shops, SKUs and provinces that orders ready to ship have, for the filters' lists."""
+    paid = _ready_orders(ShipFilter()).subquery()
+    in_paid = orders.c.id.in_(select(paid.c.id))
+    shop_names = select(shops.c.name).join(orders, orders.c.shop_id == shops.c.id).where(in_paid)
+    sku_codes = select(skus.c.sku).join(order_lines, order_lines.c.sku_id == skus.c.id)
+    return {
+        "shop": sorted(set(conn.execute(shop_names).scalars())),
+        "sku": sorted(set(conn.execute(sku_codes.where(order_lines.c.order_id.in_(select(paid.c.id)))).scalars())),
+        "province": sorted(set(conn.execute(select(orders.c.province).where(in_paid)).scalars()) - {""}),
+    }
+
+
+def pick_list(conn: Connection, order_ids: list[int] | None = None) -> list[dict]:
+    """What to take off the shelves, per SKU: product name, quantity, and the orders it serves.
+
+    For the given orders (which must be ready to ship), else for every order ready to ship."""
+    if order_ids is not None:
+        require_ready(conn, order_ids)
     query = (
-        select(
-            skus.c.sku,
-            skus.c.name,
-            func.sum(order_lines.c.qty).label("qty"),
-            func.count(order_lines.c.order_id).label("orders"),
-            skus.c.on_hand,
-        )
+        select(skus.c.sku, skus.c.name, skus.c.on_hand, order_lines.c.qty, orders.c.channel_order_no)
         .join(order_lines, order_lines.c.sku_id == skus.c.id)
         .join(orders, orders.c.id == order_lines.c.order_id)
         .where(orders.c.status == PAID)
-        .group_by(skus.c.sku, skus.c.name, skus.c.on_hand)
-        .order_by(skus.c.sku)
+        .order_by(skus.c.sku, orders.c.channel_order_no)
     )
-    return [dict(row) for row in conn.execute(query).mappings()]
+    if order_ids is not None:
+        query = query.where(orders.c.id.in_(order_ids))
+    picks: dict[str, dict] = {}
+    for row in conn.execute(query):
+        pick = picks.setdefault(
+            row.sku, {"sku": row.sku, "name": row.name, "qty": 0, "orders": 0, "on_hand": row.on_hand, "order_nos": []}
+        )
+        pick["qty"] += row.qty
+        if row.channel_order_no not in pick["order_nos"]:
+            pick["order_nos"].append(row.channel_order_no)
+            pick["orders"] += 1
+    return list(picks.values())
 
 
-def labels_for(conn: Connection, role: str, order_ids: list[int], now: datetime | None = None) -> list[Label]:
-    """Waybill data for the orders. The number is the one shipping assigns when none was scanned,
-    so a label printed before shipping matches the order afterwards."""
+def require_ready(conn: Connection, order_ids: list[int]) -> None:
+    """Refuse the batch if any order may not ship now (unpaid, held, cancelled or gone already)."""
+    found = conn.execute(select(orders.c.channel_order_no, orders.c.status).where(orders.c.id.in_(order_ids)))
+    blocked = sorted(order_no for order_no, status in found if status != PAID)
+    if blocked:
+        shown = "、".join(blocked[:10]) + ("…" if len(blocked) > 10 else "")
+        raise InvalidInput(key="error.not_ready_to_ship", params={"orders": shown, "count": len(blocked)})
+
+
+def goods_of(conn: Connection, order_ids: list[int]) -> dict[int, tuple[Goods, ...]]:
+    """Each order's items with the product names, by SKU code."""
+    query = (
+        select(order_lines.c.order_id, skus.c.sku, skus.c.name, order_lines.c.qty)
+        .join(skus, skus.c.id == order_lines.c.sku_id)
+        .where(order_lines.c.order_id.in_(order_ids))
+        .order_by(order_lines.c.order_id, skus.c.sku)
+    )
+    found: dict[int, list[Goods]] = defaultdict(list)
+    for order_id, sku, name, qty in conn.execute(query):
+        found[order_id].append(Goods(sku, name, qty))
+    return {order_id: tuple(goods) for order_id, goods in found.items()}
+
+
+def _parcels(conn: Connection, role: str, order_ids: list[int]) -> list:
+    """The orders' rows for printing, after checking the role and that every order is ready to ship."""
     access.require(role, "print_labels")
     if not order_ids:
         return []
-    rows = conn.execute(
+    require_ready(conn, order_ids)
+    return conn.execute(
         select(
             orders.c.id,
             orders.c.channel_order_no,
@@ -85,20 +186,59 @@ def labels_for(conn: Connection, role: str, order_ids: list[int], now: datetime 
         .where(orders.c.id.in_(order_ids))
         .order_by(orders.c.id)
     ).all()
-    items = queue.order_items(conn, order_ids)
+
+
+def labels_for(
+    conn: Connection,
+    role: str,
+    order_ids: list[int],
+    now: datetime | None = None,
+    carriers: dict[int, str] | None = None,
+    tracking: dict[int, str] | None = None,
+) -> list[Label]:
+    """Waybill data for orders ready to ship, with the carrier chosen and number scanned for each.
+    Carrier and number are the ones shipping will use, so a label printed first matches the order after."""
+    rows = _parcels(conn, role, order_ids)
+    goods = goods_of(conn, order_ids)
+    configured = senders.senders()
     printed_at = now or clock.now()
+    labels = []
+    for row in rows:
+        chosen = (carriers or {}).get(row.id) or row.carrier or DEFAULT_CARRIER
+        carrier, number = waybill(row.id, chosen, (tracking or {}).get(row.id) or row.tracking_no)
+        sender = senders.sender_for(row.shop, configured)
+        labels.append(
+            Label(
+                tracking_no=number,
+                carrier=carrier,
+                order_no=row.channel_order_no,
+                shop=row.shop,
+                receiver=row.buyer,
+                phone_masked=access.mask_phone(row.phone),
+                address=full_address(row.province, row.city, row.address),
+                destination=" ".join(dict.fromkeys(part for part in (row.province, row.city) if part)),
+                items="、".join(str(item) for item in goods.get(row.id, ())),
+                printed_at=printed_at,
+                sender=sender,
+            )
+        )
+    return labels
+
+
+def packing_slips(conn: Connection, role: str, order_ids: list[int]) -> list[PackingSlip]:
+    """One slip per order ready to ship: its items by name and quantity, the receiver (phone masked)."""
+    rows = _parcels(conn, role, order_ids)
+    goods = goods_of(conn, order_ids)
+    configured = senders.senders()
     return [
-        Label(
-            tracking_no=row.tracking_no or tracking_number_for(row.id),
-            carrier=row.carrier or DEFAULT_CARRIER,
+        PackingSlip(
             order_no=row.channel_order_no,
             shop=row.shop,
             receiver=row.buyer,
             phone_masked=access.mask_phone(row.phone),
             address=full_address(row.province, row.city, row.address),
-            destination=" ".join(dict.fromkeys(part for part in (row.province, row.city) if part)),
-            items=items.get(row.id, ""),
-            printed_at=printed_at,
+            goods=goods.get(row.id, ()),
+            sender=senders.sender_for(row.shop, configured),
         )
         for row in rows
     ]

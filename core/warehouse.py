@@ -7,22 +7,25 @@ packing slips are refused for any other, so nothing is packed that must not leav
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Select
 
 from core import access, clock, queue, senders
+from core.carriers import CARRIER_NAMES
 from core.db import order_lines, orders, shops, skus
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotFound
 from core.labels import Label
 from core.model import PAID
 from core.workflow import DEFAULT_CARRIER, waybill
 
 PAGE_SIZE = 50
+OWN_NUMBER = re.compile(r"([A-Z]+)(\d{12})")  # workflow.tracking_number_for: carrier code, order id
 
 
 @dataclass(frozen=True)
@@ -242,6 +245,39 @@ def packing_slips(conn: Connection, role: str, order_ids: list[int]) -> list[Pac
         )
         for row in rows
     ]
+
+
+def parcel_for(conn: Connection, code: str) -> tuple[int, str, tuple[Goods, ...]]:
+    """The order ready to ship that a scanned code names: its order number, its tracking number, or
+    the number our own label printed for it. Returns the order's id, number and goods."""
+    code = code.strip()
+    own = OWN_NUMBER.fullmatch(code.upper())
+    named = [orders.c.channel_order_no == code, orders.c.tracking_no == code]
+    if own and own.group(1) in CARRIER_NAMES:
+        named.append(orders.c.id == int(own.group(2)))
+    query = select(orders.c.id, orders.c.channel_order_no).where(orders.c.status == PAID, or_(*named))
+    found = conn.execute(query).all()
+    if len(found) != 1:
+        raise NotFound(key="error.scan_no_order", params={"code": code[:40]})
+    order_id, order_no = found[0]
+    return order_id, order_no, goods_of(conn, [order_id]).get(order_id, ())
+
+
+def scan_item(goods: tuple[Goods, ...], scanned: dict[str, int], code: str) -> dict[str, int]:
+    """The counts of items scanned so far with one more of the scanned SKU barcode (the SKU code).
+    An item the order does not hold, or one more than it needs, is refused: it must not go in the box."""
+    code = code.strip()
+    wanted = {item.sku.upper(): item for item in goods}.get(code.upper())
+    if wanted is None:
+        raise InvalidInput(key="error.scan_not_in_order", params={"code": code[:64]})
+    if scanned.get(wanted.sku, 0) >= wanted.qty:
+        raise InvalidInput(key="error.scan_too_many", params={"sku": wanted.sku, "qty": wanted.qty})
+    return scanned | {wanted.sku: scanned.get(wanted.sku, 0) + 1}
+
+
+def scan_complete(goods: tuple[Goods, ...], scanned: dict[str, int]) -> bool:
+    """Whether every item of the order has been scanned, as many times as it is ordered."""
+    return bool(goods) and all(scanned.get(item.sku, 0) == item.qty for item in goods)
 
 
 def full_address(province: str, city: str, address: str) -> str:

@@ -10,6 +10,7 @@ from core import warehouse
 from core.carriers import CARRIER_NAMES, DEFAULT_CARRIER
 from core.errors import OrderHubError
 from ui import actions, auth, widgets
+from ui.scan import scan_section
 from ui.session import engine, tr
 
 CARRIER_CODES = {name: code for code, name in CARRIER_NAMES.items()}
@@ -43,6 +44,7 @@ if not waiting:
 
 st.subheader(tr("warehouse.pick_list"), anchor=False)
 st.dataframe(widgets.frame(picks, ("sku", "name", "qty", "orders", "on_hand")), hide_index=True)
+scan_section()
 st.subheader(tr("warehouse.ship"), anchor=False)
 shop_box, sku_box, province_box, carrier_box = st.columns(4)
 any_label = {"": tr("warehouse.any")}
@@ -72,7 +74,7 @@ with engine().connect() as conn:
     ready = warehouse.ready(conn, user["role"], where, warehouse.PAGE_SIZE, (page - 1) * warehouse.PAGE_SIZE)
 
 st.caption(tr("warehouse.scan_hint") + " " + tr("warehouse.carrier_hint"))
-view = st.session_state.get("ship_view", 0)
+view = st.session_state.get("ship_view", 0) + actions.round_of("scan")  # an order shipped by scan left the list
 columns = ("channel_order_no", "shop", "buyer", "phone", "province", "city", "items", "paid_at", "tracking_no")
 table = widgets.frame(ready, columns)
 table[tr("col.tracking_no")] = table[tr("col.tracking_no")].fillna("")  # an empty cell to scan into, not "None"

@@ -14,7 +14,7 @@ from test_app_users import pdf_texts
 from core import batch, labels, paperwork, warehouse, workflow
 from core.carriers import carrier_of
 from core.db import orders, transaction
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotFound
 from core.senders import DEMO_ADDRESS
 
 
@@ -204,3 +204,47 @@ def test_printing_a_label_for_a_held_order_is_refused_with_the_reason(store):
     button(at, "打印面单").click().run()
     assert not at.exception and not at.get("download_button")
     assert "不能发货" in at.error[0].value and "JD300000000004" in at.error[0].value
+
+
+def test_a_parcel_is_found_by_order_number_tracking_number_or_our_own_label_number(shop, engine):
+    order_id = shop["TB20261122003"]
+    with transaction(engine) as conn:
+        conn.execute(update(orders).where(orders.c.id == shop["JD300000000005"]).values(tracking_no="YT123"))
+    with engine.connect() as conn:
+        assert warehouse.parcel_for(conn, " TB20261122003 ")[:2] == (order_id, "TB20261122003")
+        assert warehouse.parcel_for(conn, f"ZTO{order_id:012d}")[0] == order_id
+        assert warehouse.parcel_for(conn, "YT123")[1] == "JD300000000005"
+        for code in ("JD300000000004", "NOPE"):  # held for stock; unknown
+            with pytest.raises(NotFound):
+                warehouse.parcel_for(conn, code)
+
+
+def test_scanning_counts_the_order_items_and_refuses_a_stranger_or_one_too_many(shop, engine):
+    with engine.connect() as conn:
+        _, _, goods = warehouse.parcel_for(conn, "TB20261122003")  # CAT-LITTER-10L×2, PET-FOOD-2KG×1
+    scanned = warehouse.scan_item(goods, {}, "pet-food-2kg")
+    with pytest.raises(InvalidInput) as refused:
+        warehouse.scan_item(goods, scanned, "PET-FOOD-2KG")
+    assert refused.value.key == "error.scan_too_many"
+    with pytest.raises(InvalidInput, match="DOG-LEASH-M"):
+        warehouse.scan_item(goods, scanned, "DOG-LEASH-M")
+    scanned = warehouse.scan_item(goods, scanned, "CAT-LITTER-10L")
+    assert not warehouse.scan_complete(goods, scanned)
+    scanned = warehouse.scan_item(goods, scanned, "CAT-LITTER-10L")
+    assert scanned == {"PET-FOOD-2KG": 1, "CAT-LITTER-10L": 2} and warehouse.scan_complete(goods, scanned)
+
+
+def test_the_page_scans_an_order_refuses_a_wrong_item_and_ships_when_all_are_scanned(store, engine):
+    at = open_page("pages/warehouse.py", "warehouse")
+    at.text_input(key="scan_order_code").input("TB20261120001").run()
+    assert "还差 2 件未扫" in shown_text(at) and not [b for b in at.button if b.label == "出库发货"][1:]
+    at.text_input(key="scan_item_code").input("CAT-LITTER-10L").run()
+    assert "CAT-LITTER-10L 不属于这个订单" in at.error[0].value
+    at.text_input(key="scan_item_code").input("PET-FOOD-2KG").run()
+    at.text_input(key="scan_item_code").input("PET-FOOD-2KG").run()
+    assert "TB20261120001 核对无误：2 件全部扫到" in shown_text(at)
+    at.button(key="scan_ship").click().run()
+    at.button(key="scan_yes").click().run()
+    assert not at.exception and "已完成 1 个订单" in at.success[0].value
+    assert set(shipped(engine)) == {"TB20261120001"}
+    assert not [box for box in at.text_input if box.key == "scan_item_code"]  # the next scan starts afresh

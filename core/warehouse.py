@@ -105,42 +105,54 @@ def ready(
 
 def filter_choices(conn: Connection) -> dict[str, list[str]]:
     """The shops, SKUs and provinces that orders ready to ship have, for the filters' lists."""
-    paid = _ready_orders(ShipFilter()).subquery()
-    in_paid = orders.c.id.in_(select(paid.c.id))
-    shop_names = select(shops.c.name).join(orders, orders.c.shop_id == shops.c.id).where(in_paid)
-    sku_codes = select(skus.c.sku).join(order_lines, order_lines.c.sku_id == skus.c.id)
+    paid = select(_ready_orders(ShipFilter()).subquery().c.id)
+    shop_names = select(shops.c.name).where(shops.c.id.in_(select(orders.c.shop_id).where(orders.c.id.in_(paid))))
+    sku_codes = select(skus.c.sku).where(
+        skus.c.id.in_(select(order_lines.c.sku_id).where(order_lines.c.order_id.in_(paid)))
+    )
+    provinces = select(orders.c.province).where(orders.c.id.in_(paid), orders.c.province != "").distinct()
     return {
-        "shop": sorted(set(conn.execute(shop_names).scalars())),
-        "sku": sorted(set(conn.execute(sku_codes.where(order_lines.c.order_id.in_(select(paid.c.id)))).scalars())),
-        "province": sorted(set(conn.execute(select(orders.c.province).where(in_paid)).scalars()) - {""}),
+        "shop": sorted(conn.execute(shop_names).scalars()),
+        "sku": sorted(conn.execute(sku_codes).scalars()),
+        "province": sorted(conn.execute(provinces).scalars()),
     }
 
 
 def pick_list(conn: Connection, order_ids: list[int] | None = None) -> list[dict]:
-    """What to take off the shelves, per SKU: product name, quantity, and the orders it serves.
+    """What to take off the shelves, per SKU: product name, quantity and how many orders it serves.
 
-    For the given orders (which must be ready to ship), else for every order ready to ship."""
-    if order_ids is not None:
-        require_ready(conn, order_ids)
+    For the given orders (which must be ready to ship), each SKU also lists their numbers
+    (order_nos); without orders, for every order ready to ship, counted in the database."""
     query = (
-        select(skus.c.sku, skus.c.name, skus.c.on_hand, order_lines.c.qty, orders.c.channel_order_no)
+        select(
+            skus.c.sku,
+            skus.c.name,
+            func.sum(order_lines.c.qty).label("qty"),
+            func.count(func.distinct(order_lines.c.order_id)).label("orders"),
+            skus.c.on_hand,
+        )
         .join(order_lines, order_lines.c.sku_id == skus.c.id)
         .join(orders, orders.c.id == order_lines.c.order_id)
         .where(orders.c.status == PAID)
+        .group_by(skus.c.sku, skus.c.name, skus.c.on_hand)
+        .order_by(skus.c.sku)
+    )
+    if order_ids is None:
+        return [dict(row) for row in conn.execute(query).mappings()]
+    require_ready(conn, order_ids)
+    picks = [dict(row) | {"order_nos": []} for row in conn.execute(query.where(orders.c.id.in_(order_ids))).mappings()]
+    served = (
+        select(skus.c.sku, orders.c.channel_order_no)
+        .join(order_lines, order_lines.c.sku_id == skus.c.id)
+        .join(orders, orders.c.id == order_lines.c.order_id)
+        .where(orders.c.id.in_(order_ids))
+        .distinct()
         .order_by(skus.c.sku, orders.c.channel_order_no)
     )
-    if order_ids is not None:
-        query = query.where(orders.c.id.in_(order_ids))
-    picks: dict[str, dict] = {}
-    for row in conn.execute(query):
-        pick = picks.setdefault(
-            row.sku, {"sku": row.sku, "name": row.name, "qty": 0, "orders": 0, "on_hand": row.on_hand, "order_nos": []}
-        )
-        pick["qty"] += row.qty
-        if row.channel_order_no not in pick["order_nos"]:
-            pick["order_nos"].append(row.channel_order_no)
-            pick["orders"] += 1
-    return list(picks.values())
+    by_sku = {pick["sku"]: pick for pick in picks}
+    for sku, order_no in conn.execute(served):
+        by_sku[sku]["order_nos"].append(order_no)
+    return picks
 
 
 def require_ready(conn: Connection, order_ids: list[int]) -> None:

@@ -35,6 +35,7 @@ class ShipFilter:
     shop: str = ""
     sku: str = ""
     province: str = ""
+    carrier: str = ""  # the carrier an order already names (from its channel or file), by code
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ def _ready_orders(where: ShipFilter) -> Select:
         query = query.where(shops.c.name == where.shop)
     if where.province:
         query = query.where(orders.c.province == where.province)
+    if where.carrier:
+        query = query.where(orders.c.carrier == where.carrier)
     if where.sku:
         with_sku = select(order_lines.c.order_id).join(skus, skus.c.id == order_lines.c.sku_id)
         query = query.where(orders.c.id.in_(with_sku.where(skus.c.sku == where.sku)))
@@ -103,18 +106,27 @@ def ready(
     return access.mask_rows(role, rows)
 
 
+def ready_carriers(conn: Connection, where: ShipFilter = ShipFilter()) -> dict[int, str | None]:
+    """Every order the filter finds, in the list's order, with the carrier it names (if any):
+    "select all" over all the filter's pages."""
+    query = _ready_orders(where).add_columns(orders.c.carrier).order_by(orders.c.paid_at, orders.c.id)
+    return dict(conn.execute(query).all())
+
+
 def filter_choices(conn: Connection) -> dict[str, list[str]]:
-    """The shops, SKUs and provinces that orders ready to ship have, for the filters' lists."""
+    """The shops, SKUs, provinces and carriers that orders ready to ship have, for the filters' lists."""
     paid = select(_ready_orders(ShipFilter()).subquery().c.id)
     shop_names = select(shops.c.name).where(shops.c.id.in_(select(orders.c.shop_id).where(orders.c.id.in_(paid))))
     sku_codes = select(skus.c.sku).where(
         skus.c.id.in_(select(order_lines.c.sku_id).where(order_lines.c.order_id.in_(paid)))
     )
     provinces = select(orders.c.province).where(orders.c.id.in_(paid), orders.c.province != "").distinct()
+    carriers = select(orders.c.carrier).where(orders.c.id.in_(paid), orders.c.carrier.is_not(None)).distinct()
     return {
         "shop": sorted(conn.execute(shop_names).scalars()),
         "sku": sorted(conn.execute(sku_codes).scalars()),
         "province": sorted(conn.execute(provinces).scalars()),
+        "carrier": sorted(conn.execute(carriers).scalars()),
     }
 
 

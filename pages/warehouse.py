@@ -25,6 +25,16 @@ def new_view() -> None:
     st.session_state["ship_view"] = st.session_state.get("ship_view", 0) + 1
 
 
+def choice(box, label: str, options: list[str], shown=None) -> str:
+    """A filter's list: 全部 first, then what the orders ready to ship have."""
+    return box.selectbox(
+        label,
+        ["", *options],
+        format_func=lambda v: tr("warehouse.any") if not v else (shown or str)(v),
+        on_change=new_view,
+    )
+
+
 try:
     with engine().connect() as conn:
         waiting = warehouse.count_ready(conn)
@@ -46,18 +56,17 @@ st.subheader(tr("warehouse.pick_list"), anchor=False)
 st.dataframe(widgets.frame(picks, ("sku", "name", "qty", "orders", "on_hand")), hide_index=True)
 scan_section()
 st.subheader(tr("warehouse.ship"), anchor=False)
-shop_box, sku_box, province_box, carrier_box = st.columns(4)
-any_label = {"": tr("warehouse.any")}
+
+boxes = iter(st.columns(5 if choices["carrier"] else 4))
 where = warehouse.ShipFilter(
-    shop=shop_box.selectbox(
-        tr("col.shop"), ["", *choices["shop"]], format_func=lambda v: any_label.get(v, v), on_change=new_view
-    ),
-    sku=sku_box.selectbox("SKU", ["", *choices["sku"]], format_func=lambda v: any_label.get(v, v), on_change=new_view),
-    province=province_box.selectbox(
-        tr("col.province"), ["", *choices["province"]], format_func=lambda v: any_label.get(v, v), on_change=new_view
-    ),
+    shop=choice(next(boxes), tr("col.shop"), choices["shop"]),
+    sku=choice(next(boxes), "SKU", choices["sku"]),
+    province=choice(next(boxes), tr("col.province"), choices["province"]),
+    carrier=choice(next(boxes), tr("col.carrier"), choices["carrier"], lambda code: CARRIER_NAMES.get(code, code))
+    if choices["carrier"]
+    else "",
 )
-batch_carrier = carrier_box.selectbox(
+batch_carrier = next(boxes).selectbox(
     tr("warehouse.batch_carrier"),
     list(CARRIER_NAMES),
     index=list(CARRIER_NAMES).index(DEFAULT_CARRIER),
@@ -83,7 +92,10 @@ table.insert(
     tr("col.carrier"),
     [CARRIER_NAMES.get(row["carrier"] or batch_carrier, CARRIER_NAMES[batch_carrier]) for row in ready],
 )
-table.insert(0, tr("col.pick"), st.toggle(tr("warehouse.select_page", count=len(ready)), key=f"ship_all_{view}"))
+page_toggle, filter_toggle = st.columns(2)
+whole_page = page_toggle.toggle(tr("warehouse.select_page", count=len(ready)), key=f"ship_all_{view}")
+whole_filter = pages > 1 and filter_toggle.toggle(tr("warehouse.select_filter", count=total), key=f"ship_every_{view}")
+table.insert(0, tr("col.pick"), whole_page or whole_filter)
 edited = st.data_editor(
     table,
     hide_index=True,
@@ -109,6 +121,11 @@ carriers = {
     for row, name in zip(ready, named, strict=True)
     if row["id"] in picked
 }
+if whole_filter:  # the other pages' orders go with their own carrier, else the batch's; numbers are assigned
+    with engine().connect() as conn:
+        everyone = warehouse.ready_carriers(conn, where)
+    carriers = {order_id: carriers.get(order_id) or own or batch_carrier for order_id, own in everyone.items()}
+    picked = list(everyone)
 actions.action_bar(
     picked,
     key="warehouse",

@@ -248,3 +248,19 @@ def test_the_page_scans_an_order_refuses_a_wrong_item_and_ships_when_all_are_sca
     assert not at.exception and "已完成 1 个订单" in at.success[0].value
     assert set(shipped(engine)) == {"TB20261120001"}
     assert not [box for box in at.text_input if box.key == "scan_item_code"]  # the next scan starts afresh
+
+
+def test_select_all_that_match_takes_every_page_of_the_filter_and_the_carrier_filter_appears(
+    store, engine, monkeypatch
+):
+    with transaction(engine) as conn:
+        conn.execute(update(orders).where(orders.c.id == store["JD300000000005"]).values(carrier="JT"))
+    monkeypatch.setattr(warehouse, "PAGE_SIZE", 2)
+    at = open_page("pages/warehouse.py", "warehouse")
+    [every] = [toggle for toggle in at.toggle if toggle.label == "全选筛选结果（3 单，含其他页）"]
+    every.set_value(True).run()
+    assert "已选 3 单" in shown_text(at)
+    [carrier] = [box for box in at.selectbox if box.label == "快递公司"]
+    assert carrier.options == ["全部", "极兔速递"]
+    carrier.set_value("JT").run()
+    assert list(at.dataframe[1].value["订单号"]) == ["JD300000000005"] and "已选 0 单" in shown_text(at)

@@ -153,7 +153,7 @@ def _labels_pdf(conn, role: str, order_ids: list[int], carriers: dict | None, tr
     return labels.render(warehouse.labels_for(conn, role, order_ids, carriers=carriers, tracking=tracking))
 
 
-def _pick_list_pdf(conn, role: str, order_ids: list[int], _carriers: dict | None, _tracking: dict | None) -> bytes:
+def _pick_list_pdf(conn, _role: str, order_ids: list[int], _carriers: dict | None, _tracking: dict | None) -> bytes:
     return paperwork.pick_list_pdf(warehouse.pick_list(conn, order_ids), clock.now())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
@@ -30,6 +31,13 @@ def possible(status: str) -> tuple[str, ...]:
     return tuple(action for action, sensible in wanted.items() if sensible)
 
 
+class Waybill(NamedTuple):
+    """What the warehouse scanned and chose for one order; None leaves it to shipping."""
+
+    tracking_no: str | None
+    carrier: str | None
+
+
 @dataclass
 class BatchResult:
     """Order numbers done, and for each failure the order number and the error."""
@@ -46,8 +54,11 @@ def run(
     order_ids: Iterable[int],
     tracking: dict[int, str] | None = None,
     now: datetime | None = None,
+    carriers: dict[int, str] | None = None,
 ) -> BatchResult:
-    """Apply the action to each order; one order failing (e.g. no stock) does not stop the others."""
+    """Apply the action to each order; one order failing (e.g. no stock) does not stop the others.
+
+    tracking and carriers are what the warehouse scanned and chose per order (shipping only)."""
     if action not in PERMISSION:
         raise InvalidInput(f"There is no batch action {action!r}.")
     access.require(role, PERMISSION[action])
@@ -57,34 +68,35 @@ def run(
         try:
             with transaction(engine) as conn:
                 order_no = _order_no(conn, order_id)
-                step(conn, order_id, actor, now or clock.now(), (tracking or {}).get(order_id) or None)
+                waybill = Waybill((tracking or {}).get(order_id) or None, (carriers or {}).get(order_id) or None)
+                step(conn, order_id, actor, now or clock.now(), waybill)
             result.done.append(order_no)
         except OrderHubError as exc:
             result.failed.append((_safe_order_no(engine, order_id), exc))
     return result
 
 
-def _confirm(conn: Connection, order_id: int, actor: str, now: datetime, _tracking: str | None) -> None:
+def _confirm(conn: Connection, order_id: int, actor: str, now: datetime, _waybill: Waybill) -> None:
     workflow.advance(conn, order_id, PAID, actor, "payment confirmed", now)
 
 
-def _ship(conn: Connection, order_id: int, actor: str, now: datetime, tracking: str | None) -> None:
+def _ship(conn: Connection, order_id: int, actor: str, now: datetime, waybill: Waybill) -> None:
     """Ship the order with every order merged into its parcel, under one waybill."""
     status = conn.execute(select(orders.c.status).where(orders.c.id == order_id)).scalar()
     if status == SHIPPED and len(merge.shipment_of(conn, order_id)) > 1:
         return  # left already with its parcel, earlier in this batch
-    merge.ship_shipment(conn, order_id, actor, tracking, now)
+    merge.ship_shipment(conn, order_id, actor, waybill.tracking_no, now, waybill.carrier)
 
 
-def _cancel(conn: Connection, order_id: int, actor: str, now: datetime, _tracking: str | None) -> None:
+def _cancel(conn: Connection, order_id: int, actor: str, now: datetime, _waybill: Waybill) -> None:
     workflow.advance(conn, order_id, CANCELLED, actor, "cancelled by hand", now)
 
 
-def _resume(conn: Connection, order_id: int, actor: str, now: datetime, _tracking: str | None) -> None:
+def _resume(conn: Connection, order_id: int, actor: str, now: datetime, _waybill: Waybill) -> None:
     workflow.resume(conn, order_id, actor, now)
 
 
-_STEPS: dict[str, Callable[[Connection, int, str, datetime, str | None], None]] = {
+_STEPS: dict[str, Callable[[Connection, int, str, datetime, Waybill], None]] = {
     "confirm_payment": _confirm,
     "ship": _ship,
     "cancel": _cancel,

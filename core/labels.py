@@ -13,18 +13,12 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
+from core.carriers import CARRIER_NAMES
+from core.senders import Sender
+
 FONT = "STSong-Light"  # ships inside reportlab's CID support: no font file to install
 PAGE = (100 * mm, 150 * mm)  # the common thermal e-waybill size
 MARGIN = 5 * mm
-CARRIER_NAMES = {
-    "SF": "顺丰速运",
-    "YTO": "圆通速递",
-    "ZTO": "中通快递",
-    "STO": "申通快递",
-    "YD": "韵达快递",
-    "JD": "京东物流",
-    "EMS": "EMS",
-}
 
 
 @dataclass(frozen=True)
@@ -39,13 +33,18 @@ class Label:
     phone_masked: str
     address: str
     destination: str  # province and city in large type (大头笔), for sorting at the depot
-    items: str
+    items: str  # product names and quantities
     printed_at: datetime
+    sender: Sender
+
+
+def register_font() -> None:
+    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 
 def render(labels: list[Label]) -> bytes:
     """All labels as one PDF, one page each."""
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    register_font()
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=PAGE, pageCompression=1)
     canvas.setTitle("OrderHub 面单")
@@ -72,7 +71,8 @@ def _draw(canvas: Canvas, label: Label) -> None:
     y = _rule(canvas, y - 36)
     y = _block(canvas, "收", f"{label.receiver}  {label.phone_masked}", label.address, y - 18, 12)
     y = _rule(canvas, y - 8)
-    y = _block(canvas, "寄", label.shop, "", y - 18, 10)
+    sender = label.sender
+    y = _block(canvas, "寄", f"{sender.name}  {sender.phone}", sender.address, y - 18, 10)
     y = _rule(canvas, y - 8)
     canvas.setFont(FONT, 9)
     canvas.drawString(MARGIN, y - 14, f"订单号 {label.order_no}")

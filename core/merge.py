@@ -82,14 +82,21 @@ def shipment_of(conn: Connection, order_id: int) -> list[int]:
 
 
 def ship_shipment(
-    conn: Connection, order_id: int, actor: str, tracking_no: str | None = None, now: datetime | None = None
+    conn: Connection,
+    order_id: int,
+    actor: str,
+    tracking_no: str | None = None,
+    now: datetime | None = None,
+    carrier: str | None = None,
 ) -> list[int]:
-    """Ship every order of the parcel under one tracking number, all or none."""
+    """Ship every order of the parcel under one carrier and tracking number, all or none."""
     now = now or clock.now()
     members = shipment_of(conn, order_id)
-    tracking = tracking_no or workflow.tracking_number_for(_primary_of(conn, order_id))
+    primary = _primary_of(conn, order_id)
+    chosen = carrier or conn.execute(select(orders.c.carrier).where(orders.c.id == primary)).scalar()
+    carrier, tracking = workflow.waybill(primary, chosen or workflow.DEFAULT_CARRIER, tracking_no)
     for member in members:
-        workflow.advance(conn, member, SHIPPED, actor, "shipped in one parcel", now, tracking_no=tracking)
+        workflow.advance(conn, member, SHIPPED, actor, "shipped in one parcel", now, tracking, carrier)
     return members
 
 

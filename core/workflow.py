@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.sql import Select
 
 from core import clock, outbox, stock
+from core.carriers import CARRIER_NAMES, DEFAULT_CARRIER, carrier_of
 from core.db import (
     insert_tuples,
     order_events,
@@ -50,7 +51,6 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 TIMESTAMP_OF = {PAID: "paid_at", SHIPPED: "shipped_at", COMPLETED: "completed_at", CANCELLED: "cancelled_at"}
-DEFAULT_CARRIER = "SF"
 SYSTEM = "system"  # the actor of what OrderHub does by itself (a resume when stock comes back)
 # What advance() and its actions read of an order (a third of its columns), on every click;
 # built once, as building and keying a statement costs the client more than sending it.
@@ -69,17 +69,26 @@ def advance(
     reason: str = "",
     now: datetime | None = None,
     tracking_no: str | None = None,
+    carrier: str | None = None,
 ) -> str:
     """Move the order to to_status with its stock effect, audit row and bound actions.
 
     Returns the status the order ends in: payment of an order whose stock cannot be
     reserved ends on hold (the buyer has paid on the platform; we must not oversell).
     """
-    return _advance(conn, _load(conn, order_id), to_status, actor, reason, now or clock.now(), tracking_no)
+    order = _load(conn, order_id)
+    return _advance(conn, order, to_status, actor, reason, now or clock.now(), tracking_no, carrier)
 
 
 def _advance(
-    conn: Connection, order: Row, to_status: str, actor: str, reason: str, now: datetime, tracking_no: str | None
+    conn: Connection,
+    order: Row,
+    to_status: str,
+    actor: str,
+    reason: str,
+    now: datetime,
+    tracking_no: str | None,
+    carrier: str | None = None,
 ) -> str:
     """advance() on an order already loaded (and locked) in this transaction."""
     order_id = order.id
@@ -100,8 +109,8 @@ def _advance(
             values |= {"status": ON_HOLD, "status_before_hold": to_status, "hold_reason": HOLD_INSUFFICIENT_STOCK}
             reason = str(shortage)
     if to_status == SHIPPED:
-        values |= {"tracking_no": tracking_no or order.tracking_no or tracking_number_for(order_id)}
-        values.setdefault("carrier", order.carrier or DEFAULT_CARRIER)
+        chosen = carrier or order.carrier or DEFAULT_CARRIER
+        values["carrier"], values["tracking_no"] = waybill(order_id, chosen, tracking_no or order.tracking_no)
     conn.execute(update(orders).where(orders.c.id == order_id).values(**values))
     record_event(conn, order_id, order.status, values["status"], actor, reason, now)
     _fire_actions(conn, order, values, now)
@@ -419,9 +428,17 @@ def record_event(
     insert_tuples(conn, order_events, EVENT_COLUMNS, [(order_id, now, actor, from_status, to_status, reason[:300])])
 
 
-def tracking_number_for(order_id: int) -> str:
-    """Our own waybill number when none is scanned: carrier prefix, 12 digits, unique per order."""
-    return f"{DEFAULT_CARRIER}{order_id:012d}"
+def tracking_number_for(order_id: int, carrier: str = DEFAULT_CARRIER) -> str:
+    """Our own waybill number when none is scanned: carrier code, 12 digits, unique per order."""
+    return f"{carrier if carrier in CARRIER_NAMES else DEFAULT_CARRIER}{order_id:012d}"
+
+
+def waybill(order_id: int, carrier: str, tracking_no: str | None) -> tuple[str, str]:
+    """The carrier and number an order leaves with: a scanned number whose prefix names a carrier
+    (YT… is 圆通) goes with that carrier, not the one chosen; without a number, our own for the carrier."""
+    if tracking_no:
+        return carrier_of(tracking_no) or carrier, tracking_no
+    return carrier, tracking_number_for(order_id, carrier)
 
 
 def payment_sms(order_id: int, order_no: str, phone: str, buyer: str, now: datetime) -> dict:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from core import batch, labels, logins, stock_levels, warehouse
+from core import batch, clock, labels, logins, paperwork, stock_levels, warehouse
 from core.access import can
 from core.errors import OrderHubError
 from ui import cached
@@ -30,12 +30,15 @@ def action_bar(
     actions: Sequence[str] = ALL,
     tracking: dict[int, str] | None = None,
     counted: bool = True,
+    carriers: dict[int, str] | None = None,
+    papers: Sequence[str] = ("labels",),
 ) -> None:
-    """Buttons for the actions the role may take; nothing changes until the user confirms."""
+    """Buttons for the actions the role may take and the papers it may print (labels, pick_list,
+    slips); nothing changes until the user confirms. tracking and carriers go to shipping and labels."""
     current = user()
     allowed = [action for action in actions if can(current["role"], batch.PERMISSION[action])]
-    printable = can(current["role"], "print_labels")
-    columns = st.columns(len(allowed) + int(printable) + 1, vertical_alignment="center")
+    printed = list(papers) if can(current["role"], "print_labels") else []
+    columns = st.columns(len(allowed) + len(printed) + 1, vertical_alignment="center")
     if counted:
         columns[0].caption(tr("action.selected", count=len(order_ids)))
     for column, action in zip(columns[1:], allowed, strict=False):
@@ -46,11 +49,11 @@ def action_bar(
             type="primary" if action == "ship" else "secondary",
             width="stretch",
             on_click=_ask,
-            args=(key, (action, list(order_ids), dict(tracking or {}))),
+            args=(key, (action, list(order_ids), dict(tracking or {}), dict(carriers or {}))),
         )
-    if printable:
-        with columns[-1]:
-            label_button(order_ids, key)
+    for column, paper in zip(columns[len(allowed) + 1 :], printed, strict=True):
+        with column:
+            print_button(order_ids, key, paper, carriers, tracking)
     _confirmation(key, current)
 
 
@@ -63,7 +66,7 @@ def _confirmation(key: str, current: dict) -> None:
     pending = st.session_state.get(f"{key}_pending")
     if not pending:
         return
-    action, order_ids, _ = pending
+    action, order_ids, *_ = pending
     with st.container(border=True):
         st.warning(tr("action.confirm", action=tr(f"action.{action}"), count=len(order_ids)), icon=":material/help:")
         yes, no, _ = st.columns([1, 1, 4])
@@ -83,13 +86,13 @@ def _apply(key: str, pending: tuple, session: tuple[str, datetime | None], store
     It reads the session from its arguments, so nothing before the action can be cut off by a rerun,
     and the user from the store: a callback runs before the script checks the session, and the user may
     have been deactivated or given another role since the confirmation was drawn."""
-    action, order_ids, tracking = pending
+    action, order_ids, tracking, carriers = pending
     with store.connect() as conn:
         current = logins.session_user(conn, *session)
     if current is None:
         return  # the run that follows signs the session out
     try:
-        result = batch.run(store, current["role"], current["username"], action, order_ids, tracking)
+        result = batch.run(store, current["role"], current["username"], action, order_ids, tracking, carriers=carriers)
     except OrderHubError as exc:
         despite_reruns(partial(_refused, key, exc))
         return
@@ -112,27 +115,53 @@ def _drop(key: str) -> None:
     st.session_state.pop(f"{key}_pending", None)
 
 
-def label_button(order_ids: list[int], key: str) -> None:
-    """Build the labels PDF on request, then offer it for download."""
+def print_button(
+    order_ids: list[int],
+    key: str,
+    paper: str,
+    carriers: dict[int, str] | None = None,
+    tracking: dict[int, str] | None = None,
+) -> None:
+    """Build the paper's PDF on request, then offer it for download. The download is offered only
+    while it fits: a changed selection, carrier or number, or an action on the orders (they
+    shipped) takes it away, so nobody prints yesterday's labels."""
+    made_for = (tuple(order_ids), sorted((carriers or {}).items()), sorted((tracking or {}).items()), round_of(key))
+    state = f"{key}_{paper}_pdf"
     if st.button(
-        tr("action.labels"), key=f"{key}_labels", disabled=not order_ids, width="stretch", icon=":material/print:"
+        tr(f"action.{paper}"), key=f"{key}_{paper}", disabled=not order_ids, width="stretch", icon=":material/print:"
     ):
         try:
             with engine().connect() as conn:
-                found = warehouse.labels_for(conn, user()["role"], order_ids)
-            st.session_state[f"{key}_pdf"] = labels.render(found)
+                st.session_state[state] = (made_for, PAPERS[paper](conn, user()["role"], order_ids, carriers, tracking))
         except OrderHubError as exc:
+            st.session_state.pop(state, None)
             show_error(exc)
-    if pdf := st.session_state.get(f"{key}_pdf"):
+    built = st.session_state.get(state)
+    if built and built[0] == made_for:
         st.download_button(
-            tr("action.download_labels"),
-            pdf,
-            file_name="orderhub-labels.pdf",
+            tr(f"action.download_{paper}"),
+            built[1],
+            file_name=f"orderhub-{paper.replace('_', '-')}.pdf",
             mime="application/pdf",
-            key=f"{key}_download",
+            key=f"{key}_{paper}_download",
             icon=":material/download:",
             on_click="ignore",
         )
+
+
+def _labels_pdf(conn, role: str, order_ids: list[int], carriers: dict | None, tracking: dict | None) -> bytes:
+    return labels.render(warehouse.labels_for(conn, role, order_ids, carriers=carriers, tracking=tracking))
+
+
+def _pick_list_pdf(conn, _role: str, order_ids: list[int], _carriers: dict | None, _tracking: dict | None) -> bytes:
+    return paperwork.pick_list_pdf(warehouse.pick_list(conn, order_ids), clock.now())
+
+
+def _slips_pdf(conn, role: str, order_ids: list[int], _carriers: dict | None, _tracking: dict | None) -> bytes:
+    return paperwork.packing_slips_pdf(warehouse.packing_slips(conn, role, order_ids), clock.now())
+
+
+PAPERS: dict[str, Callable[..., bytes]] = {"labels": _labels_pdf, "pick_list": _pick_list_pdf, "slips": _slips_pdf}
 
 
 def round_of(key: str) -> int:

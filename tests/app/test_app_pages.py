@@ -180,7 +180,7 @@ def test_the_warehouse_ships_ticked_orders_with_a_scanned_number(store, engine):
         "added_rows": [],
         "deleted_rows": [],
     }
-    at = open_page("pages/warehouse.py", "warehouse", ship_editor_0=edits)
+    at = open_page("pages/warehouse.py", "warehouse", ship_editor_0_0=edits)
     assert "已选 2 单" in shown_text(at)
     button(at, "出库发货").click().run()
     button(at, "确定").click().run()

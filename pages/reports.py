@@ -35,12 +35,12 @@ if trend_tab.open:
         kit.csv_button(money, "sales_and_refunds", "dl_figures")
         trend = per_refresh(reports.daily_trend, snap, f, role)
         st.subheader(t("analytics.orders_by_channel", lang))
-        st.plotly_chart(charts.channel_trend(trend, lang, kit.channel_names(snap)), width="stretch")
+        kit.chart(charts.channel_trend(trend, lang, kit.channel_names(snap)))
         kit.csv_button(trend, "order_trend_by_channel", "dl_trend")
         st.subheader(t("analytics.week_over_week", lang))
-        st.plotly_chart(charts.week_over_week(totals, lang), width="stretch")
+        kit.chart(charts.week_over_week(totals, lang))
         st.subheader(t("analytics.paid_vs_shipped", lang))
-        st.plotly_chart(charts.paid_vs_shipped(totals, lang), width="stretch")
+        kit.chart(charts.paid_vs_shipped(totals, lang))
         kit.csv_button(totals, "order_trend_daily", "dl_totals")
 
 if region_tab.open:
@@ -55,7 +55,7 @@ if region_tab.open:
         kit.csv_button(by_province, "orders_by_province", "dl_provinces")
         st.subheader(t("analytics.province_hours", lang))
         matrix = per_refresh(reports.province_hours, snap, f, role)
-        st.plotly_chart(charts.hour_heat(matrix, lang), width="stretch")
+        kit.chart(charts.hour_heat(matrix, lang))
         kit.csv_button(matrix.reset_index(), "orders_by_province_and_hour", "dl_hours")
 
 if returns_tab.open:
@@ -64,7 +64,7 @@ if returns_tab.open:
         if reasons.empty:
             st.info(t("analytics.no_returns", lang))
         else:
-            st.plotly_chart(charts.reasons_pie(reasons), width="stretch")
+            kit.chart(charts.reasons_pie(reasons))
             kit.csv_button(reasons, "return_reasons", "dl_reasons")
 
 if kpi_tab.open:

@@ -54,6 +54,11 @@ def role() -> str:
     return current
 
 
+def chart(figure) -> None:
+    """A plotly chart without plotly's toolbar, whose buttons speak English only."""
+    st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
+
+
 def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
     """Download what the chart shows, as CSV with a BOM so Excel reads the Chinese."""
     st.download_button(

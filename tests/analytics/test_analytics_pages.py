@@ -64,6 +64,8 @@ def test_the_reports_page_shows_kpis_and_a_csv_download_for_every_chart(page):
     ]
     assert [len(app.get("download_button")) for app in shown.values()] == [3, 2, 1, 2, 2]
     assert [len(app.get("plotly_chart")) for app in shown.values()] == [3, 1, 1, 0, 0]
+    charts = [chart for app in shown.values() for chart in app.get("plotly_chart")]
+    assert all('"displayModeBar": false' in chart.proto.config for chart in charts)  # no English toolbar
     assert any("<title>台湾:" in m.value for m in shown["地区分布"].markdown)  # the map
 
 

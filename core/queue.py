@@ -58,7 +58,8 @@ def page(
     conn: Connection, role: str, flt: QueueFilter, after: Cursor | None = None, limit: int = PAGE_SIZE
 ) -> QueuePage:
     """One page of the queue after the cursor (newest first), as the role may see it."""
-    query = _where(_columns(), flt, role).order_by(orders.c.created_at.desc(), orders.c.id.desc()).limit(limit + 1)
+    query = _where(_columns(), flt, _searching(conn, flt, role))
+    query = query.order_by(orders.c.created_at.desc(), orders.c.id.desc()).limit(limit + 1)
     if after is not None:
         query = query.where(tuple_(orders.c.created_at, orders.c.id) < tuple_(*after))
     if is_postgres(conn):
@@ -81,9 +82,9 @@ def status_counts(conn: Connection, flt: QueueFilter, role: str, cap: int = COUN
     A tab shows "10,000+" rather than an exact figure nobody acts on; counting stops there, so the
     tabs cost a few index steps per status however many orders the store holds.
     """
-    counts = {}
+    counts, found = {}, _searching(conn, flt, role)
     for status in STATUSES:
-        limited = _where(select(orders.c.id), replace(flt, status=status), role).limit(cap + 1).subquery()
+        limited = _where(select(orders.c.id), replace(flt, status=status), found).limit(cap + 1).subquery()
         counts[status] = conn.execute(select(func.count()).select_from(limited)).scalar_one()
     return {status: count for status, count in counts.items() if count}
 
@@ -143,7 +144,18 @@ def _columns() -> Select:
     ).join(shops, shops.c.id == orders.c.shop_id)
 
 
-def _where(query: Select, flt: QueueFilter, role: str) -> Select:
+def _searching(conn: Connection, flt: QueueFilter, role: str) -> ColumnElement[bool] | None:
+    """The search box's condition. A whole order number (looked up by its index) finds just that
+    order: the broad search matches parts of numbers, which no index serves, and on a large store
+    a lookup by the full number would scan every order."""
+    text = flt.search.strip()
+    if not text:
+        return None
+    whole = conn.execute(select(orders.c.id).where(orders.c.channel_order_no == text).limit(1)).first()
+    return orders.c.channel_order_no == text if whole else search(text, access.treatment(role, "phone") == "show")
+
+
+def _where(query: Select, flt: QueueFilter, found: ColumnElement[bool] | None) -> Select:
     conditions = [
         column == value
         for column, value in (
@@ -161,8 +173,8 @@ def _where(query: Select, flt: QueueFilter, role: str) -> Select:
         conditions.append(orders.c.created_at < datetime.combine(flt.date_to + timedelta(days=1), datetime.min.time()))
     if flt.sku:
         conditions.append(_has_sku(flt.sku.strip()))
-    if text := flt.search.strip():
-        conditions.append(search(text, with_phones=access.treatment(role, "phone") == "show"))
+    if found is not None:
+        conditions.append(found)
     return query.where(*conditions)
 
 

@@ -177,3 +177,12 @@ def test_one_click_releases_every_held_order_the_stock_now_covers_audited_and_na
 def test_a_stock_adjustment_names_the_held_orders_it_resumed(shop, engine):
     assert stock_levels.adjust(engine, "warehouse", "张仓管", "DOG-LEASH-M", 2, "到货", now=NOW) == ["JD300000000004"]
     assert stock_levels.adjust(engine, "warehouse", "张仓管", "DOG-LEASH-M", 2, "到货", now=NOW) == []
+
+
+def test_a_whole_order_number_finds_that_order_alone_by_its_index(shop, engine):
+    ingest.ingest(engine, [order("TB2026112000", "paid", "赵雷", PHONES[0], [("PET-FOOD-2KG", 1, 8900)], day=25)])
+    with engine.connect() as conn:
+        whole = queue.page(conn, "clerk", QueueFilter(search="TB2026112000")).rows
+        part = queue.page(conn, "clerk", QueueFilter(search="TB202611200")).rows
+    assert [row["channel_order_no"] for row in whole] == ["TB2026112000"]  # not TB20261120001 too
+    assert {row["channel_order_no"] for row in part} == {"TB2026112000", "TB20261120001"}

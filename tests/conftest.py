@@ -180,3 +180,16 @@ def pg_engine(pg_url) -> Iterator[Engine]:
 def any_engine(request) -> Engine:
     """The same test on the embedded default and on PostgreSQL."""
     return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium through Playwright, one per test module (tests.browser says how)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch
+
+    with sync_playwright() as playwright:
+        launched = launch(playwright)
+        yield launched
+        launched.close()

@@ -13,7 +13,7 @@ from core import clock, screen, users
 from core.analytics import Snapshot
 from core.db import transaction
 from tests import browser as chromium
-from tests.browser import ROOT, launch, needs_chromium
+from tests.browser import ROOT, needs_chromium
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 PASSWORD = "manager-pass-2026"
@@ -54,16 +54,6 @@ def app(tmp_path_factory):
             yield url, engine
     finally:
         engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = launch(playwright)
-        yield launched
-        launched.close()
 
 
 def open_screen(browser, url: str, size: tuple[int, int], query: str = ""):

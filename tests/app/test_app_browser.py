@@ -15,7 +15,7 @@ from core import stock_levels
 from core.db import make_engine, migrate, orders
 from core.i18n import t
 from tests import browser as chromium
-from tests.browser import launch, needs_chromium
+from tests.browser import needs_chromium
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
@@ -45,16 +45,6 @@ def server(tmp_path_factory) -> Iterator[Server]:
             yield Server(url, engine, ids)
     finally:
         engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = launch(playwright)
-        yield launched
-        launched.close()
 
 
 def log_in(browser, server: Server, username: str, login_shot: str | None = None):

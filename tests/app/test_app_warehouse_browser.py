@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from test_app_browser import browser, log_in, open_path, server, shot  # noqa: F401 (fixtures)
+from test_app_browser import log_in, open_path, server, shot  # noqa: F401 (fixtures)
 from test_app_users import pdf_texts
 
 from core.db import orders

@@ -100,7 +100,7 @@ def status_tabs(counts: dict[str, int]) -> str | None:
     def caption(status: str) -> str:
         name = tr("filter.all") if status == ALL else label("status", status)
         count = counts.get(status, 0)
-        return f"{name} · {count:,}" if count <= queue.COUNT_CAP else f"{name} · {queue.COUNT_CAP:,}+"
+        return f"{name} · {count:,}"
 
     picked = st.segmented_control(
         tr("col.status"),

@@ -121,12 +121,6 @@ def test_the_queue_works_the_same_on_postgresql(pg_engine):
     assert held == {ids["JD300000000004"]: [Shortage("DOG-LEASH-M", 1, 0)]}
 
 
-def test_status_counts_stop_at_the_cap_so_big_stores_stay_fast(shop, engine):
-    with engine.connect() as conn:
-        capped = queue.status_counts(conn, QueueFilter(), "clerk", cap=2)
-    assert capped == {"paid": 3, "pending_payment": 1, "on_hold": 1}  # paid: "2+", i.e. more than the cap
-
-
 @pytest.mark.parametrize(
     ("typed", "found"),
     [

@@ -6,8 +6,10 @@ from datetime import datetime
 
 from bench.common import best_of, write
 from core import labels
+from core.senders import Sender
 
 TARGET_SECONDS_PER_100 = 3.0
+SENDER = Sender("萌宠天猫旗舰店 杭州仓", "0571-88886666", "浙江省杭州市余杭区仓前街道文一西路 1500 号")
 
 
 def sample(count: int) -> list[labels.Label]:
@@ -22,8 +24,9 @@ def sample(count: int) -> list[labels.Label]:
             phone_masked="138****1234",
             address="广东省深圳市南山区科技园南区高新南七道 18 号 3 栋 1201 室",
             destination="广东 深圳",
-            items="PET-FOOD-2KG×2, CAT-LITTER-10L×1, TOY-SQUEAKY-DUCK×3",
+            items="成犬粮 2kg×2、豆腐猫砂 10L×1、发声玩具鸭×3",
             printed_at=datetime(2026, 11, 26, 9, 30),
+            sender=SENDER,
         )
         for n in range(count)
     ]

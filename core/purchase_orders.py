@@ -8,7 +8,7 @@ import hashlib
 import io
 import os
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, insert, select, update
@@ -30,11 +30,16 @@ def public_url() -> str:
 
 
 def preview(
-    conn: Connection, supplier_name: str, quantities: dict[str, int] | None = None, now: datetime | None = None
+    conn: Connection,
+    supplier_name: str,
+    quantities: dict[str, int] | None = None,
+    now: datetime | None = None,
+    expected: date | None = None,
 ) -> dict[str, Any]:
     """What create_purchase_order would e-mail, without creating it: the recipient, the expected
     date, the lines with their totals and the PO total. Refuses what creating would refuse."""
     now = now or clock.now()
+    _check_expected(expected, now)
     supplier = _supplier(conn, supplier_name)
     lines = _po_lines(conn, supplier, _wanted(conn, supplier_name, quantities, now))
     shown = [
@@ -51,7 +56,7 @@ def preview(
         "supplier": supplier.name,
         "to": supplier.email,
         "lead_time_days": supplier.lead_time_days,
-        "expected_at": _expected_at(supplier, now),
+        "expected_at": _asked_date(supplier, expected, now),
         "lines": shown,
         "total_cents": sum(line["line_cost_cents"] for line in shown),
     }
@@ -64,11 +69,14 @@ def create_purchase_order(
     now: datetime | None = None,
     quantities: dict[str, int] | None = None,
     link_days: int = LINK_DAYS,
+    expected: date | None = None,
 ) -> tuple[str, str]:
     """A PO for the supplier from the suggestions (or the given quantities per SKU: whole numbers,
     0 drops the SKU, the rest in the supplier's packs and at least its MOQ), e-mailed with a CSV
-    and a private link; returns (PO number, link). Only the link token's hash is stored."""
+    and a private link; returns (PO number, link). Only the link token's hash is stored. An
+    expected date asked of the supplier is kept as the expected arrival until the supplier answers."""
     now = now or clock.now()
+    _check_expected(expected, now)
     supplier = _supplier(conn, supplier_name)
     lines = _po_lines(conn, supplier, _wanted(conn, supplier_name, quantities, now))
     token = secrets.token_urlsafe(32)
@@ -81,6 +89,7 @@ def create_purchase_order(
             status="sent",
             token_sha256=token_hash(token),
             token_expires_at=now + timedelta(days=link_days),
+            expected_at=datetime.combine(expected, time()) if expected else None,
             created_at=now,
             created_by=actor,
             updated_at=now,
@@ -103,7 +112,15 @@ def create_purchase_order(
                 "email",
                 supplier.email,
                 "purchase_order",
-                _email_payload(conn, po_id, number, supplier, link, now, now + timedelta(days=link_days)),
+                _email_payload(
+                    conn,
+                    po_id,
+                    number,
+                    supplier,
+                    link,
+                    _asked_date(supplier, expected, now),
+                    now + timedelta(days=link_days),
+                ),
                 now,
             )
         ],
@@ -270,8 +287,14 @@ def _po_lines(conn: Connection, supplier: Any, quantities: dict[str, int]) -> li
     ]
 
 
-def _expected_at(supplier: Any, now: datetime) -> datetime:
-    return now + timedelta(days=supplier.lead_time_days)
+def _asked_date(supplier: Any, expected: date | None, now: datetime) -> date:
+    """The arrival asked of the supplier: the buyer's date, else the end of the supplier's lead time."""
+    return expected or (now + timedelta(days=supplier.lead_time_days)).date()
+
+
+def _check_expected(expected: date | None, now: datetime) -> None:
+    if expected is not None and expected < now.date():
+        raise InvalidInput(key="error.po_expected_past", params={"date": f"{expected:%Y-%m-%d}"})
 
 
 def _next_number(conn: Connection, now: datetime) -> str:
@@ -281,7 +304,7 @@ def _next_number(conn: Connection, now: datetime) -> str:
 
 
 def _email_payload(
-    conn: Connection, po_id: int, number: str, supplier: Any, link: str, now: datetime, expires: datetime
+    conn: Connection, po_id: int, number: str, supplier: Any, link: str, asked: date, expires: datetime
 ) -> dict:
     """What notify's purchase_order template renders, plus the lines as an attached CSV."""
     lines = [
@@ -295,7 +318,7 @@ def _email_payload(
     return {
         "po_no": number,
         "supplier": supplier.name,
-        "expected_at": f"{_expected_at(supplier, now):%Y-%m-%d}",
+        "expected_at": f"{asked:%Y-%m-%d}",
         "items": "\n".join(f"{line['sku']} {line['name']} × {line['qty']}" for line in lines),
         "link": link,
         "link_expires_at": f"{expires:%Y-%m-%d %H:%M}",

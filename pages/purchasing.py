@@ -6,7 +6,7 @@ from dataclasses import asdict
 import pandas as pd
 import streamlit as st
 
-from core import purchase_orders, purchasing, stock_levels
+from core import clock, purchase_orders, purchasing, stock_levels
 from core.access import mask_rows
 from core.db import transaction
 from core.errors import OrderHubError
@@ -34,11 +34,11 @@ with engine().connect() as conn:
 FAILED = object()
 
 
-def run(service, *args):
+def run(service, *args, **options):
     """One service call in its own transaction; a refusal is shown and returns FAILED."""
     try:
         with transaction(engine()) as conn:
-            return service(conn, *args)
+            return service(conn, *args, **options)
     except OrderHubError as refusal:
         widgets.show_error(refusal)
         return FAILED
@@ -82,21 +82,28 @@ for supplier, items in grouped.items():
     draft = run(purchase_orders.preview, supplier, quantities)
     if draft is FAILED:
         continue
+    expected = st.date_input(
+        tr("purchasing.expected"), value=draft["expected_at"], min_value=clock.now().date(), key=f"po-date-{supplier}"
+    )
     st.caption(
         tr(
             "purchasing.preview",
             to=draft["to"],
             lines=len(draft["lines"]),
             total=f"{draft['total_cents'] / 100:,.2f}",
-            expected=f"{draft['expected_at']:%Y-%m-%d}",
+            expected=f"{expected:%Y-%m-%d}",
         )
     )
     preview = widgets.frame(mask_rows(current["role"], draft["lines"]), PREVIEW)
     st.dataframe(preview, hide_index=True, width="stretch", column_config=widgets.money_columns(PREVIEW))
-    clicked = st.button(tr("purchasing.create", supplier=supplier), key=f"po-{supplier}", type="primary")
     if (
-        clicked
-        and (made := run(purchase_orders.create_purchase_order, supplier, actor(), None, quantities)) is not FAILED
+        st.button(tr("purchasing.create", supplier=supplier), key=f"po-{supplier}", type="primary")
+        and (
+            made := run(
+                purchase_orders.create_purchase_order, supplier, actor(), quantities=quantities, expected=expected
+            )
+        )
+        is not FAILED
     ):
         done(tr("purchasing.created", number=made[0], to=draft["to"]), editor)
 
@@ -116,7 +123,7 @@ if receivable:
     received = quantity_editor(lines, RECEIVING, editor)
     if (
         st.button(tr("purchasing.receive"), type="primary")
-        and (resumed := run(purchase_orders.receive_purchase_order, number, actor(), None, received)) is not FAILED
+        and (resumed := run(purchase_orders.receive_purchase_order, number, actor(), quantities=received)) is not FAILED
     ):
         with engine().connect() as conn:
             moved = stock_levels.order_numbers(conn, resumed)

@@ -91,7 +91,7 @@ def test_the_preview_shows_the_mail_to_be_sent_and_creates_nothing(shop):
     assert (draft["to"], draft["lead_time_days"], draft["expected_at"]) == (
         "sales@wangwang.example",
         7,
-        NOW + timedelta(days=7),
+        (NOW + timedelta(days=7)).date(),
     )
     assert [(line["sku"], line["qty"], line["line_cost_cents"]) for line in draft["lines"]] == [
         ("DOG-LEASH-RED", 24, 36_000),
@@ -107,6 +107,22 @@ def test_edited_quantities_are_ordered_and_a_zero_drops_the_line(shop):
         )
         lines = purchase_orders.purchase_order(conn, number)["lines"]
     assert [(line["sku"], line["qty_ordered"]) for line in lines] == [("DOG-LEASH-RED", 36)]
+
+
+def test_the_date_asked_of_the_supplier_goes_in_the_mail_and_is_expected_until_they_answer(shop):
+    asked = date(2026, 12, 1)
+    with transaction(shop) as conn:
+        assert purchase_orders.preview(conn, SUPPLIER, now=NOW, expected=asked)["expected_at"] == asked
+        number, _ = purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW, expected=asked)
+        [mail] = po_mails(conn)
+        [arriving] = purchase_orders.expected_arrivals(conn)
+    assert json.loads(mail.payload)["expected_at"] == "2026-12-01"
+    assert (arriving["po"], arriving["expected_at"].date()) == (number, asked)
+
+
+def test_an_expected_date_in_the_past_is_refused(shop):
+    with transaction(shop) as conn, pytest.raises(InvalidInput, match="2026-11-25 is in the past"):
+        purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW, expected=date(2026, 11, 25))
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select, update
 
-from core import purchase_orders, stock
+from core import clock, purchase_orders, stock
 from core.db import outbox, skus, transaction
 from core.ingest import ingest
 from tests.app.app_pages import button, open_page
@@ -50,6 +52,17 @@ def test_the_buyer_edits_a_quantity_and_the_po_is_sent_with_it(store):
         lines = purchase_orders.purchase_order(conn, po["number"])["lines"]
     assert [(line["sku"], line["qty_ordered"]) for line in lines] == [("PET-FOOD-2KG", 120)]
     assert sent(store) == ["sales@wangwang.example"]
+
+
+def test_the_buyer_asks_for_a_delivery_date_and_the_po_expects_it(store):
+    app = open_page(PAGE, "manager", lang="en")
+    asked = clock.now().date() + timedelta(days=3)
+    app.date_input(key=f"po-date-{SUPPLIER}").set_value(asked).run()
+    assert f"expected by {asked:%Y-%m-%d}" in " ".join(c.value for c in app.caption)
+    button(app, CONFIRM).click().run()
+    with store.connect() as conn:
+        [arriving] = purchase_orders.expected_arrivals(conn)
+    assert arriving["expected_at"].date() == asked
 
 
 def test_a_quantity_outside_the_suppliers_packs_is_refused_and_nothing_can_be_sent(store):

@@ -38,7 +38,9 @@ FIELD_KINDS: dict[str, frozenset[str]] = {
             "net_cents",
         }
     ),
-    "cost": frozenset({"unit_cost_cents", "profit_cents", "commission_cents", "shipping_cost_cents", "cost_cents"}),
+    "cost": frozenset(
+        {"unit_cost_cents", "line_cost_cents", "profit_cents", "commission_cents", "shipping_cost_cents", "cost_cents"}
+    ),
 }
 # Free text where buyers and staff write phone numbers ("地址… 联系电话139…"): a role that may not
 # see phones gets the numbers inside them masked too.

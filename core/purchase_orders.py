@@ -8,7 +8,7 @@ import hashlib
 import io
 import os
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, insert, select, update
@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from core import clock, outbox, stock, workflow
 from core.db import purchase_order_lines, purchase_orders, skus, suppliers
 from core.errors import InvalidInput, NotFound
-from core.purchasing import OPEN_PO, suggest
+from core.purchasing import OPEN_PO, suggest, whole_packs
 from core.rules import audit
 from core.spreadsheet import inert
 
@@ -29,6 +29,39 @@ def public_url() -> str:
     return os.environ.get("ORDERHUB_PUBLIC_URL", "http://localhost:8501").rstrip("/")
 
 
+def preview(
+    conn: Connection,
+    supplier_name: str,
+    quantities: dict[str, int] | None = None,
+    now: datetime | None = None,
+    expected: date | None = None,
+) -> dict[str, Any]:
+    """What create_purchase_order would e-mail, without creating it: the recipient, the expected
+    date, the lines with their totals and the PO total. Refuses what creating would refuse."""
+    now = now or clock.now()
+    _check_expected(expected, now)
+    supplier = _supplier(conn, supplier_name)
+    lines = _po_lines(conn, supplier, _wanted(conn, supplier_name, quantities, now))
+    shown = [
+        {
+            "sku": line["sku"],
+            "name": line["name"],
+            "qty": line["qty_ordered"],
+            "unit_cost_cents": line["unit_cost_cents"],
+            "line_cost_cents": line["qty_ordered"] * line["unit_cost_cents"],
+        }
+        for line in lines
+    ]
+    return {
+        "supplier": supplier.name,
+        "to": supplier.email,
+        "lead_time_days": supplier.lead_time_days,
+        "expected_at": _asked_date(supplier, expected, now),
+        "lines": shown,
+        "total_cents": sum(line["line_cost_cents"] for line in shown),
+    }
+
+
 def create_purchase_order(
     conn: Connection,
     supplier_name: str,
@@ -36,18 +69,16 @@ def create_purchase_order(
     now: datetime | None = None,
     quantities: dict[str, int] | None = None,
     link_days: int = LINK_DAYS,
+    expected: date | None = None,
 ) -> tuple[str, str]:
-    """A PO for the supplier from the suggestions (or given quantities), e-mailed with a CSV and
-    a private link; returns (PO number, link). Only the link token's hash is stored."""
+    """A PO for the supplier from the suggestions (or the given quantities per SKU: whole numbers,
+    0 drops the SKU, the rest in the supplier's packs and at least its MOQ), e-mailed with a CSV
+    and a private link; returns (PO number, link). Only the link token's hash is stored. An
+    expected date asked of the supplier is kept as the expected arrival until the supplier answers."""
     now = now or clock.now()
-    supplier = conn.execute(select(suppliers).where(suppliers.c.name == supplier_name)).first()
-    if supplier is None:
-        raise NotFound(key="error.no_supplier", params={"supplier": supplier_name})
-    if quantities is None:
-        quantities = {s.sku: s.qty for s in suggest(conn, now).get(supplier_name, [])}
-    lines = _po_lines(conn, quantities)
-    if not lines:
-        raise InvalidInput(key="error.nothing_to_order", params={"supplier": supplier_name})
+    _check_expected(expected, now)
+    supplier = _supplier(conn, supplier_name)
+    lines = _po_lines(conn, supplier, _wanted(conn, supplier_name, quantities, now))
     token = secrets.token_urlsafe(32)
     number = _next_number(conn, now)
     po_id = conn.execute(
@@ -58,13 +89,20 @@ def create_purchase_order(
             status="sent",
             token_sha256=token_hash(token),
             token_expires_at=now + timedelta(days=link_days),
+            expected_at=datetime.combine(expected, time()) if expected else None,
             created_at=now,
             created_by=actor,
             updated_at=now,
         )
         .returning(purchase_orders.c.id)
     ).scalar_one()
-    conn.execute(insert(purchase_order_lines), [{"po_id": po_id, **line} for line in lines])
+    conn.execute(
+        insert(purchase_order_lines),
+        [
+            {"po_id": po_id, **{key: line[key] for key in ("sku_id", "qty_ordered", "unit_cost_cents")}}
+            for line in lines
+        ],
+    )
     link = f"{public_url()}/supplier?token={token}"
     outbox.enqueue(
         conn,
@@ -74,7 +112,15 @@ def create_purchase_order(
                 "email",
                 supplier.email,
                 "purchase_order",
-                _email_payload(conn, po_id, number, supplier, link, now, now + timedelta(days=link_days)),
+                _email_payload(
+                    conn,
+                    po_id,
+                    number,
+                    supplier,
+                    link,
+                    _asked_date(supplier, expected, now),
+                    now + timedelta(days=link_days),
+                ),
                 now,
             )
         ],
@@ -143,6 +189,14 @@ def po_lines(conn: Connection, po_id: int) -> list[Any]:
     ).all()
 
 
+def purchase_order(conn: Connection, number: str) -> dict[str, Any]:
+    """One PO's status and lines (ordered, confirmed, received, outstanding), for receiving it."""
+    po = conn.execute(select(purchase_orders).where(purchase_orders.c.number == number)).first()
+    if po is None:
+        raise NotFound(key="error.po_not_found", params={"number": number})
+    return {"number": number, "status": po.status, "lines": [dict(line._mapping) for line in po_lines(conn, po.id)]}
+
+
 def expected_arrivals(conn: Connection) -> list[dict[str, Any]]:
     """Goods still to come per SKU and PO with the expected date, for the stock page."""
     rows = []
@@ -184,20 +238,63 @@ def purchase_order_list(conn: Connection, limit: int = 200) -> list[dict[str, An
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
-def _po_lines(conn: Connection, quantities: dict[str, int]) -> list[dict[str, int]]:
+def _supplier(conn: Connection, name: str) -> Any:
+    supplier = conn.execute(select(suppliers).where(suppliers.c.name == name)).first()
+    if supplier is None:
+        raise NotFound(key="error.no_supplier", params={"supplier": name})
+    return supplier
+
+
+def _wanted(conn: Connection, supplier_name: str, quantities: dict[str, int] | None, now: datetime) -> dict[str, int]:
+    """The quantities given, or else the supplier's suggestions."""
+    if quantities is None:
+        return {s.sku: s.qty for s in suggest(conn, now).get(supplier_name, [])}
+    return quantities
+
+
+def _po_lines(conn: Connection, supplier: Any, quantities: dict[str, int]) -> list[dict[str, Any]]:
+    """The lines to order, 0s dropped; refused unless whole numbers >= 0 of known SKUs, each
+    ordered in the supplier's whole packs and at least its MOQ."""
     bad = [f"{sku} {qty}" for sku, qty in quantities.items() if not isinstance(qty, int) or qty < 0]
     if bad:
         raise InvalidInput(key="error.po_quantities", params={"skus": ", ".join(bad)})
-    known = dict(conn.execute(select(skus.c.sku, skus.c.unit_cost_cents).where(skus.c.sku.in_(list(quantities)))).all())
-    missing = sorted(set(quantities) - set(known))
+    wanted = {sku: qty for sku, qty in sorted(quantities.items()) if qty > 0}
+    if not wanted:
+        raise InvalidInput(key="error.nothing_to_order", params={"supplier": supplier.name})
+    known = {
+        row.sku: row
+        for row in conn.execute(
+            select(skus.c.id, skus.c.sku, skus.c.name, skus.c.unit_cost_cents).where(skus.c.sku.in_(list(wanted)))
+        )
+    }
+    missing = sorted(set(wanted) - set(known))
     if missing:
         raise NotFound(key="error.unknown_skus", params={"skus": ", ".join(missing)})
-    ids = stock.sku_ids(conn, quantities)
+    off_pack = {sku: whole_packs(qty, supplier.pack_size, supplier.moq) for sku, qty in wanted.items()}
+    if off := [f"{sku} {qty}→{off_pack[sku]}" for sku, qty in wanted.items() if off_pack[sku] != qty]:
+        raise InvalidInput(
+            key="error.po_packs", params={"skus": ", ".join(off), "pack": supplier.pack_size, "moq": supplier.moq}
+        )
     return [
-        {"sku_id": ids[sku], "qty_ordered": qty, "unit_cost_cents": known[sku]}
-        for sku, qty in sorted(quantities.items())
-        if qty > 0
+        {
+            "sku_id": known[sku].id,
+            "sku": sku,
+            "name": known[sku].name,
+            "qty_ordered": qty,
+            "unit_cost_cents": known[sku].unit_cost_cents,
+        }
+        for sku, qty in wanted.items()
     ]
+
+
+def _asked_date(supplier: Any, expected: date | None, now: datetime) -> date:
+    """The arrival asked of the supplier: the buyer's date, else the end of the supplier's lead time."""
+    return expected or (now + timedelta(days=supplier.lead_time_days)).date()
+
+
+def _check_expected(expected: date | None, now: datetime) -> None:
+    if expected is not None and expected < now.date():
+        raise InvalidInput(key="error.po_expected_past", params={"date": f"{expected:%Y-%m-%d}"})
 
 
 def _next_number(conn: Connection, now: datetime) -> str:
@@ -207,7 +304,7 @@ def _next_number(conn: Connection, now: datetime) -> str:
 
 
 def _email_payload(
-    conn: Connection, po_id: int, number: str, supplier: Any, link: str, now: datetime, expires: datetime
+    conn: Connection, po_id: int, number: str, supplier: Any, link: str, asked: date, expires: datetime
 ) -> dict:
     """What notify's purchase_order template renders, plus the lines as an attached CSV."""
     lines = [
@@ -221,7 +318,7 @@ def _email_payload(
     return {
         "po_no": number,
         "supplier": supplier.name,
-        "expected_at": f"{now + timedelta(days=supplier.lead_time_days):%Y-%m-%d}",
+        "expected_at": f"{asked:%Y-%m-%d}",
         "items": "\n".join(f"{line['sku']} {line['name']} × {line['qty']}" for line in lines),
         "link": link,
         "link_expires_at": f"{expires:%Y-%m-%d %H:%M}",

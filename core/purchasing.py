@@ -33,8 +33,12 @@ def order_quantity(
     reorder_point = safety + math.ceil(velocity * lead_days)
     if position >= reorder_point:
         return 0
-    need = reorder_point + math.ceil(velocity * cover_days) - position
-    return max(math.ceil(need / pack), math.ceil(moq / pack)) * pack
+    return whole_packs(reorder_point + math.ceil(velocity * cover_days) - position, pack, moq)
+
+
+def whole_packs(qty: int, pack: int, moq: int) -> int:
+    """The smallest quantity a supplier accepts that covers qty: whole packs, and at least the MOQ."""
+    return max(math.ceil(qty / pack), math.ceil(moq / pack)) * pack
 
 
 def velocity(sold_14: int, sold_30: int) -> Fraction:

@@ -78,6 +78,72 @@ def test_nothing_to_order_is_a_clear_refusal(shop):
         purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW)
 
 
+def po_mails(conn) -> list:
+    return conn.execute(select(outbox).where(outbox.c.template == "purchase_order")).all()
+
+
+def test_the_preview_shows_the_mail_to_be_sent_and_creates_nothing(shop):
+    with transaction(shop) as conn:
+        draft = purchase_orders.preview(
+            conn, SUPPLIER, {"PET-FOOD-2KG": 48, "DOG-LEASH-RED": 24, "CAT-TOY-MOUSE": 0}, NOW
+        )
+        assert po_mails(conn) == [] and purchase_orders.purchase_order_list(conn) == []
+    assert (draft["to"], draft["lead_time_days"], draft["expected_at"]) == (
+        "sales@wangwang.example",
+        7,
+        (NOW + timedelta(days=7)).date(),
+    )
+    assert [(line["sku"], line["qty"], line["line_cost_cents"]) for line in draft["lines"]] == [
+        ("DOG-LEASH-RED", 24, 36_000),
+        ("PET-FOOD-2KG", 48, 192_000),
+    ]
+    assert draft["total_cents"] == 228_000
+
+
+def test_edited_quantities_are_ordered_and_a_zero_drops_the_line(shop):
+    with transaction(shop) as conn:
+        number, _ = purchase_orders.create_purchase_order(
+            conn, SUPPLIER, "采购", NOW, {"PET-FOOD-2KG": 0, "DOG-LEASH-RED": 36}
+        )
+        lines = purchase_orders.purchase_order(conn, number)["lines"]
+    assert [(line["sku"], line["qty_ordered"]) for line in lines] == [("DOG-LEASH-RED", 36)]
+
+
+def test_the_date_asked_of_the_supplier_goes_in_the_mail_and_is_expected_until_they_answer(shop):
+    asked = date(2026, 12, 1)
+    with transaction(shop) as conn:
+        assert purchase_orders.preview(conn, SUPPLIER, now=NOW, expected=asked)["expected_at"] == asked
+        number, _ = purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW, expected=asked)
+        [mail] = po_mails(conn)
+        [arriving] = purchase_orders.expected_arrivals(conn)
+    assert json.loads(mail.payload)["expected_at"] == "2026-12-01"
+    assert (arriving["po"], arriving["expected_at"].date()) == (number, asked)
+
+
+def test_an_expected_date_in_the_past_is_refused(shop):
+    with transaction(shop) as conn, pytest.raises(InvalidInput, match="2026-11-25 is in the past"):
+        purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW, expected=date(2026, 11, 25))
+
+
+@pytest.mark.parametrize(
+    ("quantities", "refusal"),
+    [
+        ({"PET-FOOD-2KG": 30}, "whole packs of 12 and at least the MOQ of 24: PET-FOOD-2KG 30→36"),
+        ({"PET-FOOD-2KG": 12}, "PET-FOOD-2KG 12→24"),
+        ({"PET-FOOD-2KG": -12}, "whole numbers of at least 0: PET-FOOD-2KG -12"),
+        ({"PET-FOOD-2KG": 2.5}, "whole numbers of at least 0: PET-FOOD-2KG 2.5"),
+        ({"PET-FOOD-2KG": 0}, "Nothing to order"),
+    ],
+)
+def test_quantities_outside_the_suppliers_terms_are_refused_before_anything_is_sent(shop, quantities, refusal):
+    with transaction(shop) as conn:
+        with pytest.raises(InvalidInput, match=refusal):
+            purchase_orders.preview(conn, SUPPLIER, quantities, NOW)
+        with pytest.raises(InvalidInput, match=refusal):
+            purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW, quantities)
+        assert po_mails(conn) == []
+
+
 @on_both_engines
 def test_the_supplier_confirms_and_the_expected_arrival_shows_for_the_stock_page(shop):
     _, link = create_po(shop)
@@ -138,12 +204,12 @@ def test_receiving_releases_held_orders_oldest_first_and_closes_the_po(shop):
         now=NOW,
     )
     with transaction(shop) as conn:
-        number, _ = purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW, {"DOG-LEASH-RED": 14})
+        number, _ = purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW, {"DOG-LEASH-RED": 24})
         resumed = purchase_orders.receive_purchase_order(conn, number, "仓库", NOW, {"DOG-LEASH-RED": 10})
         assert resumed == [id_of(shop, "3312200000001")]
         assert status_of(shop, "3312200000002") == ("on_hold", "insufficient_stock")
-        with pytest.raises(InvalidInput, match="4 are outstanding"):
-            purchase_orders.receive_purchase_order(conn, number, "仓库", NOW, {"DOG-LEASH-RED": 5})
+        with pytest.raises(InvalidInput, match="14 are outstanding"):
+            purchase_orders.receive_purchase_order(conn, number, "仓库", NOW, {"DOG-LEASH-RED": 15})
         assert purchase_orders.receive_purchase_order(conn, number, "仓库", NOW) == [id_of(shop, "3312200000002")]
         assert conn.execute(select(po_table.c.status)).scalars().all() == ["received"]
         assert stock.invariant_violations(conn) == []

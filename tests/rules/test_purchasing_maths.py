@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from core.purchasing import order_quantity, velocity
+from core.purchasing import order_quantity, velocity, whole_packs
 
 
 def test_velocity_takes_the_faster_of_the_last_14_and_30_days():
@@ -34,3 +34,11 @@ def test_velocity_takes_the_faster_of_the_last_14_and_30_days():
 )
 def test_order_quantity(position, safety, per_day, lead, pack, moq, expected, why):
     assert order_quantity(position, safety, per_day, lead, pack, moq, cover_days=14) == expected, why
+
+
+@pytest.mark.parametrize(
+    ("qty", "pack", "moq", "expected"),
+    [(36, 12, 24, 36), (30, 12, 24, 36), (12, 12, 24, 24), (7, 1, 1, 7), (5, 10, 25, 30)],
+)
+def test_whole_packs_is_the_least_the_supplier_accepts_that_covers_the_quantity(qty, pack, moq, expected):
+    assert whole_packs(qty, pack, moq) == expected

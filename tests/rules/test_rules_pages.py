@@ -66,7 +66,7 @@ def test_a_manager_creates_a_purchase_order_from_the_suggestions(store):
     app = page("purchasing", "manager")
     app.button(key=f"po-{SUPPLIER}").click().run()
     [message] = texts(app, "success")
-    assert re.fullmatch(r"Purchase order PO20\d{6}-0001 queued for e-mail\.", message)
+    assert re.fullmatch(r"Purchase order PO20\d{6}-0001 queued for e-mail to sales@wangwang\.example\.", message)
     with store.connect() as conn:
         assert len(purchase_orders.purchase_order_list(conn)) == 1
 
@@ -133,9 +133,9 @@ def test_a_manager_receives_a_purchase_order_on_the_purchasing_page(store):
     with transaction(store) as conn:
         number, _ = purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW)
     app = page("purchasing", "manager")
-    [receive] = [b for b in app.button if b.label == "Receive everything outstanding"]
+    [receive] = [b for b in app.button if b.label == "Receive the quantities entered"]
     receive.click().run()
-    assert texts(app, "success") == ["Received; 0 held orders released."]
+    assert texts(app, "success") == [f"Purchase order {number}: Received. No order waiting for stock was released."]
     with store.connect() as conn:
         assert [o["status"] for o in purchase_orders.purchase_order_list(conn)] == ["received"]
 

@@ -31,9 +31,10 @@ def staff_only(action: str) -> dict:
     return current
 
 
-def ticket_table(rows: list[dict]) -> pd.io.formats.style.Styler:
-    """Tickets with translated type, status and SLA; overdue rows red, near ones amber."""
+def ticket_table(rows: list[dict], owners: dict[str, str]) -> pd.io.formats.style.Styler:
+    """Tickets with translated type, status and SLA, owners by display name; overdue rows red, near amber."""
     frame = pd.DataFrame(rows)
+    frame["owner"] = frame["owner"].map(lambda username: owners.get(username, username))
     sla = frame["sla"].copy()
     for column, prefix in (("type", "aftersales.type"), ("status", "aftersales.status"), ("sla", "aftersales.sla")):
         frame[column] = frame[column].map(lambda value, p=prefix: tr(f"{p}.{value}"))

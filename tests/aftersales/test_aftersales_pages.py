@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
@@ -13,12 +12,6 @@ from core.db import tickets, transaction
 from tests.aftersales.ticketdata import T0
 
 SERVICE = {"username": "li.na", "name": "李娜", "role": "service", "language": "zh"}
-
-
-@pytest.fixture
-def app_store(store, sqlite_url, monkeypatch):
-    monkeypatch.setenv("ORDERHUB_DATABASE_URL", sqlite_url)
-    return store
 
 
 def page(name: str, user: dict | None = None, lang: str = "zh") -> AppTest:

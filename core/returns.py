@@ -36,7 +36,7 @@ from core.returns_flow import (
     Item,
 )
 
-_SHIPPED_ORDER_STATUSES = ("shipped", "completed")
+SHIPPED_ORDER_STATUSES = ("shipped", "completed")  # the orders a ticket may be opened on
 _ASSIGN_LOCK = 60_0001  # PostgreSQL advisory lock serialising assignment decisions
 
 
@@ -202,6 +202,12 @@ def reasons(conn: Connection) -> list[dict]:
     return [dict(row) for row in conn.execute(active).mappings()]
 
 
+def open_as(conn: Connection, role: str, order_id: int, ticket_type: str, reason: str, actor: str, **options) -> str:
+    """open_ticket for a logged-in user whose role must be allowed to handle tickets; returns its number."""
+    access.require(role, "handle_tickets")
+    return load_by_id(conn, open_ticket(conn, order_id, ticket_type, reason, actor, **options)).number
+
+
 def open_for_order_no(conn: Connection, order_no: str, ticket_type: str, reason: str, actor: str, **options) -> str:
     """open_ticket by the order number staff read off the platform; returns the ticket number."""
     ticket_id = open_ticket(
@@ -238,7 +244,7 @@ def _lock_order(conn: Connection, order_id: int) -> Row:
     order = conn.execute(query.with_for_update() if is_postgres(conn) else query).first()
     if order is None:
         raise NotFound(key="error.order_id_not_found", params={"order_id": order_id})
-    if order.status not in _SHIPPED_ORDER_STATUSES:
+    if order.status not in SHIPPED_ORDER_STATUSES:
         raise InvalidInput(key="error.not_shipped", params={"order_no": order.channel_order_no})
     return order
 

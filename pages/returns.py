@@ -48,10 +48,14 @@ with st.expander(tr("aftersales.page.open")), st.form("open_ticket", clear_on_su
         commit(open_it)
 
 st.subheader(tr("aftersales.page.handle"), anchor=False)
+numbers = [row["number"] for row in rows]
+linked = st.query_params.get("ticket")  # from the order page that opened it, whoever owns it
+if linked and linked not in numbers:
+    numbers.append(linked)
 number = st.selectbox(
     tr("aftersales.page.number"),
-    [row["number"] for row in rows],
-    index=None,
+    numbers,
+    index=numbers.index(linked) if linked else None,
     placeholder=tr("aftersales.page.pick" if rows else "aftersales.page.none_to_pick"),
     key="ticket",
 )

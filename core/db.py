@@ -451,8 +451,8 @@ def open_store(url: str | None = None) -> Engine:
 
 
 # --- aftersales ---
-# Service agents who own tickets. Until the users table (role "service") is on main this small
-# table is the source; core.returns.agents() is the one place that reads it.
+# Reminder e-mail addresses of the login users who own tickets (core.returns.agents() joins them
+# to users by username); display_name and active are no longer read: users has both.
 service_agents = Table(
     "service_agents",
     metadata,

@@ -27,7 +27,7 @@ DAYS = 90
 RECENT_DAYS = 3
 HOUR_WEIGHTS = [2, 1, 0.6, 0.4, 0.3, 0.4, 1, 2, 4, 6, 8, 7, 6, 6, 7, 7, 6, 5, 5, 6, 9, 11, 10, 6]
 WEEKDAY_FACTOR = [0.95, 0.92, 0.95, 1.0, 1.05, 1.2, 1.15]
-SEEDERS: list[Callable[[Connection, random.Random, datetime], None]] = [returns_demo.seed, rules_demo.seed, users.seed]
+SEEDERS: list[Callable[[Connection, random.Random, datetime], None]] = [users.seed, returns_demo.seed, rules_demo.seed]
 
 
 @dataclass

@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
-from core import clock, returns_effects, stock, workflow
+from core import access, clock, returns_effects, stock, workflow
 from core.db import (
     is_postgres,
     order_lines,
@@ -22,6 +22,7 @@ from core.db import (
     ticket_sequences,
     ticket_sla,
     tickets,
+    users,
 )
 from core.errors import InvalidInput, NotFound
 from core.returns_flow import (
@@ -35,7 +36,7 @@ from core.returns_flow import (
     Item,
 )
 
-_SHIPPED_ORDER_STATUSES = ("shipped", "completed")
+SHIPPED_ORDER_STATUSES = ("shipped", "completed")  # the orders a ticket may be opened on
 _ASSIGN_LOCK = 60_0001  # PostgreSQL advisory lock serialising assignment decisions
 
 
@@ -43,17 +44,28 @@ _ASSIGN_LOCK = 60_0001  # PostgreSQL advisory lock serialising assignment decisi
 class Agent:
     username: str
     display_name: str
+    role: str
     email: str
     manager_email: str
 
 
 def agents(conn: Connection) -> list[Agent]:
-    """The service agents who can own tickets: the one place that says where they come from.
+    """Who can own tickets: the active login users whose role may handle tickets.
 
-    Reads service_agents until the users table (role "service") is on main; point it there then.
+    Their reminder addresses come from service_agents, contact rows keyed by the same username.
     """
-    query = select(service_agents).where(service_agents.c.active).order_by(service_agents.c.username)
-    return [Agent(r.username, r.display_name, r.email, r.manager_email) for r in conn.execute(query)]
+    roles = [role for role in access.ROLES if access.can(role, "handle_tickets")]
+    contact = service_agents.c
+    query = (
+        select(users.c.username, users.c.name, users.c.role, contact.email, contact.manager_email)
+        .outerjoin(service_agents, contact.username == users.c.username)
+        .where(users.c.active, users.c.role.in_(roles))
+        .order_by(users.c.username)
+    )
+    return [
+        Agent(r.username, r.name or r.username, r.role, r.email or "", r.manager_email or "")
+        for r in conn.execute(query)
+    ]
 
 
 def open_ticket(
@@ -167,10 +179,14 @@ def next_number(conn: Connection, now: datetime) -> str:
 
 
 def pick_agent(conn: Connection) -> str | None:
-    """The agent with the fewest open tickets; on a tie, the one given a ticket longest ago."""
+    """The agent with the fewest open tickets; on a tie, the one given a ticket longest ago.
+
+    New tickets go to service users; managers and admins get them only when there is no one else.
+    """
     if is_postgres(conn):
         conn.execute(text("select pg_advisory_xact_lock(:key)"), {"key": _ASSIGN_LOCK})
-    names = [agent.username for agent in agents(conn)]
+    everyone = agents(conn)
+    names = [agent.username for agent in everyone if agent.role == "service"] or [a.username for a in everyone]
     if not names:
         return None
     owned = select(tickets.c.owner).where(tickets.c.owner.in_(names)).group_by(tickets.c.owner)
@@ -184,6 +200,12 @@ def reasons(conn: Connection) -> list[dict]:
     query = select(ticket_reasons.c.code, ticket_reasons.c.label_zh, ticket_reasons.c.label_en)
     active = query.where(ticket_reasons.c.active).order_by(ticket_reasons.c.position, ticket_reasons.c.code)
     return [dict(row) for row in conn.execute(active).mappings()]
+
+
+def open_as(conn: Connection, role: str, order_id: int, ticket_type: str, reason: str, actor: str, **options) -> str:
+    """open_ticket for a logged-in user whose role must be allowed to handle tickets; returns its number."""
+    access.require(role, "handle_tickets")
+    return load_by_id(conn, open_ticket(conn, order_id, ticket_type, reason, actor, **options)).number
 
 
 def open_for_order_no(conn: Connection, order_no: str, ticket_type: str, reason: str, actor: str, **options) -> str:
@@ -222,7 +244,7 @@ def _lock_order(conn: Connection, order_id: int) -> Row:
     order = conn.execute(query.with_for_update() if is_postgres(conn) else query).first()
     if order is None:
         raise NotFound(key="error.order_id_not_found", params={"order_id": order_id})
-    if order.status not in _SHIPPED_ORDER_STATUSES:
+    if order.status not in SHIPPED_ORDER_STATUSES:
         raise InvalidInput(key="error.not_shipped", params={"order_no": order.channel_order_no})
     return order
 

@@ -18,7 +18,6 @@ from core.db import order_lines, orders, service_agents, skus, ticket_reasons
 from core.errors import InsufficientStock
 from core.returns_flow import CLOSED, EXCHANGE, REFUND, REJECTED, RESEND, RETURN, SUBMITTED, next_statuses
 
-AGENTS = [("xiaomei", "客服-小美"), ("ajie", "客服-阿杰"), ("xiaoyu", "客服-小雨")]
 MANAGER_EMAIL = "chen.jie@petshop.example"
 # The linear trend is set a little wider than the 4.7 -> 1.2 days the weekly report then shows:
 # the first weeks close only tickets opened within them, which are the quicker ones.
@@ -37,11 +36,14 @@ RECENT_OPEN = 18
 
 
 def seed(conn: Connection, rng: random.Random, now: datetime) -> None:
-    """Agents (when there are none), the history of returned demo orders, a few open tickets."""
-    if conn.execute(select(service_agents.c.username)).first() is None:
+    """Reminder addresses for the demo staff (the login users seeded before this), the history of
+    returned demo orders, a few open tickets: new ones go to the demo service user."""
+    staff = returns.agents(conn)
+    if staff and conn.execute(select(service_agents.c.username)).first() is None:
         conn.execute(insert(service_agents), [
-            {"username": u, "display_name": n, "email": f"{u}@petshop.example", "manager_email": MANAGER_EMAIL}
-            for u, n in AGENTS
+            {"username": a.username, "display_name": a.display_name, "email": f"{a.username}@petshop.example",
+             "manager_email": MANAGER_EMAIL}
+            for a in staff
         ])  # fmt: skip
     codes = dict(conn.execute(select(ticket_reasons.c.label_zh, ticket_reasons.c.code)).all())
     start = now - timedelta(days=DAYS)

@@ -33,6 +33,7 @@ FLOW: dict[tuple[str, str], frozenset[str]] = {
 }
 RESOLVED = frozenset({REJECTED, REFUNDED, EXCHANGE_SHIPPED, CLOSED})  # the resolution clock stops
 GOODS_OUT = _GOODS_OUT
+GOODS_BACK = _GOODS_BACK
 
 
 def next_statuses(ticket_type: str, status: str) -> list[str]:

@@ -1,4 +1,5 @@
-"""The public ticket lookup: number + last four phone digits -> status and progress, nothing more.
+"""The public ticket lookup: ticket or platform order number + last four phone digits -> status,
+progress, the next step and, while goods are to come back, where to send them; nothing more.
 
 Wrong answers are counted in the database per client and per ticket number, so the limit holds
 across processes and restarts. A wrong number and a wrong phone give the same answer, and are
@@ -11,12 +12,13 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.engine import Connection, Engine
 
-from core import clock
-from core.db import lookup_failures, orders, ticket_events, tickets, transaction
+from core import clock, senders
+from core.db import lookup_failures, orders, shops, ticket_events, tickets, transaction
 from core.phones import last_four
+from core.returns_flow import APPROVED, AWAITING_RETURN, GOODS_BACK
 
 WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_CLIENT = 10
@@ -31,20 +33,30 @@ class LookupResult:
     type: str = ""
     status: str = ""
     progress: list[tuple[str, datetime]] = field(default_factory=list)  # (status reached, when)
+    next_step: str = ""  # the locale key of what happens next, in plain words
+    return_to: senders.Sender | None = None  # the shop's warehouse, while goods are to be sent back
 
 
 def lookup(engine: Engine, number: str, phone_digits: str, client: str, now: datetime | None = None) -> LookupResult:
-    """Check the answer, counting a wrong one against the client and the number asked about."""
+    """Check the answer, counting a wrong one against the client and the number asked about.
+
+    The number is a ticket number or the platform order number; an order with several tickets
+    answers with its newest.
+    """
     now = now or clock.now()
-    number = number.strip().upper()[:40]
+    order_no = number.strip()[:64]
+    number = order_no.upper()[:40]
     client = client[:64] or "unknown"
     with transaction(engine) as conn:
         if _limited(conn, client, number, now):
             return LookupResult(LIMITED)
         ticket = conn.execute(
-            select(tickets.c.id, tickets.c.number, tickets.c.type, tickets.c.status, orders.c.phone)
+            select(tickets.c.id, tickets.c.number, tickets.c.type, tickets.c.status, orders.c.phone, shops.c.name)
             .join(orders, orders.c.id == tickets.c.order_id)
-            .where(tickets.c.number == number)
+            .join(shops, shops.c.id == orders.c.shop_id)
+            .where(or_(tickets.c.number == number, orders.c.channel_order_no == order_no))
+            .order_by(tickets.c.id.desc())
+            .limit(1)
         ).first()
         expected = last_four(ticket.phone) if ticket else ""
         # Compare even when there is no ticket, so both misses take the same path.
@@ -52,7 +64,22 @@ def lookup(engine: Engine, number: str, phone_digits: str, client: str, now: dat
         if not (ticket and matches):
             conn.execute(insert(lookup_failures).values(client=client, number=number, at=now))
             return LookupResult(NO_MATCH)
-        return LookupResult(FOUND, ticket.number, ticket.type, ticket.status, _progress(conn, ticket.id))
+        return LookupResult(
+            FOUND, ticket.number, ticket.type, ticket.status, _progress(conn, ticket.id),
+            next_step(ticket.type, ticket.status), _return_to(ticket.type, ticket.status, ticket.name),
+        )  # fmt: skip
+
+
+def next_step(ticket_type: str, status: str) -> str:
+    """The locale key telling the buyer what happens next; once approved it depends on the type."""
+    return f"aftersales.lookup.next.{status}" + (f".{ticket_type}" if status == APPROVED else "")
+
+
+def _return_to(ticket_type: str, status: str, shop: str) -> senders.Sender | None:
+    """Where to send the goods, only while the buyer has to send them."""
+    if ticket_type in GOODS_BACK and status in (APPROVED, AWAITING_RETURN):
+        return senders.sender_for(shop, senders.senders())
+    return None
 
 
 def _limited(conn: Connection, client: str, number: str, now: datetime) -> bool:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from statistics import mean
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from core import access, clock, outbox
@@ -47,11 +47,15 @@ def list_tickets(
     *,
     status: str | None = None,
     owner: str | None = None,
+    with_unassigned: bool = False,
     due_only: bool = False,
     include_closed: bool = False,
     limit: int = 1000,
 ) -> list[dict[str, Any]]:
-    """Tickets with their SLA state, most urgent first; due_only keeps the near and overdue ones."""
+    """Tickets with their SLA state, most urgent first; due_only keeps the near and overdue ones.
+
+    with_unassigned adds the tickets nobody owns to the owner's, so a service user sees what to take.
+    """
     now = now or clock.now()
     query = (
         select(tickets, orders.c.channel_order_no.label("order_no"), ticket_sla.c.warn_hours)
@@ -65,7 +69,8 @@ def list_tickets(
     elif not include_closed:
         query = query.where(tickets.c.status != CLOSED)
     if owner:
-        query = query.where(tickets.c.owner == owner)
+        mine = tickets.c.owner == owner
+        query = query.where(or_(mine, tickets.c.owner.is_(None)) if with_unassigned else mine)
     rows = [_listed(row, now) for row in conn.execute(query).mappings()]
     if due_only:
         rows = [row for row in rows if row["sla"] in (NEAR, OVERDUE)]

@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from core import batch, order_detail, regions
+from core import batch, order_detail, regions, returns
 from core.access import can
 from core.errors import OrderHubError
 from core.labels import CARRIER_NAMES
 from ui import actions, auth, widgets
+from ui.aftersales import open_from_order
 from ui.session import engine, tr
 
 user = auth.guard("pages/order.py")
@@ -61,6 +62,8 @@ st.dataframe(
 )
 
 actions.action_bar([order_id], key="order", actions=batch.possible(head["status"]), counted=False)
+if can(user["role"], "handle_tickets") and head["status"] in returns.SHIPPED_ORDER_STATUSES:
+    open_from_order(order_id, found.lines, user)
 
 st.markdown(f"**{tr('order.timeline')}**")
 for item in found.timeline:

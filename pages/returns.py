@@ -22,11 +22,11 @@ mine_box, due_box = st.columns(2)
 mine = mine_box.toggle(tr("aftersales.page.mine_only"), value=user["role"] == "service")
 due_only = due_box.toggle(tr("aftersales.page.due_only"))
 with engine().connect() as conn:
-    rows = list_tickets(conn, owner=user["username"] if mine else None, due_only=due_only)
+    rows = list_tickets(conn, owner=user["username"] if mine else None, with_unassigned=True, due_only=due_only)
     reasons = returns.reasons(conn)
     agents = {agent.username: agent.display_name for agent in returns.agents(conn)}
 if rows:
-    st.dataframe(ticket_table(rows), hide_index=True)
+    st.dataframe(ticket_table(rows, agents), hide_index=True)
 else:
     st.info(tr("aftersales.page.empty"), icon=":material/support_agent:")
 
@@ -48,10 +48,14 @@ with st.expander(tr("aftersales.page.open")), st.form("open_ticket", clear_on_su
         commit(open_it)
 
 st.subheader(tr("aftersales.page.handle"), anchor=False)
+numbers = [row["number"] for row in rows]
+linked = st.query_params.get("ticket")  # from the order page that opened it, whoever owns it
+if linked and linked not in numbers:
+    numbers.append(linked)
 number = st.selectbox(
     tr("aftersales.page.number"),
-    [row["number"] for row in rows],
-    index=None,
+    numbers,
+    index=numbers.index(linked) if linked else None,
     placeholder=tr("aftersales.page.pick" if rows else "aftersales.page.none_to_pick"),
     key="ticket",
 )
@@ -69,7 +73,9 @@ if number:
             step = {"resalable": resalable, "note": note}
             commit(lambda c: tr(f"aftersales.status.{returns.advance(c, number, target, user['username'], **step)}"))
     with owner_box.form("reassign"):
-        owner = st.selectbox(tr("aftersales.page.reassign"), list(agents), format_func=agents.get)
+        people = list(agents)
+        me = people.index(user["username"]) if user["username"] in people else 0
+        owner = st.selectbox(tr("aftersales.page.reassign"), people, index=me, format_func=agents.get)
         if st.form_submit_button(tr("aftersales.page.reassign_button")):
             commit(lambda conn: returns.reassign(conn, number, owner, user["username"]) or tr("aftersales.page.done"))
     st.caption(tr("aftersales.page.history"))

@@ -10,11 +10,13 @@ import streamlit as st
 from sqlalchemy.engine import Connection
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from core import returns
 from core.access import can
 from core.db import transaction
 from core.errors import OrderHubError
+from core.returns_flow import TYPES
 from ui import widgets
-from ui.session import engine, tr, user
+from ui.session import engine, lang, tr, user
 
 SLA_COLOURS = {"overdue": "background-color: #fde2e1", "near": "background-color: #fff4cc"}
 
@@ -31,9 +33,10 @@ def staff_only(action: str) -> dict:
     return current
 
 
-def ticket_table(rows: list[dict]) -> pd.io.formats.style.Styler:
-    """Tickets with translated type, status and SLA; overdue rows red, near ones amber."""
+def ticket_table(rows: list[dict], owners: dict[str, str]) -> pd.io.formats.style.Styler:
+    """Tickets with translated type, status and SLA, owners by display name; overdue rows red, near amber."""
     frame = pd.DataFrame(rows)
+    frame["owner"] = frame["owner"].map(lambda username: owners.get(username, username))
     sla = frame["sla"].copy()
     for column, prefix in (("type", "aftersales.type"), ("status", "aftersales.status"), ("sla", "aftersales.sla")):
         frame[column] = frame[column].map(lambda value, p=prefix: tr(f"{p}.{value}"))
@@ -47,15 +50,15 @@ def show_error(error: OrderHubError) -> None:
     st.error(widgets.explain(error), icon=":material/error:")
 
 
-def commit(change: Callable[[Connection], str]) -> None:
-    """Run one change in its own transaction; on success rerun with its message, else show why."""
+def commit(change: Callable[[Connection], str], key: str = "aftersales_notice") -> None:
+    """Run one change in its own transaction; on success rerun with its result kept under key, else show why."""
     try:
         with transaction(engine()) as conn:
             message = change(conn)
     except OrderHubError as error:
         show_error(error)
         return
-    st.session_state["aftersales_notice"] = message
+    st.session_state[key] = message
     st.rerun()
 
 
@@ -75,3 +78,34 @@ def client_id() -> str:
     forwarded = st.context.headers.get("X-Forwarded-For", "") if os.environ.get("ORDERHUB_TRUSTED_PROXY") else ""
     address = forwarded.split(",")[0].strip() or st.context.ip_address
     return address if isinstance(address, str) and address else f"session:{get_script_run_ctx().session_id}"
+
+
+def open_from_order(order_id: int, lines: list[dict], current: dict) -> None:
+    """On a shipped order's page: a form that opens a ticket on it (no quantities: every item not
+    yet on a ticket), then a button to the new ticket."""
+    if number := st.session_state.pop("opened_ticket", None):
+        st.success(tr("aftersales.order.opened", number=number), icon=":material/check_circle:")
+        if st.button(tr("aftersales.order.go"), icon=":material/support_agent:"):
+            st.switch_page("pages/returns.py", query_params={"ticket": number})
+    with engine().connect() as conn:
+        reasons = returns.reasons(conn)
+    with st.expander(tr("aftersales.order.open"), icon=":material/assignment_return:"), st.form("order_ticket"):
+        kind = st.selectbox(tr("aftersales.page.type"), TYPES, format_func=lambda k: tr(f"aftersales.type.{k}"))
+        reason = st.selectbox(tr("aftersales.page.reason"), reasons, format_func=lambda r: r[f"label_{lang()}"])
+        st.caption(tr("aftersales.order.items"))
+        wanted = {
+            line["sku"]: st.number_input(
+                f"{line['sku']} {line.get('name') or ''}", min_value=0, max_value=int(line["qty"]), step=1,
+                key=f"order_ticket_{line['sku']}",
+            )
+            for line in lines
+        }  # fmt: skip
+        note = st.text_input(tr("aftersales.page.notes"))
+        if st.form_submit_button(tr("aftersales.page.create"), type="primary"):
+            items = [returns.Item(sku, int(qty)) for sku, qty in wanted.items() if qty] or None
+            commit(
+                lambda conn: returns.open_as(
+                    conn, current["role"], order_id, kind, reason["code"], current["username"], items=items, notes=note
+                ),
+                key="opened_ticket",
+            )

@@ -27,3 +27,10 @@ def shipped_order(engine) -> ShippedOrder:
 @pytest.fixture
 def any_shipped_order(any_engine) -> ShippedOrder:
     return order_maker(any_engine)
+
+
+@pytest.fixture
+def app_store(store, sqlite_url, monkeypatch):
+    """The store, found by the pages the way the app finds it."""
+    monkeypatch.setenv("ORDERHUB_DATABASE_URL", sqlite_url)
+    return store

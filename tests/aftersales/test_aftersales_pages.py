@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
@@ -13,12 +12,6 @@ from core.db import tickets, transaction
 from tests.aftersales.ticketdata import T0
 
 SERVICE = {"username": "li.na", "name": "李娜", "role": "service", "language": "zh"}
-
-
-@pytest.fixture
-def app_store(store, sqlite_url, monkeypatch):
-    monkeypatch.setenv("ORDERHUB_DATABASE_URL", sqlite_url)
-    return store
 
 
 def page(name: str, user: dict | None = None, lang: str = "zh") -> AppTest:
@@ -91,3 +84,18 @@ def test_an_admin_sees_dead_letters_and_queues_them_again(app_store):
     assert app.success[0].value == "已重新排队1条" and app.metric[0].value == "1"
     refused = page("outbox", SERVICE)
     assert refused.warning and not refused.metric
+
+
+def test_the_public_lookup_by_platform_order_number_shows_the_next_step_and_return_address(
+    app_store, shipped_order, monkeypatch
+):
+    monkeypatch.setenv("ORDERHUB_SENDERS_FILE", "/nonexistent/senders.toml")
+    order_id = shipped_order("TB7100000009", {"PET-FOOD-2KG": 1}, phone="13912348888")
+    with transaction(app_store) as conn:
+        number = returns.load_by_id(conn, returns.open_ticket(conn, order_id, "return", "damaged", "li.na", now=T0))
+        returns.advance(conn, number.number, "approved", "li.na", now=T0)
+    app = ask(page("lookup"), "TB7100000009", "8888")
+    assert number.number in app.subheader[0].value
+    assert app.info[0].value.startswith("下一步：申请已同意，请把商品寄回下方地址")
+    assert app.markdown[0].value.startswith("退货寄回地址：") and "演示仓" in app.markdown[0].value
+    assert "13912348888" not in str(app.main)

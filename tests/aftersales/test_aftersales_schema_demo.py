@@ -10,7 +10,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select, update
 
 from core import returns_demo
-from core.db import metadata, orders, service_agents, tickets, transaction
+from core import users as demo_users
+from core.db import metadata, orders, service_agents, tickets, transaction, users
 from core.returns_sla import cycle_times
 from tests.aftersales.ticketdata import T0
 
@@ -36,11 +37,16 @@ def test_the_demo_seeder_opens_tickets_for_returned_orders_and_the_team_gets_fas
         shipped_order(f"TB8{i:011d}", {"PET-FOOD-2KG": 1}, at=now - timedelta(days=5))
     with transaction(store) as conn:
         conn.execute(service_agents.delete())
+        conn.execute(users.delete())
+        demo_users.seed(conn, random.Random(7), now)  # the demo seeds its login users first
         returns_demo.seed(conn, random.Random(7), now)
     with store.connect() as conn:
         made = conn.execute(select(tickets.c.status, tickets.c.owner)).all()
         report = cycle_times(conn, since=now - timedelta(days=91), period_days=30)
-    assert len(made) == 63 and {owner for _, owner in made} == {"xiaomei", "ajie", "xiaoyu"}
+        contact = conn.execute(select(service_agents.c.email).where(service_agents.c.username == "service")).scalar()
+    # One staff identity: the demo service user, who logs in, owns the demo tickets.
+    assert len(made) == 63 and {owner for _, owner in made} == {"service"}
+    assert contact == "service@petshop.example"
     first_month, last_month = report[0]["avg_days"], report[-2]["avg_days"]
     assert first_month > 3.5 and last_month < 2.0
     assert any(status != "closed" for status, _ in made)  # the newest are still being worked on

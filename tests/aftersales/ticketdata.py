@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert, select
 
-from core import stock, workflow
+from core import stock, users, workflow
 from core.db import ROOT, service_agents, ticket_reasons, ticket_sla, transaction
 from core.ingest import ingest
 from core.model import PAID, SHIPPED, NormalisedOrder, OrderLine
@@ -25,7 +25,10 @@ STOCK = {"PET-FOOD-2KG": 50, "CAT-LITTER-10L": 30, "DOG-LEASH-M": 20, "DOG-LEASH
 
 
 def add_agents(engine: Engine, rows=AGENTS) -> None:
+    """Service users who log in, with their reminder addresses."""
     with transaction(engine) as conn:
+        for username, name, _, _ in rows:
+            users.create(conn, username, "service", "service-test-pass", name=name, now=T0, rounds=4)
         conn.execute(
             insert(service_agents),
             [{"username": u, "display_name": n, "email": e, "manager_email": m} for u, n, e, m in rows],

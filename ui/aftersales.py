@@ -83,9 +83,11 @@ def client_id() -> str:
 def open_from_order(order_id: int, lines: list[dict], current: dict) -> None:
     """On a shipped order's page: a form that opens a ticket on it (no quantities: every item not
     yet on a ticket), then a button to the new ticket."""
-    if number := st.session_state.pop("opened_ticket", None):
+    opened = f"opened_ticket_{order_id}"  # kept until followed: the button's click is a rerun of its own
+    if number := st.session_state.get(opened):
         st.success(tr("aftersales.order.opened", number=number), icon=":material/check_circle:")
         if st.button(tr("aftersales.order.go"), icon=":material/support_agent:"):
+            del st.session_state[opened]
             st.switch_page("pages/returns.py", query_params={"ticket": number})
     with engine().connect() as conn:
         reasons = returns.reasons(conn)
@@ -107,5 +109,5 @@ def open_from_order(order_id: int, lines: list[dict], current: dict) -> None:
                 lambda conn: returns.open_as(
                     conn, current["role"], order_id, kind, reason["code"], current["username"], items=items, notes=note
                 ),
-                key="opened_ticket",
+                key=opened,
             )

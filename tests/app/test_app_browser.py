@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 from app_pages import ROOT
-from app_shop import PASSWORD, PHONES, fill
-from sqlalchemy import select
+from app_shop import NOW, PASSWORD, PHONES, fill, order
+from playwright.sync_api import expect
+from sqlalchemy import select, update
 
-from core import stock_levels
-from core.db import make_engine, migrate, orders
+from core import ingest, stock_levels
+from core.db import make_engine, migrate, orders, skus, tickets, transaction
 from core.i18n import t
 from tests import browser as chromium
 from tests.browser import needs_chromium
@@ -176,3 +177,65 @@ def test_a_clerk_checks_an_unknown_export_then_imports_it(browser, server):
     with server.engine.connect() as conn:
         assert conn.execute(select(orders.c.id).where(orders.c.channel_order_no == "CA-2026-152156")).first()
     page.context.close()
+
+
+def test_a_clerk_finds_orders_by_the_phones_last_four_and_by_a_pasted_list(browser, server):
+    page = log_in(browser, server, "clerk")
+    open_path(page, server, "queue", "订单队列", "TB20261120001")
+    search = page.get_by_label("搜索")
+    search.fill(PHONES[2][-4:])  # 李娜's phone ends 1111
+    search.press("Enter")
+    page.get_by_text("全部 · 1").wait_for()
+    page.get_by_text("TB20261122003").first.wait_for(state="attached")
+    expect(page.get_by_text("TB20261120001")).to_have_count(0)  # the grid drawn again, without it
+    search.fill("TB20261120001, TB20261121002")  # numbers pasted from a chat
+    search.press("Enter")
+    page.get_by_text("全部 · 2").wait_for()
+    for number in ("TB20261120001", "TB20261121002"):
+        page.get_by_text(number).first.wait_for(state="attached")
+    expect(page.get_by_text("TB20261122003")).to_have_count(0)
+    page.context.close()
+
+
+def test_a_clerk_releases_every_held_order_the_stock_now_covers_in_one_click(browser, server):
+    held = order("TB20261125009", "paid", "周杰", "13612345678", [("CAT-TREE-XL", 1, 29900)], day=25)
+    ingest.ingest(server.engine, [held], now=NOW)  # an unknown SKU: created with no stock, the order held
+    with transaction(server.engine) as conn:  # stock counted in, no receipt to resume anything
+        conn.execute(update(skus).where(skus.c.sku == "CAT-TREE-XL").values(on_hand=1))
+    page = log_in(browser, server, "clerk")
+    open_path(page, server, "queue", "订单队列")
+    page.get_by_text("已挂起 ·").first.click()
+    page.get_by_role("button", name="放行所有库存已够的订单").click()
+    page.get_by_text("已放行 1 个订单：TB20261125009").wait_for()
+    with server.engine.connect() as conn:
+        status = conn.execute(select(orders.c.status).where(orders.c.channel_order_no == "TB20261125009")).scalar()
+    assert status == "paid"
+    page.context.close()
+
+
+def test_a_service_user_opens_a_ticket_from_the_order_and_the_buyer_follows_it_by_order_number(browser, server):
+    shipped = order("TB20261126010", "shipped", "吴敏", "13512349876", [("PET-FOOD-2KG", 1, 8900)], day=26)
+    ingest.ingest(server.engine, [shipped], now=NOW)
+    page = log_in(browser, server, "service")
+    open_path(page, server, "order?order=TB20261126010", "订单详情")
+    page.get_by_text("为此订单开售后工单").click()
+    page.get_by_role("button", name="创建工单").click()
+    page.get_by_text("已开工单 AS").wait_for()
+    number = page.get_by_text("已开工单 AS").inner_text().removeprefix("已开工单 ").removesuffix("。")
+    page.get_by_role("button", name="去处理这张工单").click()
+    page.get_by_role("heading", name="售后工单").first.wait_for()
+    page.get_by_role("button", name="转派").click()  # the box starts on the service user: take it
+    page.get_by_text("已更新").first.wait_for()
+    with server.engine.connect() as conn:
+        assert conn.execute(select(tickets.c.owner).where(tickets.c.number == number)).scalar() == "service"
+    page.context.close()
+
+    visitor = browser.new_context(viewport={"width": 1200, "height": 900}, locale="zh-CN").new_page()
+    visitor.goto(f"{server.url}/lookup")
+    visitor.get_by_label("售后单号或平台订单号").fill("TB20261126010")
+    visitor.get_by_label("下单手机号后4位").fill("9876")
+    visitor.get_by_role("button", name="查询").click()
+    visitor.get_by_text(number).first.wait_for()
+    visitor.get_by_text("下一步：").first.wait_for()
+    assert "13512349876" not in visitor.content()
+    visitor.context.close()

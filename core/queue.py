@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from core import access, phones, stock
 from core.db import channels, is_postgres, order_lines, orders, shops, skus
-from core.model import HOLD_INSUFFICIENT_STOCK
+from core.model import HOLD_INSUFFICIENT_STOCK, ON_HOLD
 
 PAGE_SIZE = 50
 Cursor = tuple[datetime, int]
@@ -83,6 +83,13 @@ def status_counts(conn: Connection, flt: QueueFilter, role: str) -> dict[str, in
     """
     query = _where(select(orders.c.status, func.count()), replace(flt, status=None), _searching(conn, flt, role))
     return dict(conn.execute(query.group_by(orders.c.status)).all())
+
+
+def hold_counts(conn: Connection, flt: QueueFilter, role: str) -> dict[str, int]:
+    """How many held orders each kind of hold has under the filter (ignoring its hold kind)."""
+    held = replace(flt, status=ON_HOLD, hold_reason=None)
+    query = _where(select(orders.c.hold_reason, func.count()), held, _searching(conn, flt, role))
+    return {str(kind): n for kind, n in conn.execute(query.group_by(orders.c.hold_reason)).all()}
 
 
 def hold_shortages(conn: Connection, order_ids: list[int]) -> dict[int, list[Shortage]]:

@@ -17,6 +17,8 @@ try:
     flt = filters.queue_filter(cached.filter_options(store_url()))
     status = filters.status_tabs(cached.status_counts(store_url(), flt, user["role"]))
     flt = replace(flt, status=status)
+    if status == "on_hold" and not flt.hold_reason:
+        flt = replace(flt, hold_reason=filters.hold_tabs(cached.hold_counts(store_url(), flt, user["role"])))
     with engine().connect() as conn:
         found = queue.page(conn, user["role"], flt, after=filters.pager(flt), limit=filters.page_size())
         shortages = queue.hold_shortages(conn, [row["id"] for row in found.rows if row["status"] == "on_hold"])

@@ -24,6 +24,13 @@ def status_counts(url: str, flt: queue.QueueFilter, role: str) -> dict[str, int]
         return queue.status_counts(conn, flt, role)
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def hold_counts(url: str, flt: queue.QueueFilter, role: str) -> dict[str, int]:
+    with engine_for(url).connect() as conn:
+        return queue.hold_counts(conn, flt, role)
+
+
 def after_change() -> None:
     """Orders changed: counts must be recomputed on the next run."""
     status_counts.clear()
+    hold_counts.clear()

@@ -114,6 +114,19 @@ def status_tabs(counts: dict[str, int]) -> str | None:
     return None if picked == ALL else picked
 
 
+def hold_tabs(counts: dict[str, int]) -> str | None:
+    """Under 已挂起: a tab per kind of hold (缺货, 待审核, 人工) with its count; None is every kind."""
+    kinds = [kind for kind in (HOLD_INSUFFICIENT_STOCK, HOLD_REVIEW, HOLD_MANUAL) if counts.get(kind)]
+    kinds += sorted(kind for kind in counts if kind not in kinds)
+    names = {ALL: f"{tr('filter.all')} · {sum(counts.values()):,}"}
+    names |= {kind: f"{label('hold', kind)} · {counts[kind]:,}" for kind in kinds}
+    picked = st.segmented_control(
+        tr("col.hold_reason"), list(names), format_func=names.get, key="f_hold_tab",
+        label_visibility="collapsed", default=ALL, required=True,
+    )  # fmt: skip
+    return None if picked == ALL else picked
+
+
 def pager(flt: queue.QueueFilter) -> queue.Cursor | None:
     """The cursor of the page being shown; a new filter starts again at the first page."""
     if st.session_state.get("pager_filter") != flt:

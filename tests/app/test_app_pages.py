@@ -7,7 +7,7 @@ from app_pages import ROOT, button, labels_of, open_page, shown_text
 from app_shop import PHONES
 from sqlalchemy import select, update
 
-from core import users
+from core import users, workflow
 from core.access import ROLES
 from core.db import orders, skus, transaction
 from core.i18n import t
@@ -279,3 +279,14 @@ def test_roles_without_batch_actions_get_no_tick_boxes(store):
         at = open_page("pages/queue.py", role)
         grid = at.dataframe[0].proto
         assert bool(grid.selection_mode) == ticks, role
+
+
+def test_held_orders_have_a_tab_per_kind_of_hold_with_counts(store, engine):
+    with transaction(engine) as conn:
+        workflow.hold(conn, store["TB20261120001"], "李客服")  # a hold by hand beside the one for stock
+    at = open_page("pages/queue.py", "clerk")
+    at.segmented_control(key="f_status").set_value("on_hold").run()
+    tabs = at.segmented_control(key="f_hold_tab")
+    assert list(tabs.options) == ["全部 · 2", "库存不足 · 1", "人工挂起 · 1"]
+    tabs.set_value("manual").run()
+    assert at.dataframe[0].value[t("col.channel_order_no")].tolist() == ["TB20261120001"]

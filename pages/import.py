@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from connectors.file_mapping import channels
+from connectors.file_mapping import channels, mapping_toml
 from connectors.file_review import review
 from connectors.files import import_file
 from core.access import require
@@ -79,7 +79,10 @@ if checked and checked[0] == uploads:  # the check of these very files and setti
     st.subheader(tr("import.review"), anchor=False)
     found = checked[1]
     if mapping := import_review.edited_mapping(found, "import_review"):  # the user's own: imported with it
-        found = run(review, mapping)
+        edited = (uploads, mapping_toml(mapping))  # a dry run per edit, not per rerun (typing a name…)
+        if st.session_state.get("import_edited", (None,))[0] != edited:
+            st.session_state["import_edited"] = (edited, run(review, mapping))
+        found = st.session_state["import_edited"][1]
     import_review.summary(found, user["role"])
     import_review.save_form(found.mapping, user["role"], "import_mapping")
 if start:

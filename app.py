@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import users
-from core.db import database_url
+from core.identity import users
+from core.store.db import database_url
 from ui import auth, navigation, page_context, widgets
 from ui.session import engine, tr
 

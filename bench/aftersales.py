@@ -14,10 +14,14 @@ import httpx
 from sqlalchemy import insert
 
 from bench.common import timer, write
-from core import outbox, returns, stock, workflow
-from core.db import make_engine, migrate, service_agents, transaction
-from core.ingest import ingest
+from core.aftersales import returns
+from core.aftersales.tables import service_agents
+from core.intake.ingest import ingest
 from core.model import PAID, SHIPPED, NormalisedOrder, OrderLine
+from core.orders import workflow
+from core.stock import allocation as stock
+from core.store import outbox
+from core.store.db import make_engine, migrate, transaction
 from notify import deliver_pending, transports_from_env
 from notify.aliyun_sms import SmsSettings, SmsTransport
 from tests.aftersales.providers import AliyunGateway

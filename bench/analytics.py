@@ -73,9 +73,9 @@ def screen_phase(path: str, count: int) -> dict:
     log) are copied next and reported apart; the warm refresh then reads the changes of all of
     them, as in an app where the reports page has been opened. The same tiles run on SQLite.
     """
-    from core import screen
-    from core.analytics import Snapshot
-    from core.db import make_engine
+    from core.analytics import screen
+    from core.analytics.analytics import Snapshot
+    from core.store.db import make_engine
 
     snap = Snapshot(make_engine(f"sqlite:///{path}"))
     cold = _timed(lambda: screen.screen(snap, "manager", NOW, 7))
@@ -133,8 +133,8 @@ def _sqlite_tiles(path: str) -> None:
 
 def export_phase(path: str, fmt: str) -> dict:
     """All orders of the store, masked for an analyst, vs. sqlite3 + the csv module unmasked."""
-    from core import export
-    from core.db import make_engine
+    from core.analytics import export
+    from core.store.db import make_engine
 
     out = Path(path).with_suffix(f".export.{fmt}")
     rows = 0
@@ -205,7 +205,7 @@ def _rss() -> dict:
     Not ru_maxrss: Linux carries that over from the parent through fork and exec, so a child would
     report the generator's peak instead of its own.
     """
-    from core.arrow_source import close_sources
+    from core.store.arrow_source import close_sources
 
     readers = [_peak_mb(status) for status in Path("/proc").glob("[0-9]*/status") if _parent(status) == os.getpid()]
     close_sources()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from core.db import make_engine, migrate
+from core.store.db import make_engine, migrate
 
 PROVINCES = [
     "广东",

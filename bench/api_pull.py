@@ -15,8 +15,9 @@ import tempfile
 from bench.common import timer, write
 from connectors import sync
 from connectors.base import Window, connector_class
-from core import stock
-from core.db import ROOT, make_engine, migrate, transaction
+from core.orders import store_checks
+from core.stock import allocation as stock
+from core.store.db import ROOT, make_engine, migrate, transaction
 from tests.connectors_api.conftest import make_connector
 from tests.connectors_api.kits import KITS
 from tests.connectors_api.servers.__main__ import SKUS, START, STEP
@@ -45,7 +46,7 @@ def pull_from(kit, url: str, tmp: str) -> dict:
         result = sync.pull(engine, connector, now=end)
     connector.close()
     with engine.connect() as conn:
-        assert not stock.invariant_violations(conn)
+        assert not store_checks.invariant_violations(conn)
     engine.dispose()
     # Windows meet at their edges, which both include: a few orders come twice and are deduplicated.
     assert result.summary.new == COUNT <= fetched_orders, (fetched_orders, result.summary)

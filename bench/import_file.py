@@ -2,7 +2,7 @@
 
 Target (issue 3): 1M lines in < 30 s on this 2-core machine. The JSON splits the time: the
 file turned into NormalisedOrders alone (connectors.files.prepare, timed on its own first) and,
-by difference, core.ingest's share of the end-to-end import.
+by difference, core.intake.ingest's share of the end-to-end import.
 `python -m bench import_file` (BENCH_IMPORT_LINES=100000 for a quick run); JSON in bench/results/.
 """
 

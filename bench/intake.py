@@ -16,9 +16,13 @@ from datetime import datetime
 from sqlalchemy import insert
 
 from bench.common import generated_orders, timer, write
-from core import ingest, stock
-from core.db import channels, make_engine, migrate, shops, skus, transaction
-from core.ingest import merged_lines
+from core.intake import ingest
+from core.intake.ingest import merged_lines
+from core.orders import store_checks
+from core.stock import allocation as stock
+from core.stock.tables import skus
+from core.store.db import make_engine, migrate, transaction
+from core.store.tables import channels, shops
 
 COUNT = int(os.environ.get("BENCH_INTAKE_ORDERS", "200000"))
 SKUS = 50
@@ -44,7 +48,7 @@ def ours(url: str, generated) -> dict:
     with timer() as took:
         summary = ingest.ingest(engine, generated, "bench", batch_size=BATCH, history=True)
     with engine.connect() as conn:
-        assert not stock.invariant_violations(conn)
+        assert not store_checks.invariant_violations(conn)
     engine.dispose()
     return {**took, "summary": asdict(summary)}
 

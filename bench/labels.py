@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from bench.common import best_of, write
-from core import labels
-from core.senders import Sender
+from core.shipping import labels
+from core.shipping.senders import Sender
 
 TARGET_SECONDS_PER_100 = 3.0
 SENDER = Sender("萌宠天猫旗舰店 杭州仓", "0571-88886666", "浙江省杭州市余杭区仓前街道文一西路 1500 号")

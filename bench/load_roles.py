@@ -18,12 +18,21 @@ from pathlib import Path
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection, Engine
 
-from core import clock, demo, ingest, outbox, retry, returns, stock, workflow
-from core.analytics import Snapshot
-from core.db import make_engine, orders, skus, tickets
+from core import clock
+from core.aftersales import returns
+from core.aftersales.returns_flow import CLOSED, next_statuses
+from core.aftersales.tables import tickets
+from core.analytics.analytics import Snapshot
 from core.errors import OrderHubError
+from core.intake import ingest
 from core.model import CANCELLED, ON_HOLD, PAID, SHIPPED
-from core.returns_flow import CLOSED, next_statuses
+from core.orders import workflow
+from core.orders.tables import orders
+from core.stock import allocation as stock
+from core.stock.tables import skus
+from core.store import outbox, retry
+from core.store.db import make_engine
+from demo import shop as demo
 from notify.aliyun_sms import SmsSettings, SmsTransport
 from ops import units
 
@@ -206,7 +215,7 @@ def deliver_pass(engine: Engine, transports: dict, rec: Recorder, now: datetime 
 
 
 def analytics(engine: Engine, plan: Plan, rec: Recorder) -> None:
-    """The reports' DuckDB snapshot (core.analytics), refreshed incrementally as the app does,
+    """The reports' DuckDB snapshot (core.analytics.analytics), refreshed incrementally as the app does,
     and one report query on it. A refresh that fails (the database restarting) is counted and
     tried again at the next round, as the app's next page view would."""
     snapshot = Snapshot(engine)

@@ -25,11 +25,15 @@ from sqlalchemy.engine import make_url
 
 from bench import common
 from bench.load_roles import Plan, Recorder, deliver_pass, run_role
-from core import clock, outbox, stock
-from core.db import ROOT, make_engine, migrate, orders, transaction
-from core.demo_catalog import SHOPS, SKUS
-from core.ingest import ensure_shops
+from core import clock
+from core.intake.ingest import ensure_shops
+from core.orders import store_checks
+from core.orders.tables import orders
 from core.phones import mainland_mobile
+from core.stock import allocation as stock
+from core.store import outbox
+from core.store.db import ROOT, make_engine, migrate, transaction
+from demo.catalog import SHOPS, SKUS
 from notify.aliyun_sms import SmsSettings, SmsTransport
 from tests.aftersales.providers import TEMPLATE_CODES, AliyunGateway
 
@@ -175,7 +179,7 @@ def _checks(url: str, records: dict[str, dict], gateway: AliyunGateway, drain: d
     generated = {tuple(key) for record in records.values() for key in record["generated"]}
     engine = make_engine(url)
     with engine.connect() as conn:
-        violations = stock.invariant_violations(conn)
+        violations = store_checks.invariant_violations(conn)
         # (channel, channel_order_no) is unique in the store, so equal counts mean nothing lost or doubled.
         stored = conn.execute(select(func.count()).select_from(orders)).scalar_one()
         queued = conn.execute(

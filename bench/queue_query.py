@@ -20,9 +20,10 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, select, text
 
 from bench.common import RESULTS, write
-from core import queue
-from core.db import make_engine, migrate, orders
-from core.queue import QueueFilter
+from core.orders import queue
+from core.orders.queue import QueueFilter
+from core.orders.tables import orders
+from core.store.db import make_engine, migrate
 
 TARGET_MS = 150
 RUNS = 15

@@ -14,8 +14,9 @@ from dataclasses import replace
 
 from bench.common import generated_orders, timer, write
 from bench.intake import fresh_store
-from core import ingest, review, rules
-from core.db import transaction
+from core.intake import ingest
+from core.review import review, rules
+from core.store.db import transaction
 
 COUNT = int(os.environ.get("BENCH_REVIEW_ORDERS", "50000"))
 CITIES = [

@@ -6,11 +6,11 @@ import argparse
 import sys
 from datetime import date
 
-from core import export
-from core.access import ROLES
-from core.db import open_store
+from core.analytics import export
 from core.errors import InvalidInput
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from core.identity.access import ROLES
+from core.store.db import open_store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 
 from commands.output import emit, table
-from core import overview, workflow
-from core.db import open_store, transaction
 from core.model import STATUSES
+from core.orders import overview, workflow
+from core.store.db import open_store, transaction
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

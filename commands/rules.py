@@ -6,9 +6,11 @@ import argparse
 from dataclasses import asdict
 
 from commands.output import emit, table
-from core import purchase_orders, purchasing, review, sandbox
-from core import rules as review_rules
-from core.db import open_store, transaction
+from core.copies import sandbox
+from core.restock import purchase_orders, purchasing
+from core.review import review
+from core.review import rules as review_rules
+from core.store.db import open_store, transaction
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

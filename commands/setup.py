@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from core import demo
-from core.db import database_url, open_store
+from core.store.db import database_url, open_store
+from demo import shop as demo
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

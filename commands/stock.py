@@ -7,9 +7,11 @@ import csv
 from pathlib import Path
 
 from commands.output import emit, table
-from core import catalog, stock, stock_levels, workflow
-from core.db import open_store, transaction
 from core.errors import InvalidInput
+from core.orders import workflow
+from core.restock import catalog, stock_levels
+from core.stock import allocation as stock
+from core.store.db import open_store, transaction
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import logging
 
+import worker
 from commands.output import emit, table
-from connectors import worker
-from core.db import open_store
+from connectors import pulls
 from core.errors import NotFound
+from core.store.db import open_store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,12 +25,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def pull_now(args: argparse.Namespace) -> int:
     engine = open_store()
-    shops = worker.shops_to_pull(engine, args.demo)
+    shops = pulls.shops_to_pull(engine, args.demo)
     if args.shop:
         shops = [shop for shop in shops if shop.name == args.shop]
         if not shops:
             raise NotFound(f"No shop named {args.shop} is configured in data/channels.toml.")
-    results = worker.pull_all(engine, shops)
+    results = pulls.pull_all(engine, shops)
     rows = [
         {
             "shop": r.shop,
@@ -51,7 +52,7 @@ def pull_now(args: argparse.Namespace) -> int:
 def run_worker(args: argparse.Namespace) -> int:
     logging.getLogger("connectors").setLevel(logging.INFO)
     engine = open_store()
-    shops = worker.shops_to_pull(engine, args.demo)
+    shops = pulls.shops_to_pull(engine, args.demo)
     print(f"worker: pulling {len(shops)} shops; stop with Ctrl+C")
     worker.run(engine, shops)
     return 0

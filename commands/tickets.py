@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 
 from commands.output import emit, table
-from core import outbox, returns, workflow
-from core.db import make_engine, transaction
+from core.aftersales import returns
+from core.aftersales.returns_flow import STATUSES, TYPES
+from core.aftersales.returns_sla import cycle_times, list_tickets, remind_due, ticket_detail
 from core.errors import InvalidInput
-from core.returns_flow import STATUSES, TYPES
-from core.returns_sla import cycle_times, list_tickets, remind_due, ticket_detail
+from core.orders import workflow
+from core.store import outbox
+from core.store.db import make_engine, transaction
 from notify import __main__ as worker
 
 LIST_COLUMNS = ["number", "order_no", "type", "status", "owner", "sla", "next_deadline"]

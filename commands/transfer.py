@@ -6,8 +6,8 @@ import argparse
 import sys
 
 from commands.output import emit
-from core.db import make_engine
-from core.transfer import copy_store
+from core.copies.transfer import copy_store
+from core.store.db import make_engine
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

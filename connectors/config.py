@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from connectors.base import ApiConnector, ConfigError, connector_class
-from core.db import ROOT
+from core.store.db import ROOT
 
 DEFAULT_FILE = ROOT / "data" / "channels.toml"
 DEFAULT_EVERY_MINUTES = 10

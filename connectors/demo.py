@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from connectors.base import ApiConnector, Listing, NormalisedOrder, Raw, Window
-from core import demo
-from core import demo_catalog as cat
-from core.db import shops
+from core.store.tables import shops
+from demo import catalog as cat
+from demo import shop as demo
 
 log = logging.getLogger(__name__)
 MINUTE = timedelta(minutes=1)

@@ -35,8 +35,10 @@ import pandas as pd
 from connectors.file_mapping import LINE_MONEY, ORDER_MONEY, TIME_FIELDS
 from connectors.file_rows import TEXT_FIELDS, Rows
 from connectors.file_values import OK
-from core.db import orders, shops, skus
 from core.errors import InvalidInput
+from core.orders.tables import orders
+from core.stock.tables import skus
+from core.store.tables import shops
 
 DEFAULT_MAX_QTY = 10_000
 MAX_CENTS = 2**31 - 1  # the money columns are Integer: PostgreSQL's int4

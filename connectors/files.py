@@ -1,4 +1,4 @@
-"""Importing channel order exports (Taobao, JD, Pinduoduo, Shopify, generic; CSV or XLSX) into core.ingest.
+"""Importing channel order exports (Taobao, JD, Pinduoduo, Shopify, generic; CSV or XLSX) into core.intake.ingest.
 
 Bad rows are quarantined before ingest, with their spreadsheet row number and reason, in
 import_errors; an order with one bad row is rejected whole, so no order ever lands half (the
@@ -29,11 +29,13 @@ from connectors.file_orders import Built, build_orders, check_heads, check_line_
 from connectors.file_reading import Table, read_table
 from connectors.file_rows import Rows, Source, check_orphans, check_rows, read_rows, reject_whole_orders
 from core import clock
-from core.db import import_errors, skus, transaction, upsert
 from core.errors import InvalidInput, StoreRefused
 from core.i18n import t
-from core.ingest import IngestSummary, ingest
+from core.intake.ingest import IngestSummary, ingest
+from core.intake.tables import import_errors
 from core.spreadsheet import inert_frame
+from core.stock.tables import skus
+from core.store.db import transaction, upsert
 
 Progress = Callable[[int, int], None]  # (rows done, rows in total)
 _CONTROL = re.compile(ANY_CONTROL)
@@ -87,7 +89,7 @@ class ImportSummary:
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowWarning] = field(default_factory=list)
     created_skus: list[str] = field(default_factory=list)  # unknown codes made SKUs (by a dry run: to be)
-    # Per phase: read, check, build (this module) and ingest (core.ingest, which also makes the
+    # Per phase: read, check, build (this module) and ingest (core.intake.ingest, which also makes the
     # NormalisedOrder objects as it asks for them).
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -137,7 +139,7 @@ def import_file(
     `channel` is a shipped mapping's name or "auto" (see file_choice.choose); a `mapping`
     given (the user's own) is used instead. `names` gives the files' own names when they were
     saved under another (an upload); `history` marks trade from before go-live (see
-    core.ingest: no messages, no stock taken for orders already shipped); `date_formats`
+    core.intake.ingest: no messages, no stock taken for orders already shipped); `date_formats`
     answers AmbiguousDates (column → "m/d/Y" or "d/m/Y")."""
     now = now or clock.now()
     prepared = prepare(engine, channel, path, items, shop, names, mapping, date_formats, now)
@@ -242,7 +244,7 @@ def _statuses(heads: pd.DataFrame, rejected: np.ndarray) -> dict[str, int]:
 
 
 def _ingest(engine: Engine, built: Built, summary: ImportSummary, progress: Progress | None, options: dict) -> None:
-    """core.ingest with progress in rows: the rejected ones first, then each batch's rows."""
+    """core.intake.ingest with progress in rows: the rejected ones first, then each batch's rows."""
     rows_after = np.cumsum([0, *built.row_counts])
     done = 0
 

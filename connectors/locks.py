@@ -19,7 +19,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from connectors import state
 from core import clock
-from core.db import is_postgres, sync_state, transaction
+from core.intake.tables import sync_state
+from core.store.db import is_postgres, transaction
 
 # The first key of every shop-pull advisory lock, so OrderHub's locks never meet anyone else's.
 NAMESPACE = zlib.crc32(b"orderhub:shop-pull") & 0x7FFFFFFF

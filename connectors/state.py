@@ -16,8 +16,11 @@ from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 
 from connectors.base import Listing
-from core.db import channel_listings, shops, skus, sync_state, transaction, upsert
-from core.ingest import ensure_shops
+from core.intake.ingest import ensure_shops
+from core.intake.tables import channel_listings, sync_state
+from core.stock.tables import skus
+from core.store.db import transaction, upsert
+from core.store.tables import shops
 
 LOCK_TTL = timedelta(minutes=15)
 

@@ -2,7 +2,7 @@
 
 A pull reads the shop's watermark, re-reads an overlap before it (orders modified at the edge
 of the last window are not missed), walks windows no longer than the platform allows, commits
-each window's orders through core.ingest and only then advances the watermark. Holding the
+each window's orders through core.intake.ingest and only then advances the watermark. Holding the
 shop's lock (connectors/locks.py) for the whole pull keeps a second worker away.
 """
 
@@ -17,9 +17,9 @@ from connectors import state
 from connectors.base import ApiConnector, ChannelError, NormalisedOrder, UnknownPlatformData, Window
 from connectors.locks import ShopLock
 from core import clock
-from core.db import transaction
 from core.errors import OrderHubError
-from core.ingest import IngestSummary, ingest
+from core.intake.ingest import IngestSummary, ingest
+from core.store.db import transaction
 
 OVERLAP = timedelta(minutes=5)
 FIRST_PULL = timedelta(days=1)

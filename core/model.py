@@ -34,7 +34,7 @@ class OrderLine:
 
 @dataclass(frozen=True)
 class NormalisedOrder:
-    """One channel order as every connector hands it to core.ingest (amounts in cents)."""
+    """One channel order as every connector hands it to core.intake.ingest (amounts in cents)."""
 
     channel: str
     channel_order_no: str

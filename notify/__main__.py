@@ -9,8 +9,9 @@ import sys
 import time
 from datetime import timedelta
 
-from core import outbox, sandbox
-from core.db import make_engine
+from core.copies import sandbox
+from core.store import outbox
+from core.store.db import make_engine
 from notify.delivery import deliver_pending, transports_from_env
 
 log = logging.getLogger("orderhub.notify")

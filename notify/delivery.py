@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
-from core import outbox, sandbox
+from core.copies import sandbox
+from core.store import outbox
 from notify.aliyun_sms import SmsSettings, SmsTransport
 from notify.email import EmailTransport, SmtpSettings
 

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 from string import Template
 
-from core.db import ROOT
+from core.store.db import ROOT
 
 TEMPLATE = ROOT / "deploy" / "nginx" / "orderhub.conf.template"
 FAIL_TIMEOUT = 5  # seconds nginx keeps a replica that refused a connection out of rotation

@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, text
 
-from core.db import ROOT
+from core.store.db import ROOT
 from ops import nginx, units
 from ops.pgcluster import Cluster
 

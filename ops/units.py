@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from core.db import ROOT
+from core.store.db import ROOT
 
 UNITS = ROOT / "deploy" / "systemd"
 INSTALL_PREFIX = "/opt/orderhub"  # where the units expect the checkout

@@ -4,9 +4,9 @@ import secrets
 
 import streamlit as st
 
-from core import users
-from core.access import ROLES
 from core.errors import OrderHubError
+from core.identity import users
+from core.identity.access import ROLES
 from ui import auth, widgets
 from ui.session import engine, tr
 

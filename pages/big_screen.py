@@ -4,7 +4,8 @@ import os
 
 import streamlit as st
 
-from core import clock, screen
+from core import clock
+from core.analytics import screen
 from core.i18n import t
 from ui import charts, svg_charts
 from ui import report_kit as kit

@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from core import merge, review
-from core.access import mask_rows
-from core.db import transaction
 from core.errors import OrderHubError
 from core.i18n import catalogue
+from core.identity.access import mask_rows
+from core.review import review
+from core.shipping import merge
+from core.store.db import transaction
 from ui import widgets
 from ui.page_context import actor, allow
 from ui.session import engine, lang, tr

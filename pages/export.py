@@ -5,10 +5,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import clock, export
-from core.access import can
+from core import clock
+from core.analytics import export
 from core.errors import OrderHubError
 from core.i18n import DEFAULT_LANGUAGE, t
+from core.identity.access import can
 from ui import report_kit as kit
 from ui import widgets
 

@@ -8,8 +8,8 @@ import streamlit as st
 from connectors.file_mapping import channels, mapping_toml
 from connectors.file_review import review
 from connectors.files import import_file
-from core.access import require
 from core.errors import AmbiguousDates, OrderHubError
+from core.identity.access import require
 from ui import auth, import_review, widgets
 from ui.session import engine, lang, tr
 

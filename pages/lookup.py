@@ -3,7 +3,7 @@ progress, the next step and the return address; nothing about the buyer."""
 
 import streamlit as st
 
-from core.returns_lookup import FOUND, LIMITED, lookup
+from core.aftersales.returns_lookup import FOUND, LIMITED, lookup
 from ui.aftersales import client_id
 from ui.session import engine, tr
 

@@ -2,10 +2,13 @@
 
 import streamlit as st
 
-from core import batch, order_detail, regions, returns
-from core.access import can
+from core import regions
+from core.aftersales import returns
 from core.errors import OrderHubError
-from core.labels import CARRIER_NAMES
+from core.identity.access import can
+from core.orders import order_detail
+from core.shipping import batch
+from core.shipping.labels import CARRIER_NAMES
 from ui import actions, auth, widgets
 from ui.aftersales import open_from_order
 from ui.session import engine, tr

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import outbox
+from core.store import outbox
 from ui.aftersales import commit, notice, staff_only
 from ui.session import engine, tr
 

@@ -6,10 +6,11 @@ from dataclasses import asdict
 import pandas as pd
 import streamlit as st
 
-from core import clock, purchase_orders, purchasing, stock_levels
-from core.access import mask_rows
-from core.db import transaction
+from core import clock
 from core.errors import OrderHubError
+from core.identity.access import mask_rows
+from core.restock import purchase_orders, purchasing, stock_levels
+from core.store.db import transaction
 from ui import widgets
 from ui.page_context import actor, allow
 from ui.session import engine, tr

@@ -4,8 +4,8 @@ from dataclasses import replace
 
 import streamlit as st
 
-from core import queue
 from core.errors import OrderHubError
+from core.orders import queue
 from ui import actions, auth, cached, filters, widgets
 from ui.session import engine, store_url, tr
 

@@ -5,7 +5,8 @@ Only the open tab is computed (the first one first), and each figure once per sn
 
 import streamlit as st
 
-from core import clock, kpis, reports
+from core import clock
+from core.analytics import kpis, reports
 from core.i18n import t
 from ui import charts, svg_charts
 from ui import report_kit as kit

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from core import returns
-from core.returns_flow import TYPES, next_statuses
-from core.returns_sla import cycle_times, list_tickets, ticket_detail
+from core.aftersales import returns
+from core.aftersales.returns_flow import TYPES, next_statuses
+from core.aftersales.returns_sla import cycle_times, list_tickets, ticket_detail
 from ui import widgets
 from ui.aftersales import commit, notice, staff_only, ticket_table
 from ui.session import engine, lang, tr

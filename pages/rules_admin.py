@@ -3,9 +3,10 @@
 import streamlit as st
 from sqlalchemy import select
 
-from core import review, rules
-from core.db import blacklist, transaction
 from core.errors import OrderHubError
+from core.review import review, rules
+from core.review.tables import blacklist
+from core.store.db import transaction
 from ui import widgets
 from ui.page_context import actor, allow
 from ui.session import engine, tr

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import sandbox
+from core.copies import sandbox
 from core.errors import OrderHubError
 from ui import widgets
 from ui.page_context import actor, allow

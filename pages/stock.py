@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from core import stock_levels
-from core.access import can
 from core.errors import OrderHubError
+from core.identity.access import can
+from core.restock import stock_levels
 from ui import auth, widgets
 from ui.session import engine, tr
 

@@ -4,9 +4,9 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from core import supplier_link
-from core.db import transaction
 from core.errors import OrderHubError
+from core.restock import supplier_link
+from core.store.db import transaction
 from ui import widgets
 from ui.session import live_engine, tr
 

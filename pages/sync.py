@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from connectors import worker
-from core.db import database_url, make_engine
+from connectors import pulls
 from core.errors import OrderHubError
 from core.i18n import t
+from core.store.db import database_url, make_engine
 from ui import widgets
 
 lang = st.session_state.get("lang", "zh")
@@ -21,7 +21,7 @@ def engine(url: str):
 
 @st.cache_data(ttl=10)
 def shop_states(url: str) -> list[dict]:
-    return worker.shop_states(engine(url))
+    return pulls.shop_states(engine(url))
 
 
 def _state_text(row: dict) -> str:
@@ -34,7 +34,7 @@ st.caption(t("sync.caption", lang))
 if st.button(t("sync.now", lang), type="primary"):
     try:
         with st.spinner(t("sync.running", lang)):
-            results = worker.sync_now(engine(url), role)
+            results = pulls.sync_now(engine(url), role)
     except OrderHubError as exc:
         widgets.show_error(exc)
     else:

@@ -6,9 +6,9 @@ import math
 import pandas as pd
 import streamlit as st
 
-from core import warehouse
 from core.carriers import CARRIER_NAMES, DEFAULT_CARRIER
 from core.errors import OrderHubError
+from core.shipping import warehouse
 from ui import actions, auth, widgets
 from ui.scan import scan_section
 from ui.session import engine, tr

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from core.users import DEMO_NAMES
+from core.identity.users import DEMO_NAMES
 from ui.auth import COOKIE_NAME
 
 ROOT = Path(__file__).resolve().parents[1]

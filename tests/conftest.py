@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from core.db import ROOT, make_engine, migrate
-from core.demo import seed_demo
+from core.store.db import MIGRATIONS as STORE_MIGRATIONS
+from core.store.db import make_engine, migrate
+from demo.shop import seed_demo
 
 DEMO_NOW = datetime(2026, 11, 26, 9, 30)  # the demo's "today" in tests, so its answers never drift
-MIGRATIONS = ROOT / "core" / "migrations" / "versions"
+MIGRATIONS = STORE_MIGRATIONS / "versions"
 PG_ADMIN_URL = os.environ.get("ORDERHUB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 

@@ -9,9 +9,12 @@ from functools import partial
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from core import batch, clock, labels, logins, paperwork, stock_levels, warehouse
-from core.access import can
+from core import clock
 from core.errors import OrderHubError
+from core.identity import logins
+from core.identity.access import can
+from core.restock import stock_levels
+from core.shipping import batch, labels, paperwork, warehouse
 from ui import cached
 from ui.session import despite_reruns, engine, tr, user
 from ui.widgets import remember_error, remember_outcome, show_error

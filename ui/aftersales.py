@@ -10,11 +10,11 @@ import streamlit as st
 from sqlalchemy.engine import Connection
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core import returns
-from core.access import can
-from core.db import transaction
+from core.aftersales import returns
+from core.aftersales.returns_flow import TYPES
 from core.errors import OrderHubError
-from core.returns_flow import TYPES
+from core.identity.access import can
+from core.store.db import transaction
 from ui import widgets
 from ui.session import engine, lang, tr, user
 

@@ -9,7 +9,8 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from sqlalchemy.engine import Engine
 
-from core import clock, logins, users
+from core import clock
+from core.identity import logins, users
 from ui import navigation
 from ui.session import despite_reruns, engine, role, tr, user
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import queue
+from core.orders import queue
 from ui.session import engine_for
 
 

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from core import queue
 from core.model import HOLD_INSUFFICIENT_STOCK, HOLD_MANUAL, STATUSES
-from core.review import HOLD_REVIEW
+from core.orders import queue
+from core.review.review import HOLD_REVIEW
 from ui.session import tr
 from ui.widgets import label
 

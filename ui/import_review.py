@@ -13,8 +13,8 @@ from connectors.file_choice import save_mapping
 from connectors.file_inference import FIELDS, mapping_from_columns
 from connectors.file_mapping import Mapping
 from connectors.file_review import PREVIEW_ORDERS, Review
-from core import access
 from core.errors import OrderHubError
+from core.identity import access
 from core.model import PLATFORM_RANK
 from ui import widgets
 from ui.session import lang, tr

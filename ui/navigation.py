@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.access import ROLES
+from core.identity.access import ROLES
 
 PUBLIC = frozenset({"*"})  # reachable without logging in (order lookup, supplier links)
 STAFF = frozenset(ROLES)

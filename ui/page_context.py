@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import sandbox
-from core.access import require
+from core.copies import sandbox
 from core.errors import PermissionDenied
+from core.identity.access import require
 from ui import widgets
 from ui.session import engine, tr, user
 

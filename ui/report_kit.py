@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from core.analytics import Snapshot, shared_snapshot
+from core.analytics.analytics import Snapshot, shared_snapshot
+from core.analytics.reports import Filters
 from core.i18n import t
-from core.reports import Filters
 from core.spreadsheet import inert_frame
 from ui import session
 
@@ -151,7 +151,7 @@ FIGURES = ("paid_cents", "goods_cents", "refund_cents", "refund_orders", "net_ce
 
 
 def figure_cells(row: pd.Series) -> None:
-    """The money figures of core.figures the role may see, as metrics with their definitions."""
+    """The money figures of core.orders.figures the role may see, as metrics with their definitions."""
     shown = [name for name in FIGURES if name in row.index]
     for cell, name in zip(st.columns(len(shown)), shown, strict=True):
         value = row[name]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import warehouse
 from core.errors import OrderHubError
+from core.shipping import warehouse
 from ui import actions
 from ui.session import engine, tr
 from ui.widgets import explain

@@ -8,9 +8,9 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
 
-from core import sandbox
-from core.db import database_url, open_store
+from core.copies import sandbox
 from core.i18n import DEFAULT_LANGUAGE, t
+from core.store.db import database_url, open_store
 
 
 @st.cache_resource(show_spinner=False)

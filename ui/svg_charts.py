@@ -14,7 +14,7 @@ from html import escape
 
 from plotly.colors import sample_colorscale
 
-from core import china_map
+from core.analytics import china_map
 from ui.charts import FONT, PALETTE
 
 THEMES = {

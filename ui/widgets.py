@@ -9,10 +9,11 @@ import pandas as pd
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from core import audit_text, users
-from core.access import FIELD_KINDS
+from core import audit_text
 from core.errors import IllegalTransition, InsufficientStock, OrderHubError, PermissionDenied
 from core.i18n import LANGUAGES, catalogue
+from core.identity import users
+from core.identity.access import FIELD_KINDS
 from ui import auth
 from ui.session import engine, lang, tr
 

@@ -8,9 +8,11 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from core import returns
-from core.db import make_engine, outbox, tickets, transaction
-from core.returns_sla import cycle_times, list_tickets, remind_due
+from core.aftersales import returns
+from core.aftersales.returns_sla import cycle_times, list_tickets, remind_due
+from core.aftersales.tables import tickets
+from core.store.db import make_engine, transaction
+from core.store.tables import outbox
 from tests.aftersales.ticketdata import T0
 
 ORDER_LINES = {"PET-FOOD-2KG": 1}

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from core import outbox
-from core.db import transaction
+from core.store import outbox
+from core.store.db import transaction
 from tests.aftersales.providers import AliyunGateway
 from tests.aftersales.ticketdata import T0
 

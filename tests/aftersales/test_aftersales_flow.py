@@ -7,11 +7,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from core import returns, stock
-from core.db import orders, skus, stock_movements, ticket_events, tickets, transaction
+from core.aftersales import returns
+from core.aftersales.returns_flow import FLOW, STATUSES, TYPES, next_statuses
+from core.aftersales.returns_sla import ticket_detail
+from core.aftersales.tables import ticket_events, tickets
 from core.errors import IllegalTransition, InsufficientStock, InvalidInput
-from core.returns_flow import FLOW, STATUSES, TYPES, next_statuses
-from core.returns_sla import ticket_detail
+from core.orders import store_checks
+from core.orders.tables import orders
+from core.stock import allocation as stock
+from core.stock.tables import skus, stock_movements
+from core.store.db import transaction
 from tests.aftersales.ticketdata import T0
 
 HAPPY_PATHS = {
@@ -101,7 +106,7 @@ def test_a_rejected_claim_frees_its_items_for_a_new_ticket(store, shipped_order)
 
 
 def test_an_order_that_has_not_shipped_cannot_get_a_ticket(store, shipped_order):
-    from core.ingest import ingest
+    from core.intake.ingest import ingest
     from core.model import PAID, NormalisedOrder, OrderLine
 
     unshipped = NormalisedOrder(
@@ -137,7 +142,7 @@ def test_a_resalable_return_goes_back_into_stock_through_the_ledger(store, shipp
     with store.connect() as conn:
         ledger = conn.execute(select(stock_movements.c.delta, stock_movements.c.reason).order_by(stock_movements.c.id))
         assert ledger.all()[-1] == (2, f"return {number}")
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
 
 
 def test_damaged_returns_are_written_off_and_never_touch_stock(store, shipped_order):
@@ -165,7 +170,7 @@ def test_an_exchange_reserves_the_new_size_at_approval_and_ships_it(store, shipp
     assert on_hand(store, "DOG-LEASH-L") == (19, 0)
     assert on_hand(store, "DOG-LEASH-M") == (20, 0)  # 20 - 1 shipped + 1 returned resalable
     with store.connect() as conn:
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
 
 
 def test_an_exchange_the_buyer_never_returns_gives_its_reserved_item_back(store, shipped_order):
@@ -228,7 +233,7 @@ def test_exchange_and_return_keep_the_stock_invariants_on_both_databases(any_sto
     assert on_hand(any_store, "DOG-LEASH-M") == (16, 0)  # 2 shipped, 2 written off, 2 sent as replacement
     assert on_hand(any_store, "PET-FOOD-2KG") == (50, 0)  # 1 shipped, 1 restocked
     with any_store.connect() as conn:
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
 
 
 def test_a_manager_reads_a_tickets_notes_and_history_with_the_buyers_phone_masked(store, shipped_order):

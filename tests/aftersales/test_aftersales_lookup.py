@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import timedelta
 
-from core import returns, senders
-from core.db import make_engine, transaction
+from core.aftersales import returns
+from core.aftersales.returns_flow import STATUSES, TYPES
+from core.aftersales.returns_lookup import FOUND, LIMITED, NO_MATCH, lookup, next_step
 from core.i18n import t
-from core.returns_flow import STATUSES, TYPES
-from core.returns_lookup import FOUND, LIMITED, NO_MATCH, lookup, next_step
+from core.shipping import senders
+from core.store.db import make_engine, transaction
 from tests.aftersales.ticketdata import T0
 
 

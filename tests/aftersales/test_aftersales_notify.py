@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select
 
-from core import outbox
-from core.db import make_engine, transaction
 from core.i18n import catalogue
+from core.store import outbox
+from core.store.db import make_engine, transaction
 from notify import deliver_pending, transports_from_env
 from notify.aliyun_sms import canonical_query, percent_encode, sign
 from notify.templates import TEMPLATES, render

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from core import returns
-from core.db import orders, skus, ticket_lines, tickets
+from core.aftersales import returns
+from core.aftersales.tables import ticket_lines, tickets
 from core.errors import PermissionDenied
+from core.orders.tables import orders
+from core.stock.tables import skus
 from tests.app.app_pages import button, labels_of, open_page
 
 OPEN = "为此订单开售后工单"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from core import outbox
-from core.db import transaction
+from core.store import outbox
+from core.store.db import transaction
 from notify.email import message_id
 from tests.aftersales.providers import AliyunGateway, SmtpSink
 from tests.aftersales.ticketdata import T0

@@ -7,8 +7,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from core import outbox, returns
-from core.db import tickets, transaction
+from core.aftersales import returns
+from core.aftersales.tables import tickets
+from core.store import outbox
+from core.store.db import transaction
 from tests.aftersales.ticketdata import T0
 
 SERVICE = {"username": "li.na", "name": "李娜", "role": "service", "language": "zh"}

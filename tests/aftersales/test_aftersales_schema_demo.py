@@ -9,10 +9,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select, update
 
-from core import returns_demo
-from core import users as demo_users
-from core.db import metadata, orders, service_agents, tickets, transaction, users
-from core.returns_sla import cycle_times
+from core.aftersales.returns_sla import cycle_times
+from core.aftersales.tables import service_agents, tickets
+from core.identity import users as demo_users
+from core.identity.tables import users
+from core.orders.tables import orders
+from core.schema import metadata
+from core.store.db import transaction
+from demo import returns as returns_demo
 from tests.aftersales.ticketdata import T0
 
 OURS = {"service_agents", "ticket_reasons", "ticket_sla", "ticket_sequences", "tickets", "ticket_lines",

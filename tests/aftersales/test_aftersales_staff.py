@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-from core import returns, users
-from core.db import tickets, transaction
+from core.aftersales import returns
+from core.aftersales.returns_sla import list_tickets
+from core.aftersales.tables import tickets
 from core.errors import InvalidInput
-from core.returns_sla import list_tickets
+from core.identity import users
+from core.store.db import transaction
 from tests.aftersales.test_aftersales_pages import SERVICE, page
 from tests.aftersales.ticketdata import T0
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import Engine, insert, select
 
-from core import stock, users, workflow
-from core.db import ROOT, service_agents, ticket_reasons, ticket_sla, transaction
-from core.ingest import ingest
+from core.aftersales.tables import service_agents, ticket_reasons, ticket_sla
+from core.identity import users
+from core.intake.ingest import ingest
 from core.model import PAID, SHIPPED, NormalisedOrder, OrderLine
+from core.orders import workflow
+from core.stock import allocation as stock
+from core.store.db import MIGRATIONS, transaction
 
-MIGRATION = Path(ROOT) / "core" / "migrations" / "versions" / "aftersales_0001.py"
+MIGRATION = MIGRATIONS / "versions" / "aftersales_0001.py"
 T0 = datetime(2026, 11, 26, 9, 30)
 AGENTS = [
     ("wang.fang", "王芳", "wang.fang@shop.example", "chen.jie@shop.example"),

@@ -10,8 +10,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, func, insert, select, text
 
 from core import clock
-from core.access import ROLES, can
-from core.db import channels, open_store, order_events, order_lines, orders, shops, skus, transaction
+from core.identity.access import ROLES, can
+from core.orders.tables import order_events, order_lines, orders
+from core.stock.tables import skus
+from core.store.db import open_store, transaction
+from core.store.tables import channels, shops
 
 CHANNELS = [("taobao", "淘宝/天猫", 500), ("jd", "京东", 800), ("pdd", "拼多多", 300), ("shopify", "Shopify", 200)]
 SHOPS = [

@@ -7,9 +7,9 @@ from datetime import datetime
 import analytics_factory as factory
 import pytest
 
-from core.analytics import Snapshot
-from core.arrow_source import close_sources
-from core.db import make_engine, migrate
+from core.analytics.analytics import Snapshot
+from core.store.arrow_source import close_sources
+from core.store.db import make_engine, migrate
 
 NOW = datetime(2026, 3, 16, 9, 30)
 

@@ -9,9 +9,11 @@ from datetime import timedelta
 import analytics_factory as factory
 import pytest
 
-from core import clock, screen, users
-from core.analytics import Snapshot
-from core.db import transaction
+from core import clock
+from core.analytics import screen
+from core.analytics.analytics import Snapshot
+from core.identity import users
+from core.store.db import transaction
 from tests import browser as chromium
 from tests.browser import ROOT, needs_chromium
 

@@ -13,9 +13,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import insert, select, text
 
-from core import arrow_source, export
-from core.db import orders, tickets, transaction
+from core.aftersales.tables import tickets
+from core.analytics import export
 from core.errors import InvalidInput, PermissionDenied
+from core.orders.tables import orders
+from core.store import arrow_source
+from core.store.db import transaction
 
 NOW = datetime(2026, 3, 16, 9, 30)
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,9 +14,13 @@ import pytest
 from analytics_factory import EXPORTERS, FORMULA_START, HOSTILE, LANDLINE, MOBILE
 from sqlalchemy import insert, select, update
 
-from core import access, export, spreadsheet
-from core.db import make_engine, migrate, orders, tickets, transaction
-from core.export_people import DROPPED, header
+from core import spreadsheet
+from core.aftersales.tables import tickets
+from core.analytics import export
+from core.analytics.export_people import DROPPED, header
+from core.identity import access
+from core.orders.tables import orders
+from core.store.db import make_engine, migrate, transaction
 
 NOW = datetime(2026, 3, 16, 9, 30)
 MARCH = (date(2026, 3, 1), date(2026, 3, 15))

@@ -15,9 +15,12 @@ import pytest
 from analytics_factory import EXPORTERS, FORMULA_START, HOSTILE, LANDLINE, MOBILE
 from sqlalchemy import select, update
 
-from core import access, export, phones
-from core.db import orders, transaction
+from core import phones
+from core.analytics import export
+from core.identity import access
+from core.orders.tables import orders
 from core.spreadsheet import inert, inert_frame
+from core.store.db import transaction
 
 NOW = datetime(2026, 3, 16, 9, 30)
 ROOT = Path(__file__).resolve().parents[2]

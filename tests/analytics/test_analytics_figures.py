@@ -1,4 +1,4 @@
-"""The money figures of core.figures on nine hand-made orders, the same on SQLite and PostgreSQL,
+"""The money figures of core.orders.figures on nine hand-made orders, the same on SQLite and PostgreSQL,
 and the same wherever they are shown: the reports, the big screen, the CLI's status report and
 the order export."""
 
@@ -11,10 +11,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import insert, select
 
-from core import export, order_detail, overview, reports, screen
-from core.analytics import Snapshot
-from core.db import orders, ticket_reasons, tickets, transaction, upsert
-from core.reports import Filters
+from core.aftersales.tables import ticket_reasons, tickets
+from core.analytics import export, reports, screen
+from core.analytics.analytics import Snapshot
+from core.analytics.reports import Filters
+from core.orders import order_detail, overview
+from core.orders.tables import orders
+from core.store.db import transaction, upsert
 
 NOW = datetime(2026, 3, 16, 9, 30)
 WEEK = Filters(date(2026, 3, 9), date(2026, 3, 15))

@@ -8,10 +8,12 @@ import analytics_factory as factory
 import pytest
 from sqlalchemy import insert, select
 
-from core import kpis, reports
-from core.analytics import Snapshot
-from core.db import orders, tickets, transaction
-from core.reports import Filters
+from core.aftersales.tables import tickets
+from core.analytics import kpis, reports
+from core.analytics.analytics import Snapshot
+from core.analytics.reports import Filters
+from core.orders.tables import orders
+from core.store.db import transaction
 
 NOW = datetime(2026, 3, 16, 9, 30)
 WEEK = Filters(date(2026, 3, 9), date(2026, 3, 15))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from core import china_map, regions
+from core import regions
+from core.analytics import china_map
 from ui import svg_charts
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.access import mask_frame, mask_phone, mask_phones
+from core.identity.access import mask_frame, mask_phone, mask_phones
 
 phones = st.one_of(st.none(), st.text(max_size=14), st.from_regex(r"1[3-9]\d{9}", fullmatch=True))
 

@@ -10,7 +10,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core import analytics, clock, screen
+from core import clock
+from core.analytics import analytics, screen
 
 PAGES = Path(__file__).resolve().parents[2] / "pages"
 

@@ -11,11 +11,14 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from core import kpis, reports, screen
-from core.analytics import Snapshot
-from core.db import channels, open_store, order_events, order_lines, orders, skus
+from core.analytics import kpis, reports, screen
+from core.analytics.analytics import Snapshot
+from core.analytics.reports import Filters
 from core.model import SELLER_FAULT_RETURN_REASONS
-from core.reports import Filters
+from core.orders.tables import order_events, order_lines, orders
+from core.stock.tables import skus
+from core.store.db import open_store
+from core.store.tables import channels
 
 RANGE = Filters(date(2026, 3, 1), date(2026, 3, 15))
 # The factory's raw province values and the bucket each must land in.
@@ -47,7 +50,7 @@ def _counted(o: pd.DataFrame) -> pd.Series:
 
 
 def _paid(o: pd.DataFrame) -> pd.Series:
-    """core.figures' paid orders: paid, shipped or completed, or held after payment."""
+    """core.orders.figures' paid orders: paid, shipped or completed, or held after payment."""
     return o["status"].isin(["paid", "shipped", "completed"]) | ((o["status"] == "on_hold") & o["paid_at"].notna())
 
 

@@ -12,12 +12,17 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select, text, update
 
-from core import analytics, arrow_source, ingest, stock, workflow
-from core.analytics import Snapshot, shared_snapshot
-from core.analytics_tables import INT, TEXT, TIME, TableSpec
-from core.db import order_events, order_lines, orders, transaction
+from core.analytics import analytics
+from core.analytics.analytics import Snapshot, shared_snapshot
+from core.analytics.analytics_tables import INT, TEXT, TIME, TableSpec
+from core.analytics.reports import Filters, provinces
+from core.intake import ingest
 from core.model import PAID, NormalisedOrder, OrderLine
-from core.reports import Filters, provinces
+from core.orders import workflow
+from core.orders.tables import order_events, order_lines, orders
+from core.stock import allocation as stock
+from core.store import arrow_source
+from core.store.db import transaction
 
 NOW = datetime(2026, 3, 16, 9, 30)
 LATER = NOW + timedelta(hours=1)

@@ -1,4 +1,4 @@
-"""Reading the store in parts (core.arrow_source): order kept, early exits tidy, failures reported."""
+"""Reading the store in parts (core.store.arrow_source): order kept, early exits tidy, failures reported."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import os
 import pytest
 from sqlalchemy import text
 
-from core.arrow_source import SHARED_MEMORY, SourceError, arrow_source, id_ranges, whole
-from core.db import transaction
+from core.store.arrow_source import SHARED_MEMORY, SourceError, arrow_source, id_ranges, whole
+from core.store.db import transaction
 
 
 @pytest.fixture

@@ -17,9 +17,10 @@ import analytics_factory as factory
 import pytest
 from sqlalchemy import select, update
 
-from core import export
-from core.db import orders, transaction
-from core.export_people import header
+from core.analytics import export
+from core.analytics.export_people import header
+from core.orders.tables import orders
+from core.store.db import transaction
 
 NOW = datetime(2026, 3, 16, 9, 30)
 # Comma, double quote, UTF-8, from line 1, …, detect numbers and dates, save cell contents as shown.

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from core.users import DEMO_NAMES
+from core.identity.users import DEMO_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 30

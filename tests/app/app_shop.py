@@ -6,10 +6,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from core import ingest, stock, users
-from core.access import ROLES
-from core.db import orders, transaction
+from core.identity import users
+from core.identity.access import ROLES
+from core.intake import ingest
 from core.model import NormalisedOrder, OrderLine
+from core.orders.tables import orders
+from core.stock import allocation as stock
+from core.store.db import transaction
 
 NOW = datetime(2026, 11, 26, 9, 30)
 PHONES = ("13812341234", "13955556666", "15000001111", "18622223333", "13700004444")

@@ -6,9 +6,13 @@ import pytest
 from app_shop import NOW, fill
 from sqlalchemy import select
 
-from core import batch, order_detail, stock, stock_levels
-from core.db import orders, skus, stock_movements
 from core.errors import IllegalTransition, InvalidInput, NotFound, PermissionDenied
+from core.orders import order_detail, store_checks
+from core.orders.tables import orders
+from core.restock import stock_levels
+from core.shipping import batch
+from core.stock import allocation as stock
+from core.stock.tables import skus, stock_movements
 
 
 def status_of(engine, order_id: int) -> str:
@@ -74,7 +78,7 @@ def test_restocking_releases_the_held_order_and_the_adjustment_is_audited(shop, 
             .order_by(stock_movements.c.id.desc())
             .limit(1)
         ).one()
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
     assert tuple(ledger) == ("adjust", 5, "张仓管")
 
 
@@ -99,7 +103,7 @@ def test_a_gbk_stock_count_with_chinese_headers_sets_on_hand_and_reports_bad_row
     assert [refused["row"] for refused in result.rejected] == [5]
     with engine.connect() as conn:
         on_hand = dict(conn.execute(select(skus.c.sku, skus.c.on_hand)).all())
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
     assert on_hand["PET-FOOD-2KG"] == 25 and on_hand["BIRD-SEED-1KG"] == 3
 
 

@@ -12,9 +12,13 @@ from app_shop import NOW, PASSWORD, PHONES, fill, order
 from playwright.sync_api import expect
 from sqlalchemy import select, update
 
-from core import ingest, stock_levels
-from core.db import make_engine, migrate, orders, skus, tickets, transaction
+from core.aftersales.tables import tickets
 from core.i18n import t
+from core.intake import ingest
+from core.orders.tables import orders
+from core.restock import stock_levels
+from core.stock.tables import skus
+from core.store.db import make_engine, migrate, transaction
 from tests import browser as chromium
 from tests.browser import needs_chromium
 

@@ -6,10 +6,10 @@ import re
 
 from app_pages import ROOT
 
-from core.access import ROLES
-from core.batch import PERMISSION
 from core.i18n import catalogue
+from core.identity.access import ROLES
 from core.model import STATUSES
+from core.shipping.batch import PERMISSION
 from ui.navigation import PAGES
 
 SOURCES = [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py")), *(ROOT / page.path for page in PAGES)]

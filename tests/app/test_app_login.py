@@ -13,8 +13,8 @@ from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
 from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 from streamlit.testing.v1 import AppTest
 
-from core import users
 from core.i18n import t
+from core.identity import users
 from ui import session
 from ui.auth import COOKIE_NAME, COOKIE_STORED
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.access import ROLES
+from core.identity.access import ROLES
 from ui import navigation
 
 SUPPLIER = navigation.spec("pages/supplier.py")

@@ -7,10 +7,13 @@ from app_pages import ROOT, button, labels_of, open_page, shown_text
 from app_shop import PHONES
 from sqlalchemy import select, update
 
-from core import users, workflow
-from core.access import ROLES
-from core.db import orders, skus, transaction
 from core.i18n import t
+from core.identity import users
+from core.identity.access import ROLES
+from core.orders import workflow
+from core.orders.tables import orders
+from core.stock.tables import skus
+from core.store.db import transaction
 from ui.navigation import PAGES, may_open
 
 ALLOWED = [(page.path, role) for page in PAGES for role in ROLES if may_open(role, page)]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from core import batch, merge, purchase_orders, purchasing, stock_levels, supplier_link
-from core.db import transaction
-from core.ingest import ingest
+from core.intake.ingest import ingest
 from core.model import SHIPPED
+from core.restock import purchase_orders, purchasing, stock_levels, supplier_link
+from core.shipping import batch, merge
+from core.store.db import transaction
 from tests.core.helpers import T0, add_skus, order, order_row
 
 

@@ -8,10 +8,14 @@ import pytest
 from app_shop import NOW, PHONES, fill, order
 from sqlalchemy import select, update
 
-from core import ingest, queue, stock_levels
-from core.db import order_events, orders, skus, transaction
 from core.errors import PermissionDenied
-from core.queue import QueueFilter, Shortage
+from core.intake import ingest
+from core.orders import queue
+from core.orders.queue import QueueFilter, Shortage
+from core.orders.tables import order_events, orders
+from core.restock import stock_levels
+from core.stock.tables import skus
+from core.store.db import transaction
 
 
 def test_a_warehouse_clerk_never_sees_a_phone_number_or_an_amount_in_the_queue(shop, engine):

@@ -15,10 +15,14 @@ from app_pages import open_page, shown_text
 from app_text import faults
 from sqlalchemy import select
 
-from core.access import ROLES
-from core.db import make_engine, order_events, orders, review_rules, service_agents, tickets, users
+from core.aftersales.returns_sla import list_tickets
+from core.aftersales.tables import service_agents, tickets
 from core.i18n import t
-from core.returns_sla import list_tickets
+from core.identity.access import ROLES
+from core.identity.tables import users
+from core.orders.tables import order_events, orders
+from core.review.tables import review_rules
+from core.store.db import make_engine
 from ui.navigation import PAGES, may_open
 
 # The import and export pages are being reworked elsewhere and are not yet part of this check.

@@ -12,11 +12,12 @@ import pytest
 from app_shop import NOW, PASSWORD
 from sqlalchemy import select
 
-from core import labels, users, warehouse
-from core.access import ROLES
-from core.db import make_engine, migrate, transaction
-from core.db import users as users_table
 from core.errors import InvalidInput, PermissionDenied
+from core.identity import users
+from core.identity.access import ROLES
+from core.identity.tables import users as users_table
+from core.shipping import labels, warehouse
+from core.store.db import make_engine, migrate, transaction
 
 
 def test_passwords_are_stored_as_bcrypt_hashes_only(shop, engine):

@@ -11,11 +11,13 @@ from app_shop import NOW
 from sqlalchemy import select, update
 from test_app_users import pdf_texts
 
-from core import batch, labels, paperwork, warehouse, workflow
 from core.carriers import carrier_of
-from core.db import orders, transaction
 from core.errors import InvalidInput, NotFound
-from core.senders import DEMO_ADDRESS
+from core.orders import workflow
+from core.orders.tables import orders
+from core.shipping import batch, labels, paperwork, warehouse
+from core.shipping.senders import DEMO_ADDRESS
+from core.store.db import transaction
 
 
 def shipped(engine) -> dict[str, tuple[str, str]]:

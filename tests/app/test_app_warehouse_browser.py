@@ -9,7 +9,7 @@ from sqlalchemy import select
 from test_app_browser import log_in, open_path, server, shot  # noqa: F401 (fixtures)
 from test_app_users import pdf_texts
 
-from core.db import orders
+from core.orders.tables import orders
 from tests.browser import needs_chromium
 
 pytestmark = [pytest.mark.browser, needs_chromium]

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from connectors.base import ApiConnector, connector_class
-from core.db import make_engine, migrate
+from core.store.db import make_engine, migrate
 from tests.connectors_api.kits import KITS, Kit
 from tests.connectors_api.servers.base import Platform, serving
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from connectors import sync
 from connectors.taobao import TaobaoConnector
-from core.db import make_engine
+from core.store.db import make_engine
 from tests.connectors_api.servers import taobao
 
 SHOP = "萌宠天猫旗舰店"

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from connectors.base import ConfigError
 from connectors.config import load_shops
-from core.db import ROOT, orders
+from core.orders.tables import orders
+from core.store.db import ROOT
 from tests.connectors_api.kits import TAOBAO
 from tests.connectors_api.servers import taobao
 from tests.connectors_api.servers.base import serving

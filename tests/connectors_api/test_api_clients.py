@@ -10,9 +10,13 @@ from sqlalchemy import func, select
 
 from connectors import sync
 from connectors.base import CredentialsRejected, Throttled, UnknownPlatformData
-from core import stock
-from core.db import orders, skus, sync_state, transaction
+from core.intake.tables import sync_state
 from core.model import CANCELLED, PAID
+from core.orders import store_checks
+from core.orders.tables import orders
+from core.stock import allocation as stock
+from core.stock.tables import skus
+from core.store.db import transaction
 from tests.connectors_api.conftest import START, make_connector
 from tests.connectors_api.kits import TAOBAO
 from tests.connectors_api.servers import taobao
@@ -86,7 +90,7 @@ def test_an_order_cancelled_after_payment_releases_its_stock(kit, platform, conn
     assert result.summary.updated == 1
     with engine.connect() as conn:
         assert conn.execute(select(orders.c.status)).scalar_one() == CANCELLED
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
     assert _sku(engine, "PET-FOOD-2KG").reserved == 0
 
 

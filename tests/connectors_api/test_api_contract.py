@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from connectors import state, sync
 from connectors.base import NormalisedOrder
-from core.db import order_lines, orders, transaction
 from core.model import STATUSES
+from core.orders.tables import order_lines, orders
+from core.store.db import transaction
 from tests.connectors_api.conftest import START
 
 NOON = datetime(2026, 11, 20, 12, 0, 0)

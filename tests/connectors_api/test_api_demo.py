@@ -7,11 +7,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from connectors import demo, sync, worker
-from core import demo_catalog as cat
-from core import stock
-from core.db import orders, transaction
-from core.ingest import ensure_shops
+from connectors import demo, pulls, sync
+from core.intake.ingest import ensure_shops
+from core.orders import store_checks
+from core.orders.tables import orders
+from core.stock import allocation as stock
+from core.store.db import transaction
+from demo import catalog as cat
 
 NOW = datetime(2026, 11, 26, 10, 0, 0)
 
@@ -31,7 +33,7 @@ def _count(engine) -> int:
 def test_the_demo_feed_brings_a_few_orders_a_minute_and_repeats_none(engine, monkeypatch):
     monkeypatch.setenv("ORDERHUB_CHANNELS_FILE", "/nonexistent/channels.toml")
     _demo_shops(engine)
-    shops = worker.shops_to_pull(engine)
+    shops = pulls.shops_to_pull(engine)
     assert {shop.name for shop in shops} == {name for name, *_ in cat.SHOPS}
     start = NOW - timedelta(minutes=30)
     connectors = [demo.DemoConnector(s.name, s.settings | {"start": start}, engine) for s in shops]
@@ -42,7 +44,7 @@ def test_the_demo_feed_brings_a_few_orders_a_minute_and_repeats_none(engine, mon
     later = [sync.pull(engine, c, now=NOW + timedelta(minutes=1)) for c in connectors]
     assert _count(engine) - arrived == sum(r.summary.new for r in later) <= 8  # one new minute, overlap repeats none
     with engine.connect() as conn:
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
         assert conn.execute(select(func.count()).where(orders.c.status == "paid")).scalar_one() > 0
 
 
@@ -50,13 +52,13 @@ def test_the_demo_feed_runs_only_when_no_channels_are_configured_or_it_is_asked_
     _demo_shops(engine)
     monkeypatch.setenv("ORDERHUB_CHANNELS_FILE", str(tmp_path / "absent.toml"))
     monkeypatch.setenv("ORDERHUB_DEMO_FEED", "0")
-    assert worker.shops_to_pull(engine) == []
-    assert len(worker.shops_to_pull(engine, demo=True)) == len(cat.SHOPS)
+    assert pulls.shops_to_pull(engine) == []
+    assert len(pulls.shops_to_pull(engine, demo=True)) == len(cat.SHOPS)
     configured = tmp_path / "channels.toml"
     configured.write_text('[[shop]]\nname = "自有店"\nchannel = "demo"\nas_channel = "taobao"\n', encoding="utf-8")
     monkeypatch.setenv("ORDERHUB_CHANNELS_FILE", str(configured))
     monkeypatch.delenv("ORDERHUB_DEMO_FEED")
-    assert [shop.name for shop in worker.shops_to_pull(engine)] == ["自有店"]
+    assert [shop.name for shop in pulls.shops_to_pull(engine)] == ["自有店"]
 
 
 def test_stock_pushed_to_the_demo_feed_is_what_the_shop_may_sell(engine, monkeypatch):

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.db import ROOT
+from core.store.db import ROOT
 from tests.connectors_api.kits import TAOBAO
 from tests.connectors_api.servers import taobao
 from tests.connectors_api.servers.base import serving

@@ -12,8 +12,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from connectors import sync
-from core import stock
-from core.db import make_engine, migrate, order_lines, orders, skus, transaction
+from core.orders import store_checks
+from core.orders.tables import order_lines, orders
+from core.stock import allocation as stock
+from core.stock.tables import skus
+from core.store.db import make_engine, migrate, transaction
 from tests.connectors_api.conftest import make_connector
 from tests.connectors_api.kits import TAOBAO
 from tests.connectors_api.servers.base import serving
@@ -56,7 +59,7 @@ def _store_state(engine) -> tuple:
             .order_by(orders.c.channel_order_no, skus.c.sku)
         ).all()
         stock_rows = conn.execute(select(skus.c.sku, skus.c.on_hand, skus.c.reserved).order_by(skus.c.sku)).all()
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
     return tuple(map(tuple, order_rows)), tuple(map(tuple, line_rows)), tuple(map(tuple, stock_rows))
 
 

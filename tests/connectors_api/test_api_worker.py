@@ -14,10 +14,13 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from connectors import state, worker
+import worker
+from connectors import pulls, state
 from connectors.config import ShopConfig
 from core import clock
-from core.db import ROOT, orders, sync_state
+from core.intake.tables import sync_state
+from core.orders.tables import orders
+from core.store.db import ROOT
 from tests.connectors_api.conftest import START
 from tests.connectors_api.kits import TAOBAO
 from tests.connectors_api.pull_once import SHOP
@@ -111,7 +114,7 @@ def test_a_platform_error_is_recorded_for_the_status_page_and_the_worker_goes_on
     server = TAOBAO.platform()
     with serving(server) as url:
         bad = ShopConfig(SHOP, "taobao", 10, TAOBAO.settings(url) | {"session": "expired", "start": START})
-        results = worker.pull_all(engine, [bad])
+        results = pulls.pull_all(engine, [bad])
     assert "rejected the credentials" in results[0].error
     (row,) = [r for r in state.status(engine) if r.shop == SHOP]
     assert "rejected the credentials" in row.last_error and row.lock_owner is None
@@ -123,5 +126,5 @@ def test_a_pull_of_a_shop_locked_by_another_worker_is_skipped(engine):
     shop_id = state.ensure_shop(engine, SHOP, "taobao")
     assert state.acquire(engine, shop_id, "other-worker", clock.now())
     with serving(server) as url:
-        result = worker.pull_shop(engine, ShopConfig(SHOP, "taobao", 10, TAOBAO.settings(url) | {"start": START}))
+        result = pulls.pull_shop(engine, ShopConfig(SHOP, "taobao", 10, TAOBAO.settings(url) | {"start": START}))
     assert result.skipped and _orders(engine) == 0 and server.requests == []

@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
-from core import stock
-from core.db import orders, reservations, skus, transaction
 from core.model import PAID, NormalisedOrder, OrderLine
+from core.orders.tables import orders
+from core.stock import allocation as stock
+from core.stock.tables import reservations, skus
+from core.store.db import transaction
 
 T0 = datetime(2026, 11, 11, 0, 5)
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from core.db import ROOT
+from core.store.db import ROOT
 
 
 def runner(url: str):

@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bench.common import generated_orders
-from core import stock
-from core.db import make_engine, migrate, order_events, order_lines, orders, reservations
-from core.ingest import ingest
+from core.intake.ingest import ingest
 from core.model import ON_HOLD, PAID
+from core.orders import store_checks
+from core.orders.tables import order_events, order_lines, orders
+from core.stock.tables import reservations
+from core.store.db import make_engine, migrate
 from tests.core.helpers import add_skus
 
 WORKERS = 8
@@ -40,7 +42,7 @@ def stock_at_start(url: str) -> None:
 
 def assert_sound(engine, expected_orders: int) -> Counter:
     with engine.connect() as conn:
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
         assert conn.execute(select(func.count()).select_from(orders)).scalar_one() == expected_orders
         statuses = Counter(dict(conn.execute(select(orders.c.status, func.count()).group_by(orders.c.status)).all()))
         assert set(statuses) <= {PAID, ON_HOLD}

@@ -7,9 +7,12 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from core import stock
-from core.db import make_engine, order_events, orders, outbox, skus
 from core.model import STATUSES
+from core.orders import store_checks
+from core.orders.tables import order_events, orders
+from core.stock.tables import skus
+from core.store.db import make_engine
+from core.store.tables import outbox
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +32,7 @@ def test_every_status_is_present_including_orders_held_for_stock(demo):
     assert set(by_status) == set(STATUSES)
     assert by_status["completed"] > by_status["shipped"] > by_status["paid"] > by_status["pending_payment"]
     held = demo.execute(select(orders.c.hold_reason).where(orders.c.status == "on_hold")).scalars().all()
-    assert held and set(held) == {"insufficient_stock", "review"}  # review: the rules demo (core/rules_demo.py)
+    assert held and set(held) == {"insufficient_stock", "review"}  # review: the rules demo (demo/rules.py)
 
 
 def test_three_channels_several_shops_and_about_forty_skus_some_low(demo):
@@ -94,7 +97,7 @@ def test_the_double_eleven_promotion_spikes_and_evenings_are_busier_than_dawn(de
 
 
 def test_the_store_is_sound_and_recent_orders_went_through_the_real_workflow(demo):
-    assert stock.invariant_violations(demo) == []
+    assert store_checks.invariant_violations(demo) == []
     shipping_sms = scalar(demo, select(func.count()).where(outbox.c.template == "order_shipped"))
     assert shipping_sms > 100
     staff = demo.execute(select(order_events.c.actor).where(order_events.c.to_status == "shipped").distinct())

@@ -8,10 +8,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select, update
 
-from core import stock, workflow
-from core.db import order_events, order_lines, orders, outbox, shops, stock_movements, transaction, wait_for_disk
-from core.ingest import ingest
+from core.intake.ingest import ingest
 from core.model import CANCELLED, HOLD_INSUFFICIENT_STOCK, ON_HOLD, PAID, PENDING_PAYMENT, SHIPPED
+from core.orders import store_checks, workflow
+from core.orders.tables import order_events, order_lines, orders
+from core.stock import allocation as stock
+from core.stock.tables import stock_movements
+from core.store.db import transaction, wait_for_disk
+from core.store.tables import outbox, shops
 from tests.core.helpers import T0, add_skus, order, order_row, reserved_for, sku_state
 
 
@@ -183,7 +187,7 @@ def test_shipping_an_ingested_order_takes_its_goods_out_through_the_ledger(engin
         workflow.advance(conn, order_row(engine, "TB-SHIP").id, SHIPPED, "仓库-小李")
     assert sku_state(engine, "PET-FOOD-2KG") == (7, 0)
     with engine.connect() as conn:
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
 
 
 def test_an_order_first_seen_shipped_ships_its_goods_from_stock(engine):
@@ -191,7 +195,7 @@ def test_an_order_first_seen_shipped_ships_its_goods_from_stock(engine):
     ingest(engine, [order("TB-GONE", ("PET-FOOD-2KG", 3), status=SHIPPED)])
     assert sku_state(engine, "PET-FOOD-2KG") == (7, 0)
     with engine.connect() as conn:
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
 
 
 def test_shipped_history_imported_at_go_live_leaves_the_counted_stock_alone(engine):
@@ -207,7 +211,7 @@ def test_goods_shipped_beyond_the_counted_stock_never_take_reserved_goods(engine
     assert sku_state(engine, "TOY-PUZZLE-FEEDER") == (2, 2)
     with engine.connect() as conn:
         note = conn.execute(select(stock_movements.c.reason).order_by(stock_movements.c.id.desc())).first()[0]
-        assert "4 short in stock" in note and stock.invariant_violations(conn) == []
+        assert "4 short in stock" in note and store_checks.invariant_violations(conn) == []
 
 
 def test_provinces_arrive_as_canonical_short_names_whatever_the_channel_wrote(engine):
@@ -230,7 +234,7 @@ def test_a_province_outside_china_is_kept_as_the_channel_wrote_it(engine):
 def test_a_constraint_error_that_is_no_race_fails_at_once_instead_of_being_retried(engine, monkeypatch):
     from sqlalchemy.exc import IntegrityError
 
-    from core import ingest as ingest_module
+    from core.intake import ingest as ingest_module
 
     attempts = []
 

@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from core import clock, logins, users
-from core.db import make_engine, transaction
-from core.logins import FAILED, LOCKED, SIGNED_IN
+from core import clock
+from core.identity import logins, users
+from core.identity.logins import FAILED, LOCKED, SIGNED_IN
+from core.store.db import make_engine, transaction
 
 T0 = datetime(2026, 11, 26, 9, 0)
 PASSWORD = "right-password-1"

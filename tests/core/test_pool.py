@@ -6,7 +6,7 @@ import time
 
 from sqlalchemy import func, select, text
 
-from core.db import make_engine
+from core.store.db import make_engine
 
 
 def _backend_pid(engine) -> int:

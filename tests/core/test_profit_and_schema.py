@@ -7,9 +7,12 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import insert, inspect, select, update
 
-from core.db import ROOT, channels, make_engine, metadata, migrate, orders, transaction
-from core.ingest import ingest
-from core.profit import commission, order_profit
+from core.intake.ingest import ingest
+from core.orders.profit import commission, order_profit
+from core.orders.tables import orders
+from core.schema import metadata
+from core.store.db import MIGRATIONS, make_engine, migrate, transaction
+from core.store.tables import channels
 from tests.core.helpers import add_skus, order, order_row
 
 
@@ -53,7 +56,7 @@ def test_migrating_is_idempotent_and_creates_every_table(any_engine):
 def test_an_older_database_is_upgraded_on_start_and_keeps_its_data(sqlite_url):
     engine = make_engine(sqlite_url)
     config = Config()
-    config.set_main_option("script_location", str(ROOT / "core" / "migrations"))
+    config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "0001_foundation")

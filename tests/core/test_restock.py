@@ -9,10 +9,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import inspect, select
 
-from core import stock, workflow
-from core.db import ROOT, migrate, order_events, orders, outbox, shops, stock_waits, transaction
-from core.ingest import ingest
+from core.intake.ingest import ingest
 from core.model import CANCELLED, ON_HOLD, PAID, PENDING_PAYMENT
+from core.orders import store_checks, workflow
+from core.orders.tables import order_events, orders, stock_waits
+from core.stock import allocation as stock
+from core.store.db import MIGRATIONS, migrate, transaction
+from core.store.tables import outbox, shops
 from tests.core.helpers import T0, add_skus, order, order_row, reserved_for, sku_state
 
 
@@ -50,7 +53,7 @@ def test_a_receipt_resumes_each_held_order_that_fits_oldest_first_and_skips_one_
     assert reserved_for(engine, "TB-BIG") == {}
     assert sku_state(engine, "TOY-PUZZLE-FEEDER") == (4, 3)
     with engine.connect() as conn:
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
 
 
 def test_each_resumed_order_is_audited_and_queues_its_payment_sms(engine):
@@ -98,7 +101,7 @@ def test_a_held_order_a_clerk_is_changing_is_passed_over_without_waiting(pg_engi
     assert order_row(pg_engine, "TB-BUSY").status == (CANCELLED if clerk_ends == "commit" else ON_HOLD)
     assert sku_state(pg_engine, "TOY-PUZZLE-FEEDER") == (2, 2)
     with pg_engine.connect() as conn:
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
     if clerk_ends == "rollback":  # still first in line the next time stock comes back
         assert restock(pg_engine, ids, 2) == [order_row(pg_engine, "TB-BUSY").id]
 
@@ -117,7 +120,7 @@ def test_an_order_needing_a_sku_locked_elsewhere_waits_for_the_next_receipt(pg_e
     assert restock(pg_engine, ids, 1) == [order_row(pg_engine, "TB-PAIR").id]
     assert sku_state(pg_engine, "PET-FOOD-2KG") == (21, 20)
     with pg_engine.connect() as conn:
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
 
 
 def test_a_receipt_for_more_than_a_page_walks_on_through_the_next_pages_oldest_first(engine, monkeypatch):
@@ -130,7 +133,7 @@ def test_a_receipt_for_more_than_a_page_walks_on_through_the_next_pages_oldest_f
     assert resumed == [order_row(engine, f"TB-{minute}").id for minute in (1, 3, 4, 5)]
     assert [order_row(engine, no).status for no in ("TB-FOOD", "TB-2", "TB-6", "TB-7")] == [ON_HOLD] * 4
     with engine.connect() as conn:
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
 
 
 def test_stock_back_for_two_skus_resumes_every_fitting_order_of_both_queues_in_age_order(engine, monkeypatch):
@@ -154,7 +157,7 @@ def test_a_held_order_whose_creation_time_changes_takes_its_new_place_in_line(en
     ids = held(engine, ("TB-A", 1, 1), ("TB-B", 1, 2))
     with transaction(engine) as conn:  # a newer copy from the channel dates TB-A later
         conn.execute(orders.update().where(orders.c.channel_order_no == "TB-A").values(created_at=T0.replace(hour=23)))
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
     assert restock(engine, ids, 1) == [order_row(engine, "TB-B").id]
 
 
@@ -172,13 +175,13 @@ def test_the_database_keeps_the_list_of_orders_waiting_for_each_sku(engine):
     assert waits(engine) == set()
     with transaction(engine) as conn:
         workflow.advance(conn, pair, CANCELLED, "客服-小美", "buyer asked")
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
 
 
 def test_upgrading_a_store_with_held_orders_queues_them_by_age_and_downgrading_undoes_it(engine):
     ids = held(engine, ("TB-A", 1, 2), ("TB-B", 1, 1))
     config = Config()
-    config.set_main_option("script_location", str(ROOT / "core" / "migrations"))
+    config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, "0004_stock_waits")
@@ -186,7 +189,7 @@ def test_upgrading_a_store_with_held_orders_queues_them_by_age_and_downgrading_u
     assert len(waits(engine)) == 2
     migrate(engine)
     with engine.connect() as conn:
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
     assert restock(engine, ids, 1) == [order_row(engine, "TB-B").id]
 
 

@@ -6,9 +6,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert
 
-from core import stock
-from core.db import channels, make_engine, migrate, orders, shops, transaction
 from core.errors import InsufficientStock
+from core.orders import store_checks
+from core.orders.tables import orders
+from core.stock import allocation as stock
+from core.store.db import make_engine, migrate, transaction
+from core.store.tables import channels, shops
 from tests.core.helpers import T0, add_skus
 
 SKUS = ("PET-FOOD-2KG", "CAT-LITTER-TOFU-6L", "TOY-FEATHER-WAND")
@@ -106,7 +109,7 @@ def test_stock_invariants_hold_under_any_operation_sequence(tmp_path_factory, op
         with transaction(engine) as conn:
             apply(conn, model, op)
         with engine.connect() as conn:
-            assert stock.invariant_violations(conn) == []
+            assert store_checks.invariant_violations(conn) == []
             for sku in range(1, 4):
                 assert stock.available(conn, sku) == model.available(sku)
     engine.dispose()
@@ -120,7 +123,7 @@ def test_reserving_the_same_order_twice_is_a_no_op(engine):
             stock.reserve(conn, 1, {ids["PET-FOOD-2KG"]: 3}, T0)
     with engine.connect() as conn:
         assert stock.available(conn, ids["PET-FOOD-2KG"]) == 7
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
 
 
 def test_a_reservation_that_does_not_fit_reserves_nothing_at_all(engine):

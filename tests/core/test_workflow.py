@@ -7,11 +7,14 @@ import json
 import pytest
 from sqlalchemy import select
 
-from core import stock, workflow
-from core.db import order_events, orders, outbox, transaction
 from core.errors import IllegalTransition, InsufficientStock
-from core.ingest import ingest
+from core.intake.ingest import ingest
 from core.model import CANCELLED, COMPLETED, HOLD_MANUAL, ON_HOLD, PAID, PENDING_PAYMENT, SHIPPED
+from core.orders import store_checks, workflow
+from core.orders.tables import order_events, orders
+from core.stock import allocation as stock
+from core.store.db import transaction
+from core.store.tables import outbox
 from tests.core.helpers import add_skus, order, order_row, sku_state
 
 ALLOWED_STEPS = [
@@ -69,7 +72,7 @@ def test_every_allowed_transition_is_applied_and_audited(engine, src, dst):
     with engine.connect() as conn:
         last = conn.execute(select(order_events).order_by(order_events.c.id.desc()).limit(1)).one()
         assert (last.from_status, last.to_status, last.actor) == (src, dst, "客服-小美")
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
 
 
 @pytest.mark.parametrize(("src", "dst"), FORBIDDEN_STEPS)

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from core import stock
 from core.clock import now
-from core.db import transaction
+from core.stock import allocation as stock
+from core.store.db import transaction
 
 # CAT-LITTER-5KG is nearly sold out, so an order for three of them is held for stock.
 STOCK = {"PET-FOOD-2KG": 100, "CAT-TOY-BALL": 100, "DOG-LEASH-L": 100, "CAT-LITTER-5KG": 1}

@@ -6,7 +6,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from core.db import import_errors, order_lines, orders, shops, skus
+from core.intake.tables import import_errors
+from core.orders.tables import order_lines, orders
+from core.stock.tables import skus
+from core.store.tables import shops
 
 EXPORTS = Path(__file__).resolve().parent.parent / "fixtures" / "exports"
 

@@ -14,12 +14,13 @@ import pytest
 from sqlalchemy import select
 
 from connectors.files import import_file
-from core import regions, reports
-from core.analytics import Snapshot
-from core.db import orders
-from core.ingest import ingest
+from core import regions
+from core.analytics import reports
+from core.analytics.analytics import Snapshot
+from core.analytics.reports import Filters
+from core.intake.ingest import ingest
 from core.model import NormalisedOrder
-from core.reports import Filters
+from core.orders.tables import orders
 from tests.files.files_helpers import export
 
 ROOT = Path(__file__).resolve().parents[2]

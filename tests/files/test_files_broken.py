@@ -12,8 +12,9 @@ from sqlalchemy import Engine, select
 
 from connectors import files
 from connectors.files import ImportSummary, import_file
-from core.db import order_lines, orders, skus
 from core.errors import StoreRefused
+from core.orders.tables import order_lines, orders
+from core.stock.tables import skus
 from tests.files.conftest import stock_up
 
 BROKEN = Path(__file__).resolve().parent.parent / "fixtures" / "broken"

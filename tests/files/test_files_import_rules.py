@@ -9,9 +9,11 @@ from sqlalchemy import func, select
 
 from connectors import file_mapping
 from connectors.files import import_file
-from core import catalog
-from core.db import import_errors, order_lines, orders, reservations, skus
 from core.errors import InvalidInput
+from core.intake.tables import import_errors
+from core.orders.tables import order_lines, orders
+from core.restock import catalog
+from core.stock.tables import reservations, skus
 from tests.files.files_helpers import export, quarantined, rejects
 
 
@@ -111,7 +113,7 @@ def test_progress_counts_rows_up_to_the_total(store, tmp_path):
 
 
 def test_the_shop_option_names_the_shop_of_every_order(store):
-    from core.db import shops
+    from core.store.tables import shops
 
     import_file(store, "taobao", export("taobao_orders.utf8bom.csv"), shop="毛孩子天猫店")
     with store.connect() as conn:
@@ -207,7 +209,8 @@ def test_a_broken_mapping_file_says_what_is_wrong(mapping_dir):
 
 
 def messages_and_on_hand(engine) -> tuple[int, int]:
-    from core.db import outbox, skus
+    from core.stock.tables import skus
+    from core.store.tables import outbox
 
     with engine.connect() as conn:
         queued = conn.execute(select(func.count()).select_from(outbox)).scalar_one()

@@ -15,8 +15,8 @@ from connectors.file_inference import mapping_from_columns, propose, propose_fil
 from connectors.file_mapping import StatusRule, channels, load_mapping, mapping_toml, parse_mapping, read_mapping
 from connectors.file_reading import read_table
 from connectors.files import dry_run, import_file
-from core.db import orders
 from core.errors import InvalidInput
+from core.orders.tables import orders
 from tests.files.files_helpers import EXPORTS, quarantined, stored
 
 REAL = EXPORTS.parent / "real"

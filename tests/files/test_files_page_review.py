@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from core.db import orders
+from core.orders.tables import orders
 from tests.files.test_files_page import page  # noqa: F401 - the fixture: the page as a user of a role
 
 ERP = Path(__file__).resolve().parent.parent / "fixtures" / "real" / "inf_erp_lines.csv"

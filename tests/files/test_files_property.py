@@ -17,8 +17,12 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, RowMapping, Table, select
 
 from connectors.files import import_file
-from core import stock
-from core.db import make_engine, metadata, migrate, orders, outbox, shops, skus, stock_movements, transaction
+from core.orders.tables import orders
+from core.schema import metadata
+from core.stock import allocation as stock
+from core.stock.tables import skus, stock_movements
+from core.store.db import make_engine, migrate, transaction
+from core.store.tables import outbox, shops
 
 NOW = datetime(2026, 11, 26, 9, 30)  # every import of every variant happens at the same moment
 COLUMNS = [

@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from connectors.file_reading import read_table
 from connectors.files import import_file
-from core.db import order_lines, orders, skus
 from core.errors import AmbiguousDates, InvalidInput
+from core.orders.tables import order_lines, orders
+from core.stock.tables import skus
 from tests.files.files_helpers import quarantined, rejects
 
 REAL = Path(__file__).resolve().parent.parent / "fixtures" / "real"

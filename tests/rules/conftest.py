@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
-from core import purchasing, sandbox
-from core.db import skus, transaction
-from core.ingest import ingest
+from core.copies import sandbox
+from core.intake.ingest import ingest
+from core.restock import purchasing
+from core.stock.tables import skus
+from core.store.db import transaction
 from tests.rules.shop import NOW, SUPPLIER, order, stock_shop
 
 

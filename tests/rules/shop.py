@@ -7,10 +7,15 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import insert, select
 
-from core import rules, stock, workflow
-from core.db import channels, orders, skus, transaction
-from core.ingest import ingest
+from core.intake.ingest import ingest
 from core.model import PAID, SHIPPED, NormalisedOrder, OrderLine
+from core.orders import workflow
+from core.orders.tables import orders
+from core.review import rules
+from core.stock import allocation as stock
+from core.stock.tables import skus
+from core.store.db import transaction
+from core.store.tables import channels
 
 NOW = datetime(2026, 11, 26, 10, 0)
 # Logic runs on SQLite; tests whose SQL differs by dialect (locks, grouping, windows) run on both.

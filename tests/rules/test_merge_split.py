@@ -7,10 +7,15 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, select
 
-from core import merge, stock
-from core.db import order_events, order_exceptions, order_lines, orders, reservations, transaction
 from core.errors import IllegalTransition, InvalidInput
-from core.ingest import ingest
+from core.intake.ingest import ingest
+from core.orders import store_checks
+from core.orders.tables import order_events, order_lines, orders
+from core.review.tables import order_exceptions
+from core.shipping import merge
+from core.stock import allocation as stock
+from core.stock.tables import reservations
+from core.store.db import transaction
 from tests.rules.shop import NOW, id_of, on_both_engines, order, status_of, stock_shop
 
 
@@ -39,13 +44,13 @@ def test_two_orders_of_one_buyer_merge_ship_under_one_tracking_number_and_keep_s
     with transaction(shop) as conn:
         before = totals(conn)
         assert merge.merge(conn, [second, first], "clerk-li", NOW) == first
-        assert totals(conn) == before and stock.invariant_violations(conn) == []
+        assert totals(conn) == before and store_checks.invariant_violations(conn) == []
         assert merge.shipment_of(conn, second) == [first, second]
         assert conn.execute(select(order_exceptions.c.status)).scalars().all() == ["fixed"]
         merge.ship_shipment(conn, second, "仓库", now=NOW)
         shipped = conn.execute(select(orders.c.status, orders.c.tracking_no).where(orders.c.id.in_([first, second])))
         assert {tuple(row) for row in shipped} == {("shipped", f"SF{first:012d}")}
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
         assert stock.available(conn, stock.sku_id(conn, "PET-FOOD-2KG")) == 98
         reasons = conn.execute(select(order_events.c.reason).where(order_events.c.order_id == second)).scalars().all()
     assert "merged into one shipment: 3312300000001, 3312300000002" in reasons
@@ -87,7 +92,7 @@ def test_splitting_part_of_a_line_moves_its_reservation_and_conserves_money(shop
     with transaction(shop) as conn:
         before = totals(conn)
         child = merge.split(conn, parent, {"PET-FOOD-2KG": 2}, "clerk-li", NOW)
-        assert totals(conn) == before and stock.invariant_violations(conn) == []
+        assert totals(conn) == before and store_checks.invariant_violations(conn) == []
         held = dict(
             conn.execute(
                 select(reservations.c.order_id, reservations.c.qty).where(
@@ -117,7 +122,7 @@ def test_a_paid_order_short_of_one_sku_is_split_so_the_rest_ships_now(shop):
     assert status_of(shop, "3312300000010") == ("on_hold", "insufficient_stock")
     with transaction(shop) as conn:
         child = merge.split(conn, id_of(shop, "3312300000010"), {"DOG-LEASH-RED": 30}, "clerk-li", NOW)
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
         child_no = conn.execute(select(orders.c.channel_order_no).where(orders.c.id == child)).scalar_one()
     assert status_of(shop, "3312300000010") == ("paid", None)
     assert status_of(shop, child_no) == ("on_hold", "insufficient_stock")
@@ -141,5 +146,5 @@ def test_cancelling_a_split_order_on_the_platform_cancels_its_parts_and_frees_th
     ingest(shop, [replace(placed, status="cancelled", platform_updated_at=NOW)], now=NOW)
     assert status_of(shop, "3312300000012")[0] == status_of(shop, "3312300000012-1")[0] == "cancelled"
     with shop.connect() as conn:
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
         assert stock.available(conn, stock.sku_id(conn, "CAT-TOY-MOUSE")) == 50

@@ -8,10 +8,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from core import merge, review, stock
-from core.db import make_engine, migrate, order_lines, orders, transaction
 from core.errors import OrderHubError
-from core.ingest import ingest
+from core.intake.ingest import ingest
+from core.orders import store_checks
+from core.orders.tables import order_lines, orders
+from core.review import review
+from core.shipping import merge
+from core.store.db import make_engine, migrate, transaction
 from tests.rules.shop import NOW, order, stock_shop
 
 SKUS = ["PET-FOOD-2KG", "CAT-TOY-MOUSE", "DOG-LEASH-RED"]
@@ -74,7 +77,7 @@ def test_merges_and_splits_in_any_order_keep_stock_and_money_exact(buyers, opera
                 except OrderHubError:
                     pass  # a refused step (wrong state, nothing to split) changes nothing
                 with engine.connect() as conn:
-                    assert stock.invariant_violations(conn) == []
+                    assert store_checks.invariant_violations(conn) == []
                     assert money(conn) == before
         finally:
             engine.dispose()

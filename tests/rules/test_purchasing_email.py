@@ -7,8 +7,8 @@ import io
 
 import pytest
 
-from core import purchase_orders
-from core.db import transaction
+from core.restock import purchase_orders
+from core.store.db import transaction
 from notify.delivery import deliver_pending, transports_from_env
 from tests.aftersales.providers import SmtpSink
 from tests.rules.shop import NOW, SUPPLIER

@@ -8,12 +8,16 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from core import purchase_orders, purchasing, stock, supplier_link, workflow
-from core.db import outbox, skus, transaction
-from core.db import purchase_orders as po_table
 from core.errors import InvalidInput, NotFound, PermissionDenied
-from core.ingest import ingest
+from core.intake.ingest import ingest
 from core.model import SHIPPED
+from core.orders import store_checks, workflow
+from core.restock import purchase_orders, purchasing, supplier_link
+from core.restock.tables import purchase_orders as po_table
+from core.stock import allocation as stock
+from core.stock.tables import skus
+from core.store.db import transaction
+from core.store.tables import outbox
 from tests.rules.shop import NOW, id_of, on_both_engines, order, status_of, stock_shop
 
 SUPPLIER = "汪汪宠物食品厂"
@@ -212,6 +216,6 @@ def test_receiving_releases_held_orders_oldest_first_and_closes_the_po(shop):
             purchase_orders.receive_purchase_order(conn, number, "仓库", NOW, {"DOG-LEASH-RED": 15})
         assert purchase_orders.receive_purchase_order(conn, number, "仓库", NOW) == [id_of(shop, "3312200000002")]
         assert conn.execute(select(po_table.c.status)).scalars().all() == ["received"]
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
         with pytest.raises(InvalidInput, match="received"):
             purchase_orders.receive_purchase_order(conn, number, "仓库", NOW)

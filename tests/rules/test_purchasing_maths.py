@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from core.purchasing import order_quantity, velocity, whole_packs
+from core.restock.purchasing import order_quantity, velocity, whole_packs
 
 
 def test_velocity_takes_the_faster_of_the_last_14_and_30_days():

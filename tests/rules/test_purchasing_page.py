@@ -6,9 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from core import clock, purchase_orders, stock
-from core.db import outbox, skus, transaction
-from core.ingest import ingest
+from core import clock
+from core.intake.ingest import ingest
+from core.restock import purchase_orders
+from core.stock import allocation as stock
+from core.stock.tables import skus
+from core.store.db import transaction
+from core.store.tables import outbox
 from tests.app.app_pages import button, open_page
 from tests.rules.shop import NOW, SUPPLIER, order, status_of
 

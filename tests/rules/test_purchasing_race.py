@@ -6,9 +6,11 @@ import multiprocessing
 
 from sqlalchemy import select, update
 
-from core import purchase_orders, purchasing, stock
-from core.db import make_engine, skus, transaction
 from core.errors import InvalidInput
+from core.orders import store_checks
+from core.restock import purchase_orders, purchasing
+from core.stock.tables import skus
+from core.store.db import make_engine, transaction
 from tests.rules.shop import NOW, stock_shop
 
 
@@ -43,4 +45,4 @@ def test_a_purchase_order_received_twice_at_once_adds_its_goods_only_once(any_en
     assert outcomes == [f"Purchase order {number} is received.", "received"]
     with any_engine.connect() as conn:
         assert conn.execute(select(skus.c.on_hand).where(skus.c.sku == "PET-FOOD-2KG")).scalar_one() == 148
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.reasons import Reason
+from core.review.reasons import Reason
 
 LOSS = Reason("review.reason.loss_making", {"profit_cents": -832})
 

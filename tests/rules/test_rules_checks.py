@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core import rules as R
-from core.review import evaluate
-from core.review_facts import parse_addresses
+from core.review import rules as R
+from core.review.review import evaluate
+from core.review.review_facts import parse_addresses
 
 SHENZHEN = {"province": "广东省", "city": "深圳市", "address": "南山区科技园南路88号3栋1201"}
 

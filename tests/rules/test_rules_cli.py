@@ -8,9 +8,11 @@ from datetime import timedelta
 import pytest
 
 import cli
-from core import purchase_orders, rules, sandbox, supplier_link
-from core.db import transaction
+from core.copies import sandbox
 from core.errors import PermissionDenied
+from core.restock import purchase_orders, supplier_link
+from core.review import rules
+from core.store.db import transaction
 from tests.rules.shop import NOW
 
 

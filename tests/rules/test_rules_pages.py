@@ -8,9 +8,13 @@ from pathlib import Path
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from core import merge, purchase_orders, sandbox, workflow
-from core.db import make_engine, order_exceptions, review_rules, transaction
-from core.ingest import ingest
+from core.copies import sandbox
+from core.intake.ingest import ingest
+from core.orders import workflow
+from core.restock import purchase_orders
+from core.review.tables import order_exceptions, review_rules
+from core.shipping import merge
+from core.store.db import make_engine, transaction
 from tests.rules.shop import NOW, order
 
 SUPPLIER = "汪汪宠物食品厂"

@@ -5,12 +5,17 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from core import rules, stock, workflow
-from core.db import config_audit, order_events, order_exceptions, reservations, transaction
 from core.errors import InvalidInput
-from core.ingest import ingest
-from core.review import approve, cancel, fix, open_exceptions, recheck_open_orders
-from core.stock import invariant_violations
+from core.intake.ingest import ingest
+from core.orders import workflow
+from core.orders.store_checks import invariant_violations
+from core.orders.tables import order_events
+from core.review import rules
+from core.review.review import approve, cancel, fix, open_exceptions, recheck_open_orders
+from core.review.tables import config_audit, order_exceptions
+from core.stock import allocation as stock
+from core.stock.tables import reservations
+from core.store.db import transaction
 from tests.rules.shop import NOW, id_of, on_both_engines, order, ship_history, status_of, stock_shop
 
 

@@ -7,23 +7,19 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from connectors import worker
-from core import purchasing, rules, sandbox, stock, workflow
-from core.db import (
-    blacklist,
-    make_engine,
-    order_lines,
-    orders,
-    outbox,
-    reservations,
-    review_rules,
-    shops,
-    skus,
-    stock_movements,
-    transaction,
-)
-from core.ingest import ingest
+import worker
+from core.copies import sandbox
+from core.intake.ingest import ingest
 from core.model import CANCELLED
+from core.orders import workflow
+from core.orders.tables import order_lines, orders
+from core.restock import purchasing
+from core.review import rules
+from core.review.tables import blacklist, review_rules
+from core.stock import allocation as stock
+from core.stock.tables import reservations, skus, stock_movements
+from core.store.db import make_engine, transaction
+from core.store.tables import outbox, shops
 from notify.delivery import deliver_pending
 from tests.rules.shop import NOW, order, stock_shop
 

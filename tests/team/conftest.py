@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from core.db import ROOT
+from core.store.db import ROOT
 from ops.pgcluster import Cluster, bin_dir
 
 

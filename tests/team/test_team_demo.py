@@ -19,10 +19,12 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select
 from websockets.sync.client import connect
 
-from core import stock, users
-from core.db import ROOT, make_engine, orders
-from core.demo import demo_order
-from core.ingest import ingest
+from core.identity import users
+from core.intake.ingest import ingest
+from core.orders import store_checks
+from core.orders.tables import orders
+from core.store.db import ROOT, make_engine
+from demo.shop import demo_order
 from ops import nginx
 from ops.pgcluster import bin_dir
 from ops.teamdemo import Ports, Stack, is_alive
@@ -133,7 +135,7 @@ def test_a_killed_replicas_users_move_to_the_other_and_the_store_keeps_everythin
         numbers = [order.channel_order_no for order in placed]
         kept = select(func.count()).where(orders.c.channel_order_no.in_(numbers))
         assert conn.execute(kept).scalar_one() == 20
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
     store.dispose()
     stack.respawn(victim)  # systemd would restart it; the next drill needs both replicas
 

@@ -12,10 +12,11 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from core import stock
-from core.db import ROOT, make_engine, metadata, migrate
-from core.demo import demo_order
-from core.ingest import ingest
+from core.intake.ingest import ingest
+from core.orders import store_checks
+from core.schema import metadata
+from core.store.db import ROOT, make_engine, migrate
+from demo.shop import demo_order
 from ops import nginx, units
 
 UNIT_FILES = sorted(path.name for path in units.UNITS.iterdir())
@@ -58,7 +59,7 @@ def _counts(url: str) -> dict[str, int]:
         counts = {
             t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in metadata.sorted_tables
         }
-        assert stock.invariant_violations(conn) == []
+        assert store_checks.invariant_violations(conn) == []
     engine.dispose()
     return counts
 

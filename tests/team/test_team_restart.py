@@ -9,8 +9,8 @@ import sys
 import time
 from datetime import datetime, timedelta
 
-from core import outbox
-from core.db import ROOT, make_engine, migrate, transaction
+from core.store import outbox
+from core.store.db import ROOT, make_engine, migrate, transaction
 from tests.aftersales.providers import AliyunGateway
 
 PAYLOAD = {"order_no": "TB4081726354001", "carrier": "顺丰速运", "tracking_no": "SF1234567890123"}

@@ -17,8 +17,10 @@ from sqlalchemy.engine import make_url
 
 from connectors import state
 from connectors.locks import ShopLock
-from core import outbox
-from core.db import ROOT, make_engine, orders, sync_state, transaction
+from core.intake.tables import sync_state
+from core.orders.tables import orders
+from core.store import outbox
+from core.store.db import ROOT, make_engine, transaction
 from tests.aftersales.providers import AliyunGateway
 from tests.connectors_api.conftest import START
 from tests.connectors_api.kits import TAOBAO

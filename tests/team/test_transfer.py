@@ -11,10 +11,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData, create_engine, func, inspect, select, text, update
 
-from core import workflow
-from core.db import ROOT, make_engine, metadata, migrate, orders, ticket_reasons, transaction
-from core.ingest import ingest
+from core.aftersales.tables import ticket_reasons
+from core.intake.ingest import ingest
 from core.model import SHIPPED
+from core.orders import workflow
+from core.orders.tables import orders
+from core.schema import metadata
+from core.store.db import MIGRATIONS, ROOT, make_engine, migrate, transaction
 from tests.core.helpers import add_skus, order
 
 OLDER_REVISION = "0003_login_guard"  # before the stock_waits table came
@@ -79,7 +82,7 @@ def with_one_order(url: str) -> None:
 
 def migrate_to_revision(url: str, revision: str) -> None:
     config = Config()
-    config.set_main_option("script_location", str(ROOT / "core" / "migrations"))
+    config.set_main_option("script_location", str(MIGRATIONS))
     engine = make_engine(url)
     with engine.begin() as conn:
         config.attributes["connection"] = conn

@@ -1,0 +1,1 @@
+"""Whole-store copies: moving a store to another database, and the sandbox to try configuration on."""

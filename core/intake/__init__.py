@@ -1,0 +1,1 @@
+"""Intake: normalised orders from every channel and file upserted into the store, reserved or held."""

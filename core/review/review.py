@@ -1,0 +1,254 @@
+"""The exception queue: run the review rules over orders, hold matches, and let a clerk resolve them.
+
+Intake hook: core.intake.ingest calls review_orders(conn, new_order_ids, actor, now) inside the batch
+transaction, after the new orders are inserted and reserved, so no order is ever visible to the
+warehouse unreviewed. A matching order is held with hold reason "review" (its stock stays
+reserved); the clerk fixes it (the rules run again), approves it (resume) or cancels it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from core import clock
+from core.errors import IllegalTransition, InsufficientStock, InvalidInput, NotFound
+from core.model import CANCELLED, HOLD_INSUFFICIENT_STOCK, ON_HOLD
+from core.orders import workflow
+from core.orders.tables import order_events, orders
+from core.review import rules as R
+from core.review.reasons import Reason
+from core.review.review_facts import OPEN_STATUSES, build_context, load_facts
+from core.review.tables import order_exceptions
+from core.store.db import transaction
+from core.store.tables import shops
+
+HOLD_REVIEW = "review"
+FIXABLE = ("buyer", "phone", "province", "city", "address", "seller_remark")
+
+
+@dataclass(frozen=True)
+class Finding:
+    order_id: int
+    rule: str
+    detail: Reason
+
+
+def evaluate(facts: Sequence[R.OrderFacts], ctx: R.Context, config: dict[str, R.RuleConfig]) -> list[Finding]:
+    """Every enabled rule over every order: the pure heart of the review."""
+    findings = []
+    for order in facts:
+        for rule in R.RULES:
+            settings = config[rule.code]
+            if settings.enabled and (detail := rule.check(order, ctx, settings.params)):
+                findings.append(Finding(order.id, rule.code, detail))
+    return findings
+
+
+def review_orders(
+    conn: Connection,
+    order_ids: Iterable[int],
+    actor: str = "rules",
+    now: datetime | None = None,
+    known_prices: dict[int, list[float]] | None = None,
+) -> list[Finding]:
+    """Run the rules over the open orders among order_ids; hold those with new findings."""
+    now = now or clock.now()
+    config = R.load_config(conn)
+    if not any(c.enabled for c in config.values()):
+        return []
+    facts = load_facts(conn, list(order_ids))
+    if not facts:
+        return []
+    findings = evaluate(facts, build_context(conn, facts, config, known_prices), config)
+    known = _known_pairs(conn, [f.order_id for f in findings])
+    fresh = [f for f in findings if (f.order_id, f.rule) not in known]
+    if fresh:
+        conn.execute(
+            insert(order_exceptions),
+            [
+                {
+                    "order_id": f.order_id,
+                    "rule": f.rule,
+                    "detail": f.detail.stored(),
+                    "status": "open",
+                    "created_at": now,
+                }
+                for f in fresh
+            ],
+        )
+    reasons: dict[int, list[str]] = {}
+    for f in fresh:
+        reasons.setdefault(f.order_id, []).append(f.rule)
+    _hold_for_review(conn, reasons, actor, now)
+    return fresh
+
+
+def recheck_open_orders(engine: Engine, now: datetime | None = None, chunk: int = 1000) -> list[dict[str, Any]]:
+    """Re-run the rules over every open order (after a rule change) and list the open exceptions."""
+    with engine.connect() as conn:
+        ids = conn.execute(select(orders.c.id).where(orders.c.status.in_(OPEN_STATUSES)).order_by(orders.c.id))
+        ids = ids.scalars().all()
+    prices: dict[int, list[float]] = {}
+    for start in range(0, len(ids), chunk):
+        with transaction(engine) as conn:
+            review_orders(conn, ids[start : start + chunk], "rules", now, prices)
+    with engine.connect() as conn:
+        return open_exceptions(conn)
+
+
+def open_exceptions(conn: Connection, limit: int | None = None) -> list[dict[str, Any]]:
+    """The queue: one row per held order with its reasons, oldest first."""
+    rows = conn.execute(
+        select(
+            orders.c.id,
+            orders.c.channel_order_no,
+            shops.c.name.label("shop"),
+            orders.c.status,
+            orders.c.buyer,
+            orders.c.phone,
+            orders.c.province,
+            orders.c.city,
+            orders.c.address,
+            orders.c.paid_cents,
+            order_exceptions.c.rule,
+            order_exceptions.c.detail,
+            order_exceptions.c.created_at,
+        )
+        .join(orders, orders.c.id == order_exceptions.c.order_id)
+        .join(shops, shops.c.id == orders.c.shop_id)
+        .where(order_exceptions.c.status == "open")
+        .order_by(order_exceptions.c.created_at, orders.c.id, order_exceptions.c.rule)
+    ).mappings()
+    queue: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        entry = queue.setdefault(row["id"], {**row, "rules": [], "details": []})
+        entry["rules"].append(row["rule"])
+        entry["details"].append(Reason.parse(row["detail"], row["rule"]))
+    for entry in queue.values():
+        del entry["rule"], entry["detail"]
+    return list(queue.values())[:limit]
+
+
+def approve(conn: Connection, order_id: int, actor: str, now: datetime | None = None) -> str:
+    """The clerk accepts the order as it is: its exceptions close and the order resumes."""
+    now = now or clock.now()
+    _close(conn, order_id, "approved", actor, now)
+    return _release_review_hold(conn, order_id, actor, now)
+
+
+def cancel(conn: Connection, order_id: int, actor: str, reason: str = "", now: datetime | None = None) -> str:
+    now = now or clock.now()
+    _close(conn, order_id, "cancelled", actor, now)
+    return workflow.advance(conn, order_id, CANCELLED, actor, reason or "cancelled in review", now)
+
+
+def fix(conn: Connection, order_id: int, changes: dict[str, str], actor: str, now: datetime | None = None) -> list[str]:
+    """Correct the order's address/phone/remark, re-run the rules; returns the rules still failing."""
+    now = now or clock.now()
+    unknown = set(changes) - set(FIXABLE)
+    if unknown:
+        raise InvalidInput(f"In review only {', '.join(FIXABLE)} can be changed, not {', '.join(sorted(unknown))}.")
+    order = conn.execute(select(orders).where(orders.c.id == order_id)).first()
+    if order is None:
+        raise NotFound(key="error.order_id_not_found", params={"order_id": order_id})
+    if order.status not in OPEN_STATUSES:
+        raise IllegalTransition(order.channel_order_no, order.status, "fixed in review")
+    conn.execute(update(orders).where(orders.c.id == order_id).values(**changes, updated_at=now))
+    changed = ", ".join(f"{name} {getattr(order, name)!r} → {value!r}" for name, value in changes.items())
+    workflow.record_event(conn, order_id, order.status, order.status, actor, f"fixed in review: {changed}", now)
+    config = R.load_config(conn)
+    facts = load_facts(conn, [order_id])
+    failing = {f.rule for f in evaluate(facts, build_context(conn, facts, config), config)}
+    open_rules = set(_open_rules(conn, order_id))
+    for rule in open_rules - failing:
+        _close(conn, order_id, "fixed", actor, now, rule)
+    if not open_rules & failing:
+        _release_review_hold(conn, order_id, actor, now)
+    return sorted(open_rules & failing)
+
+
+def resolve_rule(conn: Connection, order_ids: Iterable[int], rule: str, actor: str, now: datetime) -> None:
+    """Another service settled this rule (e.g. merging settles merge_candidate); resume if nothing is left."""
+    for order_id in order_ids:
+        if rule in _open_rules(conn, order_id):
+            _close(conn, order_id, "fixed", actor, now, rule)
+            if not _open_rules(conn, order_id):
+                _release_review_hold(conn, order_id, actor, now)
+
+
+def _known_pairs(conn: Connection, ids: list[int]) -> set[tuple[int, str]]:
+    if not ids:
+        return set()
+    query = select(order_exceptions.c.order_id, order_exceptions.c.rule).where(order_exceptions.c.order_id.in_(ids))
+    return set(conn.execute(query))
+
+
+def _open_rules(conn: Connection, order_id: int) -> list[str]:
+    query = select(order_exceptions.c.rule).where(
+        order_exceptions.c.order_id == order_id, order_exceptions.c.status == "open"
+    )
+    return list(conn.execute(query).scalars())
+
+
+def _hold_for_review(conn: Connection, reasons: dict[int, list[str]], actor: str, now: datetime) -> None:
+    """Hold the flagged orders in bulk (a batch can flag hundreds), one audit row each.
+
+    The same step as workflow.advance(..., ON_HOLD) without a stock effect or bound action (a hold
+    has neither), done set-wise like ingest's own hold for short stock.
+    """
+    if not reasons:
+        return
+    rows = conn.execute(
+        select(orders.c.id, orders.c.status, orders.c.hold_reason).where(orders.c.id.in_(list(reasons)))
+    ).all()
+    holding = [row.id for row in rows if ON_HOLD in workflow.ALLOWED[row.status] and row.status != ON_HOLD]
+    # Held for stock: review comes first, so arriving stock must not release it unchecked.
+    relabel = [row.id for row in rows if row.status == ON_HOLD and row.hold_reason != HOLD_REVIEW]
+    if holding:
+        conn.execute(
+            update(orders)
+            .where(orders.c.id.in_(holding))
+            .values(status=ON_HOLD, status_before_hold=orders.c.status, hold_reason=HOLD_REVIEW, updated_at=now)
+        )
+    if relabel:
+        conn.execute(update(orders).where(orders.c.id.in_(relabel)).values(hold_reason=HOLD_REVIEW, updated_at=now))
+    status_of = {row.id: row.status for row in rows}
+    events = [
+        {
+            "order_id": order_id,
+            "at": now,
+            "actor": actor,
+            "from_status": status_of[order_id],
+            "to_status": ON_HOLD,
+            "reason": f"{HOLD_REVIEW}: {', '.join(reasons[order_id])}"[:300],
+        }
+        for order_id in [*holding, *relabel]
+    ]
+    if events:
+        conn.execute(insert(order_events), events)
+
+
+def _release_review_hold(conn: Connection, order_id: int, actor: str, now: datetime) -> str:
+    """Resume an order held for review; if its stock is short it stays held, now for stock."""
+    order = conn.execute(select(orders.c.status, orders.c.hold_reason).where(orders.c.id == order_id)).one()
+    if order.status != ON_HOLD or order.hold_reason != HOLD_REVIEW:
+        return order.status
+    try:
+        return workflow.resume(conn, order_id, actor, now)
+    except InsufficientStock as shortage:
+        conn.execute(update(orders).where(orders.c.id == order_id).values(hold_reason=HOLD_INSUFFICIENT_STOCK))
+        workflow.record_event(conn, order_id, ON_HOLD, ON_HOLD, actor, f"reviewed; {shortage}", now)
+        return ON_HOLD
+
+
+def _close(conn: Connection, order_id: int, status: str, actor: str, now: datetime, rule: str | None = None) -> None:
+    query = update(order_exceptions).where(order_exceptions.c.order_id == order_id, order_exceptions.c.status == "open")
+    if rule:
+        query = query.where(order_exceptions.c.rule == rule)
+    conn.execute(query.values(status=status, resolved_at=now, resolved_by=actor))

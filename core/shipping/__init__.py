@@ -1,0 +1,2 @@
+"""Shipping: parcels (merge and split), batch actions on selected orders, the warehouse's lists,
+senders, labels and paperwork."""

@@ -1,0 +1,1 @@
+"""The demo pet-supplies seller: ninety days of believable trade, written through core's services."""

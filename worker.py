@@ -13,10 +13,11 @@ from collections.abc import Callable
 import schedule
 from sqlalchemy import Engine
 
-from connectors import pulls, state
+from connectors import pulls
 from connectors.config import ShopConfig
 from core.aftersales import returns_sla
 from core.copies import sandbox
+from core.intake import shop_sync
 from core.orders import workflow
 from notify import deliver_pending
 
@@ -51,7 +52,7 @@ def run(engine: Engine, shops: list[ShopConfig], stop: threading.Event | None = 
     if sandbox.is_sandbox(engine):  # it would push the copy's stock to the channels and send its messages
         raise sandbox.SandboxError("The worker runs on the live store only, never on a sandbox copy.")
     stop = stop or _stop_on_signals()
-    owner = state.owner_id()
+    owner = shop_sync.owner_id()
     scheduler = scheduler_for(engine, shops, owner)
     log.info("worker %s: %d shops", owner, len(shops))
     scheduler.run_all()

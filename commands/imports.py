@@ -17,7 +17,8 @@ from commands.output import emit
 from connectors.file_inference import propose_file, suggestion_toml
 from connectors.file_mapping import channels, read_mapping
 from connectors.file_values import DATE_ORDERS
-from connectors.files import ImportSummary, dry_run, import_file, quarantined_rows, write_fixup
+from connectors.files import ImportSummary, dry_run, import_file, write_fixup
+from core.intake.quarantine import quarantined_rows
 from core.store.db import make_engine, migrate
 
 SHOWN_REJECTS = 50  # in text output; --json lists them all

@@ -22,7 +22,8 @@ import httpx
 from sqlalchemy import Engine
 
 from core.errors import NotFound, OrderHubError
-from core.model import NormalisedOrder, OrderLine
+from core.intake import shop_sync
+from core.model import Listing, NormalisedOrder, OrderLine
 
 __all__ = [
     "ApiConnector",
@@ -92,15 +93,6 @@ class Window:
         return parts
 
 
-@dataclass(frozen=True)
-class Listing:
-    """Where one of our SKUs lives on a platform, learnt from the orders pulled."""
-
-    sku: str
-    item_id: str
-    platform_sku_id: str = ""
-
-
 class ApiConnector(ABC):
     """One shop on one channel. Subclasses set the class attributes and implement the methods."""
 
@@ -133,9 +125,7 @@ class ApiConnector(ABC):
 
     def push_stock(self, sku: str, available: int) -> None:
         """Set the channel's sellable quantity of one of our SKUs."""
-        from connectors import state  # state builds on this module
-
-        listing = state.listing(self.engine, state.ensure_shop(self.engine, self.shop, self.channel), sku)
+        listing = shop_sync.listing(self.engine, shop_sync.ensure_shop(self.engine, self.shop, self.channel), sku)
         if listing is None:
             raise NotFound(f"SKU {sku} has not been sold in shop {self.shop} yet, so its listing there is unknown.")
         self.update_stock(listing, available)

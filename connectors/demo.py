@@ -11,10 +11,10 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from connectors.base import ApiConnector, Listing, NormalisedOrder, Raw, Window
-from core.store.tables import shops
+from core.intake import shop_sync
 from demo import catalog as cat
 from demo import shop as demo
 
@@ -28,10 +28,7 @@ PUSHED: dict[tuple[str, str], int] = {}
 
 def demo_shops(engine: Engine) -> list[tuple[str, str]]:
     """(name, channel) of the active demo-catalogue shops present in the store."""
-    names = [name for name, *_ in cat.SHOPS]
-    query = select(shops.c.name, shops.c.channel).where(shops.c.name.in_(names), shops.c.active)
-    with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(query.order_by(shops.c.id))]
+    return shop_sync.active_shops(engine, [name for name, *_ in cat.SHOPS])
 
 
 class DemoConnector(ApiConnector):

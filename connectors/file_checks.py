@@ -36,9 +36,7 @@ from connectors.file_mapping import LINE_MONEY, ORDER_MONEY, TIME_FIELDS
 from connectors.file_rows import TEXT_FIELDS, Rows
 from connectors.file_values import OK
 from core.errors import InvalidInput
-from core.orders.tables import orders
-from core.stock.tables import skus
-from core.store.tables import shops
+from core.intake.limits import FIELD_LENGTHS
 
 DEFAULT_MAX_QTY = 10_000
 MAX_CENTS = 2**31 - 1  # the money columns are Integer: PostgreSQL's int4
@@ -48,21 +46,6 @@ NON_NEGATIVE = frozenset(
     {"unit_price", "line_total", "discount", "goods", "paid", "platform_discount", "seller_coupon", "shipping_fee"}
     | {"order_total", "refund"}
 )
-# Field → the column it lands in, whose length is the limit.
-COLUMN_OF = {
-    "order_no": orders.c.channel_order_no,
-    "sku": skus.c.sku,
-    "phone": orders.c.phone,
-    "tracking_no": orders.c.tracking_no,
-    "carrier": orders.c.carrier,
-    "shop": shops.c.name,
-    "buyer": orders.c.buyer,
-    "address": orders.c.address,
-    "province": orders.c.province,
-    "city": orders.c.city,
-    "buyer_remark": orders.c.buyer_remark,
-    "seller_remark": orders.c.seller_remark,
-}
 TRUNCATED = frozenset({"province", "city", "buyer_remark", "seller_remark"})
 _CONTROLS = [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0))]
 # The characters themselves in a class: Arrow's regex engine then runs it (see file_values).
@@ -93,9 +76,9 @@ def _check_text(rows: Rows, row_key: str) -> None:
             continue
         pattern = _CONTROL_IN_TEXT if name in TEXT_FIELDS else ANY_CONTROL
         flag(text[name].str.contains(pattern, regex=True).to_numpy(), "control_character", _column(rows, name))
-    limits = {name: COLUMN_OF[name].type.length for name in fields if name in COLUMN_OF}
-    if row_key not in COLUMN_OF:  # the key is the order number when the file has none
-        limits[row_key] = COLUMN_OF["order_no"].type.length
+    limits = {name: FIELD_LENGTHS[name] for name in fields if name in FIELD_LENGTHS}
+    if row_key not in FIELD_LENGTHS:  # the key is the order number when the file has none
+        limits[row_key] = FIELD_LENGTHS["order_no"]
     for name, limit in limits.items():
         too_long = (text[name].str.len() > limit).to_numpy()
         if not too_long.any():

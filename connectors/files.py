@@ -8,7 +8,6 @@ creates it, as for an API pull, and the summary lists it. Re-running the same fi
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import StatementError
 
 from connectors.file_checks import ANY_CONTROL, MAX_CENTS, check_agreement, check_values, max_qty
@@ -31,11 +30,10 @@ from connectors.file_rows import Rows, Source, check_orphans, check_rows, read_r
 from core import clock
 from core.errors import InvalidInput, StoreRefused
 from core.i18n import t
+from core.intake import quarantine
 from core.intake.ingest import IngestSummary, ingest
-from core.intake.tables import import_errors
 from core.spreadsheet import inert_frame
-from core.stock.tables import skus
-from core.store.db import transaction, upsert
+from core.stock.allocation import sku_ids
 
 Progress = Callable[[int, int], None]  # (rows done, rows in total)
 _CONTROL = re.compile(ANY_CONTROL)
@@ -271,7 +269,7 @@ def new_skus(engine: Engine, rows: Rows) -> list[str]:
         return []
     codes = set(rows.text["sku"][rows.is_line & ~rows.problems.bad].unique())
     with engine.connect() as conn:
-        return sorted(codes - set(conn.execute(select(skus.c.sku)).scalars()))
+        return sorted(codes - set(sku_ids(conn, codes)))
 
 
 def row_warnings(rows: Rows) -> list[RowWarning]:
@@ -304,36 +302,22 @@ def row_errors(rows: Rows, sources: list[Source]) -> list[RowError]:
 
 
 def store_errors(engine: Engine, errors: list[RowError], now: datetime) -> None:
-    """Quarantine the rows; a row already stored for the same file content is left as it is."""
-    if not errors:
-        return
-    values = [
-        {
-            "file_sha256": e.file_sha256,
-            "file_name": e.file[:300],
-            "row_no": e.row,
-            "reason": e.reason()[:300],
-            "raw": json.dumps(e.raw, ensure_ascii=False),
-            "created_at": now,
-        }
-        for e in errors
-    ]
-    with transaction(engine) as conn:
-        for start in range(0, len(values), 5000):
-            upsert(conn, import_errors, values[start : start + 5000], ["file_sha256", "row_no"])
-
-
-def quarantined_rows(engine: Engine, file: str | None = None) -> list[dict]:
-    """The rows kept in import_errors, oldest import first: file, row, reason and the cells as read."""
-    query = select(import_errors.c.file_name, import_errors.c.row_no, import_errors.c.reason, import_errors.c.raw)
-    if file is not None:
-        query = query.where(import_errors.c.file_name == file)
-    query = query.order_by(import_errors.c.created_at, import_errors.c.file_name, import_errors.c.row_no)
-    with engine.connect() as conn:
-        return [
-            {"file": name, "row": row, "reason": reason, "raw": json.loads(raw)}
-            for name, row, reason, raw in conn.execute(query)
-        ]
+    """Quarantine the rejected rows (core.intake.quarantine), each with its one-line reason."""
+    if errors:
+        quarantine.keep(
+            engine,
+            [
+                {
+                    "file_sha256": e.file_sha256,
+                    "file_name": e.file,
+                    "row_no": e.row,
+                    "reason": e.reason(),
+                    "raw": e.raw,
+                    "created_at": now,
+                }
+                for e in errors
+            ],
+        )
 
 
 def write_fixup(rows: list[dict], path: str | Path) -> None:

@@ -9,12 +9,13 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
-from connectors import config, state, sync
+from connectors import config, sync
 from connectors.config import ShopConfig
 from connectors.demo import demo_shops
 from core import clock
 from core.errors import OrderHubError
 from core.identity import access
+from core.intake import shop_sync
 
 log = logging.getLogger(__name__)
 DEMO_EVERY_MINUTES = 1
@@ -64,7 +65,7 @@ def sync_now(engine: Engine, role: str) -> list[sync.PullResult]:
 def shop_states(engine: Engine) -> list[dict]:
     """Per shop: channel, last pull, orders in, how far it is synced and its state."""
     rows = []
-    for row in state.status(engine):
+    for row in shop_sync.status(engine):
         if row.lock_owner:
             condition = "pulling"
         elif row.last_error:

@@ -3,7 +3,7 @@
 A pull reads the shop's watermark, re-reads an overlap before it (orders modified at the edge
 of the last window are not missed), walks windows no longer than the platform allows, commits
 each window's orders through core.intake.ingest and only then advances the watermark. Holding the
-shop's lock (connectors/locks.py) for the whole pull keeps a second worker away.
+shop's lock (core/intake/shop_locks.py) for the whole pull keeps a second worker away.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
-from connectors import state
 from connectors.base import ApiConnector, ChannelError, NormalisedOrder, UnknownPlatformData, Window
-from connectors.locks import ShopLock
 from core import clock
 from core.errors import OrderHubError
+from core.intake import shop_sync
 from core.intake.ingest import IngestSummary, ingest
-from core.store.db import transaction
+from core.intake.shop_locks import ShopLock
 
 OVERLAP = timedelta(minutes=5)
 FIRST_PULL = timedelta(days=1)
@@ -59,22 +58,22 @@ def pull(
     """One incremental pull of the connector's shop (then, if asked, its stock push-back, under
     the same lock); raises OrderHubError after recording it for the status page."""
     now = now or clock.now()
-    owner = owner or state.owner_id()
+    owner = owner or shop_sync.owner_id()
     result = PullResult(connector.shop, connector.channel)
-    shop_id = state.ensure_shop(engine, connector.shop, connector.channel)
+    shop_id = shop_sync.ensure_shop(engine, connector.shop, connector.channel)
     lock = ShopLock(engine, shop_id, owner)
     if not lock.acquire():
         result.skipped = True
         return result
     try:
-        for window in plan(connector, state.watermark(engine, shop_id), now):
+        for window in plan(connector, shop_sync.watermark(engine, shop_id), now):
             _pull_window(engine, connector, shop_id, lock, window, result)
         if push_stock:
             result.pushed = push_changed_stock(engine, connector)
-        state.record(engine, shop_id, now, result.orders_in, None)
+        shop_sync.record(engine, shop_id, now, result.orders_in, None)
     except OrderHubError as exc:
         result.error = str(exc)
-        state.record(engine, shop_id, now, result.orders_in, result.error)
+        shop_sync.record(engine, shop_id, now, result.orders_in, result.error)
         raise
     finally:
         lock.release()
@@ -95,11 +94,9 @@ def _pull_window(
     result.summary.add(ingest(engine, orders, actor=f"sync:{connector.shop}"))
     result.windows += 1
     result.fetched += len(orders)
-    with transaction(engine) as conn:
-        if not lock.held(conn):
-            raise ChannelError(f"Another worker took over the pull of shop {connector.shop}; it stopped here.")
-        state.remember_listings(conn, shop_id, [item for _, raw in latest.values() for item in connector.listings(raw)])
-        state.advance(conn, shop_id, window.end)
+    listings = [item for _, raw in latest.values() for item in connector.listings(raw)]
+    if not shop_sync.finish_window(engine, lock, shop_id, listings, window.end):
+        raise ChannelError(f"Another worker took over the pull of shop {connector.shop}; it stopped here.")
 
 
 def _normalised(connector: ApiConnector, raw: dict) -> NormalisedOrder:
@@ -119,10 +116,10 @@ def _changed_at(order: NormalisedOrder) -> datetime:
 
 def push_changed_stock(engine: Engine, connector: ApiConnector, now: datetime | None = None) -> int:
     """Push the sellable quantity of every listing whose stock changed since its last push."""
-    shop_id = state.ensure_shop(engine, connector.shop, connector.channel)
+    shop_id = shop_sync.ensure_shop(engine, connector.shop, connector.channel)
     pushed = 0
-    for listing, quantity in state.changed_listings(engine, shop_id):
+    for listing, quantity in shop_sync.changed_listings(engine, shop_id):
         connector.update_stock(listing, quantity)
-        state.mark_pushed(engine, shop_id, listing.sku, quantity, now or clock.now())
+        shop_sync.mark_pushed(engine, shop_id, listing.sku, quantity, now or clock.now())
         pushed += 1
     return pushed

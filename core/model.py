@@ -78,3 +78,12 @@ _scalar_values = attrgetter(*(f.name for f in fields(NormalisedOrder) if f.name 
 
 # Return reasons the seller caused; they count in the order error rate.
 SELLER_FAULT_RETURN_REASONS = frozenset({"质量问题", "发错货/漏发", "与描述不符"})
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Where one of our SKUs lives on a platform, learnt from the orders pulled."""
+
+    sku: str
+    item_id: str
+    platform_sku_id: str = ""

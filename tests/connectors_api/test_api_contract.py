@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from connectors import state, sync
+from connectors import sync
 from connectors.base import NormalisedOrder
+from core.intake import shop_sync
 from core.model import STATUSES
 from core.orders.tables import order_lines, orders
 from core.store.db import transaction
@@ -47,16 +48,16 @@ def test_a_platform_order_normalises_to_the_store_shape(kit, connector):
 def test_a_pull_asks_from_the_stored_bookmark_less_the_overlap(kit, platform, connector, engine):
     server, _ = platform
     bookmark = datetime(2026, 11, 20, 11, 40, 0)
-    shop_id = state.ensure_shop(engine, connector.shop, connector.channel)
-    state.acquire(engine, shop_id, "setup", NOON)
+    shop_id = shop_sync.ensure_shop(engine, connector.shop, connector.channel)
+    shop_sync.acquire(engine, shop_id, "setup", NOON)
     with transaction(engine) as conn:
-        state.advance(conn, shop_id, bookmark)
-    state.release(engine, shop_id, "setup")
+        shop_sync.advance(conn, shop_id, bookmark)
+    shop_sync.release(engine, shop_id, "setup")
     sync.pull(engine, connector, now=NOON)
     windows = [kit.window(request) for request in server.calls(kit.orders_call)]
     assert windows[0][0] == bookmark - sync.OVERLAP
     assert windows[-1][1] == NOON - connector.settle
-    assert state.watermark(engine, shop_id) == NOON - connector.settle
+    assert shop_sync.watermark(engine, shop_id) == NOON - connector.settle
 
 
 def _snapshot(engine) -> list[tuple]:

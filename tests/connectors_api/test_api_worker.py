@@ -15,9 +15,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 import worker
-from connectors import pulls, state
+from connectors import pulls
 from connectors.config import ShopConfig
 from core import clock
+from core.intake import shop_sync
 from core.intake.tables import sync_state
 from core.orders.tables import orders
 from core.store.db import ROOT
@@ -65,22 +66,22 @@ def test_a_killed_workers_lock_is_taken_over_once_it_expires(engine, sqlite_url)
             time.sleep(0.05)
         os.kill(doomed.pid, signal.SIGKILL)
         doomed.wait()
-    shop_id = state.ensure_shop(engine, SHOP, "taobao")
+    shop_id = shop_sync.ensure_shop(engine, SHOP, "taobao")
     with engine.connect() as conn:
         held = conn.execute(select(sync_state).where(sync_state.c.shop_id == shop_id)).one()
     assert held.lock_owner and held.watermark is None
-    assert not state.acquire(engine, shop_id, "second-worker", clock.now())
-    assert state.acquire(engine, shop_id, "second-worker", held.lock_expires_at + timedelta(seconds=1))
+    assert not shop_sync.acquire(engine, shop_id, "second-worker", clock.now())
+    assert shop_sync.acquire(engine, shop_id, "second-worker", held.lock_expires_at + timedelta(seconds=1))
 
 
 def test_a_lock_is_taken_by_one_owner_at_a_time_on_either_database(any_engine):
-    shop_id = state.ensure_shop(any_engine, SHOP, "taobao")
+    shop_id = shop_sync.ensure_shop(any_engine, SHOP, "taobao")
     now = clock.now()
-    assert state.acquire(any_engine, shop_id, "worker-a", now)
-    assert not state.acquire(any_engine, shop_id, "worker-b", now)
-    assert state.acquire(any_engine, shop_id, "worker-a", now)  # ours already: extended
-    state.release(any_engine, shop_id, "worker-a")
-    assert state.acquire(any_engine, shop_id, "worker-b", now)
+    assert shop_sync.acquire(any_engine, shop_id, "worker-a", now)
+    assert not shop_sync.acquire(any_engine, shop_id, "worker-b", now)
+    assert shop_sync.acquire(any_engine, shop_id, "worker-a", now)  # ours already: extended
+    shop_sync.release(any_engine, shop_id, "worker-a")
+    assert shop_sync.acquire(any_engine, shop_id, "worker-b", now)
 
 
 def test_the_worker_pulls_each_shop_pushes_stock_and_runs_its_housekeeping(engine, monkeypatch):
@@ -116,15 +117,15 @@ def test_a_platform_error_is_recorded_for_the_status_page_and_the_worker_goes_on
         bad = ShopConfig(SHOP, "taobao", 10, TAOBAO.settings(url) | {"session": "expired", "start": START})
         results = pulls.pull_all(engine, [bad])
     assert "rejected the credentials" in results[0].error
-    (row,) = [r for r in state.status(engine) if r.shop == SHOP]
+    (row,) = [r for r in shop_sync.status(engine) if r.shop == SHOP]
     assert "rejected the credentials" in row.last_error and row.lock_owner is None
 
 
 def test_a_pull_of_a_shop_locked_by_another_worker_is_skipped(engine):
     server = TAOBAO.platform()
     server.put(TAOBAO.order(1, "paid", START + timedelta(hours=1), LINES))
-    shop_id = state.ensure_shop(engine, SHOP, "taobao")
-    assert state.acquire(engine, shop_id, "other-worker", clock.now())
+    shop_id = shop_sync.ensure_shop(engine, SHOP, "taobao")
+    assert shop_sync.acquire(engine, shop_id, "other-worker", clock.now())
     with serving(server) as url:
         result = pulls.pull_shop(engine, ShopConfig(SHOP, "taobao", 10, TAOBAO.settings(url) | {"start": START}))
     assert result.skipped and _orders(engine) == 0 and server.requests == []

@@ -89,3 +89,16 @@ def test_core_never_imports_pages_streamlit_connectors_or_the_demo():
         if module.split(".")[0] in OUTSIDE_CORE
     ]
     assert offending == []
+
+
+def test_connectors_reach_the_store_only_through_core_services():
+    """Connectors yield and push; what they keep (bookmarks, locks, listings, quarantined rows)
+    is written by core.intake, so no connector imports a table or the engine's transactions."""
+    connectors = CORE.parent / "connectors"
+    offending = [
+        f"{path.name} imports {module}"
+        for path in connectors.rglob("*.py")
+        for module in imported_modules(path)
+        if module.startswith("core.") and (".tables" in module or module.startswith("core.store.db.transaction"))
+    ]
+    assert offending == []

@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
-from connectors import state
-from connectors.locks import ShopLock
+from core.intake import shop_sync
+from core.intake.shop_locks import ShopLock
 from core.intake.tables import sync_state
 from core.orders.tables import orders
 from core.store import outbox
@@ -64,7 +64,7 @@ def test_a_sigkilled_workers_shop_is_pulled_by_the_next_worker_at_once(pg_url):
         doomed = _pull_in_process(pg_url, f"{url}/router/rest")
         while not server.requests:
             time.sleep(0.05)
-        shop_id = state.ensure_shop(engine, SHOP, "taobao")
+        shop_id = shop_sync.ensure_shop(engine, SHOP, "taobao")
         assert not ShopLock(engine, shop_id, "bystander").acquire()  # held while the pull runs
         os.kill(doomed.pid, signal.SIGKILL)
         doomed.wait()
@@ -80,7 +80,7 @@ def test_a_sigkilled_workers_shop_is_pulled_by_the_next_worker_at_once(pg_url):
 
 
 def test_a_lock_whose_database_session_ended_is_no_longer_held(pg_engine):
-    shop_id = state.ensure_shop(pg_engine, SHOP, "taobao")
+    shop_id = shop_sync.ensure_shop(pg_engine, SHOP, "taobao")
     lock = ShopLock(pg_engine, shop_id, "worker-a")
     assert lock.acquire()
     with pg_engine.connect() as conn:

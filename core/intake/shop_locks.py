@@ -4,7 +4,7 @@ On PostgreSQL the lock is a session-level advisory lock held on a connection of 
 long as the pull runs. It belongs to that server session, so a worker killed by SIGKILL (or a
 machine that drops off the network) loses it the moment its connection goes, and the next worker
 takes the shop over on its next scheduled pull instead of waiting for a lease to expire.
-On SQLite (one machine) the lease row in sync_state (connectors/state.py) is the lock.
+On SQLite (one machine) the lease row in sync_state (core/intake/shop_sync.py) is the lock.
 Either way the shop's lock_owner column is written so the status page can show "pulling".
 """
 
@@ -17,8 +17,8 @@ from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from connectors import state
 from core import clock
+from core.intake import shop_sync
 from core.intake.tables import sync_state
 from core.store.db import is_postgres, transaction
 
@@ -40,7 +40,7 @@ class ShopLock:
 
     def acquire(self, now: datetime | None = None) -> bool:
         if not is_postgres(self.engine):
-            return state.acquire(self.engine, self.shop_id, self.owner, now or clock.now())
+            return shop_sync.acquire(self.engine, self.shop_id, self.owner, now or clock.now())
         session = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         try:
             taken = session.execute(select(func.pg_try_advisory_lock(NAMESPACE, self.shop_id))).scalar_one()
@@ -62,7 +62,7 @@ class ShopLock:
         """Still ours? On PostgreSQL: is the lock's session alive and holding it (a database
         restart ends the session, and another worker may have the shop by now)."""
         if self._session is None:
-            return state.still_ours(conn, self.shop_id, self.owner, now or clock.now())
+            return shop_sync.still_ours(conn, self.shop_id, self.owner, now or clock.now())
         try:
             return bool(self._session.execute(HOLDING, {"namespace": NAMESPACE, "shop": self.shop_id}).first())
         except SQLAlchemyError:
@@ -70,7 +70,7 @@ class ShopLock:
 
     def release(self) -> None:
         if self._session is None:
-            state.release(self.engine, self.shop_id, self.owner)
+            shop_sync.release(self.engine, self.shop_id, self.owner)
             return
         session, self._session = self._session, None
         try:
@@ -83,7 +83,7 @@ class ShopLock:
     def _show_owner(self, owner: str | None, only_if: str | None = None) -> None:
         """lock_owner is only for display on PostgreSQL: the advisory lock decides."""
         with transaction(self.engine) as conn:
-            state.ensure_row(conn, self.shop_id)
+            shop_sync.ensure_row(conn, self.shop_id)
             mine = sync_state.c.shop_id == self.shop_id
             if only_if:
                 mine &= sync_state.c.lock_owner == only_if  # a worker that took over keeps its name

@@ -11,13 +11,17 @@ import os
 import socket
 import uuid
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 
-from connectors.base import Listing
+if TYPE_CHECKING:
+    from core.intake.shop_locks import ShopLock
+
 from core.intake.ingest import ensure_shops
 from core.intake.tables import channel_listings, sync_state
+from core.model import Listing
 from core.stock.tables import skus
 from core.store.db import transaction, upsert
 from core.store.tables import shops
@@ -37,7 +41,7 @@ def ensure_row(conn: Connection, shop_id: int) -> None:
 
 def acquire(engine: Engine, shop_id: int, owner: str, now: datetime, ttl: timedelta = LOCK_TTL) -> bool:
     """Take the shop's lease-row lock if it is free, expired or already ours (the SQLite path;
-    connectors/locks.py uses an advisory lock on PostgreSQL)."""
+    core/intake/shop_locks.py uses an advisory lock on PostgreSQL)."""
     with transaction(engine) as conn:
         ensure_row(conn, shop_id)
         taken = conn.execute(
@@ -175,3 +179,21 @@ def ensure_shop(engine: Engine, name: str, channel: str) -> int:
     """The shop's id, creating the shop (and its channel) on first sight."""
     with transaction(engine) as conn:
         return ensure_shops(conn, {(name, channel)})[name].id
+
+
+def finish_window(engine: Engine, lock: ShopLock, shop_id: int, listings: list[Listing], end: datetime) -> bool:
+    """Remember a pulled window's listings and advance the watermark past it, in one transaction,
+    only while this worker still holds the shop's lock; False (nothing written) once it lost it."""
+    with transaction(engine) as conn:
+        if not lock.held(conn):
+            return False
+        remember_listings(conn, shop_id, listings)
+        advance(conn, shop_id, end)
+    return True
+
+
+def active_shops(engine: Engine, names: list[str]) -> list[tuple[str, str]]:
+    """(name, channel) of those of the named shops that are in the store and active, oldest first."""
+    query = select(shops.c.name, shops.c.channel).where(shops.c.name.in_(names), shops.c.active)
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(query.order_by(shops.c.id))]

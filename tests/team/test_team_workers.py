@@ -129,9 +129,9 @@ def test_a_delivery_worker_outlives_a_database_outage_and_delivers_once_it_is_ba
     with log.open("w") as sink:
         worker = subprocess.Popen(command, cwd=ROOT, env=env, stderr=sink)
     try:
-        time.sleep(1)  # a few empty passes
+        _wait_for(lambda: _sessions(pg_admin, database) > 0, "the worker never connected")  # a first pass
         _allow_connections(pg_admin, database, False)  # every session cut off, none let in
-        time.sleep(1.5)
+        _wait_for(lambda: "outbox pass failed" in log.read_text(), "the worker never noticed the outage")
         assert worker.poll() is None, "the worker died with the database"
         _allow_connections(pg_admin, database, True)
         keys = [f"sms:shipped:{n}" for n in range(5)]
@@ -150,6 +150,20 @@ def test_a_delivery_worker_outlives_a_database_outage_and_delivers_once_it_is_ba
         gateway.close()
     assert sorted(gateway.accepted) == keys
     assert "outbox pass failed" in log.read_text()
+
+
+def _wait_for(condition, failure: str, seconds: float = 30) -> None:
+    """Poll until condition() holds: a loaded CI machine may take seconds to start a process."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.1)
+
+
+def _sessions(admin, database: str) -> int:
+    with admin.connect() as conn:
+        query = text("SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND pid <> pg_backend_pid()")
+        return conn.execute(query, {"db": database}).scalar_one()
 
 
 def _allow_connections(admin, database: str, allowed: bool) -> None:

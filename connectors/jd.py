@@ -26,7 +26,7 @@ from connectors.base import (
     mapped_status,
     platform_time,
 )
-from connectors.signing import md5_sign
+from connectors.signing import md5_request
 from core import clock
 from core.model import CANCELLED, COMPLETED, PAID, SHIPPED
 
@@ -54,6 +54,14 @@ STATUS = {
 }
 
 
+def param_json(business: dict[str, str | None]) -> str:
+    """360buy_param_json as JD's SDK writes it (a TreeMap through Jackson with NON_NULL): keys in
+    order, no spaces, non-ASCII as UTF-8 text, null values left out. The signature covers this
+    exact string, so the gateway never re-serialises it."""
+    present = {key: value for key, value in business.items() if value is not None}
+    return json.dumps(present, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 class JdConnector(ApiConnector):
     channel = "jd"
     platform = "JD"
@@ -75,9 +83,9 @@ class JdConnector(ApiConnector):
             "access_token": self.access_token,
             "timestamp": clock.now().strftime(PLATFORM_TIME),
             "v": "2.0",
-            "360buy_param_json": json.dumps(business, ensure_ascii=False, separators=(",", ":")),
+            "360buy_param_json": param_json(business),
         }
-        return params | {"sign": md5_sign(params, self.secret)}
+        return md5_request(params, self.secret)
 
     def page_request(self, window: Window, page: int) -> dict[str, str]:
         return {

@@ -24,7 +24,7 @@ from connectors.base import (
     mapped_status,
     platform_time,
 )
-from connectors.signing import md5_sign
+from connectors.signing import md5_request
 from core import clock
 from core.clock import BUSINESS_TZ
 from core.model import CANCELLED, COMPLETED, PAID, SHIPPED
@@ -71,7 +71,7 @@ class PddConnector(ApiConnector):
             "version": "V1",
             **business,
         }
-        return params | {"sign": md5_sign(params, self.secret)}
+        return md5_request(params, self.secret)
 
     def page_request(self, window: Window, page: int) -> dict[str, str]:
         return {

@@ -38,8 +38,12 @@ PAID_STATES = {"paid", "authorized", "partially_paid", "partially_refunded"}
 
 
 def verify_webhook(body: bytes, hmac_header: str | None, secret: str) -> bool:
-    """Whether X-Shopify-Hmac-Sha256 is base64(HMAC-SHA256(secret, raw body)); constant time."""
-    if not hmac_header:
+    """Whether X-Shopify-Hmac-Sha256 is base64(HMAC-SHA256(secret, raw body)); constant time.
+
+    The raw bytes as received, never re-serialised JSON; like Shopify's own library
+    (shopify-api-js webhooks/validate.ts) an empty body or a missing secret is refused outright.
+    """
+    if not (body and hmac_header and secret):
         return False
     expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
     return hmac.compare_digest(expected, hmac_header)

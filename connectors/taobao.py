@@ -27,7 +27,7 @@ from connectors.base import (
     mapped_status,
     platform_time,
 )
-from connectors.signing import top_sign
+from connectors.signing import top_request
 from core import clock
 from core.model import CANCELLED, COMPLETED, PAID, PENDING_PAYMENT, SHIPPED
 
@@ -79,7 +79,7 @@ class TaobaoConnector(ApiConnector):
         self.http = http.client()
 
     def signed(self, method: str, business: dict[str, str]) -> dict[str, str]:
-        """System and business parameters with the signature over all of them."""
+        """System and business parameters, signed as TOP's SDK signs them (blank values left out)."""
         params = {
             "method": method,
             "app_key": self.app_key,
@@ -90,7 +90,7 @@ class TaobaoConnector(ApiConnector):
             "sign_method": self.sign_method,
             **business,
         }
-        return params | {"sign": top_sign(params, self.secret)}
+        return top_request(params, self.secret)
 
     def page_request(self, window: Window, page: int) -> dict[str, str]:
         """The business parameters of one page of the increment query."""

@@ -84,6 +84,11 @@ class Platform:
         raise NotImplementedError
 
 
+def unsigned(params: dict[str, str]) -> dict[str, str]:
+    """The parameters a gateway signs again to check `sign`: all it received except `sign` itself."""
+    return {key: value for key, value in params.items() if key != "sign"}
+
+
 def page_of(items: list, page: int, size: int) -> tuple[list, bool]:
     """One 1-based page and whether another follows."""
     start = (page - 1) * size

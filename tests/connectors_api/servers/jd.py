@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from connectors.signing import md5_sign
-from tests.connectors_api.servers.base import Platform, Reply, Request, page_of
+from tests.connectors_api.platform_sdks import jd_sign
+from tests.connectors_api.servers.base import Platform, Reply, Request, page_of, unsigned
 
 FMT = "%Y-%m-%d %H:%M:%S"
 APP_KEY, SECRET, ACCESS_TOKEN = "5A1C2B3D4E5F60718293A4B5C6D7E8F9", "jsecret", "b7c8d9e0-jd-vender-token"
@@ -68,7 +68,7 @@ class JdPlatform(Platform):
             return Reply(404, b"not found")
         if params.get("app_key") != APP_KEY:
             return _error("20", "无效的app_key", "Invalid app_key")
-        if params.get("sign") != md5_sign(params, SECRET):
+        if params.get("sign") != jd_sign(unsigned(params), SECRET):
             return _error("12", "无效签名", "Invalid signature")
         if params.get("access_token") != ACCESS_TOKEN:
             return _error("19", "token已过期或者不存在，请重新授权访问", "Invalid access_token")

@@ -7,9 +7,9 @@ import time
 import uuid
 from datetime import datetime, timedelta
 
-from connectors.signing import md5_sign
 from core.clock import BUSINESS_TZ
-from tests.connectors_api.servers.base import Platform, Reply, Request, page_of
+from tests.connectors_api.platform_sdks import pdd_sign
+from tests.connectors_api.servers.base import Platform, Reply, Request, page_of, unsigned
 
 FMT = "%Y-%m-%d %H:%M:%S"
 CLIENT_ID, SECRET, ACCESS_TOKEN = "9f2c1b7e8a4d4c0f", "csecret", "a1b2c3d4e5-pdd-mall-token"
@@ -94,7 +94,7 @@ class PddPlatform(Platform):
             return _error(10016, "client下线或者clientId不正确")
         if abs(int(params["timestamp"]) - time.time()) > 600:
             return _error(10001, "公共参数错误:timestamp")
-        if params["sign"] != md5_sign(params, SECRET):
+        if params["sign"] != pdd_sign(unsigned(params), SECRET):
             return _error(20004, "签名sign校验失败")
         if params.get("access_token") != ACCESS_TOKEN:
             return _error(10019, "access_token已过期")

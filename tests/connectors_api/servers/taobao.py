@@ -3,13 +3,15 @@ shapes, taobao.trades.sold.increment.get paging and taobao.item.quantity.update.
 
 from __future__ import annotations
 
+import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
-from connectors.signing import top_sign
-from tests.connectors_api.servers.base import Platform, Reply, Request, page_of
+from tests.connectors_api.platform_sdks import top_sign
+from tests.connectors_api.servers.base import Platform, Reply, Request, page_of, unsigned
 
 FMT = "%Y-%m-%d %H:%M:%S"
+GMT8 = timezone(timedelta(hours=8))
 APP_KEY, SECRET, SESSION = "12345678", "helloworld", "6100a1b2c3d4e5f6-seller-session"
 
 
@@ -63,6 +65,15 @@ def _error(code: int, msg: str, sub_code: str = "", sub_msg: str = "") -> Reply:
     return Reply.json({"error_response": body})
 
 
+def _timestamp_in_time(text: str) -> bool:
+    """TOP reads `timestamp` as GMT+8 and allows a client clock ten minutes off."""
+    try:
+        sent = datetime.strptime(text, FMT).replace(tzinfo=GMT8)
+    except ValueError:
+        return False
+    return abs(sent.timestamp() - time.time()) <= 600
+
+
 class TaobaoPlatform(Platform):
     def __init__(self, ban_seconds: int = 1):
         super().__init__(lambda t: datetime.strptime(t["modified"], FMT), lambda t: str(t["tid"]))
@@ -95,9 +106,11 @@ class TaobaoPlatform(Platform):
                 return _error(40, "Missing required arguments", f"missing-{name}")
         if params["app_key"] != APP_KEY:
             return _error(29, "Invalid app Key", "isv.appkey-not-exists")
+        if not _timestamp_in_time(params["timestamp"]):
+            return _error(31, "Invalid timestamp")
         if params.get("sign_method", "md5") not in ("md5", "hmac", "hmac-sha256"):
             return _error(41, "Invalid arguments", "isv.invalid-sign-method")
-        if params["sign"] != top_sign(params, SECRET):
+        if params["sign"] != top_sign(unsigned(params), SECRET, params.get("sign_method", "md5")):
             return _error(25, "Invalid signature")
         if params.get("session") != SESSION:
             return _error(27, "Invalid session", "invalid-sessionkey")

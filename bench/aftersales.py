@@ -19,7 +19,7 @@ from core.aftersales.tables import service_agents
 from core.intake.ingest import ingest
 from core.model import PAID, SHIPPED, NormalisedOrder, OrderLine
 from core.orders import workflow
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.store import outbox
 from core.store.db import make_engine, migrate, transaction
 from notify import deliver_pending, transports_from_env

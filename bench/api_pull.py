@@ -16,7 +16,7 @@ from bench.common import timer, write
 from connectors import sync
 from connectors.base import Window, connector_class
 from core.orders import store_checks
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.store.db import ROOT, make_engine, migrate, transaction
 from tests.connectors_api.conftest import make_connector
 from tests.connectors_api.kits import KITS

@@ -19,7 +19,7 @@ from bench.common import generated_orders, timer, write
 from core.intake import ingest
 from core.intake.ingest import merged_lines
 from core.orders import store_checks
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.stock.tables import skus
 from core.store.db import make_engine, migrate, transaction
 from core.store.tables import channels, shops

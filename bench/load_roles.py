@@ -28,7 +28,7 @@ from core.intake import ingest
 from core.model import CANCELLED, ON_HOLD, PAID, SHIPPED
 from core.orders import workflow
 from core.orders.tables import orders
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.stock.tables import skus
 from core.store import outbox, retry
 from core.store.db import make_engine

@@ -30,7 +30,7 @@ from core.intake.ingest import ensure_shops
 from core.orders import store_checks
 from core.orders.tables import orders
 from core.phones import mainland_mobile
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.store import outbox
 from core.store.db import ROOT, make_engine, migrate, transaction
 from demo.catalog import SHOPS, SKUS

@@ -10,7 +10,7 @@ from commands.output import emit, table
 from core.errors import InvalidInput
 from core.orders import workflow
 from core.restock import catalog, stock_levels
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.store.db import open_store, transaction
 
 

@@ -33,7 +33,7 @@ from core.i18n import t
 from core.intake import quarantine
 from core.intake.ingest import IngestSummary, ingest
 from core.spreadsheet import inert_frame
-from core.stock.allocation import sku_ids
+from core.stock.reservations import sku_ids
 
 Progress = Callable[[int, int], None]  # (rows done, rows in total)
 _CONTROL = re.compile(ANY_CONTROL)

@@ -36,7 +36,7 @@ from core.identity import access
 from core.identity.tables import users
 from core.orders import workflow
 from core.orders.tables import order_lines, orders
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.store.db import is_postgres
 
 SHIPPED_ORDER_STATUSES = ("shipped", "completed")  # the orders a ticket may be opened on

@@ -21,7 +21,7 @@ from core.aftersales.tables import ticket_lines, ticket_reasons, tickets
 from core.errors import InvalidInput
 from core.orders import workflow
 from core.orders.tables import order_lines, orders
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 
 
 def apply(

@@ -2,7 +2,7 @@
 
 New orders are written in batches: one transaction per batch inserts the orders, lines and
 audit rows with executemany and reserves stock with one guarded UPDATE per SKU, made last
-(core.stock.allocation.BatchStock). Orders already known are compared by fingerprint: unchanged ones
+(core.stock.reservations.BatchStock). Orders already known are compared by fingerprint: unchanged ones
 are skipped, changed ones are updated one by one, and a newer platform status wins.
 """
 
@@ -38,7 +38,7 @@ from core.orders import workflow
 from core.orders.tables import order_lines, orders
 from core.review import review
 from core.shipping import merge
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.store import retry
 from core.store.db import commit_without_waiting_for_disk, insert_tuples, upsert, wait_for_disk
 from core.store.tables import channels, shops

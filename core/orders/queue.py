@@ -14,7 +14,7 @@ from core import phones
 from core.identity import access
 from core.model import HOLD_INSUFFICIENT_STOCK, ON_HOLD
 from core.orders.tables import order_lines, orders
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.stock.tables import skus
 from core.store.db import is_postgres
 from core.store.tables import channels, shops

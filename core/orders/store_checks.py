@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 
 from core.model import HOLD_INSUFFICIENT_STOCK, ON_HOLD
 from core.orders.tables import order_lines, orders, stock_waits
-from core.stock.allocation import stock_violations
+from core.stock.reservations import stock_violations
 
 
 def invariant_violations(conn: Connection) -> list[str]:

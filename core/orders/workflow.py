@@ -29,7 +29,7 @@ from core.model import (
     SHIPPED,
 )
 from core.orders.tables import order_events, order_lines, orders, stock_waits
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.stock.tables import reservations, skus
 from core.store import outbox
 from core.store.db import insert_tuples, transaction

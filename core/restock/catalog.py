@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 from core import clock
 from core.errors import InvalidInput
 from core.orders import workflow
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.stock.tables import skus
 from core.store.db import transaction
 

@@ -21,7 +21,7 @@ from core.restock.purchasing import OPEN_PO, suggest, whole_packs
 from core.restock.tables import purchase_order_lines, purchase_orders, suppliers
 from core.review.rules import audit
 from core.spreadsheet import inert
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.stock.tables import skus
 from core.store import outbox
 

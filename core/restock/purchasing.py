@@ -22,7 +22,7 @@ from core.model import CANCELLED, HOLD_INSUFFICIENT_STOCK, ON_HOLD
 from core.orders.tables import order_lines, orders
 from core.restock.tables import purchase_order_lines, purchase_orders, suppliers
 from core.review.rules import audit
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.stock.tables import skus
 
 OPEN_PO = ("sent", "confirmed", "proposed", "partial")  # purchase orders still to arrive

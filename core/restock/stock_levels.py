@@ -16,7 +16,7 @@ from core.identity import access
 from core.orders import workflow
 from core.orders.tables import orders
 from core.restock import catalog, purchase_orders
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.stock.tables import stock_movements
 from core.store.db import transaction
 

@@ -14,7 +14,7 @@ from core.aftersales.tables import ticket_events, tickets
 from core.errors import IllegalTransition, InsufficientStock, InvalidInput
 from core.orders import store_checks
 from core.orders.tables import orders
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.stock.tables import skus, stock_movements
 from core.store.db import transaction
 from tests.aftersales.ticketdata import T0

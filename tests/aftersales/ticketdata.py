@@ -13,7 +13,7 @@ from core.identity import users
 from core.intake.ingest import ingest
 from core.model import PAID, SHIPPED, NormalisedOrder, OrderLine
 from core.orders import workflow
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.store.db import MIGRATIONS, transaction
 
 MIGRATION = MIGRATIONS / "versions" / "aftersales_0001.py"

@@ -20,7 +20,7 @@ from core.intake import ingest
 from core.model import PAID, NormalisedOrder, OrderLine
 from core.orders import workflow
 from core.orders.tables import order_events, order_lines, orders
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.store import arrow_source
 from core.store.db import transaction
 

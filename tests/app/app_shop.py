@@ -11,7 +11,7 @@ from core.identity.access import ROLES
 from core.intake import ingest
 from core.model import NormalisedOrder, OrderLine
 from core.orders.tables import orders
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.store.db import transaction
 
 NOW = datetime(2026, 11, 26, 9, 30)

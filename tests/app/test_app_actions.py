@@ -11,7 +11,7 @@ from core.orders import order_detail, store_checks
 from core.orders.tables import orders
 from core.restock import stock_levels
 from core.shipping import batch
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.stock.tables import skus, stock_movements
 
 

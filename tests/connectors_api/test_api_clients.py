@@ -14,7 +14,7 @@ from core.intake.tables import sync_state
 from core.model import CANCELLED, PAID
 from core.orders import store_checks
 from core.orders.tables import orders
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.stock.tables import skus
 from core.store.db import transaction
 from tests.connectors_api.conftest import START, make_connector

@@ -11,7 +11,7 @@ from connectors import demo, pulls, sync
 from core.intake.ingest import ensure_shops
 from core.orders import store_checks
 from core.orders.tables import orders
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.store.db import transaction
 from demo import catalog as cat
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from connectors import sync
 from core.orders import store_checks
 from core.orders.tables import order_lines, orders
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.stock.tables import skus
 from core.store.db import make_engine, migrate, transaction
 from tests.connectors_api.conftest import make_connector

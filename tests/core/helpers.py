@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from core.model import PAID, NormalisedOrder, OrderLine
 from core.orders.tables import orders
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.stock.tables import reservations, skus
 from core.store.db import transaction
 

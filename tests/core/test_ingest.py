@@ -12,7 +12,7 @@ from core.intake.ingest import ingest
 from core.model import CANCELLED, HOLD_INSUFFICIENT_STOCK, ON_HOLD, PAID, PENDING_PAYMENT, SHIPPED
 from core.orders import store_checks, workflow
 from core.orders.tables import order_events, order_lines, orders
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.stock.tables import stock_movements
 from core.store.db import transaction, wait_for_disk
 from core.store.tables import outbox, shops

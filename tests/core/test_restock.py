@@ -13,7 +13,7 @@ from core.intake.ingest import ingest
 from core.model import CANCELLED, ON_HOLD, PAID, PENDING_PAYMENT
 from core.orders import store_checks, workflow
 from core.orders.tables import order_events, orders, stock_waits
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.store.db import MIGRATIONS, migrate, transaction
 from core.store.tables import outbox, shops
 from tests.core.helpers import T0, add_skus, order, order_row, reserved_for, sku_state

@@ -9,7 +9,7 @@ from sqlalchemy import insert
 from core.errors import InsufficientStock
 from core.orders import store_checks
 from core.orders.tables import orders
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.store.db import make_engine, migrate, transaction
 from core.store.tables import channels, shops
 from tests.core.helpers import T0, add_skus

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine
 
 from core.clock import now
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.store.db import transaction
 
 # CAT-LITTER-5KG is nearly sold out, so an order for three of them is held for stock.

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, RowMapping, Table, select
 from connectors.files import import_file
 from core.orders.tables import orders
 from core.schema import metadata
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.stock.tables import skus, stock_movements
 from core.store.db import make_engine, migrate, transaction
 from core.store.tables import outbox, shops

@@ -12,7 +12,7 @@ from core.model import PAID, SHIPPED, NormalisedOrder, OrderLine
 from core.orders import workflow
 from core.orders.tables import orders
 from core.review import rules
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.stock.tables import skus
 from core.store.db import transaction
 from core.store.tables import channels

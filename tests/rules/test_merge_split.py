@@ -13,7 +13,7 @@ from core.orders import store_checks
 from core.orders.tables import order_events, order_lines, orders
 from core.review.tables import order_exceptions
 from core.shipping import merge
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.stock.tables import reservations
 from core.store.db import transaction
 from tests.rules.shop import NOW, id_of, on_both_engines, order, status_of, stock_shop

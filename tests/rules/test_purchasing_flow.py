@@ -14,7 +14,7 @@ from core.model import SHIPPED
 from core.orders import store_checks, workflow
 from core.restock import purchase_orders, purchasing, supplier_link
 from core.restock.tables import purchase_orders as po_table
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.stock.tables import skus
 from core.store.db import transaction
 from core.store.tables import outbox

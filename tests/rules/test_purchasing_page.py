@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from core import clock
 from core.intake.ingest import ingest
 from core.restock import purchase_orders
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.stock.tables import skus
 from core.store.db import transaction
 from core.store.tables import outbox

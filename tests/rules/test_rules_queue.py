@@ -13,7 +13,7 @@ from core.orders.tables import order_events
 from core.review import rules
 from core.review.review import approve, cancel, fix, open_exceptions, recheck_open_orders
 from core.review.tables import config_audit, order_exceptions
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.stock.tables import reservations
 from core.store.db import transaction
 from tests.rules.shop import NOW, id_of, on_both_engines, order, ship_history, status_of, stock_shop

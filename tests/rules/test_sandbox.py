@@ -16,7 +16,7 @@ from core.orders.tables import order_lines, orders
 from core.restock import purchasing
 from core.review import rules
 from core.review.tables import blacklist, review_rules
-from core.stock import allocation as stock
+from core.stock import reservations as stock
 from core.stock.tables import reservations, skus, stock_movements
 from core.store.db import make_engine, transaction
 from core.store.tables import outbox, shops

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection, Engine
 
-from core import clock, demo, ingest, outbox, retry, returns, stock, workflow
+from core import clock, demo, ingest, outbox, retry, returns, stock, stock_resume, workflow
 from core.analytics import Snapshot
 from core.db import make_engine, orders, skus, tickets
 from core.errors import OrderHubError
@@ -161,7 +161,7 @@ def stock_steps(engine: Engine, rng: random.Random, actor: str) -> list[Step]:
 
     def receive(conn: Connection) -> None:
         sku = rng.choice(ids)
-        with workflow.resuming_held(conn, [sku]):
+        with stock_resume.resuming_held(conn, [sku]):
             stock.receive(conn, sku, rng.randrange(40, 160), actor, "PO receipt")
 
     def adjust(conn: Connection) -> None:

@@ -7,7 +7,7 @@ import csv
 from pathlib import Path
 
 from commands.output import emit, table
-from core import catalog, stock, stock_levels, workflow
+from core import catalog, stock, stock_levels, stock_resume
 from core.db import open_store, transaction
 from core.errors import InvalidInput
 
@@ -62,7 +62,7 @@ def list_stock(args: argparse.Namespace) -> int:
 def change_stock(args: argparse.Namespace) -> int:
     with transaction(open_store()) as conn:
         sku = stock.sku_id(conn, args.sku)
-        with workflow.resuming_held(conn, [sku]) as resumed:
+        with stock_resume.resuming_held(conn, [sku]) as resumed:
             if args.kind == "receive":
                 stock.receive(conn, sku, args.qty, args.actor, args.reason)
             else:

@@ -10,7 +10,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
-from core import access, clock, merge, workflow
+from core import access, clock, merge, order_holds, workflow
 from core.db import orders, transaction
 from core.errors import InvalidInput, NotFound, OrderHubError
 from core.model import CANCELLED, ON_HOLD, PAID, PENDING_PAYMENT, SHIPPED
@@ -93,7 +93,7 @@ def _cancel(conn: Connection, order_id: int, actor: str, now: datetime, _waybill
 
 
 def _resume(conn: Connection, order_id: int, actor: str, now: datetime, _waybill: Waybill) -> None:
-    workflow.resume(conn, order_id, actor, now)
+    order_holds.resume_many(conn, [order_id], actor, now)  # a review hold refuses: its review releases it
 
 
 _STEPS: dict[str, Callable[[Connection, int, str, datetime, Waybill], None]] = {

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from core import clock, stock, workflow
+from core import clock, stock, stock_resume
 from core.db import skus, transaction
 from core.errors import InvalidInput
 
@@ -87,7 +87,7 @@ def _apply(conn: Connection, sku: str, on_hand: int, extra: dict, actor: str, re
         return "created"
     changed = _update_details(conn, current.id, extra, now)
     if on_hand != current.on_hand:
-        with workflow.resuming_held(conn, [current.id] if on_hand > current.on_hand else [], now):
+        with stock_resume.resuming_held(conn, [current.id] if on_hand > current.on_hand else [], now):
             stock.adjust(conn, current.id, on_hand - current.on_hand, reason, actor, now)
         return "adjusted"
     return "adjusted" if changed else "unchanged"

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from core import clock, outbox, stock, workflow
+from core import clock, outbox, stock, stock_resume
 from core.db import purchase_order_lines, purchase_orders, skus, suppliers
 from core.errors import InvalidInput, NotFound
 from core.purchasing import OPEN_PO, suggest, whole_packs
@@ -164,7 +164,7 @@ def receive_purchase_order(
         .where(purchase_orders.c.id == po.id)
         .values(status="received" if left == 0 else "partial", updated_at=now)
     )
-    return workflow.retry_held(conn, [outstanding[sku].sku_id for sku in arrived], now)
+    return stock_resume.retry_held(conn, [outstanding[sku].sku_id for sku in arrived], now)
 
 
 def po_lines(conn: Connection, po_id: int) -> list[Any]:

@@ -19,7 +19,8 @@ from sqlalchemy.engine import Connection
 from core import clock, stock
 from core.db import order_lines, orders, purchase_order_lines, purchase_orders, skus, suppliers
 from core.errors import InvalidInput
-from core.model import CANCELLED, HOLD_INSUFFICIENT_STOCK, ON_HOLD
+from core.model import CANCELLED
+from core.order_status import HELD_FOR_STOCK
 from core.rules import audit
 
 OPEN_PO = ("sent", "confirmed", "proposed", "partial")  # purchase orders still to arrive
@@ -160,7 +161,7 @@ def _backlog(conn: Connection) -> dict[int, int]:
     rows = conn.execute(
         select(order_lines.c.sku_id, func.sum(order_lines.c.qty))
         .join(orders, orders.c.id == order_lines.c.order_id)
-        .where(orders.c.status == ON_HOLD, orders.c.hold_reason == HOLD_INSUFFICIENT_STOCK)
+        .where(*HELD_FOR_STOCK)
         .group_by(order_lines.c.sku_id)
     )
     return {sku: int(qty) for sku, qty in rows}

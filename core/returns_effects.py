@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Row
 
-from core import stock, workflow
+from core import stock, stock_resume, workflow
 from core.db import order_lines, orders, ticket_lines, ticket_reasons, tickets
 from core.errors import InvalidInput
 from core.returns_flow import APPROVED, AWAITING_RETURN, CLOSED, EXCHANGE_SHIPPED, GOODS_OUT, RECEIVED, REFUNDED
@@ -40,7 +40,7 @@ def apply(
         stock.ship(conn, ticket.order_id, actor, now)
         return "replacement shipped"
     elif to_status == CLOSED and ticket.status == AWAITING_RETURN and ticket.type in GOODS_OUT:
-        workflow.release_resuming_held(conn, ticket.order_id, now)
+        stock_resume.release_resuming_held(conn, ticket.order_id, now)
         return "replacement released"
     return ""
 
@@ -64,7 +64,7 @@ def _receive(
     if resalable is None:
         raise InvalidInput(key="error.say_resalable", params={"number": ticket.number})
     lines = _lines_of(conn, ticket.id)
-    with workflow.resuming_held(conn, [line.sku_id for line in lines] if resalable and resume_held else [], now):
+    with stock_resume.resuming_held(conn, [line.sku_id for line in lines] if resalable and resume_held else [], now):
         for line in lines:
             if resalable:
                 stock.receive(conn, line.sku_id, line.qty, actor, f"return {ticket.number}", now)

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, Integer, MetaData, Table, func, inspe
 from sqlalchemy import table as sql_table
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from core import stock
+from core import order_status, stock
 from core.db import bulk_insert, make_engine, metadata, migrate, migrate_in, stock_waits, transaction
 from core.errors import InvalidInput
 
@@ -48,8 +48,9 @@ def copy_store(source: Engine, target: Engine, progress: Callable[[str, int], No
             _refuse_unless_empty(writer)
             _prepare_schema(writer)
             for table in metadata.sorted_tables:
-                if table is not stock_waits:  # the target's triggers rebuild it from what is copied
+                if table is not stock_waits:  # derived: rebuilt below from what is copied
                     report.rows[table.name] = _copy_table(reader, writer, table, progress)
+            order_status.rebuild_waits(writer)
             if writer.dialect.name == "postgresql":
                 _restart_sequences(writer)
     except OperationalError as failure:

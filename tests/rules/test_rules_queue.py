@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from core import rules, stock, workflow
+from core import rules, stock, stock_resume
 from core.db import config_audit, order_events, order_exceptions, reservations, transaction
 from core.errors import InvalidInput
 from core.ingest import ingest
@@ -166,7 +166,7 @@ def test_an_order_held_for_stock_and_flagged_waits_for_review_before_stock_relea
     assert status_of(shop, "3312000000013") == ("on_hold", "review")
     with transaction(shop) as conn:
         stock.receive(conn, stock.sku_id(conn, "DOG-LEASH-RED"), 10, "仓库", "delivery", NOW)
-        assert workflow.retry_held(conn, [stock.sku_id(conn, "DOG-LEASH-RED")], NOW) == []
+        assert stock_resume.retry_held(conn, [stock.sku_id(conn, "DOG-LEASH-RED")], NOW) == []
         assert approve(conn, id_of(shop, "3312000000013"), "clerk-li", NOW) == "paid"
         assert invariant_violations(conn) == []
 

@@ -27,6 +27,7 @@ from core.db import (
     channels,
     commit_without_waiting_for_disk,
     insert_tuples,
+    order_events,
     order_lines,
     orders,
     shops,
@@ -337,9 +338,8 @@ def _demand(order: NormalisedOrder, sku_of: dict[str, int]) -> stock.Demand:
 
 
 def _record_arrivals(conn: Connection, arrivals: list[tuple[int, NormalisedOrder]], actor: str, now: datetime) -> None:
-    order_status.record_events(
-        conn, [(i, now, actor, None, o.status, f"received from {o.channel}") for i, o in arrivals]
-    )
+    events = [(order_id, now, actor, None, o.status, f"received from {o.channel}") for order_id, o in arrivals]
+    insert_tuples(conn, order_events, order_status.EVENT_COLUMNS, events)  # reasons short: no need to cut
 
 
 def _update_known(

@@ -68,7 +68,8 @@ def put_on_hold(
         )
         held += [tuple(row) for row in conn.execute(statement)]
     held.sort()  # RETURNING has no order on PostgreSQL; the audit rows go in the orders' order
-    follow_waits(conn, [order_id for order_id, _ in held], None if kind == HOLD_INSUFFICIENT_STOCK else False)
+    if kind == HOLD_INSUFFICIENT_STOCK:  # they were not held before: nothing of theirs is waiting yet
+        _add_waits(conn, [order_id for order_id, _ in held])
     return held
 
 
@@ -78,7 +79,7 @@ def relabel(conn: Connection, order_ids: Sequence[int], kind: str, now: datetime
     values = {"hold_reason": kind} | ({"updated_at": now} if now else {})
     for chunk in chunks(list(order_ids)):
         conn.execute(update(orders).where(orders.c.id.in_(chunk), orders.c.status == ON_HOLD).values(**values))
-    follow_waits(conn, order_ids, kind == HOLD_INSUFFICIENT_STOCK)
+    follow_waits(conn, order_ids, None if kind == HOLD_INSUFFICIENT_STOCK else False)
 
 
 def take_off_hold(conn: Connection, order_ids: Sequence[int], now: datetime) -> list[Row]:
@@ -117,12 +118,18 @@ def follow_waits(conn: Connection, order_ids: Iterable[int], held_for_stock: boo
     ids = list(order_ids)
     for chunk in chunks(ids):
         conn.execute(delete(stock_waits).where(stock_waits.c.order_id.in_(chunk)))
-        if held_for_stock is False:
-            continue
+    if held_for_stock is not False:
+        _add_waits(conn, ids, () if held_for_stock else HELD_FOR_STOCK)
+
+
+def _add_waits(conn: Connection, order_ids: list[int], held: tuple[ColumnElement[bool], ...] = ()) -> None:
+    """The lines of these orders (those of them that are held, when held is given) as waits. The
+    orders are found by id, never through their status: a sell-out has tens of thousands held."""
+    for chunk in chunks(order_ids):
         lines = (
             select(order_lines.c.sku_id, order_lines.c.order_id, orders.c.created_at)
             .join(orders, orders.c.id == order_lines.c.order_id)
-            .where(order_lines.c.order_id.in_(chunk), *HELD_FOR_STOCK)
+            .where(order_lines.c.order_id.in_(chunk), orders.c.id.in_(chunk), *held)
         )
         conn.execute(insert(stock_waits).from_select(["sku_id", "order_id", "created_at"], lines))
 

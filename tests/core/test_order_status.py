@@ -8,10 +8,12 @@ import traceback
 from pathlib import Path
 
 import pytest
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import event, select
 
 from core import merge, order_holds, review, rules, stock, stock_resume, workflow
-from core.db import ROOT, orders, transaction
+from core.db import ROOT, migrate, orders, transaction
 from core.ingest import ingest
 from core.model import CANCELLED, HOLD_ADDRESS, HOLD_INSUFFICIENT_STOCK, HOLD_REVIEW, ON_HOLD, PAID
 from tests.core.helpers import T0, add_skus, order, order_row
@@ -102,3 +104,37 @@ def test_every_status_and_hold_change_of_a_busy_day_goes_through_the_owner(write
     assert order_row(engine, "TB-HAND").status == PAID
     senders = {sender for sender, _ in seen}
     assert len(seen) >= 8 and senders == {"core/order_status.py"}, seen
+
+
+def _triggers(conn) -> set[str]:
+    if conn.dialect.name == "postgresql":
+        return set(conn.exec_driver_sql("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal").scalars())
+    return set(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars())
+
+
+def test_upgrading_to_hold_kinds_names_each_hold_and_leaves_the_waits_to_python_on_both_engines(any_engine):
+    engine = any_engine
+    ids = add_skus(engine, {"TOY-PUZZLE-FEEDER": 0, "PET-FOOD-2KG": 10})
+    ingest(engine, [order("TB-SHORT", ("TOY-PUZZLE-FEEDER", 1)), order("TB-TEXT", ("PET-FOOD-2KG", 1), buyer="王芳")])
+    ingest(engine, [order("TB-ADDR", ("PET-FOOD-2KG", 1), buyer="赵六")])
+    config = Config()
+    config.set_main_option("script_location", str(ROOT / "core" / "migrations"))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0007_order_amounts")
+        assert {"stock_waits_order_changed", "stock_waits_order_held"} & _triggers(conn)
+        for no, note in (("TB-TEXT", "买家要求改期"), ("TB-ADDR", "地址不详，待核实")):  # holds of before: free text
+            conn.execute(
+                orders.update()
+                .where(orders.c.channel_order_no == no)
+                .values(status=ON_HOLD, status_before_hold=PAID, hold_reason=note)
+            )
+    migrate(engine)
+    with engine.connect() as conn:
+        assert not {name for name in _triggers(conn) if name.startswith("stock_waits")}
+        assert stock.invariant_violations(conn) == []
+    kinds = {no: order_row(engine, no).hold_reason for no in ("TB-SHORT", "TB-TEXT", "TB-ADDR")}
+    assert kinds == {"TB-SHORT": HOLD_INSUFFICIENT_STOCK, "TB-TEXT": "manual", "TB-ADDR": HOLD_ADDRESS}
+    with transaction(engine) as conn:  # Python keeps the waits now: stock back resumes the order
+        stock.receive(conn, ids["TOY-PUZZLE-FEEDER"], 1, "仓库-老王", "PO-1", T0)
+        assert stock_resume.retry_held(conn, [ids["TOY-PUZZLE-FEEDER"]], T0) == [order_row(engine, "TB-SHORT").id]

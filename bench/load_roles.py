@@ -26,7 +26,7 @@ from core.analytics.analytics import Snapshot
 from core.errors import OrderHubError
 from core.intake import ingest
 from core.model import CANCELLED, ON_HOLD, PAID, SHIPPED
-from core.orders import workflow
+from core.orders import stock_resume, workflow
 from core.orders.tables import orders
 from core.stock import reservations as stock
 from core.stock.tables import skus
@@ -170,7 +170,7 @@ def stock_steps(engine: Engine, rng: random.Random, actor: str) -> list[Step]:
 
     def receive(conn: Connection) -> None:
         sku = rng.choice(ids)
-        with workflow.resuming_held(conn, [sku]):
+        with stock_resume.resuming_held(conn, [sku]):
             stock.receive(conn, sku, rng.randrange(40, 160), actor, "PO receipt")
 
     def adjust(conn: Connection) -> None:

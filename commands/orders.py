@@ -6,8 +6,12 @@ import argparse
 
 from commands.output import emit, table
 from core.model import STATUSES
+from core.orders import holds as order_holds
 from core.orders import overview, workflow
+from core.review import review
 from core.store.db import open_store, transaction
+
+LOCAL_ADMIN = "admin"  # the CLI acts as the local administrator
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,6 +34,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     adv.add_argument("--channel")
     adv.add_argument("--reason", default="")
     adv.add_argument("--actor", default="cli")
+    adv.add_argument(
+        "--override-review",
+        metavar="WHY",
+        help="with 'resume': release an order held for review without approving it (audited with WHY)",
+    )
     adv.set_defaults(handler=advance)
     report = subparsers.add_parser(
         "report", help="counts by status, held orders, paid amount, refunds, net sales, error rate"
@@ -48,8 +57,10 @@ def list_orders(args: argparse.Namespace) -> int:
 def advance(args: argparse.Namespace) -> int:
     with transaction(open_store()) as conn:
         order_id = workflow.order_id_by_no(conn, args.order_no, args.channel)
-        if args.status == "resume":
-            final = workflow.resume(conn, order_id, args.actor)
+        if args.override_review is not None and args.status == "resume":
+            final = review.override(conn, order_id, LOCAL_ADMIN, args.actor, args.override_review)
+        elif args.status == "resume":
+            final = order_holds.resume_many(conn, [order_id], args.actor)[order_id]
         else:
             final = workflow.advance(conn, order_id, args.status, args.actor, args.reason)
     print(f"{args.order_no}: {final}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from commands.output import emit, table
 from core.errors import InvalidInput
-from core.orders import workflow
+from core.orders import stock_resume
 from core.restock import catalog, stock_levels
 from core.stock import reservations as stock
 from core.store.db import open_store, transaction
@@ -64,7 +64,7 @@ def list_stock(args: argparse.Namespace) -> int:
 def change_stock(args: argparse.Namespace) -> int:
     with transaction(open_store()) as conn:
         sku = stock.sku_id(conn, args.sku)
-        with workflow.resuming_held(conn, [sku]) as resumed:
+        with stock_resume.resuming_held(conn, [sku]) as resumed:
             if args.kind == "receive":
                 stock.receive(conn, sku, args.qty, args.actor, args.reason)
             else:

@@ -32,6 +32,11 @@ class IllegalTransition(OrderHubError):
         self.from_status, self.to_status = from_status, to_status
 
 
+class ReviewPending(OrderHubError):
+    """The order is held for review: only approving the review (or a role allowed to override
+    it, with a reason) releases it."""
+
+
 class NotFound(OrderHubError):
     """A named order, SKU, shop or file does not exist."""
 

@@ -20,8 +20,13 @@ STATUSES = (PENDING_PAYMENT, PAID, SHIPPED, COMPLETED, CANCELLED, ON_HOLD)
 # moves an order backwards.
 PLATFORM_RANK = {PENDING_PAYMENT: 0, PAID: 1, SHIPPED: 2, COMPLETED: 3, CANCELLED: 4}
 
-HOLD_INSUFFICIENT_STOCK = "insufficient_stock"
-HOLD_MANUAL = "manual"
+# The kinds of hold (orders.hold_reason): what the queue shows and filters by, and what releases
+# the order. core.order_status is their one writer; core.order_holds says who may release which.
+HOLD_INSUFFICIENT_STOCK = "insufficient_stock"  # released when stock comes back
+HOLD_REVIEW = "review"  # released only by approving the review (core.review)
+HOLD_MANUAL = "manual"  # held by hand; released by hand
+HOLD_ADDRESS = "address"  # held by hand to check the address; released by hand
+HOLD_KINDS = (HOLD_INSUFFICIENT_STOCK, HOLD_REVIEW, HOLD_MANUAL, HOLD_ADDRESS)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,8 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from core.model import HOLD_INSUFFICIENT_STOCK, HOLD_MANUAL, STATUSES
+from core.model import HOLD_KINDS, STATUSES
 from core.orders import queue
-from core.review.review import HOLD_REVIEW
 from ui.session import tr
 from ui.widgets import label
 
@@ -42,7 +41,7 @@ def queue_filter(options: dict[str, list]) -> queue.QueueFilter:
         sku = first.text_input(tr("col.sku"), key="f_sku", placeholder="PET-FOOD-2KG")
         hold = second.selectbox(
             tr("col.hold_reason"),
-            [None, HOLD_INSUFFICIENT_STOCK, HOLD_REVIEW, HOLD_MANUAL],
+            [None, *HOLD_KINDS],
             key="f_hold",
             format_func=lambda reason: tr("filter.any") if reason is None else label("hold", reason),
         )
@@ -115,8 +114,8 @@ def status_tabs(counts: dict[str, int]) -> str | None:
 
 
 def hold_tabs(counts: dict[str, int]) -> str | None:
-    """Under 已挂起: a tab per kind of hold (缺货, 待审核, 人工) with its count; None is every kind."""
-    kinds = [kind for kind in (HOLD_INSUFFICIENT_STOCK, HOLD_REVIEW, HOLD_MANUAL) if counts.get(kind)]
+    """Under 已挂起: a tab per kind of hold (缺货, 待审核, 人工, 地址) with its count; None is every kind."""
+    kinds = [kind for kind in HOLD_KINDS if counts.get(kind)]
     kinds += sorted(kind for kind in counts if kind not in kinds)
     names = {ALL: f"{tr('filter.all')} · {sum(counts.values()):,}"}
     names |= {kind: f"{label('hold', kind)} · {counts[kind]:,}" for kind in kinds}

@@ -172,8 +172,8 @@ def hold_detail(reason: str | None, shortages: list) -> str:
     """Why an order is held and what would release it, in one line."""
     if reason is None:
         return ""
-    if reason == "review":
-        return tr("hold.release_review")
+    if reason in ("review", "address"):
+        return tr(f"hold.release_{reason}")
     if not shortages:
         return tr("hold.release_manual") if reason != "insufficient_stock" else tr("hold.release_ready")
     missing = "；".join(tr("hold.short", sku=s.sku, needed=s.needed, available=s.available) for s in shortages)

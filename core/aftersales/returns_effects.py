@@ -19,7 +19,7 @@ from core.aftersales.returns_flow import (
 )
 from core.aftersales.tables import ticket_lines, ticket_reasons, tickets
 from core.errors import InvalidInput
-from core.orders import workflow
+from core.orders import stock_resume, workflow
 from core.orders.tables import order_lines, orders
 from core.stock import reservations as stock
 
@@ -50,7 +50,7 @@ def apply(
         stock.ship(conn, ticket.order_id, actor, now)
         return "replacement shipped"
     elif to_status == CLOSED and ticket.status == AWAITING_RETURN and ticket.type in GOODS_OUT:
-        workflow.release_resuming_held(conn, ticket.order_id, now)
+        stock_resume.release_resuming_held(conn, ticket.order_id, now)
         return "replacement released"
     return ""
 
@@ -74,7 +74,7 @@ def _receive(
     if resalable is None:
         raise InvalidInput(key="error.say_resalable", params={"number": ticket.number})
     lines = _lines_of(conn, ticket.id)
-    with workflow.resuming_held(conn, [line.sku_id for line in lines] if resalable and resume_held else [], now):
+    with stock_resume.resuming_held(conn, [line.sku_id for line in lines] if resalable and resume_held else [], now):
         for line in lines:
             if resalable:
                 stock.receive(conn, line.sku_id, line.qty, actor, f"return {ticket.number}", now)

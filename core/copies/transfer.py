@@ -21,7 +21,7 @@ from sqlalchemy import table as sql_table
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from core.errors import InvalidInput
-from core.orders import store_checks
+from core.orders import status, store_checks
 from core.orders.tables import stock_waits
 from core.schema import metadata
 from core.store.db import bulk_insert, make_engine, migrate, migrate_in, transaction
@@ -50,8 +50,9 @@ def copy_store(source: Engine, target: Engine, progress: Callable[[str, int], No
             _refuse_unless_empty(writer)
             _prepare_schema(writer)
             for table in metadata.sorted_tables:
-                if table is not stock_waits:  # the target's triggers rebuild it from what is copied
+                if table is not stock_waits:  # derived: rebuilt below from what is copied
                     report.rows[table.name] = _copy_table(reader, writer, table, progress)
+            status.rebuild_waits(writer)
             if writer.dialect.name == "postgresql":
                 _restart_sequences(writer)
     except OperationalError as failure:

@@ -61,6 +61,7 @@ FIELD_POLICY: dict[str, dict[str, str]] = {
 
 ACTIONS: dict[str, frozenset[str]] = {
     "change_status": frozenset({"admin", "manager", "clerk"}),
+    "override_review": frozenset({"admin", "manager"}),  # release a review hold unapproved, saying why
     "ship": frozenset({"admin", "manager", "clerk", "warehouse"}),
     "adjust_stock": frozenset({"admin", "manager", "warehouse"}),
     "import_orders": frozenset({"admin", "manager", "clerk"}),

@@ -25,7 +25,6 @@ from core import clock, regions
 from core.model import (
     CANCELLED,
     COMPLETED,
-    HOLD_INSUFFICIENT_STOCK,
     ON_HOLD,
     PAID,
     PENDING_PAYMENT,
@@ -34,12 +33,16 @@ from core.model import (
     NormalisedOrder,
     OrderLine,
 )
+from core.orders import holds as order_holds
+from core.orders import status as order_status
 from core.orders import workflow
-from core.orders.tables import order_lines, orders
+from core.orders.messages import payment_sms
+from core.orders.tables import order_events, order_lines, orders
 from core.review import review
 from core.shipping import merge
 from core.stock import reservations as stock
-from core.store import retry
+from core.stock.allocation import reserves_on_entering
+from core.store import outbox, retry
 from core.store.db import commit_without_waiting_for_disk, insert_tuples, upsert, wait_for_disk
 from core.store.tables import channels, shops
 
@@ -211,12 +214,12 @@ def _insert_new(
     if not history:
         gone = [(i, _demand(o, sku_of)) for i, o in arrivals if o.lines and o.status in (SHIPPED, COMPLETED)]
         batch_stock.ship_unreserved(conn, gone, actor, now)
-    _record_arrivals(conn, arrivals, short, actor, now)
+    _record_arrivals(conn, arrivals, actor, now)
+    order_holds.hold_for_stock(conn, [order_id for order_id, _ in arrivals if order_id in short], actor, now)
     review.review_orders(conn, inserted, "rules", now)  # hold the orders the review rules flag
     if not history:
         paid = [(i, o) for i, o in arrivals if o.status == PAID and i not in short and o.phone]
-        sms = [workflow.payment_sms(i, o.channel_order_no, o.phone, o.buyer, now) for i, o in paid]
-        workflow.outbox.enqueue(conn, sms)
+        outbox.enqueue(conn, [payment_sms(i, o.channel_order_no, o.phone, o.buyer, now) for i, o in paid])
     batch_stock.settle(conn, now)  # last, so the SKU rows stay locked only until the commit
     return len(short)
 
@@ -229,21 +232,14 @@ def _reserve_arrivals(
     sku_of: dict,
     now: datetime,
 ) -> set[int]:
-    """Reserve for the open orders that need it; those that do not fit go on hold. Returns them."""
+    """Reserve for the open orders that need it; returns those that do not fit (to hold for stock)."""
     demands = [
         (order_id, _demand(order, sku_of))
         for order_id, order in arrivals
-        if order.lines and workflow.reserves_on_entering(order.status, shop_of[order.shop].reserve_on)
+        if order.lines and reserves_on_entering(order.status, shop_of[order.shop].reserve_on)
     ]
     reserved = batch_stock.reserve_orders(conn, demands, now)
-    short = {order_id for order_id, _ in demands if order_id not in reserved}
-    if short:
-        conn.execute(
-            update(orders)
-            .where(orders.c.id.in_(short))
-            .values(status=ON_HOLD, status_before_hold=orders.c.status, hold_reason=HOLD_INSUFFICIENT_STOCK)
-        )
-    return short
+    return {order_id for order_id, _ in demands if order_id not in reserved}
 
 
 def _insert_orders(conn: Connection, fresh: list[NormalisedOrder], rows: list[tuple]) -> list[int]:
@@ -340,14 +336,9 @@ def _demand(order: NormalisedOrder, sku_of: dict[str, int]) -> stock.Demand:
     return demand
 
 
-def _record_arrivals(
-    conn: Connection, arrivals: list[tuple[int, NormalisedOrder]], short: set[int], actor: str, now: datetime
-) -> None:
+def _record_arrivals(conn: Connection, arrivals: list[tuple[int, NormalisedOrder]], actor: str, now: datetime) -> None:
     events = [(order_id, now, actor, None, o.status, f"received from {o.channel}") for order_id, o in arrivals]
-    events += [
-        (order_id, now, actor, o.status, ON_HOLD, "insufficient stock") for order_id, o in arrivals if order_id in short
-    ]
-    insert_tuples(conn, workflow.order_events, workflow.EVENT_COLUMNS, events)
+    insert_tuples(conn, order_events, order_status.EVENT_COLUMNS, events)  # reasons short: no need to cut
 
 
 def _update_known(
@@ -364,6 +355,8 @@ def _update_known(
     conn.execute(update(orders).where(orders.c.id == row.id).values(**values))
     if order.lines and not workflow.demand_of(conn, row.id):
         _add_lines(conn, row, order, sku_of, actor, now)
+    if row.status == ON_HOLD:  # its lines or age may have changed: what it waits for follows
+        order_status.follow_waits(conn, [row.id])
     if newer:
         conn.execute(update(orders).where(orders.c.id == row.id).values(platform_status=order.status))
         _follow_platform(conn, row.id, order.status, actor, now)
@@ -397,8 +390,7 @@ def _add_lines(
         try:
             stock.reserve(conn, row.id, _demand(order, sku_of), now)
         except stock.InsufficientStock as shortage:
-            workflow.hold(conn, row.id, actor, HOLD_INSUFFICIENT_STOCK, now)
-            workflow.record_event(conn, row.id, ON_HOLD, ON_HOLD, actor, str(shortage), now)
+            order_holds.hold_for_stock(conn, [row.id], actor, now, str(shortage))
 
 
 def _follow_platform(conn: Connection, order_id: int, platform_status: str, actor: str, now: datetime) -> None:
@@ -410,7 +402,7 @@ def _follow_platform(conn: Connection, order_id: int, platform_status: str, acto
         if platform_status == CANCELLED:
             workflow.advance(conn, order_id, CANCELLED, actor, "cancelled on the platform", now)
         elif PLATFORM_RANK[platform_status] > PLATFORM_RANK[current.status_before_hold]:
-            conn.execute(update(orders).where(orders.c.id == order_id).values(status_before_hold=PAID))
+            order_status.paid_while_held(conn, order_id)
         return
     for step in _path(current.status, platform_status):
         workflow.advance(conn, order_id, step, actor, "status changed on the platform", now)

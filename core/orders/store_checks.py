@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from core.model import HOLD_INSUFFICIENT_STOCK, ON_HOLD
+from core.orders.status import HELD_FOR_STOCK
 from core.orders.tables import order_lines, orders, stock_waits
 from core.stock.reservations import stock_violations
 
@@ -17,12 +17,12 @@ def invariant_violations(conn: Connection) -> list[str]:
 
 
 def _waits_drift(conn: Connection) -> list[str]:
-    """stock_waits, kept by triggers, must list exactly the lines of the orders held for stock,
-    each with its order's created_at."""
+    """stock_waits, kept by core.orders.status, must list exactly the lines of the orders held for
+    stock, each with its order's created_at."""
     held_lines = (
         select(order_lines.c.sku_id, order_lines.c.order_id, orders.c.created_at)
         .join(orders, orders.c.id == order_lines.c.order_id)
-        .where(orders.c.status == ON_HOLD, orders.c.hold_reason == HOLD_INSUFFICIENT_STOCK)
+        .where(*HELD_FOR_STOCK)
     )
     waits = select(stock_waits.c.sku_id, stock_waits.c.order_id, stock_waits.c.created_at)
     missing = conn.execute(held_lines.except_(waits).limit(5)).all()

@@ -131,8 +131,8 @@ order_splits = Table(
     Column("actor", String(64), nullable=False),
 )
 
-# The orders held for stock, by the SKUs they wait for: one row per line of such an order. The
-# database keeps it (triggers, migrations 0004-0005), whatever path puts an order on hold or takes
+# The orders held for stock, by the SKUs they wait for: one row per line of such an order. The one
+# writer of the hold columns keeps it (core.orders.status), whatever puts an order on hold or takes
 # it off, so stock coming back finds the orders waiting for it without reading every line
 # ever sold of the SKU. Derived data: a copy of the store rebuilds it rather than copying it.
 stock_waits = Table(

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from core import clock
 from core.errors import InvalidInput
-from core.orders import workflow
+from core.orders import stock_resume
 from core.stock import reservations as stock
 from core.stock.tables import skus
 from core.store.db import transaction
@@ -90,7 +90,7 @@ def _apply(conn: Connection, sku: str, on_hand: int, extra: dict, actor: str, re
         return "created"
     changed = _update_details(conn, current.id, extra, now)
     if on_hand != current.on_hand:
-        with workflow.resuming_held(conn, [current.id] if on_hand > current.on_hand else [], now):
+        with stock_resume.resuming_held(conn, [current.id] if on_hand > current.on_hand else [], now):
             stock.adjust(conn, current.id, on_hand - current.on_hand, reason, actor, now)
         return "adjusted"
     return "adjusted" if changed else "unchanged"

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from core import clock
 from core.errors import InvalidInput, NotFound
-from core.orders import workflow
+from core.orders import stock_resume
 from core.restock.purchasing import OPEN_PO, suggest, whole_packs
 from core.restock.tables import purchase_order_lines, purchase_orders, suppliers
 from core.review.rules import audit
@@ -168,7 +168,7 @@ def receive_purchase_order(
         .where(purchase_orders.c.id == po.id)
         .values(status="received" if left == 0 else "partial", updated_at=now)
     )
-    return workflow.retry_held(conn, [outstanding[sku].sku_id for sku in arrived], now)
+    return stock_resume.retry_held(conn, [outstanding[sku].sku_id for sku in arrived], now)
 
 
 def po_lines(conn: Connection, po_id: int) -> list[Any]:

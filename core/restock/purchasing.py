@@ -18,7 +18,8 @@ from sqlalchemy.engine import Connection
 
 from core import clock
 from core.errors import InvalidInput
-from core.model import CANCELLED, HOLD_INSUFFICIENT_STOCK, ON_HOLD
+from core.model import CANCELLED
+from core.orders.status import HELD_FOR_STOCK
 from core.orders.tables import order_lines, orders
 from core.restock.tables import purchase_order_lines, purchase_orders, suppliers
 from core.review.rules import audit
@@ -163,7 +164,7 @@ def _backlog(conn: Connection) -> dict[int, int]:
     rows = conn.execute(
         select(order_lines.c.sku_id, func.sum(order_lines.c.qty))
         .join(orders, orders.c.id == order_lines.c.order_id)
-        .where(orders.c.status == ON_HOLD, orders.c.hold_reason == HOLD_INSUFFICIENT_STOCK)
+        .where(*HELD_FOR_STOCK)
         .group_by(order_lines.c.sku_id)
     )
     return {sku: int(qty) for sku, qty in rows}

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from core import clock
 from core.errors import InvalidInput
 from core.identity import access
-from core.orders import workflow
+from core.orders import stock_resume
 from core.orders.tables import orders
 from core.restock import catalog, purchase_orders
 from core.stock import reservations as stock
@@ -74,7 +74,7 @@ def adjust(
     access.require(role, "adjust_stock")
     with transaction(engine) as conn:
         sku = stock.sku_id(conn, sku_code)
-        with workflow.resuming_held(conn, [sku] if delta > 0 else [], now) as resumed:
+        with stock_resume.resuming_held(conn, [sku] if delta > 0 else [], now) as resumed:
             stock.adjust(conn, sku, delta, reason, actor, now or clock.now())
         return order_numbers(conn, resumed)
 
@@ -84,7 +84,7 @@ def release_fitting(engine: Engine, role: str, actor: str, now: datetime | None 
     and audited under the actor. Returns their numbers."""
     access.require(role, "change_status")
     with transaction(engine) as conn:
-        return order_numbers(conn, workflow.release_fitting_held(conn, actor, now))
+        return order_numbers(conn, stock_resume.release_fitting_held(conn, actor, now))
 
 
 def order_numbers(conn: Connection, order_ids: list[int]) -> list[str]:

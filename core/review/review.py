@@ -17,10 +17,12 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from core import clock
-from core.errors import IllegalTransition, InsufficientStock, InvalidInput, NotFound
-from core.model import CANCELLED, HOLD_INSUFFICIENT_STOCK, ON_HOLD
+from core.errors import IllegalTransition, InvalidInput, NotFound
+from core.identity import access
+from core.model import CANCELLED, HOLD_REVIEW
+from core.orders import holds as order_holds
 from core.orders import workflow
-from core.orders.tables import order_events, orders
+from core.orders.tables import orders
 from core.review import rules as R
 from core.review.reasons import Reason
 from core.review.review_facts import OPEN_STATUSES, build_context, load_facts
@@ -28,7 +30,6 @@ from core.review.tables import order_exceptions
 from core.store.db import transaction
 from core.store.tables import shops
 
-HOLD_REVIEW = "review"
 FIXABLE = ("buyer", "phone", "province", "city", "address", "seller_remark")
 
 
@@ -85,7 +86,7 @@ def review_orders(
     reasons: dict[int, list[str]] = {}
     for f in fresh:
         reasons.setdefault(f.order_id, []).append(f.rule)
-    _hold_for_review(conn, reasons, actor, now)
+    order_holds.hold_for_review(conn, reasons, actor, now)
     return fresh
 
 
@@ -139,7 +140,24 @@ def approve(conn: Connection, order_id: int, actor: str, now: datetime | None = 
     """The clerk accepts the order as it is: its exceptions close and the order resumes."""
     now = now or clock.now()
     _close(conn, order_id, "approved", actor, now)
-    return _release_review_hold(conn, order_id, actor, now)
+    return order_holds.release_review(conn, order_id, actor, "resumed", now)
+
+
+def override(conn: Connection, order_id: int, role: str, actor: str, why: str, now: datetime | None = None) -> str:
+    """Release an order held for review without approving it: only a role allowed to override
+    the review may, saying why; its exceptions close as overridden and the audit row says who
+    and why. Returns the status the order ends in."""
+    access.require(role, "override_review")
+    number, kind = conn.execute(
+        select(orders.c.channel_order_no, orders.c.hold_reason).where(orders.c.id == order_id)
+    ).one()
+    if kind != HOLD_REVIEW:
+        raise InvalidInput(key="error.not_held_for_review", params={"order_no": number})
+    if not why.strip():
+        raise InvalidInput(key="error.override_needs_reason", params={"order_no": number})
+    now = now or clock.now()
+    _close(conn, order_id, "overridden", actor, now)
+    return order_holds.release_review(conn, order_id, actor, f"review overridden by {actor}: {why.strip()}", now)
 
 
 def cancel(conn: Connection, order_id: int, actor: str, reason: str = "", now: datetime | None = None) -> str:
@@ -169,7 +187,7 @@ def fix(conn: Connection, order_id: int, changes: dict[str, str], actor: str, no
     for rule in open_rules - failing:
         _close(conn, order_id, "fixed", actor, now, rule)
     if not open_rules & failing:
-        _release_review_hold(conn, order_id, actor, now)
+        order_holds.release_review(conn, order_id, actor, "resumed", now)
     return sorted(open_rules & failing)
 
 
@@ -179,7 +197,7 @@ def resolve_rule(conn: Connection, order_ids: Iterable[int], rule: str, actor: s
         if rule in _open_rules(conn, order_id):
             _close(conn, order_id, "fixed", actor, now, rule)
             if not _open_rules(conn, order_id):
-                _release_review_hold(conn, order_id, actor, now)
+                order_holds.release_review(conn, order_id, actor, "resumed", now)
 
 
 def _known_pairs(conn: Connection, ids: list[int]) -> set[tuple[int, str]]:
@@ -194,57 +212,6 @@ def _open_rules(conn: Connection, order_id: int) -> list[str]:
         order_exceptions.c.order_id == order_id, order_exceptions.c.status == "open"
     )
     return list(conn.execute(query).scalars())
-
-
-def _hold_for_review(conn: Connection, reasons: dict[int, list[str]], actor: str, now: datetime) -> None:
-    """Hold the flagged orders in bulk (a batch can flag hundreds), one audit row each.
-
-    The same step as workflow.advance(..., ON_HOLD) without a stock effect or bound action (a hold
-    has neither), done set-wise like ingest's own hold for short stock.
-    """
-    if not reasons:
-        return
-    rows = conn.execute(
-        select(orders.c.id, orders.c.status, orders.c.hold_reason).where(orders.c.id.in_(list(reasons)))
-    ).all()
-    holding = [row.id for row in rows if ON_HOLD in workflow.ALLOWED[row.status] and row.status != ON_HOLD]
-    # Held for stock: review comes first, so arriving stock must not release it unchecked.
-    relabel = [row.id for row in rows if row.status == ON_HOLD and row.hold_reason != HOLD_REVIEW]
-    if holding:
-        conn.execute(
-            update(orders)
-            .where(orders.c.id.in_(holding))
-            .values(status=ON_HOLD, status_before_hold=orders.c.status, hold_reason=HOLD_REVIEW, updated_at=now)
-        )
-    if relabel:
-        conn.execute(update(orders).where(orders.c.id.in_(relabel)).values(hold_reason=HOLD_REVIEW, updated_at=now))
-    status_of = {row.id: row.status for row in rows}
-    events = [
-        {
-            "order_id": order_id,
-            "at": now,
-            "actor": actor,
-            "from_status": status_of[order_id],
-            "to_status": ON_HOLD,
-            "reason": f"{HOLD_REVIEW}: {', '.join(reasons[order_id])}"[:300],
-        }
-        for order_id in [*holding, *relabel]
-    ]
-    if events:
-        conn.execute(insert(order_events), events)
-
-
-def _release_review_hold(conn: Connection, order_id: int, actor: str, now: datetime) -> str:
-    """Resume an order held for review; if its stock is short it stays held, now for stock."""
-    order = conn.execute(select(orders.c.status, orders.c.hold_reason).where(orders.c.id == order_id)).one()
-    if order.status != ON_HOLD or order.hold_reason != HOLD_REVIEW:
-        return order.status
-    try:
-        return workflow.resume(conn, order_id, actor, now)
-    except InsufficientStock as shortage:
-        conn.execute(update(orders).where(orders.c.id == order_id).values(hold_reason=HOLD_INSUFFICIENT_STOCK))
-        workflow.record_event(conn, order_id, ON_HOLD, ON_HOLD, actor, f"reviewed; {shortage}", now)
-        return ON_HOLD
 
 
 def _close(conn: Connection, order_id: int, status: str, actor: str, now: datetime, rule: str | None = None) -> None:

@@ -14,6 +14,7 @@ from core import clock
 from core.errors import InvalidInput, NotFound, OrderHubError
 from core.identity import access
 from core.model import CANCELLED, ON_HOLD, PAID, PENDING_PAYMENT, SHIPPED
+from core.orders import holds as order_holds
 from core.orders import workflow
 from core.orders.tables import orders
 from core.shipping import merge
@@ -97,7 +98,7 @@ def _cancel(conn: Connection, order_id: int, actor: str, now: datetime, _waybill
 
 
 def _resume(conn: Connection, order_id: int, actor: str, now: datetime, _waybill: Waybill) -> None:
-    workflow.resume(conn, order_id, actor, now)
+    order_holds.resume_many(conn, [order_id], actor, now)  # a review hold refuses: its review releases it
 
 
 _STEPS: dict[str, Callable[[Connection, int, str, datetime, Waybill], None]] = {

@@ -18,8 +18,10 @@ from sqlalchemy.engine import Connection
 
 from core import clock
 from core.errors import IllegalTransition, InsufficientStock, InvalidInput
-from core.model import CANCELLED, HOLD_INSUFFICIENT_STOCK, ON_HOLD, PAID, SHIPPED
+from core.model import CANCELLED, ON_HOLD, PAID, SHIPPED
+from core.orders import status as order_status
 from core.orders import workflow
+from core.orders.status import is_held_for_stock
 from core.orders.tables import order_lines, order_merges, order_splits, orders
 from core.review import review
 from core.review.review_facts import OPEN_STATUSES, address_key
@@ -111,7 +113,8 @@ def split(conn: Connection, order_id: int, moving: dict[str, int], actor: str, n
     """
     now = now or clock.now()
     parent = _load(conn, [order_id])[0]
-    if _effective(parent) != PAID or (parent.status == ON_HOLD and parent.hold_reason != HOLD_INSUFFICIENT_STOCK):
+    held_elsewise = parent.status == ON_HOLD and not is_held_for_stock(*_hold_of(parent))
+    if _effective(parent) != PAID or held_elsewise:
         raise IllegalTransition(parent.channel_order_no, parent.status, "split")
     lines = {
         row.sku: row
@@ -134,6 +137,7 @@ def split(conn: Connection, order_id: int, moving: dict[str, int], actor: str, n
     workflow.record_event(
         conn, child, None, parent.status, actor, f"split from {parent.channel_order_no}: {moved}", now
     )
+    order_status.follow_waits(conn, [order_id, child])  # lines moved: what each waits for follows
     for held in (order_id, child):
         _try_resume(conn, held, now)
     return child
@@ -237,10 +241,16 @@ def _move_line(conn: Connection, line: Any, child: int, qty: int) -> None:
 
 
 def _try_resume(conn: Connection, order_id: int, now: datetime) -> None:
-    row = conn.execute(select(orders.c.status, orders.c.hold_reason).where(orders.c.id == order_id)).one()
-    if row.status == ON_HOLD and row.hold_reason == HOLD_INSUFFICIENT_STOCK:
+    row = conn.execute(
+        select(orders.c.status, orders.c.hold_reason, orders.c.status_before_hold).where(orders.c.id == order_id)
+    ).one()
+    if is_held_for_stock(*_hold_of(row)):
         with suppress(InsufficientStock):  # still short: it stays held and arriving stock releases it
             workflow.resume(conn, order_id, "system", now)
+
+
+def _hold_of(row: Any) -> tuple[str, str | None, str | None]:
+    return row.status, row.hold_reason, row.status_before_hold
 
 
 def _effective(row: Any) -> str:

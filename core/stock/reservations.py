@@ -17,10 +17,10 @@ from sqlalchemy.sql import Update
 
 from core import clock
 from core.errors import InsufficientStock, InvalidInput, NotFound
+from core.stock.allocation import Demand, allocate
 from core.stock.tables import reservations, skus, stock_movements
 from core.store.db import bulk_insert, insert_tuples
 
-Demand = dict[int, int]  # sku_id -> qty
 # What a SKU can still promise (DESIGN.md, invariant 1), as SQL on its row.
 AVAILABLE = skus.c.on_hand - skus.c.reserved
 
@@ -60,17 +60,24 @@ def sku_id(conn: Connection, code: str) -> int:
 
 
 def reserve(conn: Connection, order_id: int, demand: Demand, now: datetime | None = None) -> None:
-    """Reserve every SKU of the demand or none of them; a SKU already reserved is a no-op."""
+    """Reserve every SKU of the demand or none of them (InsufficientStock); a SKU already
+    reserved is a no-op. The one allocation rule decides, as for a batch (BatchStock), and the
+    guarded UPDATE on the SKU rows confirms it: stock taken meanwhile makes it fail."""
     now = now or clock.now()
     held = set(conn.execute(select(reservations.c.sku_id).where(reservations.c.order_id == order_id)).scalars())
-    missing = sorted((sku, qty) for sku, qty in demand.items() if sku not in held)
+    missing = {sku: qty for sku, qty in demand.items() if sku not in held}
     if not missing:  # an order held by hand keeps its stock: resuming it reserves nothing
         return
+    batch = BatchStock(available_many(conn, missing))
     with conn.begin_nested():
-        for sku, qty in missing:
-            if not _take(conn, sku, qty, now):
-                raise InsufficientStock(_code(conn, sku), qty, available(conn, sku))
-            conn.execute(insert(reservations).values(order_id=order_id, sku_id=sku, qty=qty, created_at=now))
+        try:
+            if batch.reserve_orders(conn, [(order_id, missing)], now):
+                batch.settle(conn, now)
+                return
+        except StockRace:
+            pass
+        short = next((sku for sku in sorted(missing) if available(conn, sku) < missing[sku]), min(missing))
+        raise InsufficientStock(_code(conn, short), missing[short], available(conn, short))
 
 
 class BatchStock:
@@ -93,21 +100,12 @@ class BatchStock:
 
     def reserve_orders(self, conn: Connection, demands: Sequence[tuple[int, Demand]], now: datetime) -> set[int]:
         """Reserve for the orders, in their given order, each all-or-nothing; returns those reserved."""
-        reserved_orders: set[int] = set()
-        for order_id, demand in demands:
-            if all(self.left[sku] >= qty for sku, qty in demand.items()):
-                for sku, qty in demand.items():
-                    self.left[sku] -= qty
-                    self.reserve[sku] += qty
-                reserved_orders.add(order_id)
-        rows = [
-            (order_id, sku, qty, now)
-            for order_id, demand in demands
-            if order_id in reserved_orders
-            for sku, qty in demand.items()
-        ]
+        reserved = allocate(demands, self.left)
+        rows = [(order_id, sku, qty, now) for order_id, demand in reserved.items() for sku, qty in demand.items()]
+        for _, sku, qty, _ in rows:
+            self.reserve[sku] += qty
         insert_tuples(conn, reservations, ("order_id", "sku_id", "qty", "created_at"), rows)
-        return reserved_orders
+        return set(reserved)
 
     def ship_unreserved(self, conn: Connection, shipments: Sequence[tuple[int, Demand]], actor: str, now: datetime):
         """Goods that left on the platform's side before we saw their order come off on_hand.

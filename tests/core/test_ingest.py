@@ -10,7 +10,7 @@ from sqlalchemy import event, func, select, update
 
 from core.intake.ingest import ingest
 from core.model import CANCELLED, HOLD_INSUFFICIENT_STOCK, ON_HOLD, PAID, PENDING_PAYMENT, SHIPPED
-from core.orders import store_checks, workflow
+from core.orders import stock_resume, store_checks, workflow
 from core.orders.tables import order_events, order_lines, orders
 from core.stock import reservations as stock
 from core.stock.tables import stock_movements
@@ -80,7 +80,7 @@ def test_received_stock_releases_held_orders_oldest_first(engine):
     ingest(engine, [order(f"TB{n}", ("TOY-PUZZLE-FEEDER", 2), minute=n) for n in range(3)])
     with transaction(engine) as conn:
         stock.receive(conn, ids["TOY-PUZZLE-FEEDER"], 5, "仓库-老王", "PO-1001", T0)
-        resumed = workflow.retry_held(conn, [ids["TOY-PUZZLE-FEEDER"]], T0)
+        resumed = stock_resume.retry_held(conn, [ids["TOY-PUZZLE-FEEDER"]], T0)
     assert len(resumed) == 2
     assert [order_row(engine, f"TB{n}").status for n in range(3)] == [PAID, PAID, ON_HOLD]
     assert sku_state(engine, "TOY-PUZZLE-FEEDER") == (5, 4)
@@ -261,7 +261,7 @@ def test_freed_stock_skips_orders_it_cannot_fill_and_stops_once_nothing_is_left(
     with transaction(engine) as conn:
         stock.receive(conn, ids["TOY-PUZZLE-FEEDER"], 2, "仓库-老王", "PO-1002", T0)
         event.listen(engine, "before_cursor_execute", record)
-        resumed = workflow.retry_held(conn, [ids["TOY-PUZZLE-FEEDER"]], T0)
+        resumed = stock_resume.retry_held(conn, [ids["TOY-PUZZLE-FEEDER"]], T0)
         event.remove(engine, "before_cursor_execute", record)
     assert resumed == [order_row(engine, "TB000").id, order_row(engine, "TB001").id]
     assert order_row(engine, "TB-BIG").status == ON_HOLD  # older, but 5 do not fit in 2

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, select
 
 from core.intake.ingest import ingest
 from core.model import CANCELLED, ON_HOLD, PAID, PENDING_PAYMENT
-from core.orders import store_checks, workflow
+from core.orders import stock_resume, store_checks, workflow
 from core.orders.tables import order_events, orders, stock_waits
 from core.stock import reservations as stock
 from core.store.db import MIGRATIONS, migrate, transaction
@@ -41,7 +41,7 @@ def held(engine, *orders_: tuple[str, int, int]) -> dict[str, int]:
 def restock(engine, ids: dict[str, int], qty: int) -> list[int]:
     with transaction(engine) as conn:
         stock.receive(conn, ids["TOY-PUZZLE-FEEDER"], qty, "仓库-老王", "PO-1001", T0)
-        return workflow.retry_held(conn, [ids["TOY-PUZZLE-FEEDER"]], T0)
+        return stock_resume.retry_held(conn, [ids["TOY-PUZZLE-FEEDER"]], T0)
 
 
 def test_a_receipt_resumes_each_held_order_that_fits_oldest_first_and_skips_one_too_big(engine):
@@ -124,7 +124,7 @@ def test_an_order_needing_a_sku_locked_elsewhere_waits_for_the_next_receipt(pg_e
 
 
 def test_a_receipt_for_more_than_a_page_walks_on_through_the_next_pages_oldest_first(engine, monkeypatch):
-    monkeypatch.setattr(workflow, "WAITING_PAGE", 2)
+    monkeypatch.setattr(stock_resume, "WAITING_PAGE", 2)
     # Taken in newest first, so the queue's order is the orders' age, not their ids.
     ids = held(engine, *[(f"TB-{minute}", 5 if minute == 2 else 1, minute) for minute in range(7, 0, -1)])
     short_elsewhere = order("TB-FOOD", ("TOY-PUZZLE-FEEDER", 1), ("PET-FOOD-2KG", 11), minute=0)
@@ -137,7 +137,7 @@ def test_a_receipt_for_more_than_a_page_walks_on_through_the_next_pages_oldest_f
 
 
 def test_stock_back_for_two_skus_resumes_every_fitting_order_of_both_queues_in_age_order(engine, monkeypatch):
-    monkeypatch.setattr(workflow, "WAITING_PAGE", 3)  # each queue shorter than a page, both together longer
+    monkeypatch.setattr(stock_resume, "WAITING_PAGE", 3)  # each queue shorter than a page, both together longer
     ids = add_skus(engine, {"TOY-PUZZLE-FEEDER": 0, "PET-FOOD-2KG": 0})
     queues = [
         ("TB-1", "PET-FOOD-2KG"),
@@ -149,14 +149,20 @@ def test_stock_back_for_two_skus_resumes_every_fitting_order_of_both_queues_in_a
     with transaction(engine) as conn:
         for sku in ids.values():
             stock.receive(conn, sku, 2, "仓库-老王", "PO-1002", T0)
-        resumed = workflow.retry_held(conn, list(ids.values()), T0)
+        resumed = stock_resume.retry_held(conn, list(ids.values()), T0)
     assert resumed == [order_row(engine, no).id for no, _ in queues]
 
 
 def test_a_held_order_whose_creation_time_changes_takes_its_new_place_in_line(engine):
     ids = held(engine, ("TB-A", 1, 1), ("TB-B", 1, 2))
-    with transaction(engine) as conn:  # a newer copy from the channel dates TB-A later
-        conn.execute(orders.update().where(orders.c.channel_order_no == "TB-A").values(created_at=T0.replace(hour=23)))
+    with transaction(engine) as conn:  # both as first seen, with the channel's time of change
+        conn.execute(orders.update().values(platform_updated_at=T0))
+    later = order(
+        "TB-A", ("TOY-PUZZLE-FEEDER", 1), minute=600, phone="13812340001", platform_updated_at=T0.replace(hour=1)
+    )
+    ingest(engine, [later])  # a newer copy from the channel dates TB-A later
+    assert order_row(engine, "TB-A").created_at == later.created_at
+    with engine.connect() as conn:
         assert store_checks.invariant_violations(conn) == []
     assert restock(engine, ids, 1) == [order_row(engine, "TB-B").id]
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from core.errors import InvalidInput
 from core.intake.ingest import ingest
-from core.orders import workflow
+from core.orders import stock_resume
 from core.orders.store_checks import invariant_violations
 from core.orders.tables import order_events
 from core.review import rules
@@ -171,7 +171,7 @@ def test_an_order_held_for_stock_and_flagged_waits_for_review_before_stock_relea
     assert status_of(shop, "3312000000013") == ("on_hold", "review")
     with transaction(shop) as conn:
         stock.receive(conn, stock.sku_id(conn, "DOG-LEASH-RED"), 10, "仓库", "delivery", NOW)
-        assert workflow.retry_held(conn, [stock.sku_id(conn, "DOG-LEASH-RED")], NOW) == []
+        assert stock_resume.retry_held(conn, [stock.sku_id(conn, "DOG-LEASH-RED")], NOW) == []
         assert approve(conn, id_of(shop, "3312000000013"), "clerk-li", NOW) == "paid"
         assert invariant_violations(conn) == []
 

@@ -20,7 +20,7 @@ from core.orders.tables import orders
 from core.review import review, rules
 from core.shipping import merge
 from core.stock import reservations as stock
-from core.store.db import ROOT, migrate, transaction
+from core.store.db import MIGRATIONS, ROOT, migrate, transaction
 from tests.core.helpers import T0, add_skus, order, order_row
 
 OWNER = ROOT / "core" / "orders" / "status.py"
@@ -123,7 +123,7 @@ def test_upgrading_to_hold_kinds_names_each_hold_and_leaves_the_waits_to_python_
     ingest(engine, [order("TB-SHORT", ("TOY-PUZZLE-FEEDER", 1)), order("TB-TEXT", ("PET-FOOD-2KG", 1), buyer="王芳")])
     ingest(engine, [order("TB-ADDR", ("PET-FOOD-2KG", 1), buyer="赵六")])
     config = Config()
-    config.set_main_option("script_location", str(ROOT / "core" / "migrations"))
+    config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, "0007_order_amounts")

@@ -14,7 +14,7 @@ from core.identity import users
 from core.intake.ingest import ingest
 from core.model import HOLD_INSUFFICIENT_STOCK, HOLD_REVIEW, ON_HOLD, PAID
 from core.orders import holds as order_holds
-from core.orders import stock_resume, workflow
+from core.orders import stock_resume, store_checks, workflow
 from core.orders.queue import QueueFilter, hold_counts, page
 from core.orders.tables import order_events
 from core.review import review
@@ -81,7 +81,7 @@ def test_an_order_held_for_stock_then_flagged_waits_for_its_review_first(any_sto
     assert status_of(any_store, LOSS) == (ON_HOLD, HOLD_REVIEW)
     with transaction(any_store) as conn:
         assert review.approve(conn, id_of(any_store, LOSS), "王主管", NOW) == ON_HOLD
-        assert stock.invariant_violations(conn) == []  # it waits for its stock now
+        assert store_checks.invariant_violations(conn) == []  # it waits for its stock now
     assert status_of(any_store, LOSS) == (ON_HOLD, HOLD_INSUFFICIENT_STOCK)
 
 

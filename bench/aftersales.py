@@ -15,12 +15,15 @@ from sqlalchemy import insert
 
 from bench.common import timer, write
 from core import outbox, returns, stock, workflow
+from core.access import Actor
 from core.db import make_engine, migrate, service_agents, transaction
 from core.ingest import ingest
 from core.model import PAID, SHIPPED, NormalisedOrder, OrderLine
 from notify import deliver_pending, transports_from_env
 from notify.aliyun_sms import SmsSettings, SmsTransport
 from tests.aftersales.providers import AliyunGateway
+
+BENCH = Actor("bench", "service")
 
 MESSAGES, TICKETS = 2000, 1000
 NOW = datetime(2026, 11, 26, 10, 0)
@@ -70,7 +73,7 @@ def opening(url: str) -> dict:
     with timer() as took:
         for order_id in ids:  # one transaction per ticket, as the page and the CLI open them
             with transaction(engine) as conn:
-                returns.open_ticket(conn, order_id, "return", "quality", "bench", now=NOW)
+                returns.open_ticket(conn, order_id, "return", "quality", BENCH, now=NOW)
     engine.dispose()
     return {"tickets": TICKETS, **took, "tickets_per_second": round(TICKETS / took["seconds"])}
 

@@ -129,7 +129,7 @@ def _import(engine, path: Path, args: argparse.Namespace) -> int:
             items=args.items,
             shop=args.shop,
             progress=progress,
-            actor="cli",
+            actor=args.acting,
             history=args.history,
             mapping=mapping,
             date_formats=dict(args.date_format),

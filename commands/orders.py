@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from commands import acting
 from commands.output import emit, table
-from core import overview, workflow
+from core import batch, overview, workflow
 from core.db import open_store, transaction
 from core.model import STATUSES
 
@@ -29,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     adv.add_argument("status", choices=[*STATUSES, "resume"])
     adv.add_argument("--channel")
     adv.add_argument("--reason", default="")
-    adv.add_argument("--actor", default="cli")
+    acting.add_actor(adv)
     adv.set_defaults(handler=advance)
     report = subparsers.add_parser(
         "report", help="counts by status, held orders, paid amount, refunds, net sales, error rate"
@@ -48,10 +49,7 @@ def list_orders(args: argparse.Namespace) -> int:
 def advance(args: argparse.Namespace) -> int:
     with transaction(open_store()) as conn:
         order_id = workflow.order_id_by_no(conn, args.order_no, args.channel)
-        if args.status == "resume":
-            final = workflow.resume(conn, order_id, args.actor)
-        else:
-            final = workflow.advance(conn, order_id, args.status, args.actor, args.reason)
+        final = batch.move(conn, order_id, args.status, args.acting, args.reason)
     print(f"{args.order_no}: {final}")
     return 0
 

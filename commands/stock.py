@@ -6,9 +6,10 @@ import argparse
 import csv
 from pathlib import Path
 
+from commands import acting
 from commands.output import emit, table
-from core import catalog, stock, stock_levels, workflow
-from core.db import open_store, transaction
+from core import catalog, stock_levels
+from core.db import open_store
 from core.errors import InvalidInput
 
 
@@ -29,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.add_argument("sku")
         sub.add_argument("qty", type=int)
         sub.add_argument("--reason", default="" if name == "receive" else None, required=name == "adjust")
-        sub.add_argument("--actor", default="cli")
+        acting.add_actor(sub)
         sub.set_defaults(handler=change_stock, kind=name)
 
 
@@ -40,7 +41,7 @@ def import_stock(args: argparse.Namespace) -> int:
             raise InvalidInput(f"{args.file} needs at least the columns sku and on_hand.")
         rows = list(reader)
     engine = open_store()
-    summary = catalog.import_stock(engine, rows, "cli", args.file.name)
+    summary = catalog.import_stock(engine, rows, args.acting, args.file.name)
     emit(
         vars(summary),
         args.json,
@@ -60,14 +61,8 @@ def list_stock(args: argparse.Namespace) -> int:
 
 
 def change_stock(args: argparse.Namespace) -> int:
-    with transaction(open_store()) as conn:
-        sku = stock.sku_id(conn, args.sku)
-        with workflow.resuming_held(conn, [sku]) as resumed:
-            if args.kind == "receive":
-                stock.receive(conn, sku, args.qty, args.actor, args.reason)
-            else:
-                stock.adjust(conn, sku, args.qty, args.reason, args.actor)
-        moved = stock_levels.order_numbers(conn, resumed)
+    change = stock_levels.receive if args.kind == "receive" else stock_levels.adjust
+    moved = change(open_store(), args.acting, args.sku, args.qty, args.reason)
     which = f": {', '.join(moved)}" if moved else ""
     print(f"{args.sku}: {args.kind} {args.qty}; {len(moved)} held orders resumed{which}")
     return 0

@@ -29,7 +29,7 @@ def pull_now(args: argparse.Namespace) -> int:
         shops = [shop for shop in shops if shop.name == args.shop]
         if not shops:
             raise NotFound(f"No shop named {args.shop} is configured in data/channels.toml.")
-    results = worker.pull_all(engine, shops)
+    results = worker.sync_now(engine, args.acting, shops)
     rows = [
         {
             "shop": r.shop,

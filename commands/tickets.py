@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from commands import acting
 from commands.output import emit, table
 from core import outbox, returns, workflow
 from core.db import make_engine, transaction
@@ -61,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _common(parser: argparse.ArgumentParser, handler, with_json: bool = False) -> None:
-    parser.add_argument("--actor", default="cli")
+    acting.add_actor(parser)
     if with_json:
         parser.add_argument("--json", action="store_true")
     parser.set_defaults(handler=handler)
@@ -71,7 +72,7 @@ def opened(args: argparse.Namespace) -> int:
     items = _items(args.sku, args.qty, args.replacement)
     with transaction(make_engine()) as conn:
         order_id = workflow.order_id_by_no(conn, args.order_no, args.channel)
-        ticket_id = returns.open_ticket(conn, order_id, args.type, args.reason, args.actor, items, args.notes)
+        ticket_id = returns.open_ticket(conn, order_id, args.type, args.reason, args.acting, items, args.notes)
         detail = ticket_detail(conn, returns.load_by_id(conn, ticket_id).number)
     emit(detail, args.json, f"{detail['number']}: {detail['status']}, owner {detail['owner'] or '-'}")
     return 0
@@ -96,7 +97,7 @@ def listed(args: argparse.Namespace) -> int:
 def advanced(args: argparse.Namespace) -> int:
     with transaction(make_engine()) as conn:
         status = returns.advance(
-            conn, args.number, args.status, args.actor,
+            conn, args.number, args.status, args.acting,
             resalable=args.resalable, refund_cents=args.refund_cents, note=args.note,
         )  # fmt: skip
     print(f"{args.number.upper()}: {status}")
@@ -105,7 +106,7 @@ def advanced(args: argparse.Namespace) -> int:
 
 def reassigned(args: argparse.Namespace) -> int:
     with transaction(make_engine()) as conn:
-        returns.reassign(conn, args.number, args.owner, args.actor)
+        returns.reassign(conn, args.number, args.owner, args.acting)
     print(f"{args.number.upper()}: owner {args.owner}")
     return 0
 
@@ -132,5 +133,5 @@ def dead(args: argparse.Namespace) -> int:
 
 def retried(args: argparse.Namespace) -> int:
     with transaction(make_engine()) as conn:
-        print(f"queued again: {outbox.retry(conn, args.ids)}")
+        print(f"queued again: {outbox.retry(conn, args.ids, args.acting)}")
     return 0

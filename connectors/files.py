@@ -28,7 +28,8 @@ from connectors.file_mapping import Mapping
 from connectors.file_orders import Built, build_orders, check_heads, check_line_sums, order_heads
 from connectors.file_reading import Table, read_table
 from connectors.file_rows import Rows, Source, check_orphans, check_rows, read_rows, reject_whole_orders
-from core import clock
+from core import access, clock
+from core.access import Actor
 from core.db import import_errors, skus, transaction, upsert
 from core.errors import InvalidInput, StoreRefused
 from core.i18n import t
@@ -107,6 +108,10 @@ class ImportSummary:
         }
 
 
+# An import nobody in particular started (a script, the tests): the machine, as the ledger names it.
+UNATTENDED = Actor("import", "admin")
+
+
 @dataclass
 class Prepared:
     """An export read and checked, its orders ready to be made as ingest asks for them."""
@@ -124,7 +129,7 @@ def import_file(
     items: str | Path | None = None,
     shop: str | None = None,
     progress: Progress | None = None,
-    actor: str = "import",
+    actor: Actor = UNATTENDED,
     batch_size: int = 10000,
     now: datetime | None = None,
     names: tuple[str, str] | None = None,
@@ -138,7 +143,9 @@ def import_file(
     given (the user's own) is used instead. `names` gives the files' own names when they were
     saved under another (an upload); `history` marks trade from before go-live (see
     core.ingest: no messages, no stock taken for orders already shipped); `date_formats`
-    answers AmbiguousDates (column → "m/d/Y" or "d/m/Y")."""
+    answers AmbiguousDates (column → "m/d/Y" or "d/m/Y"). A person's import passes the person
+    (`actor`), whose role must be allowed to import orders."""
+    access.authorize(actor, "import_orders")
     now = now or clock.now()
     prepared = prepare(engine, channel, path, items, shop, names, mapping, date_formats, now)
     summary = prepared.summary

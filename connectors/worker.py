@@ -18,6 +18,7 @@ from connectors import config, state, sync
 from connectors.config import ShopConfig
 from connectors.demo import demo_shops
 from core import access, clock, returns_sla, sandbox, workflow
+from core.access import Actor
 from core.errors import OrderHubError
 from notify import deliver_pending
 
@@ -105,10 +106,10 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-def sync_now(engine: Engine, role: str) -> list[sync.PullResult]:
-    """The "sync now" button: every shop pulled at once, for a role allowed to."""
-    access.require(role, "sync")
-    return pull_all(engine, shops_to_pull(engine))
+def sync_now(engine: Engine, actor: Actor, shops: list[ShopConfig] | None = None) -> list[sync.PullResult]:
+    """The "sync now" button and `cli.py pull`: the shops (every one) pulled at once, for a role allowed to."""
+    access.authorize(actor, "sync")
+    return pull_all(engine, shops_to_pull(engine) if shops is None else shops)
 
 
 def shop_states(engine: Engine) -> list[dict]:

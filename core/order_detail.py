@@ -9,6 +9,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from core import access, clock, figures, profit, queue
+from core.access import Actor
 from core.db import order_events, order_lines, order_notes, orders, shops, skus, transaction
 from core.errors import InvalidInput, NotFound
 
@@ -81,8 +82,8 @@ def detail(conn: Connection, role: str, order_id: int) -> OrderDetail:
     )
 
 
-def add_note(engine: Engine, role: str, actor: str, order_id: int, text: str, now: datetime | None = None) -> None:
-    access.require(role, "add_note")
+def add_note(engine: Engine, actor: Actor, order_id: int, text: str, now: datetime | None = None) -> None:
+    access.authorize(actor, "add_note")
     text = text.strip()
     if not text:
         raise InvalidInput(key="error.note_empty")

@@ -19,7 +19,8 @@ from typing import Any, Protocol
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.engine import Connection, Engine
 
-from core import clock
+from core import access, clock
+from core.access import Actor
 from core.db import bulk_insert, commit_without_waiting_for_disk, is_postgres, outbox, transaction, wait_for_disk
 from core.errors import OrderHubError
 
@@ -234,8 +235,9 @@ def dead_letters(conn: Connection, limit: int = 500) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in conn.execute(query)]
 
 
-def retry(conn: Connection, ids: list[int], now: datetime | None = None) -> int:
+def retry(conn: Connection, ids: list[int], actor: Actor, now: datetime | None = None) -> int:
     """Give dead messages a fresh set of attempts; returns how many were revived."""
+    access.authorize(actor, "retry_notifications")
     revived = conn.execute(
         update(outbox)
         .where(outbox.c.id.in_(ids), outbox.c.status == DEAD)

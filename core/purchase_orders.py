@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from core import clock, outbox, stock, workflow
+from core import access, clock, outbox, stock, workflow
+from core.access import Actor
+from core.audit_log import audit
 from core.db import purchase_order_lines, purchase_orders, skus, suppliers
 from core.errors import InvalidInput, NotFound
 from core.purchasing import OPEN_PO, suggest, whole_packs
-from core.rules import audit
 from core.spreadsheet import inert
 
 LINK_DAYS = 14
@@ -65,7 +66,7 @@ def preview(
 def create_purchase_order(
     conn: Connection,
     supplier_name: str,
-    actor: str,
+    actor: Actor,
     now: datetime | None = None,
     quantities: dict[str, int] | None = None,
     link_days: int = LINK_DAYS,
@@ -75,6 +76,7 @@ def create_purchase_order(
     0 drops the SKU, the rest in the supplier's packs and at least its MOQ), e-mailed with a CSV
     and a private link; returns (PO number, link). Only the link token's hash is stored. An
     expected date asked of the supplier is kept as the expected arrival until the supplier answers."""
+    access.authorize(actor, "purchasing")
     now = now or clock.now()
     _check_expected(expected, now)
     supplier = _supplier(conn, supplier_name)
@@ -134,10 +136,11 @@ def token_hash(token: str) -> str:
 
 
 def receive_purchase_order(
-    conn: Connection, number: str, actor: str, now: datetime | None = None, quantities: dict[str, int] | None = None
+    conn: Connection, number: str, actor: Actor, now: datetime | None = None, quantities: dict[str, int] | None = None
 ) -> list[int]:
     """Goods of a PO arrive (all outstanding, or the given quantities): on_hand grows through the
     ledger and orders held for stock are released oldest first; returns the resumed order ids."""
+    access.authorize(actor, "purchasing")
     now = now or clock.now()
     po = _open_po(conn, number)
     outstanding = {row.sku: row for row in po_lines(conn, po.id)}

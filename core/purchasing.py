@@ -16,11 +16,12 @@ from fractions import Fraction
 from sqlalchemy import and_, case, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from core import clock, stock
+from core import access, clock, stock
+from core.access import Actor
+from core.audit_log import audit
 from core.db import order_lines, orders, purchase_order_lines, purchase_orders, skus, suppliers
 from core.errors import InvalidInput
 from core.model import CANCELLED, HOLD_INSUFFICIENT_STOCK, ON_HOLD
-from core.rules import audit
 
 OPEN_PO = ("sent", "confirmed", "proposed", "partial")  # purchase orders still to arrive
 COVER_DAYS = 14
@@ -117,10 +118,11 @@ def save_supplier(
     lead_time_days: int,
     pack_size: int,
     moq: int,
-    actor: str,
+    actor: Actor,
     now: datetime | None = None,
 ) -> None:
     """Add or change a supplier's terms."""
+    access.authorize(actor, "purchasing")
     if not name.strip() or "@" not in email:
         raise InvalidInput(key="error.supplier_incomplete")
     if lead_time_days < 0 or pack_size < 1 or moq < 1:

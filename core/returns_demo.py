@@ -14,9 +14,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection, Row
 
 from core import returns
+from core.access import Actor
 from core.db import order_lines, orders, service_agents, skus, ticket_reasons
 from core.errors import InsufficientStock
 from core.returns_flow import CLOSED, EXCHANGE, REFUND, REJECTED, RESEND, RETURN, SUBMITTED, next_statuses
+
+# A buyer's request, opened on their behalf (the buyer is no user of the store).
+FOR_BUYER = Actor("buyer", "service")
 
 MANAGER_EMAIL = "chen.jie@petshop.example"
 # The linear trend is set a little wider than the 4.7 -> 1.2 days the weekly report then shows:
@@ -87,9 +91,9 @@ def _replay(
 ) -> None:
     """Open the ticket and take the steps whose time has come, spread over the cycle."""
     kind = rng.choices(list(TYPE_WEIGHTS[reason]), list(TYPE_WEIGHTS[reason].values()))[0]
-    ticket_id = returns.open_ticket(conn, order.id, kind, reason, "buyer", [_item(conn, rng, order.id)], now=opened)
+    ticket_id = returns.open_ticket(conn, order.id, kind, reason, FOR_BUYER, [_item(conn, rng, order.id)], now=opened)
     ticket = returns.load_by_id(conn, ticket_id)
-    number, owner = ticket.number, ticket.owner or "system"
+    number, owner = ticket.number, Actor(ticket.owner or "system", "service")
     path = _path(kind, rejected=rng.random() < 0.05)
     first = opened + min(cycle * 0.15, timedelta(hours=rng.uniform(1, 30)))
     gap = (cycle - (first - opened)) / max(len(path) - 1, 1)

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from core import clock, workflow
+from core import access, clock, workflow
 from core import rules as R
+from core.access import Actor
 from core.db import (
     order_events,
     order_exceptions,
@@ -91,8 +92,11 @@ def review_orders(
     return fresh
 
 
-def recheck_open_orders(engine: Engine, now: datetime | None = None, chunk: int = 1000) -> list[dict[str, Any]]:
+def recheck_open_orders(
+    engine: Engine, actor: Actor, now: datetime | None = None, chunk: int = 1000
+) -> list[dict[str, Any]]:
     """Re-run the rules over every open order (after a rule change) and list the open exceptions."""
+    access.authorize(actor, "edit_rules")
     with engine.connect() as conn:
         ids = conn.execute(select(orders.c.id).where(orders.c.status.in_(OPEN_STATUSES)).order_by(orders.c.id))
         ids = ids.scalars().all()
@@ -137,21 +141,26 @@ def open_exceptions(conn: Connection, limit: int | None = None) -> list[dict[str
     return list(queue.values())[:limit]
 
 
-def approve(conn: Connection, order_id: int, actor: str, now: datetime | None = None) -> str:
+def approve(conn: Connection, order_id: int, actor: Actor, now: datetime | None = None) -> str:
     """The clerk accepts the order as it is: its exceptions close and the order resumes."""
+    access.authorize(actor, "change_status")
     now = now or clock.now()
     _close(conn, order_id, "approved", actor, now)
     return _release_review_hold(conn, order_id, actor, now)
 
 
-def cancel(conn: Connection, order_id: int, actor: str, reason: str = "", now: datetime | None = None) -> str:
+def cancel(conn: Connection, order_id: int, actor: Actor, reason: str = "", now: datetime | None = None) -> str:
+    access.authorize(actor, "change_status")
     now = now or clock.now()
     _close(conn, order_id, "cancelled", actor, now)
     return workflow.advance(conn, order_id, CANCELLED, actor, reason or "cancelled in review", now)
 
 
-def fix(conn: Connection, order_id: int, changes: dict[str, str], actor: str, now: datetime | None = None) -> list[str]:
+def fix(
+    conn: Connection, order_id: int, changes: dict[str, str], actor: Actor, now: datetime | None = None
+) -> list[str]:
     """Correct the order's address/phone/remark, re-run the rules; returns the rules still failing."""
+    access.authorize(actor, "change_status")
     now = now or clock.now()
     unknown = set(changes) - set(FIXABLE)
     if unknown:

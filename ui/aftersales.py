@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core import returns
-from core.access import can
+from core.access import Actor, can
 from core.db import transaction
 from core.errors import OrderHubError
 from core.returns_flow import TYPES
@@ -105,9 +105,8 @@ def open_from_order(order_id: int, lines: list[dict], current: dict) -> None:
         note = st.text_input(tr("aftersales.page.notes"))
         if st.form_submit_button(tr("aftersales.page.create"), type="primary"):
             items = [returns.Item(sku, int(qty)) for sku, qty in wanted.items() if qty] or None
+            who = Actor(current["username"], current["role"])
             commit(
-                lambda conn: returns.open_as(
-                    conn, current["role"], order_id, kind, reason["code"], current["username"], items=items, notes=note
-                ),
+                lambda conn: returns.open_as(conn, order_id, kind, reason["code"], who, items=items, notes=note),
                 key=opened,
             )

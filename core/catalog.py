@@ -66,7 +66,7 @@ def _cost_changes(conn: Connection, parsed: list[tuple[str, int, dict]]) -> dict
     stored = {}
     for start in range(0, len(codes), 1000):  # SQLite caps the parameters of one statement
         query = select(skus.c.sku, skus.c.unit_cost_cents).where(skus.c.sku.in_(codes[start : start + 1000]))
-        stored.update(conn.execute(query).tuples())
+        stored.update((row.sku, row.unit_cost_cents) for row in conn.execute(query))
     return {sku: (stored.get(sku), cost) for sku, cost in wanted.items() if stored.get(sku) != cost}
 
 

@@ -139,8 +139,9 @@ def receive_purchase_order(
     conn: Connection, number: str, actor: Actor, now: datetime | None = None, quantities: dict[str, int] | None = None
 ) -> list[int]:
     """Goods of a PO arrive (all outstanding, or the given quantities): on_hand grows through the
-    ledger and orders held for stock are released oldest first; returns the resumed order ids."""
-    access.authorize(actor, "purchasing")
+    ledger and orders held for stock are released oldest first; returns the resumed order ids.
+    Goods in are a stock change: whoever may adjust stock receives them (the warehouse too)."""
+    access.authorize(actor, "adjust_stock")
     now = now or clock.now()
     po = _open_po(conn, number)
     outstanding = {row.sku: row for row in po_lines(conn, po.id)}

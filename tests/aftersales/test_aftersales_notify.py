@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import event, select
 
 from core import outbox
+from core.access import Actor
 from core.db import make_engine, transaction
 from core.i18n import catalogue
 from notify import deliver_pending, transports_from_env
@@ -120,7 +121,7 @@ def test_failures_back_off_exponentially_then_dead_letter_and_an_admin_retry_del
     assert [d["idempotency_key"] for d in dead] == ["sms:shipped:4"] and "503" in dead[0]["last_error"]
     gateway.fail_every = 0
     with transaction(engine) as conn:
-        assert outbox.retry(conn, [dead[0]["id"]], now) == 1
+        assert outbox.retry(conn, [dead[0]["id"]], Actor("admin", "admin"), now) == 1
     assert deliver_pending(engine, transports, now=now).sent == 1
     assert rows(engine)["sms:shipped:4"] == ("sent", 1)
 

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select, update
 
 from core import ingest, stock_levels
+from core.access import Actor
 from core.db import make_engine, migrate, orders, skus, tickets, transaction
 from core.i18n import t
 from tests import browser as chromium
@@ -77,7 +78,9 @@ def test_a_clerk_ships_a_held_order_once_it_is_restocked(browser, server):
     open_path(page, server, "order?order=JD300000000004", "订单详情", "DOG-LEASH-M 需 1 可用 0")
     assert page.get_by_role("heading", name="JD300000000004 · 已挂起").is_visible()
 
-    stock_levels.adjust(server.engine, "warehouse", "张仓管", "DOG-LEASH-M", 3, "供应商到货")  # the warehouse restocks
+    stock_levels.adjust(
+        server.engine, Actor("张仓管", "warehouse"), "DOG-LEASH-M", 3, "供应商到货"
+    )  # the warehouse restocks
     open_path(page, server, "order?order=JD300000000004", "订单详情", "已挂起 → 已支付")
     assert page.get_by_role("heading", name="JD300000000004 · 已支付").is_visible()
 

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from test_app_users import pdf_texts
 
 from core import batch, labels, paperwork, warehouse, workflow
+from core.access import Actor
 from core.carriers import carrier_of
 from core.db import orders, transaction
 from core.errors import InvalidInput, NotFound
@@ -79,7 +80,7 @@ def test_no_label_pick_list_or_slip_for_an_order_that_cannot_ship(shop, engine, 
 def test_a_cancelled_or_shipped_order_gets_no_label(shop, engine):
     with transaction(engine) as conn:
         workflow.advance(conn, shop["TB20261120001"], "cancelled", "张仓管", now=NOW)
-    batch.run(engine, "warehouse", "张仓管", "ship", [shop["JD300000000005"]], now=NOW)
+    batch.run(engine, Actor("张仓管", "warehouse"), "ship", [shop["JD300000000005"]], now=NOW)
     with engine.connect() as conn:
         for order_no in ("TB20261120001", "JD300000000005"):
             with pytest.raises(InvalidInput, match=order_no):
@@ -106,7 +107,7 @@ def test_a_scanned_number_ships_under_the_carrier_it_names_and_others_under_the_
     carriers = dict.fromkeys(ids, "ZTO")
     with engine.connect() as conn:
         printed = warehouse.labels_for(conn, "warehouse", ids, now=NOW, carriers=carriers, tracking=tracking)
-    result = batch.run(engine, "warehouse", "张仓管", "ship", ids, tracking, now=NOW, carriers=carriers)
+    result = batch.run(engine, Actor("张仓管", "warehouse"), "ship", ids, tracking, now=NOW, carriers=carriers)
     assert not result.failed
     assert shipped(engine) == {
         "TB20261120001": ("YTO", "YT8800001234567"),  # 圆通's number, not the batch's 中通
@@ -121,7 +122,7 @@ def test_a_scanned_number_ships_under_the_carrier_it_names_and_others_under_the_
 def test_an_order_keeps_its_own_carrier_when_the_batch_names_none(shop, engine):
     with transaction(engine) as conn:
         conn.execute(update(orders).where(orders.c.id == shop["TB20261120001"]).values(carrier="JT"))
-    batch.run(engine, "warehouse", "张仓管", "ship", [shop["TB20261120001"]], now=NOW)
+    batch.run(engine, Actor("张仓管", "warehouse"), "ship", [shop["TB20261120001"]], now=NOW)
     assert shipped(engine)["TB20261120001"] == ("JT", f"JT{shop['TB20261120001']:012d}")
 
 

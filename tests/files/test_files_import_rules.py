@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from connectors import file_mapping
 from connectors.files import import_file
 from core import catalog
+from core.access import Actor
 from core.db import import_errors, order_lines, orders, reservations, skus
 from core.errors import InvalidInput
 from tests.files.files_helpers import export, quarantined, rejects
@@ -54,7 +55,7 @@ def test_an_unknown_sku_is_created_for_the_catalogue_and_its_order_waits_for_sto
 def test_the_catalogue_naming_a_created_sku_clears_its_flag(store):
     import_file(store, "jd", export("jd.gbk.csv"))
     counts = [{"sku": "PET-BED-L", "on_hand": "0", "name": "宠物窝L"}, {"sku": "NEW-BOWL", "on_hand": "5"}]
-    catalog.import_stock(store, counts, "test", "count.csv")
+    catalog.import_stock(store, counts, Actor("test", "admin"), "count.csv")
     with store.connect() as conn:
         flags = dict(
             conn.execute(

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import update
 
 from core import purchasing, sandbox
+from core.access import Actor
 from core.db import skus, transaction
 from core.ingest import ingest
 from tests.rules.shop import NOW, SUPPLIER, order, stock_shop
@@ -25,8 +26,8 @@ def store(engine, sqlite_url, monkeypatch):
     stock_shop(engine)
     ingest(engine, [order("3312600000001", ("PET-FOOD-2KG", 1, 9_900), buyer_remark="请发顺丰")], now=NOW)
     with transaction(engine) as conn:
-        purchasing.save_supplier(conn, SUPPLIER, "sales@wangwang.example", 7, 12, 24, "admin", NOW)
+        purchasing.save_supplier(conn, SUPPLIER, "sales@wangwang.example", 7, 12, 24, Actor("admin", "admin"), NOW)
         conn.execute(update(skus).where(skus.c.sku == "PET-FOOD-2KG").values(supplier=SUPPLIER, safety_stock=150))
     yield engine
     if sandbox.exists(engine):
-        sandbox.drop(engine)
+        sandbox.drop(engine, Actor("admin", "admin"))

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from core import rules, stock, workflow
+from core.access import Actor
 from core.db import channels, orders, skus, transaction
 from core.ingest import ingest
 from core.model import PAID, SHIPPED, NormalisedOrder, OrderLine
@@ -48,7 +49,7 @@ def stock_shop(engine, commission_bp: int = 500) -> None:
         for code, (cost, on_hand) in CATALOGUE.items():
             conn.execute(insert(skus).values(sku=code, name=code, unit_cost_cents=cost, updated_at=NOW))
             stock.receive(conn, stock.sku_id(conn, code), on_hand, "test", "opening stock", NOW)
-        rules.enable_all(conn, "admin", NOW)
+        rules.enable_all(conn, Actor("admin", "admin"), NOW)
 
 
 def ship_history(engine, code: str, unit_price: int, count: int = 6) -> None:

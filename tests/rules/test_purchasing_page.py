@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from core import clock, purchase_orders, stock
+from core.access import Actor
 from core.db import outbox, skus, transaction
 from core.ingest import ingest
 from tests.app.app_pages import button, open_page
@@ -87,7 +88,9 @@ def test_a_partial_receipt_marks_the_po_partial_and_names_the_orders_it_released
     ingest(store, [order("3312600000009", ("CAT-TOY-MOUSE", 3, 1_990), buyer="等货")], now=NOW)
     assert status_of(store, "3312600000009") == ("on_hold", "insufficient_stock")
     with transaction(store) as conn:
-        number, _ = purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW, {"CAT-TOY-MOUSE": 24})
+        number, _ = purchase_orders.create_purchase_order(
+            conn, SUPPLIER, Actor("采购", "manager"), NOW, {"CAT-TOY-MOUSE": 24}
+        )
     app = open_page(PAGE, "manager", lang="en")
     [receiving] = [d.value for d in app.dataframe if "Outstanding" in d.value.columns]
     assert list(receiving["Qty"]) == list(receiving["Outstanding"]) == [24]  # the default: all outstanding
@@ -103,8 +106,10 @@ def test_a_partial_receipt_marks_the_po_partial_and_names_the_orders_it_released
 
 def test_receiving_more_than_is_outstanding_is_refused_with_the_cores_reason(store):
     with transaction(store) as conn:
-        number, _ = purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW, {"PET-FOOD-2KG": 24})
-        purchase_orders.receive_purchase_order(conn, number, "仓库", NOW, {"PET-FOOD-2KG": 20})
+        number, _ = purchase_orders.create_purchase_order(
+            conn, SUPPLIER, Actor("采购", "manager"), NOW, {"PET-FOOD-2KG": 24}
+        )
+        purchase_orders.receive_purchase_order(conn, number, Actor("仓库", "warehouse"), NOW, {"PET-FOOD-2KG": 20})
     app = edit_qty(open_page(PAGE, "manager", lang="en"), f"receive-{number}", 0, 5)
     button(app, RECEIVE).click().run()
     assert [e.value for e in app.error] == [f"PET-FOOD-2KG: 5 cannot be received on {number}, 4 are outstanding."]

@@ -9,6 +9,7 @@ import pytest
 
 import cli
 from core import purchase_orders, rules, sandbox, supplier_link
+from core.access import Actor
 from core.db import transaction
 from core.errors import PermissionDenied
 from tests.rules.shop import NOW
@@ -55,7 +56,7 @@ def test_sandbox_create_promote_and_drop_from_the_command_line(store, capsys):
 
 def test_a_purchase_order_link_expires_after_two_weeks(store):
     with transaction(store) as conn:
-        _, link = purchase_orders.create_purchase_order(conn, "汪汪宠物食品厂", "采购", NOW)
+        _, link = purchase_orders.create_purchase_order(conn, "汪汪宠物食品厂", Actor("采购", "manager"), NOW)
     with store.connect() as conn:
         assert supplier_link.view(conn, link.split("token=")[1], NOW + timedelta(days=13))
         with pytest.raises(PermissionDenied):

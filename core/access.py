@@ -91,16 +91,20 @@ class Actor(str):
     """Who is acting: the name that audit rows record (the string itself) and the role the policy
     checks. Every write service takes one and calls authorize() before it changes anything.
 
-    Pages pass the signed-in user, the CLI the user of `--as USERNAME` (else LOCAL_ADMIN), the
-    worker and intake SYSTEM. It is a str so that the layers below a service, which only write the
-    name into ledgers and events, take it as they took a name; a bare str is never an Actor."""
+    Pages pass the signed-in user, the CLI the user of `--as USERNAME` (else the local
+    administrator), scripts SYSTEM. It is a str so that the layers below a service, which only
+    write the name into ledgers and events, take it as they took a name; a bare str is never an
+    Actor, and an Actor's role never changes once made."""
 
     role: str
 
     def __new__(cls, username: str, role: str) -> Actor:
         actor = super().__new__(cls, username)
-        actor.role = role
+        object.__setattr__(actor, "role", role)
         return actor
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("An Actor does not change; make a new one.")
 
     def __getnewargs__(self) -> tuple[str, str]:  # copy and pickle (session state) keep the role
         return str(self), self.role
@@ -113,7 +117,7 @@ class Actor(str):
         return str(self)
 
 
-# The scheduled worker and intake from the channels: the machine itself, with the administrator's rights.
+# Scripts acting as the machine itself (benchmarks, maintenance), with the administrator's rights.
 SYSTEM = Actor("system", "admin")
 
 

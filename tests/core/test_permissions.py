@@ -194,3 +194,10 @@ def test_each_role_may_or_may_not_use_the_service_exactly_as_the_policy_says(sql
 def test_a_bare_name_without_a_role_is_refused(sqlite_engine, service):
     with pytest.raises(PermissionDenied, match="No acting user"):
         CALLS[service](sqlite_engine, "admin")  # a str, not an Actor: who acts is unknown
+
+
+def test_an_actors_role_cannot_be_raised_after_it_is_made():
+    clerk = Actor("李客服", "clerk")
+    with pytest.raises(AttributeError):
+        clerk.role = "admin"
+    assert (clerk, clerk.role) == ("李客服", "clerk")

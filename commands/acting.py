@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from core import users
+from core import access, users
 from core.access import Actor
 from core.db import open_store
 from core.errors import InvalidInput
@@ -28,11 +28,26 @@ def add_actor(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--actor", help="the name audit rows record for the local administrator")
 
 
+def needs(parser: argparse.ArgumentParser, action: str) -> None:
+    """A command that reads (or keeps the store) without a write service to check who acts: with
+    --as, the user's role must be allowed this core.access action, as the page that shows it."""
+    parser.set_defaults(needs=action)
+
+
 def actor_of(args: argparse.Namespace) -> Actor:
-    """The acting user: the --as user (known and active), else the administrator named by --actor."""
+    """The acting user: the --as user (known, active and allowed the command), else the
+    administrator named by --actor."""
     named = getattr(args, "actor", None)
     if args.as_user is None:
         return Actor(named or LOCAL_ADMIN, "admin")
     if named is not None:
         raise InvalidInput(key="error.actor_with_as")
-    return users.as_actor(open_store(), args.as_user)
+    actor = users.as_actor(open_store(), args.as_user)
+    if action := getattr(args, "needs", None):
+        access.authorize(actor, action)
+    return actor
+
+
+def shown(args: argparse.Namespace, rows: list[dict]) -> list[dict]:
+    """Rows as the acting user may see them (the local administrator sees everything)."""
+    return access.mask_rows(args.acting.role, rows)

@@ -25,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lst.add_argument("--limit", type=int, default=100)
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(handler=list_orders)
+    acting.needs(lst, "view_orders")
     adv = actions.add_parser("advance", help="move an order to another status (or 'resume' a held one)")
     adv.add_argument("order_no")
     adv.add_argument("status", choices=[*STATUSES, "resume"])
@@ -37,11 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     report.add_argument("--json", action="store_true")
     report.set_defaults(handler=status_report)
+    acting.needs(report, "view_reports")
 
 
 def list_orders(args: argparse.Namespace) -> int:
     with open_store().connect() as conn:
-        rows = overview.list_orders(conn, args.status, args.limit, args.search)
+        rows = acting.shown(args, overview.list_orders(conn, args.status, args.limit, args.search))
     emit(rows, args.json, table(rows, ["channel_order_no", "shop", "status", "hold_reason", "province", "created_at"]))
     return 0
 

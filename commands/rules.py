@@ -32,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     suggest = purchase.add_parser("suggest", help="what to order, grouped by supplier")
     suggest.add_argument("--json", action="store_true")
     suggest.set_defaults(handler=suggest_purchases)
+    acting.needs(suggest, "purchasing")
     create = purchase.add_parser("create", help="e-mail a purchase order of the suggestions to a supplier")
     create.add_argument("--supplier", required=True)
     acting.add_actor(create)

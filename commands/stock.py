@@ -25,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lst = actions.add_parser("list", help="stock levels")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(handler=list_stock)
+    acting.needs(lst, "view_stock")
     for name, help_text in (("receive", "goods arrived"), ("adjust", "a counted correction (+/-)")):
         sub = actions.add_parser(name, help=help_text)
         sub.add_argument("sku")
@@ -54,7 +55,7 @@ def import_stock(args: argparse.Namespace) -> int:
 
 def list_stock(args: argparse.Namespace) -> int:
     with open_store().connect() as conn:
-        levels = catalog.stock_levels(conn)
+        levels = acting.shown(args, catalog.stock_levels(conn))
     columns = ["sku", "name", "on_hand", "reserved", "available", "safety_stock", "low"]
     emit(levels, args.json, table(levels, columns))
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
+from commands import acting
 from commands.output import emit, table
 from connectors import worker
 from core.db import open_store
@@ -20,6 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run = subparsers.add_parser("worker", help="pull every shop on schedule, push stock, deliver the outbox")
     run.add_argument("--demo", action="store_true", default=None, help="run the demo channel feed as well")
     run.set_defaults(handler=run_worker)
+    acting.needs(run, "administer_store")
 
 
 def pull_now(args: argparse.Namespace) -> int:

@@ -35,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.add_argument("--status", choices=STATUSES)
     listing.add_argument("--owner")
     _common(listing, listed, with_json=True)
+    acting.needs(listing, "handle_tickets")
     step = ticket.add_parser("advance", help="take one step of the ticket's flow")
     step.add_argument("number")
     step.add_argument("status", choices=STATUSES)
@@ -46,16 +47,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     handover.add_argument("number")
     handover.add_argument("owner")
     _common(handover, reassigned)
-    _common(ticket.add_parser("remind", help="queue e-mails for tickets near or past a deadline"), reminded)
-    _common(ticket.add_parser("report", help="average cycle time per week"), reported, with_json=True)
+    remind = ticket.add_parser("remind", help="queue e-mails for tickets near or past a deadline")
+    _common(remind, reminded)
+    acting.needs(remind, "handle_tickets")
+    cycle = ticket.add_parser("report", help="average cycle time per week")
+    _common(cycle, reported, with_json=True)
+    acting.needs(cycle, "handle_tickets")
 
     box = subparsers.add_parser("outbox", help="deliver notifications").add_subparsers(
         dest="outbox_command", required=True
     )
     deliver = box.add_parser("deliver", help="send due SMS and e-mail (loops until stopped without --once)")
     worker.add_arguments(deliver)
+    acting.needs(deliver, "administer_store")
     deliver.set_defaults(handler=worker.run)
-    _common(box.add_parser("dead", help="messages that gave up"), dead, with_json=True)
+    dead_letters = box.add_parser("dead", help="messages that gave up")
+    _common(dead_letters, dead, with_json=True)
+    acting.needs(dead_letters, "retry_notifications")
     retry = box.add_parser("retry", help="queue dead messages again")
     retry.add_argument("ids", nargs="+", type=int)
     _common(retry, retried)
@@ -89,7 +97,7 @@ def _items(codes: list[str], quantities: list[int], replacements: list[str]) -> 
 
 def listed(args: argparse.Namespace) -> int:
     with make_engine().connect() as conn:
-        rows = list_tickets(conn, status=args.status, owner=args.owner, due_only=args.overdue)
+        rows = acting.shown(args, list_tickets(conn, status=args.status, owner=args.owner, due_only=args.overdue))
     emit(rows, args.json, table(rows, LIST_COLUMNS))
     return 0
 

@@ -84,6 +84,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "retry_notifications": frozenset({"admin"}),
     "add_note": frozenset({"admin", "manager", "clerk", "warehouse", "service"}),
     "print_labels": frozenset({"admin", "manager", "clerk", "warehouse"}),
+    # Upkeep of the store itself (schema, copies, the worker): the command line's administrator.
+    "administer_store": frozenset({"admin"}),
 }
 
 

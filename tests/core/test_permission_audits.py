@@ -133,3 +133,12 @@ def test_without_as_the_cli_is_the_local_administrator_and_audits_as_such(cli):
     assert _audits(engine)[-1][:2] == ("cli", "unit cost PET-FOOD-2KG")
     assert run("--as", "wang", "rules", "enable", "--all").returncode == 0
     assert _audits(engine)[-1][0] == "wang"
+
+
+def test_the_cli_reads_as_the_user_sees_and_keeps_store_upkeep_for_the_administrator(cli):
+    run, _, _ = cli
+    levels = json.loads(run("--as", "zhang", "stock", "list", "--json").stdout)
+    assert levels[0]["on_hand"] == 20 and "unit_cost_cents" not in levels[0]
+    assert json.loads(run("stock", "list", "--json").stdout)[0]["unit_cost_cents"] == 500
+    _one_line_refusal(run("--as", "zhang", "orders", "list"), "The warehouse role may not view orders.")
+    _one_line_refusal(run("--as", "wang", "init"), "The manager role may not administer store.")

@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 
-from commands import export, imports, orders, rules, setup, stock, sync, tickets, transfer
+from commands import acting, export, imports, orders, rules, setup, stock, sync, tickets, transfer
 
 AREAS = [setup, stock, orders, imports, transfer, tickets, sync, rules, export]
 log = logging.getLogger("orderhub.cli")
@@ -19,6 +19,7 @@ log = logging.getLogger("orderhub.cli")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cli.py", description="OrderHub command line")
+    acting.add_option(parser)
     subparsers = parser.add_subparsers(dest="command", required=True)
     for area in AREAS:
         area.register(subparsers)
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("psycopg").setLevel(logging.ERROR)
     args = build_parser().parse_args(argv)
     try:
+        args.acting = acting.actor_of(args)
         return args.handler(args) or 0
     except OrderHubError as exc:
         print(f"error: {exc}", file=sys.stderr)

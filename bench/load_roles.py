@@ -24,13 +24,15 @@ from core.aftersales.returns_flow import CLOSED, next_statuses
 from core.aftersales.tables import tickets
 from core.analytics.analytics import Snapshot
 from core.errors import OrderHubError
+from core.identity.access import Actor
 from core.intake import ingest
+from core.messages import outbox
 from core.model import CANCELLED, ON_HOLD, PAID, SHIPPED
 from core.orders import stock_resume, workflow
 from core.orders.tables import orders
 from core.stock import reservations as stock
 from core.stock.tables import skus
-from core.store import outbox, retry
+from core.store import retry
 from core.store.db import make_engine
 from demo import shop as demo
 from notify.aliyun_sms import SmsSettings, SmsTransport
@@ -147,18 +149,19 @@ def clerk_steps(engine: Engine, rng: random.Random, actor: str) -> list[Step]:
 
 def service_steps(engine: Engine, rng: random.Random, actor: str) -> list[Step]:
     """Opens tickets on shipped orders and moves open tickets along the flow."""
+    agent = Actor(actor, "service")
 
     def open_one(conn: Connection) -> None:
         order_id = _pick(conn, SHIPPED, rng)
         if order_id is not None:
             kind = rng.choice(["refund", "return", "exchange", "resend"])
-            returns.open_ticket(conn, order_id, kind, rng.choice(["changed_mind", "wrong_size"]), actor)
+            returns.open_ticket(conn, order_id, kind, rng.choice(["changed_mind", "wrong_size"]), agent)
 
     def advance_one(conn: Connection) -> None:
         query = select(tickets.c.number, tickets.c.type, tickets.c.status).where(tickets.c.status != CLOSED)
         ticket = conn.execute(query.order_by(tickets.c.id.desc()).limit(1).offset(rng.randrange(10))).first()
         if ticket and (options := next_statuses(ticket.type, ticket.status)):
-            returns.advance(conn, ticket.number, rng.choice(options), actor, resalable=rng.random() < 0.8)
+            returns.advance(conn, ticket.number, rng.choice(options), agent, resalable=rng.random() < 0.8)
 
     return [("ticket_open", 35, open_one), ("ticket_advance", 65, advance_one)]
 

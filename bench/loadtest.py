@@ -27,11 +27,11 @@ from bench import common
 from bench.load_roles import Plan, Recorder, deliver_pass, run_role
 from core import clock
 from core.intake.ingest import ensure_shops
+from core.messages import outbox
 from core.orders import store_checks
 from core.orders.tables import orders
 from core.phones import mainland_mobile
 from core.stock import reservations as stock
-from core.store import outbox
 from core.store.db import ROOT, make_engine, migrate, transaction
 from demo.catalog import SHOPS, SKUS
 from notify.aliyun_sms import SmsSettings, SmsTransport

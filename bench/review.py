@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from bench.common import generated_orders, timer, write
 from bench.intake import fresh_store
+from core.identity.access import SYSTEM
 from core.intake import ingest
 from core.review import review, rules
 from core.store.db import transaction
@@ -57,11 +58,11 @@ def intake(url: str, orders: list, rules_on: bool) -> dict:
     engine = fresh_store(url)
     if rules_on:
         with transaction(engine) as conn:
-            rules.enable_all(conn, "bench")
+            rules.enable_all(conn, SYSTEM)
     with timer() as took:
         summary = ingest.ingest(engine, orders, "bench", batch_size=5000, history=True)
     with timer() as recheck:
-        queue = review.recheck_open_orders(engine)
+        queue = review.recheck_open_orders(engine, SYSTEM)
     engine.dispose()
     return {
         **took,

@@ -20,7 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", required=True, help="file to write")
     parser.add_argument("--from", dest="start", type=_day, help="first order date, YYYY-MM-DD")
     parser.add_argument("--to", dest="end", type=_day, help="last order date, YYYY-MM-DD (inclusive)")
-    parser.add_argument("--role", choices=ROLES, default="analyst", help="mask columns as this role sees them")
+    parser.add_argument(
+        "--role", choices=ROLES, default="analyst", help="mask columns as this role sees them (--as: the user's)"
+    )
     parser.add_argument(
         "--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE, help="language of headers and labels (csv, xlsx)"
     )
@@ -43,8 +45,9 @@ def run(args: argparse.Namespace) -> int:
     if args.dataset == "stock" and (args.start or args.end):
         raise InvalidInput("Stock is a snapshot of today; --from and --to do not apply to it.")
     raw = True if args.raw else None  # None: the format's default (raw for parquet only)
+    role = args.acting.role if args.as_user else args.role  # --as: masked as that user sees, if they may export
     rows = export.export(
-        open_store(), args.dataset, args.out, args.fmt, args.role, args.start, args.end, lang=args.lang, raw=raw
+        open_store(), args.dataset, args.out, args.fmt, role, args.start, args.end, lang=args.lang, raw=raw
     )
-    print(f"{rows:,} {args.dataset} rows written to {args.out} ({args.fmt}, as {args.role})", file=sys.stderr)
+    print(f"{rows:,} {args.dataset} rows written to {args.out} ({args.fmt}, as {role})", file=sys.stderr)
     return 0

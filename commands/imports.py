@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from commands import acting
 from commands.output import emit
 from connectors.file_inference import propose_file, suggestion_toml
 from connectors.file_mapping import channels, read_mapping
@@ -85,6 +86,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(handler=run, parser=parser)
+    acting.needs(parser, "import_orders")
 
 
 def _date_format(text: str) -> tuple[str, str]:
@@ -130,7 +132,7 @@ def _import(engine, path: Path, args: argparse.Namespace) -> int:
             items=args.items,
             shop=args.shop,
             progress=progress,
-            actor="cli",
+            actor=args.acting,
             history=args.history,
             mapping=mapping,
             date_formats=dict(args.date_format),

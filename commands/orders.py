@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from commands import acting
 from commands.output import emit, table
 from core.model import STATUSES
-from core.orders import holds as order_holds
 from core.orders import overview, workflow
 from core.review import review
+from core.shipping import batch
 from core.store.db import open_store, transaction
 
 LOCAL_ADMIN = "admin"  # the CLI acts as the local administrator
@@ -28,12 +29,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lst.add_argument("--limit", type=int, default=100)
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(handler=list_orders)
+    acting.needs(lst, "view_orders")
     adv = actions.add_parser("advance", help="move an order to another status (or 'resume' a held one)")
     adv.add_argument("order_no")
     adv.add_argument("status", choices=[*STATUSES, "resume"])
     adv.add_argument("--channel")
     adv.add_argument("--reason", default="")
-    adv.add_argument("--actor", default="cli")
+    acting.add_actor(adv)
     adv.add_argument(
         "--override-review",
         metavar="WHY",
@@ -45,11 +47,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     report.add_argument("--json", action="store_true")
     report.set_defaults(handler=status_report)
+    acting.needs(report, "view_reports")
 
 
 def list_orders(args: argparse.Namespace) -> int:
     with open_store().connect() as conn:
-        rows = overview.list_orders(conn, args.status, args.limit, args.search)
+        rows = acting.shown(args, overview.list_orders(conn, args.status, args.limit, args.search))
     emit(rows, args.json, table(rows, ["channel_order_no", "shop", "status", "hold_reason", "province", "created_at"]))
     return 0
 
@@ -58,11 +61,9 @@ def advance(args: argparse.Namespace) -> int:
     with transaction(open_store()) as conn:
         order_id = workflow.order_id_by_no(conn, args.order_no, args.channel)
         if args.override_review is not None and args.status == "resume":
-            final = review.override(conn, order_id, LOCAL_ADMIN, args.actor, args.override_review)
-        elif args.status == "resume":
-            final = order_holds.resume_many(conn, [order_id], args.actor)[order_id]
+            final = review.override(conn, order_id, args.acting, args.override_review)
         else:
-            final = workflow.advance(conn, order_id, args.status, args.actor, args.reason)
+            final = batch.move(conn, order_id, args.status, args.acting, args.reason)
     print(f"{args.order_no}: {final}")
     return 0
 

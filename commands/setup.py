@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from commands import acting
 from core.store.db import database_url, open_store
 from demo import shop as demo
 
@@ -12,6 +13,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("init", help="create or upgrade the database")
     parser.add_argument("--demo", action="store_true", help="fill an empty database with 90 days of demo data")
     parser.set_defaults(handler=init)
+    acting.needs(parser, "administer_store")
 
 
 def init(args: argparse.Namespace) -> int:

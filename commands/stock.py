@@ -6,12 +6,11 @@ import argparse
 import csv
 from pathlib import Path
 
+from commands import acting
 from commands.output import emit, table
 from core.errors import InvalidInput
-from core.orders import stock_resume
 from core.restock import catalog, stock_levels
-from core.stock import reservations as stock
-from core.store.db import open_store, transaction
+from core.store.db import open_store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,12 +25,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lst = actions.add_parser("list", help="stock levels")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(handler=list_stock)
+    acting.needs(lst, "view_stock")
     for name, help_text in (("receive", "goods arrived"), ("adjust", "a counted correction (+/-)")):
         sub = actions.add_parser(name, help=help_text)
         sub.add_argument("sku")
         sub.add_argument("qty", type=int)
         sub.add_argument("--reason", default="" if name == "receive" else None, required=name == "adjust")
-        sub.add_argument("--actor", default="cli")
+        acting.add_actor(sub)
         sub.set_defaults(handler=change_stock, kind=name)
 
 
@@ -42,7 +42,7 @@ def import_stock(args: argparse.Namespace) -> int:
             raise InvalidInput(f"{args.file} needs at least the columns sku and on_hand.")
         rows = list(reader)
     engine = open_store()
-    summary = catalog.import_stock(engine, rows, "cli", args.file.name)
+    summary = catalog.import_stock(engine, rows, args.acting, args.file.name)
     emit(
         vars(summary),
         args.json,
@@ -55,21 +55,15 @@ def import_stock(args: argparse.Namespace) -> int:
 
 def list_stock(args: argparse.Namespace) -> int:
     with open_store().connect() as conn:
-        levels = catalog.stock_levels(conn)
+        levels = acting.shown(args, catalog.stock_levels(conn))
     columns = ["sku", "name", "on_hand", "reserved", "available", "safety_stock", "low"]
     emit(levels, args.json, table(levels, columns))
     return 0
 
 
 def change_stock(args: argparse.Namespace) -> int:
-    with transaction(open_store()) as conn:
-        sku = stock.sku_id(conn, args.sku)
-        with stock_resume.resuming_held(conn, [sku]) as resumed:
-            if args.kind == "receive":
-                stock.receive(conn, sku, args.qty, args.actor, args.reason)
-            else:
-                stock.adjust(conn, sku, args.qty, args.reason, args.actor)
-        moved = stock_levels.order_numbers(conn, resumed)
+    change = stock_levels.receive if args.kind == "receive" else stock_levels.adjust
+    moved = change(open_store(), args.acting, args.sku, args.qty, args.reason)
     which = f": {', '.join(moved)}" if moved else ""
     print(f"{args.sku}: {args.kind} {args.qty}; {len(moved)} held orders resumed{which}")
     return 0

@@ -6,6 +6,7 @@ import argparse
 import logging
 
 import worker
+from commands import acting
 from commands.output import emit, table
 from connectors import pulls
 from core.errors import NotFound
@@ -21,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run = subparsers.add_parser("worker", help="pull every shop on schedule, push stock, deliver the outbox")
     run.add_argument("--demo", action="store_true", default=None, help="run the demo channel feed as well")
     run.set_defaults(handler=run_worker)
+    acting.needs(run, "administer_store")
 
 
 def pull_now(args: argparse.Namespace) -> int:
@@ -30,7 +32,7 @@ def pull_now(args: argparse.Namespace) -> int:
         shops = [shop for shop in shops if shop.name == args.shop]
         if not shops:
             raise NotFound(f"No shop named {args.shop} is configured in data/channels.toml.")
-    results = pulls.pull_all(engine, shops)
+    results = pulls.sync_now(engine, args.acting, shops)
     rows = [
         {
             "shop": r.shop,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+from commands import acting
 from commands.output import emit, table
 from core.aftersales import returns
 from core.aftersales.returns_flow import STATUSES, TYPES
 from core.aftersales.returns_sla import cycle_times, list_tickets, remind_due, ticket_detail
 from core.errors import InvalidInput
+from core.messages import outbox
 from core.orders import workflow
-from core.store import outbox
 from core.store.db import make_engine, transaction
 from notify import __main__ as worker
 
@@ -36,6 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.add_argument("--status", choices=STATUSES)
     listing.add_argument("--owner")
     _common(listing, listed, with_json=True)
+    acting.needs(listing, "handle_tickets")
     step = ticket.add_parser("advance", help="take one step of the ticket's flow")
     step.add_argument("number")
     step.add_argument("status", choices=STATUSES)
@@ -47,23 +49,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     handover.add_argument("number")
     handover.add_argument("owner")
     _common(handover, reassigned)
-    _common(ticket.add_parser("remind", help="queue e-mails for tickets near or past a deadline"), reminded)
-    _common(ticket.add_parser("report", help="average cycle time per week"), reported, with_json=True)
+    remind = ticket.add_parser("remind", help="queue e-mails for tickets near or past a deadline")
+    _common(remind, reminded)
+    acting.needs(remind, "handle_tickets")
+    cycle = ticket.add_parser("report", help="average cycle time per week")
+    _common(cycle, reported, with_json=True)
+    acting.needs(cycle, "handle_tickets")
 
     box = subparsers.add_parser("outbox", help="deliver notifications").add_subparsers(
         dest="outbox_command", required=True
     )
     deliver = box.add_parser("deliver", help="send due SMS and e-mail (loops until stopped without --once)")
     worker.add_arguments(deliver)
+    acting.needs(deliver, "administer_store")
     deliver.set_defaults(handler=worker.run)
-    _common(box.add_parser("dead", help="messages that gave up"), dead, with_json=True)
+    dead_letters = box.add_parser("dead", help="messages that gave up")
+    _common(dead_letters, dead, with_json=True)
+    acting.needs(dead_letters, "retry_notifications")
     retry = box.add_parser("retry", help="queue dead messages again")
     retry.add_argument("ids", nargs="+", type=int)
     _common(retry, retried)
 
 
 def _common(parser: argparse.ArgumentParser, handler, with_json: bool = False) -> None:
-    parser.add_argument("--actor", default="cli")
+    acting.add_actor(parser)
     if with_json:
         parser.add_argument("--json", action="store_true")
     parser.set_defaults(handler=handler)
@@ -73,7 +82,7 @@ def opened(args: argparse.Namespace) -> int:
     items = _items(args.sku, args.qty, args.replacement)
     with transaction(make_engine()) as conn:
         order_id = workflow.order_id_by_no(conn, args.order_no, args.channel)
-        ticket_id = returns.open_ticket(conn, order_id, args.type, args.reason, args.actor, items, args.notes)
+        ticket_id = returns.open_ticket(conn, order_id, args.type, args.reason, args.acting, items, args.notes)
         detail = ticket_detail(conn, returns.load_by_id(conn, ticket_id).number)
     emit(detail, args.json, f"{detail['number']}: {detail['status']}, owner {detail['owner'] or '-'}")
     return 0
@@ -90,7 +99,7 @@ def _items(codes: list[str], quantities: list[int], replacements: list[str]) -> 
 
 def listed(args: argparse.Namespace) -> int:
     with make_engine().connect() as conn:
-        rows = list_tickets(conn, status=args.status, owner=args.owner, due_only=args.overdue)
+        rows = acting.shown(args, list_tickets(conn, status=args.status, owner=args.owner, due_only=args.overdue))
     emit(rows, args.json, table(rows, LIST_COLUMNS))
     return 0
 
@@ -98,7 +107,7 @@ def listed(args: argparse.Namespace) -> int:
 def advanced(args: argparse.Namespace) -> int:
     with transaction(make_engine()) as conn:
         status = returns.advance(
-            conn, args.number, args.status, args.actor,
+            conn, args.number, args.status, args.acting,
             resalable=args.resalable, refund_cents=args.refund_cents, note=args.note,
         )  # fmt: skip
     print(f"{args.number.upper()}: {status}")
@@ -107,7 +116,7 @@ def advanced(args: argparse.Namespace) -> int:
 
 def reassigned(args: argparse.Namespace) -> int:
     with transaction(make_engine()) as conn:
-        returns.reassign(conn, args.number, args.owner, args.actor)
+        returns.reassign(conn, args.number, args.owner, args.acting)
     print(f"{args.number.upper()}: owner {args.owner}")
     return 0
 
@@ -134,5 +143,5 @@ def dead(args: argparse.Namespace) -> int:
 
 def retried(args: argparse.Namespace) -> int:
     with transaction(make_engine()) as conn:
-        print(f"queued again: {outbox.retry(conn, args.ids)}")
+        print(f"queued again: {outbox.retry(conn, args.ids, args.acting)}")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from commands import acting
 from commands.output import emit
 from core.copies.transfer import copy_store
 from core.store.db import make_engine
@@ -15,6 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--url", required=True, help="target, e.g. postgresql+psycopg://user@host/orderhub")
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(handler=migrate_to)
+    acting.needs(parser, "administer_store")
 
 
 def migrate_to(args: argparse.Namespace) -> int:

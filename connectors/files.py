@@ -30,6 +30,8 @@ from connectors.file_rows import Rows, Source, check_orphans, check_rows, read_r
 from core import clock
 from core.errors import InvalidInput, StoreRefused
 from core.i18n import t
+from core.identity import access
+from core.identity.access import Actor
 from core.intake import quarantine
 from core.intake.ingest import IngestSummary, ingest
 from core.spreadsheet import inert_frame
@@ -107,6 +109,10 @@ class ImportSummary:
         }
 
 
+# An import nobody in particular started (a script, the tests): the machine, as the ledger names it.
+UNATTENDED = Actor("import", "admin")
+
+
 @dataclass
 class Prepared:
     """An export read and checked, its orders ready to be made as ingest asks for them."""
@@ -124,7 +130,7 @@ def import_file(
     items: str | Path | None = None,
     shop: str | None = None,
     progress: Progress | None = None,
-    actor: str = "import",
+    actor: Actor = UNATTENDED,
     batch_size: int = 10000,
     now: datetime | None = None,
     names: tuple[str, str] | None = None,
@@ -138,7 +144,9 @@ def import_file(
     given (the user's own) is used instead. `names` gives the files' own names when they were
     saved under another (an upload); `history` marks trade from before go-live (see
     core.intake.ingest: no messages, no stock taken for orders already shipped); `date_formats`
-    answers AmbiguousDates (column → "m/d/Y" or "d/m/Y")."""
+    answers AmbiguousDates (column → "m/d/Y" or "d/m/Y"). A person's import passes the person
+    (`actor`), whose role must be allowed to import orders."""
+    access.authorize(actor, "import_orders")
     now = now or clock.now()
     prepared = prepare(engine, channel, path, items, shop, names, mapping, date_formats, now)
     summary = prepared.summary

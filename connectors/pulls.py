@@ -15,6 +15,7 @@ from connectors.demo import demo_shops
 from core import clock
 from core.errors import OrderHubError
 from core.identity import access
+from core.identity.access import Actor
 from core.intake import shop_sync
 
 log = logging.getLogger(__name__)
@@ -56,10 +57,10 @@ def pull_all(engine: Engine, shops: list[ShopConfig], owner: str | None = None) 
     return [pull_shop(engine, shop, owner) for shop in shops]
 
 
-def sync_now(engine: Engine, role: str) -> list[sync.PullResult]:
-    """The "sync now" button: every shop pulled at once, for a role allowed to."""
-    access.require(role, "sync")
-    return pull_all(engine, shops_to_pull(engine))
+def sync_now(engine: Engine, actor: Actor, shops: list[ShopConfig] | None = None) -> list[sync.PullResult]:
+    """The "sync now" button and `cli.py pull`: the shops (every one) pulled at once, for a role allowed to."""
+    access.authorize(actor, "sync")
+    return pull_all(engine, shops_to_pull(engine) if shops is None else shops)
 
 
 def shop_states(engine: Engine) -> list[dict]:

@@ -5,6 +5,7 @@ from core.aftersales import tables as aftersales_tables
 from core.copies import tables as copies_tables
 from core.identity import tables as identity_tables
 from core.intake import tables as intake_tables
+from core.messages import tables as messages_tables
 from core.orders import tables as orders_tables
 from core.restock import tables as restock_tables
 from core.review import tables as review_tables
@@ -15,6 +16,7 @@ from core.store.db import metadata
 PACKAGE_TABLES = (
     store_tables,
     identity_tables,
+    messages_tables,
     stock_tables,
     orders_tables,
     review_tables,

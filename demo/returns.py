@@ -17,8 +17,12 @@ from core.aftersales import returns
 from core.aftersales.returns_flow import CLOSED, EXCHANGE, REFUND, REJECTED, RESEND, RETURN, SUBMITTED, next_statuses
 from core.aftersales.tables import service_agents, ticket_reasons
 from core.errors import InsufficientStock
+from core.identity.access import Actor
 from core.orders.tables import order_lines, orders
 from core.stock.tables import skus
+
+# A buyer's request, opened on their behalf (the buyer is no user of the store).
+FOR_BUYER = Actor("buyer", "service")
 
 MANAGER_EMAIL = "chen.jie@petshop.example"
 # The linear trend is set a little wider than the 4.7 -> 1.2 days the weekly report then shows:
@@ -89,9 +93,9 @@ def _replay(
 ) -> None:
     """Open the ticket and take the steps whose time has come, spread over the cycle."""
     kind = rng.choices(list(TYPE_WEIGHTS[reason]), list(TYPE_WEIGHTS[reason].values()))[0]
-    ticket_id = returns.open_ticket(conn, order.id, kind, reason, "buyer", [_item(conn, rng, order.id)], now=opened)
+    ticket_id = returns.open_ticket(conn, order.id, kind, reason, FOR_BUYER, [_item(conn, rng, order.id)], now=opened)
     ticket = returns.load_by_id(conn, ticket_id)
-    number, owner = ticket.number, ticket.owner or "system"
+    number, owner = ticket.number, Actor(ticket.owner or "system", "service")
     path = _path(kind, rejected=rng.random() < 0.05)
     first = opened + min(cycle * 0.15, timedelta(hours=rng.uniform(1, 30)))
     gap = (cycle - (first - opened)) / max(len(path) - 1, 1)

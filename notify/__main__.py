@@ -10,7 +10,7 @@ import time
 from datetime import timedelta
 
 from core.copies import sandbox
-from core.store import outbox
+from core.messages import outbox
 from core.store.db import make_engine
 from notify.delivery import deliver_pending, transports_from_env
 

@@ -30,8 +30,8 @@ from urllib.parse import quote
 import httpx
 
 from core.errors import InvalidInput
+from core.messages.outbox import DeliveryFailure, Envelope, PermanentFailure, outcome_of
 from core.phones import mainland_mobile
-from core.store.outbox import DeliveryFailure, Envelope, PermanentFailure, outcome_of
 
 ENDPOINT = "https://dysmsapi.aliyuncs.com/"
 BATCH_LIMIT = 100  # numbers per SendBatchSms call, as Aliyun documents

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from core.copies import sandbox
-from core.store import outbox
+from core.messages import outbox
 from notify.aliyun_sms import SmsSettings, SmsTransport
 from notify.email import EmailTransport, SmtpSettings
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
 
-from core.store.outbox import DeliveryFailure, Envelope, PermanentFailure
+from core.messages.outbox import DeliveryFailure, Envelope, PermanentFailure
 from notify.templates import render
 
 SECURITY_MODES = ("starttls", "ssl", "none")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue
-from core.store.outbox import PermanentFailure
+from core.messages.outbox import PermanentFailure
 
 TEMPLATES = ("order_paid", "order_shipped", "ticket_overdue", "purchase_order")
 

@@ -8,7 +8,7 @@ from core.errors import OrderHubError
 from core.identity import users
 from core.identity.access import ROLES
 from ui import auth, widgets
-from ui.session import engine, tr
+from ui.session import acting, engine, tr
 
 user = auth.guard("pages/admin_users.py")
 st.title(tr("users.title"), anchor=False)
@@ -18,7 +18,7 @@ widgets.show_outcome()
 def run(change, *args, notice: str) -> None:
     """Apply a change through core; on success show the notice after the rerun."""
     try:
-        change(engine(), user["role"], *args)
+        change(engine(), acting(), *args)
     except OrderHubError as exc:
         widgets.show_error(exc)
         return
@@ -27,7 +27,7 @@ def run(change, *args, notice: str) -> None:
 
 
 try:
-    people = users.listing(engine(), user["role"])
+    people = users.listing(engine(), acting())
 except OrderHubError as exc:
     widgets.show_error(exc)
     st.stop()

@@ -11,7 +11,7 @@ from connectors.files import import_file
 from core.errors import AmbiguousDates, OrderHubError
 from core.identity.access import require
 from ui import auth, import_review, widgets
-from ui.session import engine, lang, tr
+from ui.session import acting, engine, lang, tr
 
 user = auth.guard("pages/import.py")
 st.title(tr("import.title"), anchor=False)
@@ -91,7 +91,7 @@ if start:
     def show_progress(done: int, total: int) -> None:
         bar.progress(done / max(total, 1), text=tr("import.progress", done=f"{done:,}", total=f"{total:,}"))
 
-    summary = run(import_file, mapping, progress=show_progress, actor=user["username"], history=history)
+    summary = run(import_file, mapping, progress=show_progress, actor=acting(), history=history)
     st.cache_data.clear()  # other pages' cached reads now miss the new orders
     st.session_state["import_summary"] = summary
     st.session_state.pop("import_review", None)

@@ -11,7 +11,7 @@ from core.shipping import batch
 from core.shipping.labels import CARRIER_NAMES
 from ui import actions, auth, widgets
 from ui.aftersales import open_from_order
-from ui.session import engine, tr
+from ui.session import acting, engine, tr
 
 user = auth.guard("pages/order.py")
 st.title(tr("order.title"), anchor=False)
@@ -76,7 +76,7 @@ if can(user["role"], "add_note"):
         note = st.text_area(tr("order.note"), max_chars=order_detail.MAX_NOTE, height=80)
         if st.form_submit_button(tr("order.add_note"), icon=":material/edit_note:"):
             try:
-                order_detail.add_note(engine(), user["role"], user["username"], order_id, note)
+                order_detail.add_note(engine(), acting(), order_id, note)
                 st.rerun()
             except OrderHubError as exc:
                 widgets.show_error(exc)

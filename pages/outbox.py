@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from core.store import outbox
+from core.messages import outbox
 from ui.aftersales import commit, notice, staff_only
-from ui.session import engine, tr
+from ui.session import acting, engine, tr
 
 staff_only("retry_notifications")
 st.title(tr("aftersales.outbox.title"), anchor=False)
@@ -22,4 +22,4 @@ if not dead:
 st.dataframe(dead, column_order=["id", "kind", "recipient", "template", "attempts", "last_error"], hide_index=True)
 chosen = st.multiselect(tr("aftersales.outbox.pick"), [row["id"] for row in dead], format_func=lambda i: f"#{i}")
 if st.button(tr("aftersales.outbox.retry"), type="primary", disabled=not chosen):
-    commit(lambda conn: tr("aftersales.outbox.retried", count=outbox.retry(conn, chosen)))
+    commit(lambda conn: tr("aftersales.outbox.retried", count=outbox.retry(conn, chosen, acting())))

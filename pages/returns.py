@@ -7,7 +7,7 @@ from core.aftersales.returns_flow import TYPES, next_statuses
 from core.aftersales.returns_sla import cycle_times, list_tickets, ticket_detail
 from ui import widgets
 from ui.aftersales import commit, notice, staff_only, ticket_table
-from ui.session import engine, lang, tr
+from ui.session import acting, engine, lang, tr
 
 LINES = ("sku", "qty", "replacement_sku", "disposition")
 HISTORY = ("at", "actor", "action", "from_status", "to_status", "detail")
@@ -42,7 +42,7 @@ with st.expander(tr("aftersales.page.open")), st.form("open_ticket", clear_on_su
         items = [returns.Item(sku.strip(), int(qty))] if sku.strip() else None
 
         def open_it(conn) -> str:
-            number = returns.open_for_order_no(conn, order_no, kind, reason["code"], user["username"], items=items)
+            number = returns.open_for_order_no(conn, order_no, kind, reason["code"], acting(), items=items)
             return tr("aftersales.page.created", number=number, owner=returns.load(conn, number).owner or "-")
 
         commit(open_it)
@@ -71,13 +71,13 @@ if number:
         note = st.text_input(tr("aftersales.page.notes"))
         if st.form_submit_button(tr("aftersales.page.advance"), disabled=not steps):
             step = {"resalable": resalable, "note": note}
-            commit(lambda c: tr(f"aftersales.status.{returns.advance(c, number, target, user['username'], **step)}"))
+            commit(lambda c: tr(f"aftersales.status.{returns.advance(c, number, target, acting(), **step)}"))
     with owner_box.form("reassign"):
         people = list(agents)
         me = people.index(user["username"]) if user["username"] in people else 0
         owner = st.selectbox(tr("aftersales.page.reassign"), people, index=me, format_func=agents.get)
         if st.form_submit_button(tr("aftersales.page.reassign_button")):
-            commit(lambda conn: returns.reassign(conn, number, owner, user["username"]) or tr("aftersales.page.done"))
+            commit(lambda conn: returns.reassign(conn, number, owner, acting()) or tr("aftersales.page.done"))
     st.caption(tr("aftersales.page.history"))
     st.dataframe(widgets.frame(ticket["events"], HISTORY, CODES), hide_index=True)
 

@@ -52,7 +52,7 @@ for rule in rules.RULES:
                 widgets.show_error(refusal)
 
 if st.button(tr("rules.recheck")):
-    st.info(tr("rules.rechecked", count=len(review.recheck_open_orders(engine()))))
+    st.info(tr("rules.rechecked", count=len(review.recheck_open_orders(engine(), actor()))))
 
 st.header(tr("blacklist.title"))
 st.dataframe(widgets.frame(listed, LISTED, KINDS), hide_index=True, width="stretch")

@@ -38,6 +38,6 @@ if st.button(tr("sandbox.promote"), type="primary") and (changed := attempt(sand
     st.success(tr("sandbox.promoted", changes=changes))
 if st.button(tr("sandbox.drop")):
     st.cache_resource.clear()  # close the cached engine of the copy before its file or database goes
-    attempt(sandbox.drop, live)
+    attempt(sandbox.drop, live, actor())
     st.session_state["use_sandbox"] = False
     st.rerun()

@@ -6,7 +6,7 @@ from core.errors import OrderHubError
 from core.identity.access import can
 from core.restock import stock_levels
 from ui import auth, widgets
-from ui.session import engine, tr
+from ui.session import acting, engine, tr
 
 user = auth.guard("pages/stock.py")
 st.title(tr("stock.title"), anchor=False)
@@ -65,7 +65,7 @@ if can(user["role"], "adjust_stock"):
         reason = st.text_input(tr("stock.reason"), placeholder=tr("stock.reason_hint"))
         if st.form_submit_button(tr("stock.apply"), type="primary"):
             try:
-                moved = stock_levels.adjust(engine(), user["role"], user["username"], sku, int(delta), reason)
+                moved = stock_levels.adjust(engine(), acting(), sku, int(delta), reason)
                 st.session_state["notice"] = tr("stock.adjusted", sku=sku, delta=int(delta)) + (
                     tr("stock.resumed", count=len(moved), orders="、".join(moved)) if moved else ""
                 )
@@ -78,7 +78,7 @@ if can(user["role"], "adjust_stock"):
         if upload is not None and st.button(tr("stock.import_apply"), type="primary"):
             try:
                 rows = stock_levels.read_counts(upload.getvalue())
-                result = stock_levels.import_counts(engine(), user["role"], user["username"], rows, upload.name)
+                result = stock_levels.import_counts(engine(), acting(), rows, upload.name)
                 st.success(
                     tr("stock.imported", **{k: getattr(result, k) for k in ("created", "adjusted", "unchanged")})
                 )

@@ -8,9 +8,9 @@ from core.errors import OrderHubError
 from core.i18n import t
 from core.store.db import database_url, make_engine
 from ui import widgets
+from ui.session import acting
 
 lang = st.session_state.get("lang", "zh")
-role = st.session_state.get("role", "")
 url = database_url()
 
 
@@ -34,7 +34,7 @@ st.caption(t("sync.caption", lang))
 if st.button(t("sync.now", lang), type="primary"):
     try:
         with st.spinner(t("sync.running", lang)):
-            results = pulls.sync_now(engine(url), role)
+            results = pulls.sync_now(engine(url), acting())
     except OrderHubError as exc:
         widgets.show_error(exc)
     else:

@@ -12,11 +12,11 @@ from sqlalchemy.engine import Engine
 from core import clock
 from core.errors import OrderHubError
 from core.identity import logins
-from core.identity.access import can
+from core.identity.access import Actor, can
 from core.restock import stock_levels
 from core.shipping import batch, labels, paperwork, warehouse
 from ui import cached
-from ui.session import despite_reruns, engine, tr, user
+from ui.session import acting, despite_reruns, engine, tr, user
 from ui.widgets import remember_error, remember_outcome, show_error
 
 ALL = ("confirm_payment", "ship", "resume", "cancel")
@@ -95,7 +95,8 @@ def _apply(key: str, pending: tuple, session: tuple[str, datetime | None], store
     if current is None:
         return  # the run that follows signs the session out
     try:
-        result = batch.run(store, current["role"], current["username"], action, order_ids, tracking, carriers=carriers)
+        acting = Actor(current["username"], current["role"])
+        result = batch.run(store, acting, action, order_ids, tracking, carriers=carriers)
     except OrderHubError as exc:
         despite_reruns(partial(_refused, key, exc))
         return
@@ -181,7 +182,7 @@ def release_fitting_button() -> None:
     if not st.button(tr("queue.release_fitting"), icon=":material/lock_open:", key="release_fitting"):
         return
     try:
-        moved = stock_levels.release_fitting(engine(), current["role"], current["username"])
+        moved = stock_levels.release_fitting(engine(), acting())
     except OrderHubError as exc:
         show_error(exc)
         return

@@ -13,7 +13,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from core.aftersales import returns
 from core.aftersales.returns_flow import TYPES
 from core.errors import OrderHubError
-from core.identity.access import can
+from core.identity.access import Actor, can
 from core.store.db import transaction
 from ui import widgets
 from ui.session import engine, lang, tr, user
@@ -105,9 +105,8 @@ def open_from_order(order_id: int, lines: list[dict], current: dict) -> None:
         note = st.text_input(tr("aftersales.page.notes"))
         if st.form_submit_button(tr("aftersales.page.create"), type="primary"):
             items = [returns.Item(sku, int(qty)) for sku, qty in wanted.items() if qty] or None
+            who = Actor(current["username"], current["role"])
             commit(
-                lambda conn: returns.open_as(
-                    conn, current["role"], order_id, kind, reason["code"], current["username"], items=items, notes=note
-                ),
+                lambda conn: returns.open_as(conn, order_id, kind, reason["code"], who, items=items, notes=note),
                 key=opened,
             )

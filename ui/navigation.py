@@ -1,13 +1,14 @@
-"""The page registry, as data: page file → title key → icon → roles allowed (or PUBLIC, no login)."""
+"""The page registry, as data: page file → title key → icon → the core.identity.access action that opens it
+(or PUBLIC, no login). Who may open a page is never written here: it is the roles core.identity.access
+allows that action, so the menu and the services below it read one policy."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.identity.access import ROLES
+from core.identity import access
 
-PUBLIC = frozenset({"*"})  # reachable without logging in (order lookup, supplier links)
-STAFF = frozenset(ROLES)
+PUBLIC = None  # reachable without logging in (order lookup, supplier links)
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,7 @@ class PageSpec:
     path: str
     title_key: str
     icon: str
-    roles: frozenset[str]
+    action: str | None  # the core.identity.access action whose roles may open the page; PUBLIC: anyone
     section: str = "nav.section.orders"
     listed: bool = True  # False: reachable by its URL (e.g. a supplier's token link) but not in the menu
 
@@ -25,129 +26,73 @@ class PageSpec:
 
     @property
     def is_public(self) -> bool:
-        return "*" in self.roles
+        return self.action is PUBLIC
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """The roles that may open the page (none named for a public one: everybody may)."""
+        return frozenset() if self.is_public else access.roles_for(self.action)
 
 
 # The lead adds the other areas' pages here at merge; order here is the order in the sidebar.
 PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/queue.py", "nav.queue", ":material/list_alt:", "view_orders"),
+    PageSpec("pages/order.py", "nav.order", ":material/receipt_long:", "view_order"),
     PageSpec(
-        "pages/queue.py",
-        "nav.queue",
-        ":material/list_alt:",
-        frozenset({"admin", "manager", "clerk", "finance", "service"}),
+        "pages/warehouse.py", "nav.warehouse", ":material/local_shipping:", "ship", section="nav.section.warehouse"
     ),
-    PageSpec(
-        "pages/order.py",
-        "nav.order",
-        ":material/receipt_long:",
-        frozenset({"admin", "manager", "clerk", "warehouse", "finance", "service"}),
-    ),
-    PageSpec(
-        "pages/warehouse.py",
-        "nav.warehouse",
-        ":material/local_shipping:",
-        frozenset({"admin", "manager", "clerk", "warehouse"}),
-        section="nav.section.warehouse",
-    ),
-    PageSpec(
-        "pages/stock.py",
-        "nav.stock",
-        ":material/inventory_2:",
-        frozenset({"admin", "manager", "clerk", "warehouse", "analyst"}),
-        section="nav.section.warehouse",
-    ),
-    PageSpec(
-        "pages/import.py",
-        "import.title",
-        ":material/upload_file:",
-        frozenset({"admin", "manager", "clerk"}),
-    ),
+    PageSpec("pages/stock.py", "nav.stock", ":material/inventory_2:", "view_stock", section="nav.section.warehouse"),
+    PageSpec("pages/import.py", "import.title", ":material/upload_file:", "import_orders"),
     PageSpec(
         "pages/returns.py",
         "aftersales.page.title",
         ":material/assignment_return:",
-        frozenset({"admin", "manager", "service"}),
+        "handle_tickets",
         section="nav.section.aftersales",
     ),
-    PageSpec(
-        "pages/sync.py",
-        "sync.title",
-        ":material/sync:",
-        frozenset({"admin", "manager", "clerk"}),
-        section="nav.section.admin",
-    ),
+    PageSpec("pages/sync.py", "sync.title", ":material/sync:", "sync", section="nav.section.admin"),
     PageSpec(
         "pages/outbox.py",
         "aftersales.outbox.title",
         ":material/outgoing_mail:",
-        frozenset({"admin"}),
+        "retry_notifications",
         section="nav.section.admin",
     ),
     PageSpec(
         "pages/lookup.py", "aftersales.lookup.title", ":material/travel_explore:", PUBLIC, section="nav.section.public"
     ),
-    PageSpec(
-        "pages/exceptions.py",
-        "exceptions.title",
-        ":material/report:",
-        frozenset({"admin", "manager", "clerk"}),
-    ),
+    PageSpec("pages/exceptions.py", "exceptions.title", ":material/report:", "change_status"),
     PageSpec(
         "pages/purchasing.py",
         "purchasing.title",
         ":material/shopping_cart:",
-        frozenset({"admin", "manager"}),
+        "purchasing",
         section="nav.section.warehouse",
     ),
     PageSpec(
         "pages/reports.py",
         "analytics.reports_title",
         ":material/monitoring:",
-        frozenset({"admin", "manager", "finance", "analyst"}),
+        "view_reports",
         section="nav.section.analytics",
     ),
     PageSpec(
         "pages/big_screen.py",
         "analytics.screen_title",
         ":material/tv:",
-        frozenset({"admin", "manager", "finance", "analyst"}),
+        "view_reports",
         section="nav.section.analytics",
     ),
     PageSpec(
-        "pages/export.py",
-        "analytics.export_title",
-        ":material/download:",
-        frozenset({"admin", "manager", "finance", "analyst"}),
-        section="nav.section.analytics",
+        "pages/export.py", "analytics.export_title", ":material/download:", "export", section="nav.section.analytics"
+    ),
+    PageSpec("pages/rules_admin.py", "rules.title", ":material/rule:", "edit_rules", section="nav.section.admin"),
+    PageSpec("pages/sandbox.py", "sandbox.title", ":material/science:", "sandbox", section="nav.section.admin"),
+    PageSpec(
+        "pages/supplier.py", "supplier.title", ":material/factory:", PUBLIC, section="nav.section.public", listed=False
     ),
     PageSpec(
-        "pages/rules_admin.py",
-        "rules.title",
-        ":material/rule:",
-        frozenset({"admin", "manager"}),
-        section="nav.section.admin",
-    ),
-    PageSpec(
-        "pages/sandbox.py",
-        "sandbox.title",
-        ":material/science:",
-        frozenset({"admin"}),
-        section="nav.section.admin",
-    ),
-    PageSpec(
-        "pages/supplier.py",
-        "supplier.title",
-        ":material/factory:",
-        PUBLIC,
-        section="nav.section.public",
-        listed=False,
-    ),
-    PageSpec(
-        "pages/admin_users.py",
-        "nav.users",
-        ":material/manage_accounts:",
-        frozenset({"admin"}),
-        section="nav.section.admin",
+        "pages/admin_users.py", "nav.users", ":material/manage_accounts:", "manage_users", section="nav.section.admin"
     ),
 )
 
@@ -180,8 +125,9 @@ def spec(path: str) -> PageSpec:
 
 
 def may_open(role: str | None, page: PageSpec) -> bool:
-    """Public pages are open to anyone; the others to logged-in users of the listed roles."""
-    return page.is_public or (role is not None and role in page.roles)
+    """Public pages are open to anyone; the others to logged-in users whose role core.identity.access allows
+    the page's action."""
+    return page.is_public or (role is not None and access.can(role, page.action))
 
 
 def open_pages(role: str | None) -> list[PageSpec]:

@@ -7,9 +7,9 @@ import streamlit as st
 
 from core.copies import sandbox
 from core.errors import PermissionDenied
-from core.identity.access import require
+from core.identity.access import Actor, require
 from ui import widgets
-from ui.session import engine, tr, user
+from ui.session import acting, engine, tr, user
 
 
 def allow(action: str) -> dict:
@@ -23,8 +23,9 @@ def allow(action: str) -> dict:
     return current
 
 
-def actor() -> str:
-    return (user() or {}).get("username", "unknown")
+def actor() -> Actor:
+    """The acting user, for the write services (they check the role again)."""
+    return acting()
 
 
 def sandbox_banner() -> None:

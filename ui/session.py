@@ -10,6 +10,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
 
 from core.copies import sandbox
 from core.i18n import DEFAULT_LANGUAGE, t
+from core.identity.access import Actor
 from core.store.db import database_url, open_store
 
 
@@ -35,6 +36,12 @@ def engine() -> Engine:
 def user() -> dict | None:
     """The logged-in user ({username, name, role, language}), or None."""
     return st.session_state.get("user")
+
+
+def acting() -> Actor:
+    """The signed-in user as core's write services take them; nobody signed in is refused by them."""
+    current = user() or {}
+    return Actor(current.get("username", ""), current.get("role", ""))
 
 
 def role() -> str | None:

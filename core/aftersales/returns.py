@@ -33,6 +33,7 @@ from core.aftersales.tables import (
 )
 from core.errors import InvalidInput, NotFound
 from core.identity import access
+from core.identity.access import Actor
 from core.identity.tables import users
 from core.orders import workflow
 from core.orders.tables import order_lines, orders
@@ -76,7 +77,7 @@ def open_ticket(
     order_id: int,
     ticket_type: str,
     reason: str,
-    actor: str,
+    actor: Actor,
     items: list[Item] | None = None,
     notes: str = "",
     refund_ref: str | None = None,
@@ -86,6 +87,7 @@ def open_ticket(
 
     Opening again from the same platform refund record returns the ticket already open for it.
     """
+    access.authorize(actor, "handle_tickets")
     now = now or clock.now()
     if ticket_type not in TYPES:
         raise InvalidInput(f"Unknown ticket type {ticket_type!r}; use one of {', '.join(TYPES)}.")
@@ -117,7 +119,7 @@ def advance(
     conn: Connection,
     number: str,
     to_status: str,
-    actor: str,
+    actor: Actor,
     *,
     resalable: bool | None = None,
     refund_cents: int | None = None,
@@ -130,6 +132,7 @@ def advance(
     Restocked returns resume orders held for that stock, unless resume_held is False (the demo
     seeder replays past tickets and must not resume today's held orders at a past time).
     """
+    access.authorize(actor, "handle_tickets")
     now = now or clock.now()
     ticket = load(conn, number)
     if ticket.type not in FLOW.get((ticket.status, to_status), ()):
@@ -151,7 +154,8 @@ def advance(
     return to_status
 
 
-def reassign(conn: Connection, number: str, owner: str, actor: str, now: datetime | None = None) -> None:
+def reassign(conn: Connection, number: str, owner: str, actor: Actor, now: datetime | None = None) -> None:
+    access.authorize(actor, "handle_tickets")
     now = now or clock.now()
     ticket = load(conn, number)
     if owner not in {agent.username for agent in agents(conn)}:
@@ -162,7 +166,8 @@ def reassign(conn: Connection, number: str, owner: str, actor: str, now: datetim
     _audit(conn, ticket.id, actor, "assign", None, None, f"{ticket.owner or 'unassigned'} -> {owner}", now)
 
 
-def add_note(conn: Connection, number: str, actor: str, note: str, now: datetime | None = None) -> None:
+def add_note(conn: Connection, number: str, actor: Actor, note: str, now: datetime | None = None) -> None:
+    access.authorize(actor, "handle_tickets")
     if not note.strip():
         raise InvalidInput(key="error.note_empty")
     _audit(conn, load(conn, number).id, actor, "note", None, None, note.strip(), now or clock.now())
@@ -205,14 +210,14 @@ def reasons(conn: Connection) -> list[dict]:
     return [dict(row) for row in conn.execute(active).mappings()]
 
 
-def open_as(conn: Connection, role: str, order_id: int, ticket_type: str, reason: str, actor: str, **options) -> str:
-    """open_ticket for a logged-in user whose role must be allowed to handle tickets; returns its number."""
-    access.require(role, "handle_tickets")
+def open_as(conn: Connection, order_id: int, ticket_type: str, reason: str, actor: Actor, **options) -> str:
+    """open_ticket, returning the ticket's number (as pages show it)."""
     return load_by_id(conn, open_ticket(conn, order_id, ticket_type, reason, actor, **options)).number
 
 
-def open_for_order_no(conn: Connection, order_no: str, ticket_type: str, reason: str, actor: str, **options) -> str:
+def open_for_order_no(conn: Connection, order_no: str, ticket_type: str, reason: str, actor: Actor, **options) -> str:
     """open_ticket by the order number staff read off the platform; returns the ticket number."""
+    access.authorize(actor, "handle_tickets")
     ticket_id = open_ticket(
         conn, workflow.order_id_by_no(conn, order_no.strip()), ticket_type, reason, actor, **options
     )

@@ -14,9 +14,9 @@ from core.aftersales.returns import CLOSED, agents, load
 from core.aftersales.tables import ticket_events, ticket_lines, ticket_sla, tickets
 from core.i18n import t
 from core.identity import access
+from core.messages import outbox
 from core.orders.tables import orders
 from core.stock.tables import skus
-from core.store import outbox
 from core.store.db import transaction
 
 OK, NEAR, OVERDUE, MET = "ok", "near", "overdue", "met"

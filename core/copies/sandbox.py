@@ -22,10 +22,12 @@ from sqlalchemy.engine import Connection, Row
 from core import clock
 from core.copies.tables import sandbox_info
 from core.errors import NotFound, OrderHubError
-from core.review.rules import audit
+from core.identity import access
+from core.identity.access import Actor
+from core.identity.audit import audit
+from core.messages.tables import outbox
 from core.schema import metadata
 from core.store.db import make_engine, transaction
-from core.store.tables import outbox
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,9 @@ def is_sandbox(engine: Engine | Connection) -> bool:
         return conn.execute(select(sandbox_info.c.id).limit(1)).first() is not None
 
 
-def create(live: Engine, actor: str, now: datetime | None = None) -> str:
+def create(live: Engine, actor: Actor, now: datetime | None = None) -> str:
     """Copy live into its sandbox; returns the sandbox URL."""
+    access.authorize(actor, "sandbox")
     now = now or clock.now()
     if is_sandbox(live):
         raise SandboxError("This store is itself a sandbox; create sandboxes from live.")
@@ -120,8 +123,9 @@ def create(live: Engine, actor: str, now: datetime | None = None) -> str:
     return url
 
 
-def drop(live: Engine) -> None:
+def drop(live: Engine, actor: Actor) -> None:
     """Throw the sandbox away."""
+    access.authorize(actor, "sandbox")
     if is_sandbox(live):
         raise SandboxError("Drop a sandbox from its live store, not from inside it.")
     url = make_url(sandbox_url(live.url.render_as_string(hide_password=False)))
@@ -135,9 +139,10 @@ def drop(live: Engine) -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
 
 
-def promote(live: Engine, actor: str, now: datetime | None = None) -> dict[str, int]:
+def promote(live: Engine, actor: Actor, now: datetime | None = None) -> dict[str, int]:
     """Copy the configuration (CONFIG) from the sandbox to live in one transaction; returns the
     number of rows changed per table. Orders, stock and everything else in live stay as they are."""
+    access.authorize(actor, "sandbox")
     now = now or clock.now()
     if is_sandbox(live) or not exists(live):
         raise SandboxError("Promote from a live store that has a sandbox.")

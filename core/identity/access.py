@@ -59,11 +59,20 @@ FIELD_POLICY: dict[str, dict[str, str]] = {
     "analyst": {"phone": "mask", "price": "show", "cost": "show"},
 }
 
+# Who may do what: every write service checks its action here before it changes anything, and
+# the menu lists a page for the roles of the action it names (ui.navigation), so each rule is
+# written once. The "view_*" actions only open pages; the others are changes.
 ACTIONS: dict[str, frozenset[str]] = {
+    "view_orders": frozenset({"admin", "manager", "clerk", "finance", "service"}),
+    "view_order": frozenset({"admin", "manager", "clerk", "warehouse", "finance", "service"}),
+    "view_stock": frozenset({"admin", "manager", "clerk", "warehouse", "analyst"}),
+    "view_reports": frozenset({"admin", "manager", "finance", "analyst"}),
     "change_status": frozenset({"admin", "manager", "clerk"}),
     "override_review": frozenset({"admin", "manager"}),  # release a review hold unapproved, saying why
     "ship": frozenset({"admin", "manager", "clerk", "warehouse"}),
     "adjust_stock": frozenset({"admin", "manager", "warehouse"}),
+    # Unit costs (and so every margin and the loss-making rule): never from a warehouse count alone.
+    "edit_costs": frozenset({"admin", "manager", "finance"}),
     "import_orders": frozenset({"admin", "manager", "clerk"}),
     "export": frozenset({"admin", "manager", "finance", "analyst"}),
     "edit_tax": frozenset({"admin", "finance"}),
@@ -76,7 +85,43 @@ ACTIONS: dict[str, frozenset[str]] = {
     "retry_notifications": frozenset({"admin"}),
     "add_note": frozenset({"admin", "manager", "clerk", "warehouse", "service"}),
     "print_labels": frozenset({"admin", "manager", "clerk", "warehouse"}),
+    # Upkeep of the store itself (schema, copies, the worker): the command line's administrator.
+    "administer_store": frozenset({"admin"}),
 }
+
+
+class Actor(str):
+    """Who is acting: the name that audit rows record (the string itself) and the role the policy
+    checks. Every write service takes one and calls authorize() before it changes anything.
+
+    Pages pass the signed-in user, the CLI the user of `--as USERNAME` (else the local
+    administrator), scripts SYSTEM. It is a str so that the layers below a service, which only
+    write the name into ledgers and events, take it as they took a name; a bare str is never an
+    Actor, and an Actor's role never changes once made."""
+
+    role: str
+
+    def __new__(cls, username: str, role: str) -> Actor:
+        actor = super().__new__(cls, username)
+        object.__setattr__(actor, "role", role)
+        return actor
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("An Actor does not change; make a new one.")
+
+    def __getnewargs__(self) -> tuple[str, str]:  # copy and pickle (session state) keep the role
+        return str(self), self.role
+
+    def __repr__(self) -> str:
+        return f"Actor({str(self)!r}, {self.role!r})"
+
+    @property
+    def username(self) -> str:
+        return str(self)
+
+
+# Scripts acting as the machine itself (benchmarks, maintenance), with the administrator's rights.
+SYSTEM = Actor("system", "admin")
 
 
 def _check_role(role: str) -> None:
@@ -88,11 +133,26 @@ def can(role: str, action: str) -> bool:
     return role in ACTIONS.get(action, frozenset())
 
 
+def roles_for(action: str) -> frozenset[str]:
+    """The roles allowed the action (the page registry lists a page for these)."""
+    if action not in ACTIONS:
+        raise KeyError(f"{action} is not in core.access.ACTIONS")
+    return ACTIONS[action]
+
+
 def require(role: str, action: str) -> None:
     """Raise PermissionDenied unless the role may perform the action."""
     _check_role(role)
     if not can(role, action):
         raise PermissionDenied(key="error.role_may_not", params={"role": role, "action": action.replace("_", " ")})
+
+
+def authorize(actor: Actor, action: str) -> None:
+    """A write service's first line: refuse unless the acting user's role may perform the action.
+    A bare name (no role) is refused too, so a caller that forgot who acts cannot slip through."""
+    if not isinstance(actor, Actor):
+        raise PermissionDenied(key="error.no_acting_user")
+    require(actor.role, action)
 
 
 def treatment(role: str, column: str) -> str:

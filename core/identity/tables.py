@@ -1,8 +1,8 @@
-"""Identity's tables: login users and failed-login counts."""
+"""Identity's tables: login users, failed-login counts and the configuration audit (who changed what)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, String, Table, true
+from sqlalchemy import Boolean, Column, DateTime, Integer, String, Table, Text, true
 
 from core.store.db import metadata
 
@@ -30,4 +30,15 @@ login_failures = Table(
     Column("failures", Integer, nullable=False),
     Column("first_failed_at", DateTime, nullable=False),
     Column("locked_until", DateTime),
+)
+
+# Who changed which configuration (rules, blacklist, suppliers, sandbox promotions).
+config_audit = Table(
+    "config_audit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("subject", String(60), nullable=False),
+    Column("detail", Text, nullable=False, server_default=""),
 )

@@ -14,9 +14,11 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from core import clock
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.i18n import LANGUAGES
-from core.identity.access import ROLES, require
+from core.identity import access
+from core.identity.access import ROLES, Actor
+from core.identity.audit import audit
 from core.identity.tables import users
 from core.store.db import ROOT, transaction
 
@@ -74,47 +76,61 @@ def create(
     return conn.execute(insert(users).values(**values).returning(users.c.id)).scalar_one()
 
 
-def add_user(engine: Engine, acting_role: str, username: str, role: str, password: str, name: str = "") -> int:
-    require(acting_role, "manage_users")
+def add_user(engine: Engine, actor: Actor, username: str, role: str, password: str, name: str = "") -> int:
+    access.authorize(actor, "manage_users")
     with transaction(engine) as conn:
-        return create(conn, username, role, password, name)
+        user_id = create(conn, username, role, password, name)
+        audit(conn, actor, f"user {username.strip().lower()}", {"added_with_role": role}, clock.now())
+        return user_id
 
 
-def set_role(engine: Engine, acting_role: str, username: str, role: str) -> None:
-    require(acting_role, "manage_users")
+def set_role(engine: Engine, actor: Actor, username: str, role: str) -> None:
+    """A new role for the user, audited (a role is every permission the user has)."""
+    access.authorize(actor, "manage_users")
     _check_role(role)
-    _change(engine, username, role=role)
+    _change(engine, actor, username, {"role": role}, role=role)
 
 
-def reset_password(engine: Engine, acting_role: str, username: str, password: str) -> None:
+def reset_password(engine: Engine, actor: Actor, username: str, password: str) -> None:
     """A new password, which also revokes every login cookie and session begun before it."""
-    require(acting_role, "manage_users")
+    access.authorize(actor, "manage_users")
     _check_password(password)
-    _change(engine, username, password_hash=hash_password(password), logins_revoked_at=clock.instant())
+    _change(
+        engine,
+        actor,
+        username,
+        {"password": "reset"},
+        password_hash=hash_password(password),
+        logins_revoked_at=clock.instant(),
+    )
 
 
-def set_active(engine: Engine, acting_role: str, username: str, active: bool) -> None:
+def set_active(engine: Engine, actor: Actor, username: str, active: bool) -> None:
     """Deactivating also revokes the user's login cookies: reactivating them later does not bring
     back a cookie or a session from before."""
-    require(acting_role, "manage_users")
+    access.authorize(actor, "manage_users")
     revoked = {} if active else {"logins_revoked_at": clock.instant()}
-    _change(engine, username, active=active, **revoked)
+    _change(engine, actor, username, {"active": active}, active=active, **revoked)
 
 
 def set_language(engine: Engine, username: str, language: str) -> None:
     """A user's own preference; anyone may change their own."""
     if language not in LANGUAGES:
         raise InvalidInput(f"Language {language!r} is not one of {', '.join(LANGUAGES)}.")
-    _change(engine, username, language=language)
+    _change(engine, None, username, None, language=language)
 
 
-def _change(engine: Engine, username: str, **values: object) -> None:
+def _change(engine: Engine, actor: Actor | None, username: str, audited: dict | None, **values: object) -> None:
+    """Update the user; an administrator's change is audited with it (a preference is not)."""
+    now = clock.now()
     with transaction(engine) as conn:
         result = conn.execute(
-            update(users).where(users.c.username == username.lower()).values(**values, updated_at=clock.now())
+            update(users).where(users.c.username == username.lower()).values(**values, updated_at=now)
         )
         if result.rowcount != 1:
             raise NotFound(key="error.user_not_found", params={"username": username})
+        if actor is not None and audited is not None:
+            audit(conn, actor, f"user {username.lower()}", audited, now)
 
 
 def get(conn: Connection, username: str) -> dict:
@@ -124,8 +140,22 @@ def get(conn: Connection, username: str) -> dict:
     return dict(row)
 
 
-def listing(engine: Engine, acting_role: str) -> list[dict]:
-    require(acting_role, "manage_users")
+def as_actor(engine: Engine, username: str) -> Actor:
+    """The user a script acts as (`cli.py --as USERNAME`), with their role; an unknown or a
+    deactivated user is refused, as a login would be."""
+    with engine.connect() as conn:
+        found = conn.execute(
+            select(users.c.username, users.c.role, users.c.active).where(users.c.username == username.strip().lower())
+        ).first()
+    if found is None:
+        raise PermissionDenied(key="error.unknown_user", params={"username": username})
+    if not found.active:
+        raise PermissionDenied(key="error.inactive_user", params={"username": found.username})
+    return Actor(found.username, found.role)
+
+
+def listing(engine: Engine, actor: Actor) -> list[dict]:
+    access.authorize(actor, "manage_users")
     with engine.connect() as conn:
         return [dict(row) for row in conn.execute(_public_columns().order_by(users.c.id)).mappings()]
 

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from core import clock, regions
+from core.messages import outbox
 from core.model import (
     CANCELLED,
     COMPLETED,
@@ -42,7 +43,7 @@ from core.review import review
 from core.shipping import merge
 from core.stock import reservations as stock
 from core.stock.allocation import reserves_on_entering
-from core.store import outbox, retry
+from core.store import retry
 from core.store.db import commit_without_waiting_for_disk, insert_tuples, upsert, wait_for_disk
 from core.store.tables import channels, shops
 

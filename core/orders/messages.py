@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.store import outbox
+from core.messages import outbox
 
 
 def payment_sms(order_id: int, order_no: str, phone: str, buyer: str, now: datetime) -> dict:

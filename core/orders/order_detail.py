@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, Engine
 from core import clock
 from core.errors import InvalidInput, NotFound
 from core.identity import access
+from core.identity.access import Actor
 from core.orders import figures, profit, queue
 from core.orders.tables import order_events, order_lines, order_notes, orders
 from core.stock.tables import skus
@@ -86,8 +87,8 @@ def detail(conn: Connection, role: str, order_id: int) -> OrderDetail:
     )
 
 
-def add_note(engine: Engine, role: str, actor: str, order_id: int, text: str, now: datetime | None = None) -> None:
-    access.require(role, "add_note")
+def add_note(engine: Engine, actor: Actor, order_id: int, text: str, now: datetime | None = None) -> None:
+    access.authorize(actor, "add_note")
     text = text.strip()
     if not text:
         raise InvalidInput(key="error.note_empty")

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql import Select
 
 from core import clock
+from core.messages import outbox
 from core.model import ON_HOLD, PAID, PENDING_PAYMENT
 from core.orders import status as order_status
 from core.orders.messages import payment_sms
@@ -27,7 +28,6 @@ from core.stock import allocation
 from core.stock import reservations as stock
 from core.stock.allocation import Demand, allocate
 from core.stock.tables import reservations, skus
-from core.store import outbox
 from core.store.tables import shops
 
 SYSTEM = "system"  # the actor of what OrderHub does by itself (a resume when stock comes back)

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 from core import clock
 from core.carriers import CARRIER_NAMES, DEFAULT_CARRIER, carrier_of
 from core.errors import IllegalTransition, InsufficientStock, NotFound, ReviewPending
+from core.messages import outbox
 from core.model import (
     CANCELLED,
     COMPLETED,
@@ -33,7 +34,6 @@ from core.orders.tables import order_lines, orders
 from core.stock import reservations as stock
 from core.stock.allocation import Demand, reserves_on_entering
 from core.stock.tables import reservations
-from core.store import outbox
 from core.store.db import transaction
 from core.store.tables import shops
 

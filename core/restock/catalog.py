@@ -11,6 +11,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from core import clock
 from core.errors import InvalidInput
+from core.identity import access
+from core.identity.access import Actor
+from core.identity.audit import audit
 from core.orders import stock_resume
 from core.stock import reservations as stock
 from core.stock.tables import skus
@@ -27,25 +30,48 @@ class StockImportSummary:
     rejected: list[dict] = field(default_factory=list)
 
 
-def import_stock(engine: Engine, rows: list[dict[str, str]], actor: str, source: str) -> StockImportSummary:
+def import_stock(engine: Engine, rows: list[dict[str, str]], actor: Actor, source: str) -> StockImportSummary:
     """Set each SKU's on_hand to the counted figure (creating unknown SKUs), through the ledger.
 
     Rows are dicts of text as read from a CSV (sku, on_hand, optionally name, safety_stock,
     unit_cost in yuan, supplier). A bad row is reported with its row number; the rest lands.
-    Importing the same counts again changes nothing.
+    Importing the same counts again changes nothing. A count is a stock adjustment; a file that
+    would change a unit cost also needs the right to edit costs (a warehouse count changes counts
+    only), checked before anything is written, and every cost it changes is audited.
     """
+    access.authorize(actor, "adjust_stock")
     summary = StockImportSummary()
     now = clock.now()
+    parsed = []
+    for row_no, raw in enumerate(rows, start=2):  # row 1 is the header
+        try:
+            parsed.append(_parse(raw))
+        except InvalidInput as problem:
+            summary.rejected.append({"row": row_no, "reason": str(problem), "raw": raw})
+    reason = f"stock count from {source}"
     with transaction(engine) as conn:
-        for row_no, raw in enumerate(rows, start=2):  # row 1 is the header
-            try:
-                sku, on_hand, extra = _parse(raw)
-            except InvalidInput as problem:
-                summary.rejected.append({"row": row_no, "reason": str(problem), "raw": raw})
-                continue
-            outcome = _apply(conn, sku, on_hand, extra, actor, f"stock count from {source}", now)
+        costs = _cost_changes(conn, parsed)
+        if costs:
+            access.authorize(actor, "edit_costs")
+        for sku, on_hand, extra in parsed:
+            outcome = _apply(conn, sku, on_hand, extra, actor, reason, now)
             setattr(summary, outcome, getattr(summary, outcome) + 1)
+        for sku, (before, after) in costs.items():
+            audit(conn, actor, f"unit cost {sku}", {"from_cents": before, "to_cents": after, "source": reason}, now)
     return summary
+
+
+def _cost_changes(conn: Connection, parsed: list[tuple[str, int, dict]]) -> dict[str, tuple[int | None, int]]:
+    """Per SKU whose unit cost the rows would change: (stored cost or None for a new SKU, new cost)."""
+    wanted = {sku: extra["unit_cost_cents"] for sku, _, extra in parsed if "unit_cost_cents" in extra}
+    if not wanted:
+        return {}
+    codes = list(wanted)
+    stored = {}
+    for start in range(0, len(codes), 1000):  # SQLite caps the parameters of one statement
+        query = select(skus.c.sku, skus.c.unit_cost_cents).where(skus.c.sku.in_(codes[start : start + 1000]))
+        stored.update((row.sku, row.unit_cost_cents) for row in conn.execute(query))
+    return {sku: (stored.get(sku), cost) for sku, cost in wanted.items() if stored.get(sku) != cost}
 
 
 def _parse(raw: dict[str, str]) -> tuple[str, int, dict]:

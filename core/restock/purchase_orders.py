@@ -16,14 +16,16 @@ from sqlalchemy.engine import Connection
 
 from core import clock
 from core.errors import InvalidInput, NotFound
+from core.identity import access
+from core.identity.access import Actor
+from core.identity.audit import audit
+from core.messages import outbox
 from core.orders import stock_resume
 from core.restock.purchasing import OPEN_PO, suggest, whole_packs
 from core.restock.tables import purchase_order_lines, purchase_orders, suppliers
-from core.review.rules import audit
 from core.spreadsheet import inert
 from core.stock import reservations as stock
 from core.stock.tables import skus
-from core.store import outbox
 
 LINK_DAYS = 14
 
@@ -69,7 +71,7 @@ def preview(
 def create_purchase_order(
     conn: Connection,
     supplier_name: str,
-    actor: str,
+    actor: Actor,
     now: datetime | None = None,
     quantities: dict[str, int] | None = None,
     link_days: int = LINK_DAYS,
@@ -79,6 +81,7 @@ def create_purchase_order(
     0 drops the SKU, the rest in the supplier's packs and at least its MOQ), e-mailed with a CSV
     and a private link; returns (PO number, link). Only the link token's hash is stored. An
     expected date asked of the supplier is kept as the expected arrival until the supplier answers."""
+    access.authorize(actor, "purchasing")
     now = now or clock.now()
     _check_expected(expected, now)
     supplier = _supplier(conn, supplier_name)
@@ -138,10 +141,12 @@ def token_hash(token: str) -> str:
 
 
 def receive_purchase_order(
-    conn: Connection, number: str, actor: str, now: datetime | None = None, quantities: dict[str, int] | None = None
+    conn: Connection, number: str, actor: Actor, now: datetime | None = None, quantities: dict[str, int] | None = None
 ) -> list[int]:
     """Goods of a PO arrive (all outstanding, or the given quantities): on_hand grows through the
-    ledger and orders held for stock are released oldest first; returns the resumed order ids."""
+    ledger and orders held for stock are released oldest first; returns the resumed order ids.
+    Goods in are a stock change: whoever may adjust stock receives them (the warehouse too)."""
+    access.authorize(actor, "adjust_stock")
     now = now or clock.now()
     po = _open_po(conn, number)
     outstanding = {row.sku: row for row in po_lines(conn, po.id)}

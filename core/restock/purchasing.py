@@ -18,11 +18,13 @@ from sqlalchemy.engine import Connection
 
 from core import clock
 from core.errors import InvalidInput
+from core.identity import access
+from core.identity.access import Actor
+from core.identity.audit import audit
 from core.model import CANCELLED
 from core.orders.status import HELD_FOR_STOCK
 from core.orders.tables import order_lines, orders
 from core.restock.tables import purchase_order_lines, purchase_orders, suppliers
-from core.review.rules import audit
 from core.stock import reservations as stock
 from core.stock.tables import skus
 
@@ -121,10 +123,11 @@ def save_supplier(
     lead_time_days: int,
     pack_size: int,
     moq: int,
-    actor: str,
+    actor: Actor,
     now: datetime | None = None,
 ) -> None:
     """Add or change a supplier's terms."""
+    access.authorize(actor, "purchasing")
     if not name.strip() or "@" not in email:
         raise InvalidInput(key="error.supplier_incomplete")
     if lead_time_days < 0 or pack_size < 1 or moq < 1:

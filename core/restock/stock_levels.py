@@ -13,7 +13,8 @@ from sqlalchemy.engine import Connection, Engine
 from core import clock
 from core.errors import InvalidInput
 from core.identity import access
-from core.orders import stock_resume
+from core.identity.access import Actor
+from core.orders import stock_resume, workflow
 from core.orders.tables import orders
 from core.restock import catalog, purchase_orders
 from core.stock import reservations as stock
@@ -67,11 +68,11 @@ def movements(conn: Connection, sku_code: str, limit: int = 50) -> list[dict]:
 
 
 def adjust(
-    engine: Engine, role: str, actor: str, sku_code: str, delta: int, reason: str, now: datetime | None = None
+    engine: Engine, actor: Actor, sku_code: str, delta: int, reason: str, now: datetime | None = None
 ) -> list[str]:
     """A counted correction, audited in the ledger; held orders are retried when stock grows.
     Returns the numbers of the orders it resumed."""
-    access.require(role, "adjust_stock")
+    access.authorize(actor, "adjust_stock")
     with transaction(engine) as conn:
         sku = stock.sku_id(conn, sku_code)
         with stock_resume.resuming_held(conn, [sku] if delta > 0 else [], now) as resumed:
@@ -79,10 +80,23 @@ def adjust(
         return order_numbers(conn, resumed)
 
 
-def release_fitting(engine: Engine, role: str, actor: str, now: datetime | None = None) -> list[str]:
+def receive(
+    engine: Engine, actor: Actor, sku_code: str, qty: int, reason: str = "", now: datetime | None = None
+) -> list[str]:
+    """Goods in outside a purchase order, through the ledger; held orders are retried oldest first.
+    Returns the numbers of the orders it resumed."""
+    access.authorize(actor, "adjust_stock")
+    with transaction(engine) as conn:
+        sku = stock.sku_id(conn, sku_code)
+        with workflow.resuming_held(conn, [sku], now) as resumed:
+            stock.receive(conn, sku, qty, actor, reason, now or clock.now())
+        return order_numbers(conn, resumed)
+
+
+def release_fitting(engine: Engine, actor: Actor, now: datetime | None = None) -> list[str]:
     """放行所有库存已够的订单: every order held for stock that the stock now covers, resumed at once
     and audited under the actor. Returns their numbers."""
-    access.require(role, "change_status")
+    access.authorize(actor, "change_status")
     with transaction(engine) as conn:
         return order_numbers(conn, stock_resume.release_fitting_held(conn, actor, now))
 
@@ -111,7 +125,6 @@ def read_counts(content: bytes) -> list[dict[str, str]]:
     return frame.fillna("").to_dict("records")
 
 
-def import_counts(engine: Engine, role: str, actor: str, rows: list[dict[str, str]], source: str):
-    """Set on hand to the counted figures through the ledger (core.restock.catalog), if the role may adjust stock."""
-    access.require(role, "adjust_stock")
+def import_counts(engine: Engine, actor: Actor, rows: list[dict[str, str]], source: str) -> catalog.StockImportSummary:
+    """Set on hand to the counted figures through the ledger (core.restock.catalog checks who may)."""
     return catalog.import_stock(engine, rows, actor, source)

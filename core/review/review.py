@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from core import clock
 from core.errors import IllegalTransition, InvalidInput, NotFound
 from core.identity import access
+from core.identity.access import Actor
 from core.model import CANCELLED, HOLD_REVIEW
 from core.orders import holds as order_holds
 from core.orders import workflow
@@ -90,8 +91,11 @@ def review_orders(
     return fresh
 
 
-def recheck_open_orders(engine: Engine, now: datetime | None = None, chunk: int = 1000) -> list[dict[str, Any]]:
+def recheck_open_orders(
+    engine: Engine, actor: Actor, now: datetime | None = None, chunk: int = 1000
+) -> list[dict[str, Any]]:
     """Re-run the rules over every open order (after a rule change) and list the open exceptions."""
+    access.authorize(actor, "edit_rules")
     with engine.connect() as conn:
         ids = conn.execute(select(orders.c.id).where(orders.c.status.in_(OPEN_STATUSES)).order_by(orders.c.id))
         ids = ids.scalars().all()
@@ -136,18 +140,19 @@ def open_exceptions(conn: Connection, limit: int | None = None) -> list[dict[str
     return list(queue.values())[:limit]
 
 
-def approve(conn: Connection, order_id: int, actor: str, now: datetime | None = None) -> str:
+def approve(conn: Connection, order_id: int, actor: Actor, now: datetime | None = None) -> str:
     """The clerk accepts the order as it is: its exceptions close and the order resumes."""
+    access.authorize(actor, "change_status")
     now = now or clock.now()
     _close(conn, order_id, "approved", actor, now)
     return order_holds.release_review(conn, order_id, actor, "resumed", now)
 
 
-def override(conn: Connection, order_id: int, role: str, actor: str, why: str, now: datetime | None = None) -> str:
+def override(conn: Connection, order_id: int, actor: Actor, why: str, now: datetime | None = None) -> str:
     """Release an order held for review without approving it: only a role allowed to override
     the review may, saying why; its exceptions close as overridden and the audit row says who
     and why. Returns the status the order ends in."""
-    access.require(role, "override_review")
+    access.authorize(actor, "override_review")
     number, kind = conn.execute(
         select(orders.c.channel_order_no, orders.c.hold_reason).where(orders.c.id == order_id)
     ).one()
@@ -160,14 +165,18 @@ def override(conn: Connection, order_id: int, role: str, actor: str, why: str, n
     return order_holds.release_review(conn, order_id, actor, f"review overridden by {actor}: {why.strip()}", now)
 
 
-def cancel(conn: Connection, order_id: int, actor: str, reason: str = "", now: datetime | None = None) -> str:
+def cancel(conn: Connection, order_id: int, actor: Actor, reason: str = "", now: datetime | None = None) -> str:
+    access.authorize(actor, "change_status")
     now = now or clock.now()
     _close(conn, order_id, "cancelled", actor, now)
     return workflow.advance(conn, order_id, CANCELLED, actor, reason or "cancelled in review", now)
 
 
-def fix(conn: Connection, order_id: int, changes: dict[str, str], actor: str, now: datetime | None = None) -> list[str]:
+def fix(
+    conn: Connection, order_id: int, changes: dict[str, str], actor: Actor, now: datetime | None = None
+) -> list[str]:
     """Correct the order's address/phone/remark, re-run the rules; returns the rules still failing."""
+    access.authorize(actor, "change_status")
     now = now or clock.now()
     unknown = set(changes) - set(FIXABLE)
     if unknown:

@@ -21,8 +21,11 @@ from sqlalchemy.engine import Connection
 
 from core import clock
 from core.errors import InvalidInput, NotFound
+from core.identity import access
+from core.identity.access import Actor
+from core.identity.audit import audit
 from core.review.reasons import Reason
-from core.review.tables import blacklist, config_audit, review_rules
+from core.review.tables import blacklist, review_rules
 
 
 @dataclass(frozen=True)
@@ -232,9 +235,10 @@ def load_config(conn: Connection) -> dict[str, RuleConfig]:
 
 
 def save_rule(
-    conn: Connection, code: str, enabled: bool, params: dict[str, Any], actor: str, now: datetime | None = None
+    conn: Connection, code: str, enabled: bool, params: dict[str, Any], actor: Actor, now: datetime | None = None
 ) -> RuleConfig:
     """Store a rule's switch and thresholds after checking them against the rule's defaults."""
+    access.authorize(actor, "edit_rules")
     rule = BY_CODE.get(code)
     if rule is None:
         raise NotFound(key="error.no_rule", params={"code": code})
@@ -247,8 +251,9 @@ def save_rule(
     return RuleConfig(code, enabled, clean)
 
 
-def enable_all(conn: Connection, actor: str, now: datetime | None = None) -> None:
+def enable_all(conn: Connection, actor: Actor, now: datetime | None = None) -> None:
     """Switch every rule on with its stored (or default) thresholds."""
+    access.authorize(actor, "edit_rules")
     for code, current in load_config(conn).items():
         if not current.enabled:
             save_rule(conn, code, True, current.params, actor, now)
@@ -270,8 +275,9 @@ def _validated(rule: Rule, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def add_to_blacklist(
-    conn: Connection, kind: str, value: str, reason: str, actor: str, now: datetime | None = None
+    conn: Connection, kind: str, value: str, reason: str, actor: Actor, now: datetime | None = None
 ) -> None:
+    access.authorize(actor, "edit_rules")
     if kind not in ("buyer", "phone") or not value.strip():
         raise InvalidInput(key="error.blacklist_kind")
     value = normalise_phone(value) if kind == "phone" else value.strip()
@@ -282,11 +288,7 @@ def add_to_blacklist(
         audit(conn, actor, "blacklist add", {"kind": kind, "value": value, "reason": reason}, now)
 
 
-def remove_from_blacklist(conn: Connection, kind: str, value: str, actor: str, now: datetime | None = None) -> None:
+def remove_from_blacklist(conn: Connection, kind: str, value: str, actor: Actor, now: datetime | None = None) -> None:
+    access.authorize(actor, "edit_rules")
     conn.execute(delete(blacklist).where(blacklist.c.kind == kind, blacklist.c.value == value))
     audit(conn, actor, "blacklist remove", {"kind": kind, "value": value}, now or clock.now())
-
-
-def audit(conn: Connection, actor: str, subject: str, detail: dict[str, Any], now: datetime) -> None:
-    """One row per configuration change, for the admin's history."""
-    conn.execute(insert(config_audit).values(at=now, actor=actor, subject=subject, detail=json.dumps(detail)))

@@ -1,4 +1,4 @@
-"""Review's tables: rule settings, the blacklist, held-order exceptions and the configuration audit."""
+"""Review's tables: rule settings, the blacklist and held-order exceptions."""
 
 from __future__ import annotations
 
@@ -56,15 +56,4 @@ order_exceptions = Table(
     Column("resolved_by", String(64), nullable=True),
     UniqueConstraint("order_id", "rule"),
     Index("ix_order_exceptions_status", "status"),
-)
-
-# Who changed which configuration (rules, blacklist, suppliers, sandbox promotions).
-config_audit = Table(
-    "config_audit",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("at", DateTime, nullable=False),
-    Column("actor", String(64), nullable=False),
-    Column("subject", String(60), nullable=False),
-    Column("detail", Text, nullable=False, server_default=""),
 )

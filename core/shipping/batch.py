@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from core import clock
 from core.errors import InvalidInput, NotFound, OrderHubError
 from core.identity import access
+from core.identity.access import Actor
 from core.model import CANCELLED, ON_HOLD, PAID, PENDING_PAYMENT, SHIPPED
 from core.orders import holds as order_holds
 from core.orders import workflow
@@ -53,8 +54,7 @@ class BatchResult:
 
 def run(
     engine: Engine,
-    role: str,
-    actor: str,
+    actor: Actor,
     action: str,
     order_ids: Iterable[int],
     tracking: dict[int, str] | None = None,
@@ -66,7 +66,7 @@ def run(
     tracking and carriers are what the warehouse scanned and chose per order (shipping only)."""
     if action not in PERMISSION:
         raise InvalidInput(f"There is no batch action {action!r}.")
-    access.require(role, PERMISSION[action])
+    access.authorize(actor, PERMISSION[action])
     step = _STEPS[action]
     result = BatchResult()
     for order_id in order_ids:
@@ -79,6 +79,17 @@ def run(
         except OrderHubError as exc:
             result.failed.append((_safe_order_no(engine, order_id), exc))
     return result
+
+
+def move(
+    conn: Connection, order_id: int, to_status: str, actor: Actor, reason: str = "", now: datetime | None = None
+) -> str:
+    """One order by hand to another status, or "resume" a held one (the CLI's `orders advance`);
+    shipping needs the right to ship, every other move the right to change statuses."""
+    access.authorize(actor, "ship" if to_status == SHIPPED else "change_status")
+    if to_status == "resume":
+        return workflow.resume(conn, order_id, actor, now)
+    return workflow.advance(conn, order_id, to_status, actor, reason, now)
 
 
 def _confirm(conn: Connection, order_id: int, actor: str, now: datetime, _waybill: Waybill) -> None:

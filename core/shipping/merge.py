@@ -18,6 +18,8 @@ from sqlalchemy.engine import Connection
 
 from core import clock
 from core.errors import IllegalTransition, InsufficientStock, InvalidInput
+from core.identity import access
+from core.identity.access import Actor
 from core.model import CANCELLED, ON_HOLD, PAID, SHIPPED
 from core.orders import status as order_status
 from core.orders import workflow
@@ -39,8 +41,9 @@ MONEY = (
 )
 
 
-def merge(conn: Connection, order_ids: list[int], actor: str, now: datetime | None = None) -> int:
+def merge(conn: Connection, order_ids: list[int], actor: Actor, now: datetime | None = None) -> int:
     """Put the orders into one shipment; returns the primary order (the oldest, or an existing primary)."""
+    access.authorize(actor, "change_status")
     now = now or clock.now()
     members = sorted({m for order_id in order_ids for m in shipment_of(conn, order_id)})
     rows = _load(conn, members)
@@ -65,8 +68,9 @@ def merge(conn: Connection, order_ids: list[int], actor: str, now: datetime | No
     return primary
 
 
-def unmerge(conn: Connection, order_id: int, actor: str, now: datetime | None = None) -> None:
+def unmerge(conn: Connection, order_id: int, actor: Actor, now: datetime | None = None) -> None:
     """Take the order out of its shipment (a primary dissolves the whole shipment)."""
+    access.authorize(actor, "change_status")
     now = now or clock.now()
     members = shipment_of(conn, order_id)
     leaving = members if _primary_of(conn, order_id) == order_id else [order_id]
@@ -105,12 +109,13 @@ def ship_shipment(
     return members
 
 
-def split(conn: Connection, order_id: int, moving: dict[str, int], actor: str, now: datetime | None = None) -> int:
+def split(conn: Connection, order_id: int, moving: dict[str, int], actor: Actor, now: datetime | None = None) -> int:
     """Move `moving` (SKU -> units) from the order to a new part order; returns the part's id.
 
     A paid order held for stock can be split so the part that is in stock ships now: both
     orders then try to reserve, and whichever still lacks stock stays held for it.
     """
+    access.authorize(actor, "change_status")
     now = now or clock.now()
     parent = _load(conn, [order_id])[0]
     held_elsewise = parent.status == ON_HOLD and not is_held_for_stock(*_hold_of(parent))

@@ -11,8 +11,9 @@ from sqlalchemy import select, update
 from core.aftersales import returns
 from core.aftersales.returns_sla import cycle_times, list_tickets, remind_due
 from core.aftersales.tables import tickets
+from core.identity.access import Actor
+from core.messages.tables import outbox
 from core.store.db import make_engine, transaction
-from core.store.tables import outbox
 from tests.aftersales.ticketdata import T0
 
 ORDER_LINES = {"PET-FOOD-2KG": 1}
@@ -20,7 +21,7 @@ ORDER_LINES = {"PET-FOOD-2KG": 1}
 
 def open_ticket(engine, order_id, now=T0, kind="refund") -> str:
     with transaction(engine) as conn:
-        ticket_id = returns.open_ticket(conn, order_id, kind, "damaged", "system", now=now)
+        ticket_id = returns.open_ticket(conn, order_id, kind, "damaged", Actor("system", "service"), now=now)
         return conn.execute(select(tickets.c.number, tickets.c.owner).where(tickets.c.id == ticket_id)).one()
 
 
@@ -37,7 +38,7 @@ def _open_many(url: str, order_ids: list[int]) -> None:
     engine = make_engine(url)
     for order_id in order_ids:
         with transaction(engine) as conn:
-            returns.open_ticket(conn, order_id, "refund", "damaged", "system", now=T0)
+            returns.open_ticket(conn, order_id, "refund", "damaged", Actor("system", "service"), now=T0)
     engine.dispose()
 
 
@@ -66,10 +67,10 @@ def test_the_sla_clock_flags_near_and_overdue_tickets_as_time_passes(store, ship
 
     assert [state(h) for h in (1, 18, 24.5)] == ["ok", "near", "overdue"]
     with transaction(store) as conn:
-        returns.advance(conn, number, "approved", "li.na", now=T0 + timedelta(hours=25))
+        returns.advance(conn, number, "approved", Actor("li.na", "service"), now=T0 + timedelta(hours=25))
     assert [state(h) for h in (26, 67, 73)] == ["ok", "near", "overdue"]  # now only resolution runs
     with transaction(store) as conn:
-        returns.advance(conn, number, "refunded", "li.na", now=T0 + timedelta(hours=74))
+        returns.advance(conn, number, "refunded", Actor("li.na", "service"), now=T0 + timedelta(hours=74))
     assert state(500) == "met"
     with store.connect() as conn:
         assert [t["number"] for t in list_tickets(conn, T0 + timedelta(hours=500), due_only=True)] == []
@@ -97,8 +98,8 @@ def test_the_cycle_time_report_averages_days_from_opening_to_closing_per_week(st
         number = open_ticket(store, shipped_order(f"TB53000000{i:02d}", ORDER_LINES, at=opened), opened).number
         with transaction(store) as conn:
             for hour, status in enumerate(["approved", "refunded"], start=1):
-                returns.advance(conn, number, status, "li.na", now=opened + timedelta(hours=hour))
-            returns.advance(conn, number, "closed", "li.na", now=opened + timedelta(days=days_open))
+                returns.advance(conn, number, status, Actor("li.na", "service"), now=opened + timedelta(hours=hour))
+            returns.advance(conn, number, "closed", Actor("li.na", "service"), now=opened + timedelta(days=days_open))
     with store.connect() as conn:
         report = cycle_times(conn, since=T0.replace(hour=0, minute=0))
     assert [(row["tickets"], row["avg_days"]) for row in report] == [(2, 4.5), (2, 1.5), (4, 3.0)]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from core.store import outbox
+from core.messages import outbox
 from core.store.db import transaction
 from tests.aftersales.providers import AliyunGateway
 from tests.aftersales.ticketdata import T0

@@ -12,6 +12,7 @@ from core.aftersales.returns_flow import FLOW, STATUSES, TYPES, next_statuses
 from core.aftersales.returns_sla import ticket_detail
 from core.aftersales.tables import ticket_events, tickets
 from core.errors import IllegalTransition, InsufficientStock, InvalidInput
+from core.identity.access import Actor
 from core.orders import store_checks
 from core.orders.tables import orders
 from core.stock import reservations as stock
@@ -29,13 +30,15 @@ HAPPY_PATHS = {
 
 def open_on(engine, order_id, kind="return", items=None, now=T0, **extra) -> str:
     with transaction(engine) as conn:
-        ticket_id = returns.open_ticket(conn, order_id, kind, "quality", "wang.fang", items, now=now, **extra)
+        ticket_id = returns.open_ticket(
+            conn, order_id, kind, "quality", Actor("wang.fang", "service"), items, now=now, **extra
+        )
         return conn.execute(select(tickets.c.number).where(tickets.c.id == ticket_id)).scalar_one()
 
 
 def step(engine, number, status, now=T0, **options) -> str:
     with transaction(engine) as conn:
-        return returns.advance(conn, number, status, "li.na", now=now, **options)
+        return returns.advance(conn, number, status, Actor("li.na", "service"), now=now, **options)
 
 
 def on_hand(engine, code: str) -> tuple[int, int]:
@@ -125,7 +128,7 @@ def test_unknown_types_and_reasons_are_refused_with_the_valid_choices(store, shi
     with pytest.raises(InvalidInput, match="refund, return, exchange, resend"):
         open_on(store, order_id, "swap")
     with transaction(store) as conn, pytest.raises(InvalidInput, match="quality"):
-        returns.open_ticket(conn, order_id, "return", "because", "wang.fang", now=T0)
+        returns.open_ticket(conn, order_id, "return", "because", Actor("wang.fang", "service"), now=T0)
     with transaction(store) as conn:  # a label in either language names the reason too
         assert returns.reason_code(conn, "质量问题") == returns.reason_code(conn, "Quality problem") == "quality"
 
@@ -212,9 +215,9 @@ def test_a_platform_refund_record_opens_one_ticket_however_often_it_is_pulled(st
 def test_reassigning_is_audited_and_only_to_active_agents(store, shipped_order):
     number = open_on(store, shipped_order("TB4081726354016", {"PET-FOOD-2KG": 1}))
     with transaction(store) as conn:
-        returns.reassign(conn, number, "zhao.lei", "chen.jie", now=T0)
+        returns.reassign(conn, number, "zhao.lei", Actor("chen.jie", "service"), now=T0)
         with pytest.raises(InvalidInput, match="not an active service agent"):
-            returns.reassign(conn, number, "nobody", "chen.jie", now=T0)
+            returns.reassign(conn, number, "nobody", Actor("chen.jie", "service"), now=T0)
     with store.connect() as conn:
         events = conn.execute(select(ticket_events.c.actor, ticket_events.c.detail).where(
             ticket_events.c.action == "assign").order_by(ticket_events.c.id)).all()  # fmt: skip
@@ -240,7 +243,7 @@ def test_a_manager_reads_a_tickets_notes_and_history_with_the_buyers_phone_maske
     order_id = shipped_order("TB4081726354009", {"PET-FOOD-2KG": 1})
     number = open_on(store, order_id, notes="买家改约，联系电话13912345678")
     with transaction(store) as conn:
-        returns.add_note(conn, number, "li.na", "回电 021-62345678 已确认", now=T0)
+        returns.add_note(conn, number, Actor("li.na", "service"), "回电 021-62345678 已确认", now=T0)
     with store.connect() as conn:
         manager, service = ticket_detail(conn, number, "manager"), ticket_detail(conn, number, "service")
     assert manager["notes"] == "买家改约，联系电话139****5678"

@@ -9,6 +9,7 @@ from core.aftersales import returns
 from core.aftersales.returns_flow import STATUSES, TYPES
 from core.aftersales.returns_lookup import FOUND, LIMITED, NO_MATCH, lookup, next_step
 from core.i18n import t
+from core.identity.access import Actor
 from core.shipping import senders
 from core.store.db import make_engine, transaction
 from tests.aftersales.ticketdata import T0
@@ -17,9 +18,9 @@ from tests.aftersales.ticketdata import T0
 def opened(store, shipped_order, order_no="TB6100000001") -> str:
     order_id = shipped_order(order_no, {"PET-FOOD-2KG": 1}, phone="+86 138-1234-5678")
     with transaction(store) as conn:
-        ticket_id = returns.open_ticket(conn, order_id, "return", "wrong_size", "li.na", now=T0)
+        ticket_id = returns.open_ticket(conn, order_id, "return", "wrong_size", Actor("li.na", "service"), now=T0)
         number = returns.load_by_id(conn, ticket_id).number
-        returns.advance(conn, number, "approved", "li.na", now=T0 + timedelta(hours=2))
+        returns.advance(conn, number, "approved", Actor("li.na", "service"), now=T0 + timedelta(hours=2))
     return number
 
 
@@ -76,8 +77,10 @@ def test_the_next_step_follows_the_status_and_the_address_shows_only_while_goods
     number = opened(store, shipped_order)
     approved = lookup(store, number, "5678", "203.0.113.9", now=T0 + timedelta(hours=3))
     with transaction(store) as conn:
-        returns.advance(conn, number, "awaiting_return", "li.na", now=T0 + timedelta(hours=4))
-        returns.advance(conn, number, "received", "li.na", resalable=True, now=T0 + timedelta(hours=5))
+        returns.advance(conn, number, "awaiting_return", Actor("li.na", "service"), now=T0 + timedelta(hours=4))
+        returns.advance(
+            conn, number, "received", Actor("li.na", "service"), resalable=True, now=T0 + timedelta(hours=5)
+        )
     received = lookup(store, number, "5678", "203.0.113.9", now=T0 + timedelta(hours=6))
     assert approved.next_step == "aftersales.lookup.next.approved.return"
     assert approved.return_to.address == "上海市浦东新区退货仓 1 号"

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import event, select
 
 from core.i18n import catalogue
-from core.store import outbox
+from core.identity.access import Actor
+from core.messages import outbox
 from core.store.db import make_engine, transaction
 from notify import deliver_pending, transports_from_env
 from notify.aliyun_sms import canonical_query, percent_encode, sign
@@ -120,7 +121,7 @@ def test_failures_back_off_exponentially_then_dead_letter_and_an_admin_retry_del
     assert [d["idempotency_key"] for d in dead] == ["sms:shipped:4"] and "503" in dead[0]["last_error"]
     gateway.fail_every = 0
     with transaction(engine) as conn:
-        assert outbox.retry(conn, [dead[0]["id"]], now) == 1
+        assert outbox.retry(conn, [dead[0]["id"]], Actor("admin", "admin"), now) == 1
     assert deliver_pending(engine, transports, now=now).sent == 1
     assert rows(engine)["sms:shipped:4"] == ("sent", 1)
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from core.aftersales import returns
 from core.aftersales.tables import ticket_lines, tickets
 from core.errors import PermissionDenied
+from core.identity.access import Actor
 from core.orders.tables import orders
 from core.stock.tables import skus
 from tests.app.app_pages import button, labels_of, open_page
@@ -52,14 +53,14 @@ def test_opening_as_a_role_without_the_right_is_refused_in_core(store, shipped_o
     order_id = shipped_order("TB7200000003", {"PET-FOOD-2KG": 1})
     with store.begin() as conn:
         with pytest.raises(PermissionDenied):
-            returns.open_as(conn, "clerk", order_id, "refund", "damaged", "clerk")
+            returns.open_as(conn, order_id, "refund", "damaged", Actor("clerk", "clerk"))
         assert conn.execute(select(tickets.c.id)).first() is None
 
 
 def test_the_ticket_page_opens_on_the_ticket_the_order_page_links_to(app_store, shipped_order):
     order_id = shipped_order("TB7200000004", {"PET-FOOD-2KG": 1})
     with app_store.begin() as conn:  # owned by one of the agents, not by the service user who follows the link
-        number = returns.open_as(conn, "service", order_id, "refund", "damaged", "service")
+        number = returns.open_as(conn, order_id, "refund", "damaged", Actor("service", "service"))
     at = open_page("pages/returns.py", "service", query={"ticket": number})
     assert not at.exception and at.selectbox(key="ticket").value == number
     assert "PET-FOOD-2KG" in at.dataframe[-2].value.to_csv()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from core.store import outbox
+from core.messages import outbox
 from core.store.db import transaction
 from notify.email import message_id
 from tests.aftersales.providers import AliyunGateway, SmtpSink

@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from core.aftersales import returns
 from core.aftersales.tables import tickets
-from core.store import outbox
+from core.identity.access import Actor
+from core.messages import outbox
 from core.store.db import transaction
 from tests.aftersales.ticketdata import T0
 
@@ -27,7 +28,7 @@ def page(name: str, user: dict | None = None, lang: str = "zh") -> AppTest:
 def open_ticket(engine, order_id, now=T0) -> str:
     with transaction(engine) as conn:
         return returns.load_by_id(
-            conn, returns.open_ticket(conn, order_id, "refund", "damaged", "li.na", now=now)
+            conn, returns.open_ticket(conn, order_id, "refund", "damaged", Actor("li.na", "service"), now=now)
         ).number
 
 
@@ -94,8 +95,10 @@ def test_the_public_lookup_by_platform_order_number_shows_the_next_step_and_retu
     monkeypatch.setenv("ORDERHUB_SENDERS_FILE", "/nonexistent/senders.toml")
     order_id = shipped_order("TB7100000009", {"PET-FOOD-2KG": 1}, phone="13912348888")
     with transaction(app_store) as conn:
-        number = returns.load_by_id(conn, returns.open_ticket(conn, order_id, "return", "damaged", "li.na", now=T0))
-        returns.advance(conn, number.number, "approved", "li.na", now=T0)
+        number = returns.load_by_id(
+            conn, returns.open_ticket(conn, order_id, "return", "damaged", Actor("li.na", "service"), now=T0)
+        )
+        returns.advance(conn, number.number, "approved", Actor("li.na", "service"), now=T0)
     app = ask(page("lookup"), "TB7100000009", "8888")
     assert number.number in app.subheader[0].value
     assert app.info[0].value.startswith("下一步：申请已同意，请把商品寄回下方地址")

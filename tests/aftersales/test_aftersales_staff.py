@@ -10,6 +10,7 @@ from core.aftersales.returns_sla import list_tickets
 from core.aftersales.tables import tickets
 from core.errors import InvalidInput
 from core.identity import users
+from core.identity.access import Actor
 from core.store.db import transaction
 from tests.aftersales.test_aftersales_pages import SERVICE, page
 from tests.aftersales.ticketdata import T0
@@ -25,7 +26,9 @@ def add_user(engine, username: str, role: str, name: str = "", active: bool = Tr
 
 def open_ticket(engine, order_id) -> str:
     with transaction(engine) as conn:
-        return returns.load_by_id(conn, returns.open_ticket(conn, order_id, "refund", "damaged", "li.na", now=T0))
+        return returns.load_by_id(
+            conn, returns.open_ticket(conn, order_id, "refund", "damaged", Actor("li.na", "service"), now=T0)
+        )
 
 
 def test_agents_are_the_active_login_users_who_may_handle_tickets_shown_by_name(store):
@@ -56,10 +59,10 @@ def test_a_ticket_may_be_reassigned_to_a_manager_who_logs_in_but_not_to_a_clerk(
     add_user(store, "clerk1", "clerk")
     number = open_ticket(store, shipped_order("TB6200000001", ORDER_LINES)).number
     with transaction(store) as conn:
-        returns.reassign(conn, number, "boss", "li.na")
+        returns.reassign(conn, number, "boss", Actor("li.na", "service"))
         assert returns.load(conn, number).owner == "boss"
         with pytest.raises(InvalidInput):
-            returns.reassign(conn, number, "clerk1", "li.na")
+            returns.reassign(conn, number, "clerk1", Actor("li.na", "service"))
 
 
 def test_the_owners_list_can_include_the_unassigned_tickets(store, shipped_order):

@@ -7,6 +7,7 @@ from app_shop import NOW, fill
 from sqlalchemy import select
 
 from core.errors import IllegalTransition, InvalidInput, NotFound, PermissionDenied
+from core.identity.access import Actor
 from core.orders import order_detail, store_checks
 from core.orders.tables import orders
 from core.restock import stock_levels
@@ -24,18 +25,18 @@ def status_of(engine, order_id: int) -> str:
 def test_finance_cannot_change_an_order_status_even_by_calling_core(shop, engine, action):
     order_id = shop["TB20261121002"]
     with pytest.raises(PermissionDenied):
-        batch.run(engine, "finance", "赵会计", action, [order_id], now=NOW)
+        batch.run(engine, Actor("赵会计", "finance"), action, [order_id], now=NOW)
     assert status_of(engine, order_id) == "pending_payment"
 
 
 def test_an_analyst_cannot_ship(shop, engine):
     with pytest.raises(PermissionDenied):
-        batch.run(engine, "analyst", "刘分析", "ship", [shop["TB20261120001"]], now=NOW)
+        batch.run(engine, Actor("刘分析", "analyst"), "ship", [shop["TB20261120001"]], now=NOW)
     assert status_of(engine, shop["TB20261120001"]) == "paid"
 
 
 def test_a_batch_ships_what_it_can_and_names_each_order_it_could_not(shop, engine):
-    result = batch.run(engine, "warehouse", "张仓管", "ship", list(shop.values()), now=NOW)
+    result = batch.run(engine, Actor("张仓管", "warehouse"), "ship", list(shop.values()), now=NOW)
     assert sorted(result.done) == ["JD300000000005", "TB20261120001", "TB20261122003"]
     assert {order_no for order_no, _ in result.failed} == {"JD300000000004", "TB20261121002"}
     assert all(isinstance(error, IllegalTransition) for _, error in result.failed)
@@ -44,7 +45,7 @@ def test_a_batch_ships_what_it_can_and_names_each_order_it_could_not(shop, engin
 
 def test_shipping_keeps_a_scanned_tracking_number_and_assigns_the_label_number_otherwise(shop, engine):
     scanned = {shop["TB20261120001"]: "YT8800001234567"}
-    batch.run(engine, "clerk", "李客服", "ship", [shop["TB20261120001"], shop["TB20261122003"]], scanned, NOW)
+    batch.run(engine, Actor("李客服", "clerk"), "ship", [shop["TB20261120001"], shop["TB20261122003"]], scanned, NOW)
     with engine.connect() as conn:
         numbers = dict(conn.execute(select(orders.c.channel_order_no, orders.c.tracking_no)).all())
     assert numbers["TB20261120001"] == "YT8800001234567"
@@ -52,25 +53,25 @@ def test_shipping_keeps_a_scanned_tracking_number_and_assigns_the_label_number_o
 
 
 def test_confirming_payment_and_cancelling_go_through_the_workflow(shop, engine):
-    batch.run(engine, "clerk", "李客服", "confirm_payment", [shop["TB20261121002"]], now=NOW)
+    batch.run(engine, Actor("李客服", "clerk"), "confirm_payment", [shop["TB20261121002"]], now=NOW)
     assert status_of(engine, shop["TB20261121002"]) == "paid"
-    batch.run(engine, "manager", "王经理", "cancel", [shop["TB20261121002"]], now=NOW)
+    batch.run(engine, Actor("王经理", "manager"), "cancel", [shop["TB20261121002"]], now=NOW)
     assert status_of(engine, shop["TB20261121002"]) == "cancelled"
 
 
 def test_an_unknown_batch_action_is_refused_with_a_sentence(shop, engine):
     with pytest.raises(InvalidInput, match="no batch action"):
-        batch.run(engine, "admin", "admin", "delete", [shop["TB20261120001"]])
+        batch.run(engine, Actor("admin", "admin"), "delete", [shop["TB20261120001"]])
 
 
 def test_resuming_a_held_order_without_stock_fails_and_leaves_it_held(shop, engine):
-    result = batch.run(engine, "clerk", "李客服", "resume", [shop["JD300000000004"]], now=NOW)
+    result = batch.run(engine, Actor("李客服", "clerk"), "resume", [shop["JD300000000004"]], now=NOW)
     assert result.done == [] and "DOG-LEASH-M" in str(result.failed[0][1])
     assert status_of(engine, shop["JD300000000004"]) == "on_hold"
 
 
 def test_restocking_releases_the_held_order_and_the_adjustment_is_audited(shop, engine):
-    stock_levels.adjust(engine, "warehouse", "张仓管", "DOG-LEASH-M", 5, "到货补录", now=NOW)
+    stock_levels.adjust(engine, Actor("张仓管", "warehouse"), "DOG-LEASH-M", 5, "到货补录", now=NOW)
     assert status_of(engine, shop["JD300000000004"]) == "paid"
     with engine.connect() as conn:
         ledger = conn.execute(
@@ -85,20 +86,20 @@ def test_restocking_releases_the_held_order_and_the_adjustment_is_audited(shop, 
 @pytest.mark.parametrize("role", ["clerk", "finance", "analyst", "service"])
 def test_roles_without_the_stock_permission_cannot_adjust_stock(shop, engine, role):
     with pytest.raises(PermissionDenied):
-        stock_levels.adjust(engine, role, role, "PET-FOOD-2KG", 5, "盘点")
+        stock_levels.adjust(engine, Actor(role, role), "PET-FOOD-2KG", 5, "盘点")
 
 
 def test_an_adjustment_needs_a_reason_and_cannot_go_below_reserved(shop, engine):
     with pytest.raises(InvalidInput, match="reason"):
-        stock_levels.adjust(engine, "warehouse", "张仓管", "PET-FOOD-2KG", -1, " ")
+        stock_levels.adjust(engine, Actor("张仓管", "warehouse"), "PET-FOOD-2KG", -1, " ")
     with pytest.raises(stock.InsufficientStock):
-        stock_levels.adjust(engine, "warehouse", "张仓管", "PET-FOOD-2KG", -17, "破损")
+        stock_levels.adjust(engine, Actor("张仓管", "warehouse"), "PET-FOOD-2KG", -17, "破损")
 
 
 def test_a_gbk_stock_count_with_chinese_headers_sets_on_hand_and_reports_bad_rows(shop, engine):
     csv = "商家编码,盘点数量\nPET-FOOD-2KG,25\nCAT-LITTER-10L,10\nBIRD-SEED-1KG,3\nDOG-LEASH-M,两个\n".encode("gbk")
     rows = stock_levels.read_counts(csv)
-    result = stock_levels.import_counts(engine, "warehouse", "张仓管", rows, "11月盘点.csv")
+    result = stock_levels.import_counts(engine, Actor("张仓管", "warehouse"), rows, "11月盘点.csv")
     assert (result.created, result.adjusted, result.unchanged) == (1, 1, 1)
     assert [refused["row"] for refused in result.rejected] == [5]
     with engine.connect() as conn:
@@ -109,7 +110,7 @@ def test_a_gbk_stock_count_with_chinese_headers_sets_on_hand_and_reports_bad_row
 
 def test_a_stock_count_is_refused_to_roles_without_the_stock_permission(shop, engine):
     with pytest.raises(PermissionDenied):
-        stock_levels.import_counts(engine, "clerk", "李客服", [{"sku": "PET-FOOD-2KG", "on_hand": "0"}], "x.csv")
+        stock_levels.import_counts(engine, Actor("李客服", "clerk"), [{"sku": "PET-FOOD-2KG", "on_hand": "0"}], "x.csv")
 
 
 def test_a_count_file_without_the_needed_columns_is_refused_with_a_sentence():
@@ -145,8 +146,8 @@ def test_order_detail_shows_profit_only_to_roles_that_see_cost(shop, engine):
 
 def test_the_timeline_merges_status_events_and_notes_in_time_order(shop, engine):
     later = NOW.replace(hour=11)
-    order_detail.add_note(engine, "service", "陈售后", shop["JD300000000004"], "买家来电催发货", now=later)
-    stock_levels.adjust(engine, "warehouse", "张仓管", "DOG-LEASH-M", 1, "到货", now=later.replace(hour=12))
+    order_detail.add_note(engine, Actor("陈售后", "service"), shop["JD300000000004"], "买家来电催发货", now=later)
+    stock_levels.adjust(engine, Actor("张仓管", "warehouse"), "DOG-LEASH-M", 1, "到货", now=later.replace(hour=12))
     with engine.connect() as conn:
         timeline = order_detail.detail(conn, "clerk", shop["JD300000000004"]).timeline
     assert [(item["kind"], item.get("to_status")) for item in timeline] == [
@@ -159,7 +160,7 @@ def test_the_timeline_merges_status_events_and_notes_in_time_order(shop, engine)
 
 
 def test_a_phone_written_into_a_note_is_masked_in_the_timeline_of_roles_without_phones(shop, engine):
-    order_detail.add_note(engine, "service", "陈售后", shop["JD300000000004"], "买家新号 13912345678", now=NOW)
+    order_detail.add_note(engine, Actor("陈售后", "service"), shop["JD300000000004"], "买家新号 13912345678", now=NOW)
     with engine.connect() as conn:
         order_id = shop["JD300000000004"]
         seen = {role: order_detail.detail(conn, role, order_id).timeline for role in ("clerk", "warehouse")}
@@ -169,9 +170,9 @@ def test_a_phone_written_into_a_note_is_masked_in_the_timeline_of_roles_without_
 
 def test_notes_are_refused_for_roles_without_the_note_permission_and_when_empty(shop, engine):
     with pytest.raises(PermissionDenied):
-        order_detail.add_note(engine, "finance", "赵会计", shop["TB20261120001"], "对账")
+        order_detail.add_note(engine, Actor("赵会计", "finance"), shop["TB20261120001"], "对账")
     with pytest.raises(InvalidInput):
-        order_detail.add_note(engine, "clerk", "李客服", shop["TB20261120001"], "   ")
+        order_detail.add_note(engine, Actor("李客服", "clerk"), shop["TB20261120001"], "   ")
 
 
 def test_an_unknown_order_number_is_a_not_found_sentence(shop, engine):
@@ -182,7 +183,7 @@ def test_an_unknown_order_number_is_a_not_found_sentence(shop, engine):
 @pytest.mark.postgres
 def test_batch_actions_and_detail_work_on_postgresql(pg_engine):
     ids = fill(pg_engine)
-    result = batch.run(pg_engine, "clerk", "李客服", "ship", [ids["TB20261120001"]], now=NOW)
+    result = batch.run(pg_engine, Actor("李客服", "clerk"), "ship", [ids["TB20261120001"]], now=NOW)
     with pg_engine.connect() as conn:
         found = order_detail.detail(conn, "finance", ids["TB20261120001"])
     assert result.done == ["TB20261120001"] and found.header["status"] == "shipped"

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from core.aftersales.tables import tickets
 from core.i18n import t
+from core.identity.access import Actor
 from core.intake import ingest
 from core.orders.tables import orders
 from core.restock import stock_levels
@@ -81,7 +82,9 @@ def test_a_clerk_ships_a_held_order_once_it_is_restocked(browser, server):
     open_path(page, server, "order?order=JD300000000004", "订单详情", "DOG-LEASH-M 需 1 可用 0")
     assert page.get_by_role("heading", name="JD300000000004 · 已挂起").is_visible()
 
-    stock_levels.adjust(server.engine, "warehouse", "张仓管", "DOG-LEASH-M", 3, "供应商到货")  # the warehouse restocks
+    stock_levels.adjust(
+        server.engine, Actor("张仓管", "warehouse"), "DOG-LEASH-M", 3, "供应商到货"
+    )  # the warehouse restocks
     open_path(page, server, "order?order=JD300000000004", "订单详情", "已挂起 → 已支付")
     assert page.get_by_role("heading", name="JD300000000004 · 已支付").is_visible()
 

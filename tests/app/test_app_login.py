@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.i18n import t
 from core.identity import users
+from core.identity.access import Actor
 from ui import session
 from ui.auth import COOKIE_NAME, COOKIE_STORED
 
@@ -102,14 +103,14 @@ def test_a_wrong_password_is_refused_with_a_sentence(store):
 
 
 def test_a_deactivated_user_cannot_log_in(store, engine):
-    users.set_active(engine, "admin", "clerk", False)
+    users.set_active(engine, Actor("admin", "admin"), "clerk", False)
     at = log_in("clerk")
     assert at.error and at.title[0].value == "OrderHub 订单协同"
 
 
 def test_deactivating_a_user_ends_their_session_at_the_next_click(store, engine):
     at = log_in("clerk")
-    users.set_active(engine, "admin", "clerk", False)
+    users.set_active(engine, Actor("admin", "admin"), "clerk", False)
     at.run()
     assert at.session_state["user"] is None and [box.label for box in at.text_input] == ["用户名", "密码"]
 
@@ -152,10 +153,10 @@ def test_a_login_cookie_logs_the_user_in_again_in_a_new_session(store, monkeypat
 def test_a_cookie_issued_before_a_password_reset_or_deactivation_no_longer_logs_in(store, engine, monkeypatch, revoke):
     old_cookie = login_cookie("clerk")
     if revoke == "reset":
-        users.reset_password(engine, "admin", "clerk", PASSWORD)
+        users.reset_password(engine, Actor("admin", "admin"), "clerk", PASSWORD)
     else:
-        users.set_active(engine, "admin", "clerk", False)
-        users.set_active(engine, "admin", "clerk", True)
+        users.set_active(engine, Actor("admin", "admin"), "clerk", False)
+        users.set_active(engine, Actor("admin", "admin"), "clerk", True)
     new_cookie = login_cookie("clerk")
     refused = come_back_with(old_cookie, monkeypatch)
     assert refused.session_state["user"] is None and [box.label for box in refused.text_input] == ["用户名", "密码"]
@@ -164,7 +165,7 @@ def test_a_cookie_issued_before_a_password_reset_or_deactivation_no_longer_logs_
 
 def test_a_password_reset_ends_an_open_session_at_the_next_click(store, engine):
     at = log_in("clerk")
-    users.reset_password(engine, "admin", "clerk", "brand-new-pass")
+    users.reset_password(engine, Actor("admin", "admin"), "clerk", "brand-new-pass")
     at.run()
     assert at.session_state["user"] is None and [box.label for box in at.text_input] == ["用户名", "密码"]
 

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from core.i18n import t
 from core.identity import users
-from core.identity.access import ROLES
+from core.identity.access import ROLES, Actor
 from core.orders import workflow
 from core.orders.tables import orders
 from core.stock.tables import skus
@@ -108,7 +108,7 @@ def test_a_confirmation_answered_after_the_clerk_was_deactivated_changes_nothing
     selected = {"selection": {"rows": [3], "columns": [], "cells": []}}  # TB20261121002, awaiting payment
     at = open_page("pages/queue.py", "clerk", queue_table_0=selected)
     button(at, "取消订单").click().run()
-    users.set_active(engine, "admin", "clerk", False)  # meanwhile, the admin deactivates the clerk
+    users.set_active(engine, Actor("admin", "admin"), "clerk", False)  # meanwhile, the admin deactivates the clerk
     button(at, "确定").click().run()
     assert not at.success and status_of(engine, "TB20261121002") == "pending_payment"
 
@@ -117,7 +117,7 @@ def test_a_confirmation_answered_after_a_role_change_is_judged_by_the_new_role(s
     selected = {"selection": {"rows": [3], "columns": [], "cells": []}}
     at = open_page("pages/queue.py", "clerk", queue_table_0=selected)
     button(at, "取消订单").click().run()
-    users.set_role(engine, "admin", "clerk", "warehouse")  # the warehouse may not cancel orders
+    users.set_role(engine, Actor("admin", "admin"), "clerk", "warehouse")  # the warehouse may not cancel orders
     button(at, "确定").click().run()
     assert at.error[0].value == "你的角色无权执行此操作。" and not at.warning
     assert status_of(engine, "TB20261121002") == "pending_payment"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from core.identity.access import Actor
 from core.intake.ingest import ingest
 from core.model import SHIPPED
 from core.restock import purchase_orders, purchasing, stock_levels, supplier_link
@@ -17,8 +18,8 @@ def test_shipping_one_order_of_a_merged_parcel_ships_the_whole_parcel_under_one_
     ingest(engine, [order("TB-A", ("PET-FOOD-2KG", 1)), order("TB-B", ("CAT-STRIP-30", 2), minute=3)])
     first, second = order_row(engine, "TB-A").id, order_row(engine, "TB-B").id
     with transaction(engine) as conn:
-        merge.merge(conn, [first, second], "客服-小美")
-    result = batch.run(engine, "warehouse", "仓库-小李", "ship", [first, second])
+        merge.merge(conn, [first, second], Actor("客服-小美", "clerk"))
+    result = batch.run(engine, Actor("仓库-小李", "warehouse"), "ship", [first, second])
     assert result.failed == []
     shipped = [order_row(engine, no) for no in ("TB-A", "TB-B")]
     assert {row.status for row in shipped} == {SHIPPED}
@@ -28,9 +29,11 @@ def test_shipping_one_order_of_a_merged_parcel_ships_the_whole_parcel_under_one_
 def test_the_stock_page_rows_carry_the_quantity_arriving_and_its_date(engine):
     add_skus(engine, {"TOY-PUZZLE-FEEDER": 0, "CAT-STRIP-30": 5})
     with transaction(engine) as conn:
-        purchasing.save_supplier(conn, "义乌乐宠玩具厂", "sales@leichong.example", 7, 10, 20, "采购-小陈", T0)
+        purchasing.save_supplier(
+            conn, "义乌乐宠玩具厂", "sales@leichong.example", 7, 10, 20, Actor("采购-小陈", "manager"), T0
+        )
         _, link = purchase_orders.create_purchase_order(
-            conn, "义乌乐宠玩具厂", "采购-小陈", T0, {"TOY-PUZZLE-FEEDER": 50}
+            conn, "义乌乐宠玩具厂", Actor("采购-小陈", "manager"), T0, {"TOY-PUZZLE-FEEDER": 50}
         )
         supplier_link.respond(conn, link.rsplit("=", 1)[-1], {"TOY-PUZZLE-FEEDER": 50}, date(2026, 11, 18), now=T0)
     with engine.connect() as conn:

@@ -9,6 +9,7 @@ from app_shop import NOW, PHONES, fill, order
 from sqlalchemy import select, update
 
 from core.errors import PermissionDenied
+from core.identity.access import Actor
 from core.intake import ingest
 from core.orders import queue
 from core.orders.queue import QueueFilter, Shortage
@@ -160,9 +161,9 @@ def test_one_click_releases_every_held_order_the_stock_now_covers_audited_and_na
     with transaction(engine) as conn:  # stock arrived the way no receipt says: a count set straight in the table
         conn.execute(update(skus).where(skus.c.sku == "DOG-LEASH-M").values(on_hand=1))
     with pytest.raises(PermissionDenied):
-        stock_levels.release_fitting(engine, "warehouse", "张仓管")
-    assert stock_levels.release_fitting(engine, "clerk", "李客服", now=NOW) == ["JD300000000004"]
-    assert stock_levels.release_fitting(engine, "clerk", "李客服", now=NOW) == []  # nothing left to release
+        stock_levels.release_fitting(engine, Actor("张仓管", "warehouse"))
+    assert stock_levels.release_fitting(engine, Actor("李客服", "clerk"), now=NOW) == ["JD300000000004"]
+    assert stock_levels.release_fitting(engine, Actor("李客服", "clerk"), now=NOW) == []  # nothing left to release
     with engine.connect() as conn:
         event = conn.execute(
             select(order_events.c.actor, order_events.c.to_status)
@@ -173,8 +174,10 @@ def test_one_click_releases_every_held_order_the_stock_now_covers_audited_and_na
 
 
 def test_a_stock_adjustment_names_the_held_orders_it_resumed(shop, engine):
-    assert stock_levels.adjust(engine, "warehouse", "张仓管", "DOG-LEASH-M", 2, "到货", now=NOW) == ["JD300000000004"]
-    assert stock_levels.adjust(engine, "warehouse", "张仓管", "DOG-LEASH-M", 2, "到货", now=NOW) == []
+    assert stock_levels.adjust(engine, Actor("张仓管", "warehouse"), "DOG-LEASH-M", 2, "到货", now=NOW) == [
+        "JD300000000004"
+    ]
+    assert stock_levels.adjust(engine, Actor("张仓管", "warehouse"), "DOG-LEASH-M", 2, "到货", now=NOW) == []
 
 
 def test_a_whole_order_number_finds_that_order_alone_by_its_index(shop, engine):

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from core.errors import InvalidInput, PermissionDenied
 from core.identity import users
-from core.identity.access import ROLES
+from core.identity.access import ROLES, Actor
 from core.identity.tables import users as users_table
 from core.shipping import labels, warehouse
 from core.store.db import make_engine, migrate, transaction
@@ -30,24 +30,24 @@ def test_passwords_are_stored_as_bcrypt_hashes_only(shop, engine):
 def test_only_an_admin_may_add_change_or_deactivate_users(shop, engine):
     for role in set(ROLES) - {"admin"}:
         with pytest.raises(PermissionDenied):
-            users.add_user(engine, role, "intruder", "admin", "long-enough-1")
+            users.add_user(engine, Actor(role, role), "intruder", "admin", "long-enough-1")
         with pytest.raises(PermissionDenied):
-            users.set_role(engine, role, "clerk", "admin")
-    users.add_user(engine, "admin", "Xiao.Mei", "service", "long-enough-1", "小美")
-    users.set_role(engine, "admin", "xiao.mei", "clerk")
+            users.set_role(engine, Actor(role, role), "clerk", "admin")
+    users.add_user(engine, Actor("admin", "admin"), "Xiao.Mei", "service", "long-enough-1", "小美")
+    users.set_role(engine, Actor("admin", "admin"), "xiao.mei", "clerk")
     with engine.connect() as conn:
         assert users.get(conn, "XIAO.MEI")["role"] == "clerk"
 
 
 def test_a_deactivated_user_has_no_credentials_to_log_in_with(shop, engine):
-    users.set_active(engine, "admin", "warehouse", False)
+    users.set_active(engine, Actor("admin", "admin"), "warehouse", False)
     assert "warehouse" not in users.credentials(engine)["usernames"]
-    users.set_active(engine, "admin", "warehouse", True)
+    users.set_active(engine, Actor("admin", "admin"), "warehouse", True)
     assert users.credentials(engine)["usernames"]["warehouse"]["roles"] == ["warehouse"]
 
 
 def test_a_reset_password_replaces_the_old_one(shop, engine):
-    users.reset_password(engine, "admin", "clerk", "brand-new-pass")
+    users.reset_password(engine, Actor("admin", "admin"), "clerk", "brand-new-pass")
     stored = users.credentials(engine)["usernames"]["clerk"]["password"]
     assert users.check_password("brand-new-pass", stored) and not users.check_password(PASSWORD, stored)
 
@@ -64,7 +64,7 @@ def test_a_reset_password_replaces_the_old_one(shop, engine):
 )
 def test_bad_user_input_is_refused_with_a_sentence(shop, engine, username, role, password, message):
     with pytest.raises(InvalidInput, match=message):
-        users.add_user(engine, "admin", username, role, password)
+        users.add_user(engine, Actor("admin", "admin"), username, role, password)
 
 
 def test_the_first_start_creates_one_admin_with_a_random_password(engine):

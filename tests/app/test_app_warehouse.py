@@ -13,6 +13,7 @@ from test_app_users import pdf_texts
 
 from core.carriers import carrier_of
 from core.errors import InvalidInput, NotFound
+from core.identity.access import Actor
 from core.orders import workflow
 from core.orders.tables import orders
 from core.shipping import batch, labels, paperwork, warehouse
@@ -81,7 +82,7 @@ def test_no_label_pick_list_or_slip_for_an_order_that_cannot_ship(shop, engine, 
 def test_a_cancelled_or_shipped_order_gets_no_label(shop, engine):
     with transaction(engine) as conn:
         workflow.advance(conn, shop["TB20261120001"], "cancelled", "张仓管", now=NOW)
-    batch.run(engine, "warehouse", "张仓管", "ship", [shop["JD300000000005"]], now=NOW)
+    batch.run(engine, Actor("张仓管", "warehouse"), "ship", [shop["JD300000000005"]], now=NOW)
     with engine.connect() as conn:
         for order_no in ("TB20261120001", "JD300000000005"):
             with pytest.raises(InvalidInput, match=order_no):
@@ -108,7 +109,7 @@ def test_a_scanned_number_ships_under_the_carrier_it_names_and_others_under_the_
     carriers = dict.fromkeys(ids, "ZTO")
     with engine.connect() as conn:
         printed = warehouse.labels_for(conn, "warehouse", ids, now=NOW, carriers=carriers, tracking=tracking)
-    result = batch.run(engine, "warehouse", "张仓管", "ship", ids, tracking, now=NOW, carriers=carriers)
+    result = batch.run(engine, Actor("张仓管", "warehouse"), "ship", ids, tracking, now=NOW, carriers=carriers)
     assert not result.failed
     assert shipped(engine) == {
         "TB20261120001": ("YTO", "YT8800001234567"),  # 圆通's number, not the batch's 中通
@@ -123,7 +124,7 @@ def test_a_scanned_number_ships_under_the_carrier_it_names_and_others_under_the_
 def test_an_order_keeps_its_own_carrier_when_the_batch_names_none(shop, engine):
     with transaction(engine) as conn:
         conn.execute(update(orders).where(orders.c.id == shop["TB20261120001"]).values(carrier="JT"))
-    batch.run(engine, "warehouse", "张仓管", "ship", [shop["TB20261120001"]], now=NOW)
+    batch.run(engine, Actor("张仓管", "warehouse"), "ship", [shop["TB20261120001"]], now=NOW)
     assert shipped(engine)["TB20261120001"] == ("JT", f"JT{shop['TB20261120001']:012d}")
 
 

@@ -34,7 +34,8 @@ def configured(tmp_path, engine, sqlite_url, monkeypatch):
 
 def _page(role: str, lang: str = "zh") -> AppTest:
     app = AppTest.from_file(PAGE, default_timeout=30)
-    app.session_state["role"], app.session_state["lang"] = role, lang
+    app.session_state["user"] = {"username": role, "name": role, "role": role, "language": lang}
+    app.session_state["lang"] = lang
     return app.run()
 
 

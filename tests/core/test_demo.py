@@ -7,12 +7,12 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
+from core.messages.tables import outbox
 from core.model import STATUSES
 from core.orders import store_checks
 from core.orders.tables import order_events, orders
 from core.stock.tables import skus
 from core.store.db import make_engine
-from core.store.tables import outbox
 
 
 @pytest.fixture(scope="module")

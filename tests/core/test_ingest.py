@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import event, func, select, update
 
 from core.intake.ingest import ingest
+from core.messages.tables import outbox
 from core.model import CANCELLED, HOLD_INSUFFICIENT_STOCK, ON_HOLD, PAID, PENDING_PAYMENT, SHIPPED
 from core.orders import stock_resume, store_checks, workflow
 from core.orders.tables import order_events, order_lines, orders
 from core.stock import reservations as stock
 from core.stock.tables import stock_movements
 from core.store.db import transaction, wait_for_disk
-from core.store.tables import outbox, shops
+from core.store.tables import shops
 from tests.core.helpers import T0, add_skus, order, order_row, reserved_for, sku_state
 
 

@@ -10,6 +10,7 @@ CORE = Path(__file__).resolve().parents[2] / "core"
 LAYERS = [
     "store",
     "identity",
+    "messages",
     "stock",
     "orders",
     "review",

@@ -11,6 +11,7 @@ import pytest
 
 from core import clock
 from core.identity import logins, users
+from core.identity.access import Actor
 from core.identity.logins import FAILED, LOCKED, SIGNED_IN
 from core.store.db import make_engine, transaction
 
@@ -53,7 +54,7 @@ def test_an_unknown_username_locks_the_same_way_so_the_lock_reveals_nothing(engi
 
 
 def test_a_deactivated_user_cannot_sign_in(engine):
-    users.set_active(engine, "admin", "clerk", False)
+    users.set_active(engine, Actor("admin", "admin"), "clerk", False)
     assert logins.sign_in(engine, "clerk", PASSWORD) == FAILED
 
 
@@ -67,10 +68,10 @@ def test_logins_begun_before_a_reset_or_deactivation_no_longer_count(engine, rev
     before = clock.instant()
     assert session_user(engine, before)["role"] == "clerk"
     if revoke == "reset":
-        users.reset_password(engine, "admin", "clerk", "a-new-password")
+        users.reset_password(engine, Actor("admin", "admin"), "clerk", "a-new-password")
     else:
-        users.set_active(engine, "admin", "clerk", False)
-        users.set_active(engine, "admin", "clerk", True)
+        users.set_active(engine, Actor("admin", "admin"), "clerk", False)
+        users.set_active(engine, Actor("admin", "admin"), "clerk", True)
     after = clock.instant()
     assert session_user(engine, before) is None and session_user(engine, None) is None
     assert session_user(engine, after)["username"] == "clerk"

@@ -10,12 +10,13 @@ from alembic.config import Config
 from sqlalchemy import inspect, select
 
 from core.intake.ingest import ingest
+from core.messages.tables import outbox
 from core.model import CANCELLED, ON_HOLD, PAID, PENDING_PAYMENT
 from core.orders import stock_resume, store_checks, workflow
 from core.orders.tables import order_events, orders, stock_waits
 from core.stock import reservations as stock
 from core.store.db import MIGRATIONS, migrate, transaction
-from core.store.tables import outbox, shops
+from core.store.tables import shops
 from tests.core.helpers import T0, add_skus, order, order_row, reserved_for, sku_state
 
 

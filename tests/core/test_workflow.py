@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from core.errors import IllegalTransition, InsufficientStock
 from core.intake.ingest import ingest
+from core.messages.tables import outbox
 from core.model import CANCELLED, COMPLETED, HOLD_MANUAL, ON_HOLD, PAID, PENDING_PAYMENT, SHIPPED
 from core.orders import store_checks, workflow
 from core.orders.tables import order_events, orders
 from core.stock import reservations as stock
 from core.store.db import transaction
-from core.store.tables import outbox
 from tests.core.helpers import add_skus, order, order_row, sku_state
 
 ALLOWED_STEPS = [

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from connectors import file_mapping
 from connectors.files import import_file
 from core.errors import InvalidInput
+from core.identity.access import Actor
 from core.intake.tables import import_errors
 from core.orders.tables import order_lines, orders
 from core.restock import catalog
@@ -56,7 +57,7 @@ def test_an_unknown_sku_is_created_for_the_catalogue_and_its_order_waits_for_sto
 def test_the_catalogue_naming_a_created_sku_clears_its_flag(store):
     import_file(store, "jd", export("jd.gbk.csv"))
     counts = [{"sku": "PET-BED-L", "on_hand": "0", "name": "宠物窝L"}, {"sku": "NEW-BOWL", "on_hand": "5"}]
-    catalog.import_stock(store, counts, "test", "count.csv")
+    catalog.import_stock(store, counts, Actor("test", "admin"), "count.csv")
     with store.connect() as conn:
         flags = dict(
             conn.execute(
@@ -209,8 +210,8 @@ def test_a_broken_mapping_file_says_what_is_wrong(mapping_dir):
 
 
 def messages_and_on_hand(engine) -> tuple[int, int]:
+    from core.messages.tables import outbox
     from core.stock.tables import skus
-    from core.store.tables import outbox
 
     with engine.connect() as conn:
         queued = conn.execute(select(func.count()).select_from(outbox)).scalar_one()

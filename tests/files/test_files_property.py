@@ -17,12 +17,13 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, RowMapping, Table, select
 
 from connectors.files import import_file
+from core.messages.tables import outbox
 from core.orders.tables import orders
 from core.schema import metadata
 from core.stock import reservations as stock
 from core.stock.tables import skus, stock_movements
 from core.store.db import make_engine, migrate, transaction
-from core.store.tables import outbox, shops
+from core.store.tables import shops
 
 NOW = datetime(2026, 11, 26, 9, 30)  # every import of every variant happens at the same moment
 COLUMNS = [

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import update
 
 from core.copies import sandbox
+from core.identity.access import Actor
 from core.intake.ingest import ingest
 from core.restock import purchasing
 from core.stock.tables import skus
@@ -27,8 +28,8 @@ def store(engine, sqlite_url, monkeypatch):
     stock_shop(engine)
     ingest(engine, [order("3312600000001", ("PET-FOOD-2KG", 1, 9_900), buyer_remark="请发顺丰")], now=NOW)
     with transaction(engine) as conn:
-        purchasing.save_supplier(conn, SUPPLIER, "sales@wangwang.example", 7, 12, 24, "admin", NOW)
+        purchasing.save_supplier(conn, SUPPLIER, "sales@wangwang.example", 7, 12, 24, Actor("admin", "admin"), NOW)
         conn.execute(update(skus).where(skus.c.sku == "PET-FOOD-2KG").values(supplier=SUPPLIER, safety_stock=150))
     yield engine
     if sandbox.exists(engine):
-        sandbox.drop(engine)
+        sandbox.drop(engine, Actor("admin", "admin"))

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import insert, select
 
+from core.identity.access import Actor
 from core.intake.ingest import ingest
 from core.model import PAID, SHIPPED, NormalisedOrder, OrderLine
 from core.orders import workflow
@@ -53,7 +54,7 @@ def stock_shop(engine, commission_bp: int = 500) -> None:
         for code, (cost, on_hand) in CATALOGUE.items():
             conn.execute(insert(skus).values(sku=code, name=code, unit_cost_cents=cost, updated_at=NOW))
             stock.receive(conn, stock.sku_id(conn, code), on_hand, "test", "opening stock", NOW)
-        rules.enable_all(conn, "admin", NOW)
+        rules.enable_all(conn, Actor("admin", "admin"), NOW)
 
 
 def ship_history(engine, code: str, unit_price: int, count: int = 6) -> None:

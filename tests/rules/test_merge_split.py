@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.errors import IllegalTransition, InvalidInput
+from core.identity.access import Actor
 from core.intake.ingest import ingest
 from core.orders import store_checks
 from core.orders.tables import order_events, order_lines, orders
@@ -43,7 +44,7 @@ def test_two_orders_of_one_buyer_merge_ship_under_one_tracking_number_and_keep_s
     first, second = id_of(shop, "3312300000001"), id_of(shop, "3312300000002")
     with transaction(shop) as conn:
         before = totals(conn)
-        assert merge.merge(conn, [second, first], "clerk-li", NOW) == first
+        assert merge.merge(conn, [second, first], Actor("clerk-li", "clerk"), NOW) == first
         assert totals(conn) == before and store_checks.invariant_violations(conn) == []
         assert merge.shipment_of(conn, second) == [first, second]
         assert conn.execute(select(order_exceptions.c.status)).scalars().all() == ["fixed"]
@@ -69,11 +70,15 @@ def test_orders_to_different_addresses_or_unpaid_orders_cannot_be_merged(shop):
     )
     with transaction(shop) as conn:
         with pytest.raises(InvalidInput, match="same shop, buyer and address"):
-            merge.merge(conn, [id_of(shop, "3312300000003"), id_of(shop, "3312300000004")], "clerk-li", NOW)
+            merge.merge(
+                conn, [id_of(shop, "3312300000003"), id_of(shop, "3312300000004")], Actor("clerk-li", "clerk"), NOW
+            )
         with pytest.raises(IllegalTransition):
-            merge.merge(conn, [id_of(shop, "3312300000005"), id_of(shop, "3312300000006")], "clerk-li", NOW)
+            merge.merge(
+                conn, [id_of(shop, "3312300000005"), id_of(shop, "3312300000006")], Actor("clerk-li", "clerk"), NOW
+            )
         with pytest.raises(InvalidInput, match="two different"):
-            merge.merge(conn, [id_of(shop, "3312300000003")], "clerk-li", NOW)
+            merge.merge(conn, [id_of(shop, "3312300000003")], Actor("clerk-li", "clerk"), NOW)
 
 
 def test_unmerging_a_primary_dissolves_the_shipment(shop):
@@ -81,7 +86,7 @@ def test_unmerging_a_primary_dissolves_the_shipment(shop):
     ingest(shop, [order("3312300000008", ("PET-FOOD-2KG", 1, 9_900))], now=NOW)
     ids = [id_of(shop, "3312300000007"), id_of(shop, "3312300000008")]
     with transaction(shop) as conn:
-        merge.unmerge(conn, merge.merge(conn, ids, "clerk-li", NOW), "clerk-li", NOW)
+        merge.unmerge(conn, merge.merge(conn, ids, Actor("clerk-li", "clerk"), NOW), Actor("clerk-li", "clerk"), NOW)
         assert [merge.shipment_of(conn, i) for i in ids] == [[ids[0]], [ids[1]]]
 
 
@@ -91,7 +96,7 @@ def test_splitting_part_of_a_line_moves_its_reservation_and_conserves_money(shop
     parent = id_of(shop, "3312300000009")
     with transaction(shop) as conn:
         before = totals(conn)
-        child = merge.split(conn, parent, {"PET-FOOD-2KG": 2}, "clerk-li", NOW)
+        child = merge.split(conn, parent, {"PET-FOOD-2KG": 2}, Actor("clerk-li", "clerk"), NOW)
         assert totals(conn) == before and store_checks.invariant_violations(conn) == []
         held = dict(
             conn.execute(
@@ -121,7 +126,7 @@ def test_a_paid_order_short_of_one_sku_is_split_so_the_rest_ships_now(shop):
     ingest(shop, [order("3312300000010", ("PET-FOOD-2KG", 1, 9_900), ("DOG-LEASH-RED", 30, 3_900))], now=NOW)
     assert status_of(shop, "3312300000010") == ("on_hold", "insufficient_stock")
     with transaction(shop) as conn:
-        child = merge.split(conn, id_of(shop, "3312300000010"), {"DOG-LEASH-RED": 30}, "clerk-li", NOW)
+        child = merge.split(conn, id_of(shop, "3312300000010"), {"DOG-LEASH-RED": 30}, Actor("clerk-li", "clerk"), NOW)
         assert store_checks.invariant_violations(conn) == []
         child_no = conn.execute(select(orders.c.channel_order_no).where(orders.c.id == child)).scalar_one()
     assert status_of(shop, "3312300000010") == ("paid", None)
@@ -134,7 +139,7 @@ def test_a_split_must_leave_something_and_only_move_what_the_order_has(shop):
     with transaction(shop) as conn:
         for moving in ({"PET-FOOD-2KG": 2}, {"PET-FOOD-2KG": 3}, {"CAT-TOY-MOUSE": 1}, {"PET-FOOD-2KG": 0}):
             with pytest.raises(InvalidInput):
-                merge.split(conn, parent, moving, "clerk-li", NOW)
+                merge.split(conn, parent, moving, Actor("clerk-li", "clerk"), NOW)
 
 
 @on_both_engines
@@ -142,7 +147,7 @@ def test_cancelling_a_split_order_on_the_platform_cancels_its_parts_and_frees_th
     placed = order("3312300000012", ("PET-FOOD-2KG", 3, 9_900), ("CAT-TOY-MOUSE", 2, 1_990))
     ingest(shop, [placed], now=NOW)
     with transaction(shop) as conn:
-        merge.split(conn, id_of(shop, "3312300000012"), {"CAT-TOY-MOUSE": 2}, "clerk-li", NOW)
+        merge.split(conn, id_of(shop, "3312300000012"), {"CAT-TOY-MOUSE": 2}, Actor("clerk-li", "clerk"), NOW)
     ingest(shop, [replace(placed, status="cancelled", platform_updated_at=NOW)], now=NOW)
     assert status_of(shop, "3312300000012")[0] == status_of(shop, "3312300000012-1")[0] == "cancelled"
     with shop.connect() as conn:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from core.errors import OrderHubError
+from core.identity.access import Actor
 from core.intake.ingest import ingest
 from core.orders import store_checks
 from core.orders.tables import order_lines, orders
@@ -37,15 +38,15 @@ def money(conn) -> tuple[int, int]:
 def apply(conn, kind: str, ids: list[int], pick: int, sku: int, qty: int) -> None:
     target = ids[pick % len(ids)]
     if kind == "merge":
-        merge.merge(conn, [target, *merge.mergeable_with(conn, target)], "clerk", NOW)
+        merge.merge(conn, [target, *merge.mergeable_with(conn, target)], Actor("clerk", "clerk"), NOW)
     elif kind == "split":
-        merge.split(conn, target, {SKUS[sku]: qty}, "clerk", NOW)
+        merge.split(conn, target, {SKUS[sku]: qty}, Actor("clerk", "clerk"), NOW)
     elif kind == "ship":
         merge.ship_shipment(conn, target, "仓库", now=NOW)
     elif kind == "cancel":
-        review.cancel(conn, target, "clerk", "buyer changed their mind", NOW)
+        review.cancel(conn, target, Actor("clerk", "clerk"), "buyer changed their mind", NOW)
     else:
-        review.approve(conn, target, "clerk", NOW)
+        review.approve(conn, target, Actor("clerk", "clerk"), NOW)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -7,6 +7,7 @@ import io
 
 import pytest
 
+from core.identity.access import Actor
 from core.restock import purchase_orders
 from core.store.db import transaction
 from notify.delivery import deliver_pending, transports_from_env
@@ -23,7 +24,7 @@ def sink():
 
 def test_the_supplier_receives_the_order_with_its_private_link_and_the_lines_as_csv(store, sink):
     with transaction(store) as conn:
-        number, link = purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW)
+        number, link = purchase_orders.create_purchase_order(conn, SUPPLIER, Actor("采购", "manager"), NOW)
     report = deliver_pending(store, transports_from_env(sink.env()), now=NOW)
     assert report.as_dict() == {"sent": 1, "failed": 0, "dead": 0}
     [mail] = sink.messages.values()

@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import select, update
 
 from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.identity.access import Actor
 from core.intake.ingest import ingest
+from core.messages.tables import outbox
 from core.model import SHIPPED
 from core.orders import store_checks, workflow
 from core.restock import purchase_orders, purchasing, supplier_link
@@ -17,7 +19,6 @@ from core.restock.tables import purchase_orders as po_table
 from core.stock import reservations as stock
 from core.stock.tables import skus
 from core.store.db import transaction
-from core.store.tables import outbox
 from tests.rules.shop import NOW, id_of, on_both_engines, order, status_of, stock_shop
 
 SUPPLIER = "汪汪宠物食品厂"
@@ -37,7 +38,7 @@ def shop(any_store):
         for sale in sales:
             workflow.advance(conn, workflow.order_id_by_no(conn, sale.channel_order_no), SHIPPED, "仓库", now=NOW)
         stock.adjust(conn, stock.sku_id(conn, "PET-FOOD-2KG"), -42, "stock count", "仓库", NOW)
-        purchasing.save_supplier(conn, SUPPLIER, "sales@wangwang.example", 7, 12, 24, "采购", NOW)
+        purchasing.save_supplier(conn, SUPPLIER, "sales@wangwang.example", 7, 12, 24, Actor("采购", "manager"), NOW)
         conn.execute(
             update(skus)
             .where(skus.c.sku.in_(["PET-FOOD-2KG", "CAT-TOY-MOUSE", "DOG-LEASH-RED"]))
@@ -58,7 +59,7 @@ def test_a_sku_below_its_reorder_point_is_suggested_in_whole_packs(shop):
 
 def create_po(engine) -> tuple[str, str]:
     with transaction(engine) as conn:
-        return purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW)
+        return purchase_orders.create_purchase_order(conn, SUPPLIER, Actor("采购", "manager"), NOW)
 
 
 def test_a_purchase_order_is_emailed_with_a_csv_and_a_private_link(shop):
@@ -79,7 +80,7 @@ def test_a_purchase_order_is_emailed_with_a_csv_and_a_private_link(shop):
 def test_nothing_to_order_is_a_clear_refusal(shop):
     create_po(shop)
     with transaction(shop) as conn, pytest.raises(InvalidInput, match="Nothing to order"):
-        purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW)
+        purchase_orders.create_purchase_order(conn, SUPPLIER, Actor("采购", "manager"), NOW)
 
 
 def po_mails(conn) -> list:
@@ -107,7 +108,7 @@ def test_the_preview_shows_the_mail_to_be_sent_and_creates_nothing(shop):
 def test_edited_quantities_are_ordered_and_a_zero_drops_the_line(shop):
     with transaction(shop) as conn:
         number, _ = purchase_orders.create_purchase_order(
-            conn, SUPPLIER, "采购", NOW, {"PET-FOOD-2KG": 0, "DOG-LEASH-RED": 36}
+            conn, SUPPLIER, Actor("采购", "manager"), NOW, {"PET-FOOD-2KG": 0, "DOG-LEASH-RED": 36}
         )
         lines = purchase_orders.purchase_order(conn, number)["lines"]
     assert [(line["sku"], line["qty_ordered"]) for line in lines] == [("DOG-LEASH-RED", 36)]
@@ -117,7 +118,7 @@ def test_the_date_asked_of_the_supplier_goes_in_the_mail_and_is_expected_until_t
     asked = date(2026, 12, 1)
     with transaction(shop) as conn:
         assert purchase_orders.preview(conn, SUPPLIER, now=NOW, expected=asked)["expected_at"] == asked
-        number, _ = purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW, expected=asked)
+        number, _ = purchase_orders.create_purchase_order(conn, SUPPLIER, Actor("采购", "manager"), NOW, expected=asked)
         [mail] = po_mails(conn)
         [arriving] = purchase_orders.expected_arrivals(conn)
     assert json.loads(mail.payload)["expected_at"] == "2026-12-01"
@@ -126,7 +127,9 @@ def test_the_date_asked_of_the_supplier_goes_in_the_mail_and_is_expected_until_t
 
 def test_an_expected_date_in_the_past_is_refused(shop):
     with transaction(shop) as conn, pytest.raises(InvalidInput, match="2026-11-25 is in the past"):
-        purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW, expected=date(2026, 11, 25))
+        purchase_orders.create_purchase_order(
+            conn, SUPPLIER, Actor("采购", "manager"), NOW, expected=date(2026, 11, 25)
+        )
 
 
 @pytest.mark.parametrize(
@@ -144,7 +147,7 @@ def test_quantities_outside_the_suppliers_terms_are_refused_before_anything_is_s
         with pytest.raises(InvalidInput, match=refusal):
             purchase_orders.preview(conn, SUPPLIER, quantities, NOW)
         with pytest.raises(InvalidInput, match=refusal):
-            purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW, quantities)
+            purchase_orders.create_purchase_order(conn, SUPPLIER, Actor("采购", "manager"), NOW, quantities)
         assert po_mails(conn) == []
 
 
@@ -208,14 +211,20 @@ def test_receiving_releases_held_orders_oldest_first_and_closes_the_po(shop):
         now=NOW,
     )
     with transaction(shop) as conn:
-        number, _ = purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW, {"DOG-LEASH-RED": 24})
-        resumed = purchase_orders.receive_purchase_order(conn, number, "仓库", NOW, {"DOG-LEASH-RED": 10})
+        number, _ = purchase_orders.create_purchase_order(
+            conn, SUPPLIER, Actor("采购", "manager"), NOW, {"DOG-LEASH-RED": 24}
+        )
+        resumed = purchase_orders.receive_purchase_order(
+            conn, number, Actor("仓库", "warehouse"), NOW, {"DOG-LEASH-RED": 10}
+        )
         assert resumed == [id_of(shop, "3312200000001")]
         assert status_of(shop, "3312200000002") == ("on_hold", "insufficient_stock")
         with pytest.raises(InvalidInput, match="14 are outstanding"):
-            purchase_orders.receive_purchase_order(conn, number, "仓库", NOW, {"DOG-LEASH-RED": 15})
-        assert purchase_orders.receive_purchase_order(conn, number, "仓库", NOW) == [id_of(shop, "3312200000002")]
+            purchase_orders.receive_purchase_order(conn, number, Actor("仓库", "warehouse"), NOW, {"DOG-LEASH-RED": 15})
+        assert purchase_orders.receive_purchase_order(conn, number, Actor("仓库", "warehouse"), NOW) == [
+            id_of(shop, "3312200000002")
+        ]
         assert conn.execute(select(po_table.c.status)).scalars().all() == ["received"]
         assert store_checks.invariant_violations(conn) == []
         with pytest.raises(InvalidInput, match="received"):
-            purchase_orders.receive_purchase_order(conn, number, "仓库", NOW)
+            purchase_orders.receive_purchase_order(conn, number, Actor("仓库", "warehouse"), NOW)

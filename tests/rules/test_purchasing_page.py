@@ -7,12 +7,13 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from core import clock
+from core.identity.access import Actor
 from core.intake.ingest import ingest
+from core.messages.tables import outbox
 from core.restock import purchase_orders
 from core.stock import reservations as stock
 from core.stock.tables import skus
 from core.store.db import transaction
-from core.store.tables import outbox
 from tests.app.app_pages import button, open_page
 from tests.rules.shop import NOW, SUPPLIER, order, status_of
 
@@ -91,7 +92,9 @@ def test_a_partial_receipt_marks_the_po_partial_and_names_the_orders_it_released
     ingest(store, [order("3312600000009", ("CAT-TOY-MOUSE", 3, 1_990), buyer="等货")], now=NOW)
     assert status_of(store, "3312600000009") == ("on_hold", "insufficient_stock")
     with transaction(store) as conn:
-        number, _ = purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW, {"CAT-TOY-MOUSE": 24})
+        number, _ = purchase_orders.create_purchase_order(
+            conn, SUPPLIER, Actor("采购", "manager"), NOW, {"CAT-TOY-MOUSE": 24}
+        )
     app = open_page(PAGE, "manager", lang="en")
     [receiving] = [d.value for d in app.dataframe if "Outstanding" in d.value.columns]
     assert list(receiving["Qty"]) == list(receiving["Outstanding"]) == [24]  # the default: all outstanding
@@ -107,8 +110,10 @@ def test_a_partial_receipt_marks_the_po_partial_and_names_the_orders_it_released
 
 def test_receiving_more_than_is_outstanding_is_refused_with_the_cores_reason(store):
     with transaction(store) as conn:
-        number, _ = purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW, {"PET-FOOD-2KG": 24})
-        purchase_orders.receive_purchase_order(conn, number, "仓库", NOW, {"PET-FOOD-2KG": 20})
+        number, _ = purchase_orders.create_purchase_order(
+            conn, SUPPLIER, Actor("采购", "manager"), NOW, {"PET-FOOD-2KG": 24}
+        )
+        purchase_orders.receive_purchase_order(conn, number, Actor("仓库", "warehouse"), NOW, {"PET-FOOD-2KG": 20})
     app = edit_qty(open_page(PAGE, "manager", lang="en"), f"receive-{number}", 0, 5)
     button(app, RECEIVE).click().run()
     assert [e.value for e in app.error] == [f"PET-FOOD-2KG: 5 cannot be received on {number}, 4 are outstanding."]

@@ -7,6 +7,7 @@ import multiprocessing
 from sqlalchemy import select, update
 
 from core.errors import InvalidInput
+from core.identity.access import Actor
 from core.orders import store_checks
 from core.restock import purchase_orders, purchasing
 from core.stock.tables import skus
@@ -19,7 +20,7 @@ def _receive(url: str, number: str, barrier, results) -> None:
     barrier.wait()
     try:
         with transaction(engine) as conn:
-            purchase_orders.receive_purchase_order(conn, number, "仓库", NOW)
+            purchase_orders.receive_purchase_order(conn, number, Actor("仓库", "warehouse"), NOW)
         results.put("received")
     except InvalidInput as refusal:
         results.put(str(refusal))
@@ -30,9 +31,13 @@ def _receive(url: str, number: str, barrier, results) -> None:
 def test_a_purchase_order_received_twice_at_once_adds_its_goods_only_once(any_engine):
     stock_shop(any_engine)
     with transaction(any_engine) as conn:
-        purchasing.save_supplier(conn, "汪汪宠物食品厂", "sales@wangwang.example", 7, 12, 24, "采购", NOW)
+        purchasing.save_supplier(
+            conn, "汪汪宠物食品厂", "sales@wangwang.example", 7, 12, 24, Actor("采购", "manager"), NOW
+        )
         conn.execute(update(skus).where(skus.c.sku == "PET-FOOD-2KG").values(supplier="汪汪宠物食品厂"))
-        number, _ = purchase_orders.create_purchase_order(conn, "汪汪宠物食品厂", "采购", NOW, {"PET-FOOD-2KG": 48})
+        number, _ = purchase_orders.create_purchase_order(
+            conn, "汪汪宠物食品厂", Actor("采购", "manager"), NOW, {"PET-FOOD-2KG": 48}
+        )
     url = any_engine.url.render_as_string(hide_password=False)
     context = multiprocessing.get_context("fork")
     barrier, results = context.Barrier(2), context.Queue()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core.errors import IllegalTransition, InvalidInput, PermissionDenied, ReviewPending
 from core.identity import users
+from core.identity.access import Actor
 from core.intake.ingest import ingest
 from core.model import HOLD_INSUFFICIENT_STOCK, HOLD_REVIEW, ON_HOLD, PAID
 from core.orders import holds as order_holds
@@ -88,18 +89,18 @@ def test_an_order_held_for_stock_then_flagged_waits_for_its_review_first(any_sto
 def test_only_a_role_allowed_to_may_override_a_review_and_it_is_audited_with_who_and_why(loss):
     order_id = id_of(loss, LOSS)
     with pytest.raises(PermissionDenied), transaction(loss) as conn:
-        review.override(conn, order_id, "clerk", "李客服", "老客户，亏本也发", NOW)
+        review.override(conn, order_id, Actor("李客服", "clerk"), "老客户，亏本也发", NOW)
     with pytest.raises(InvalidInput), transaction(loss) as conn:
-        review.override(conn, order_id, "manager", "王主管", "  ", NOW)
+        review.override(conn, order_id, Actor("王主管", "manager"), "  ", NOW)
     with transaction(loss) as conn:
-        assert review.override(conn, order_id, "manager", "王主管", "老客户补偿单，亏本也发", NOW) == PAID
+        assert review.override(conn, order_id, Actor("王主管", "manager"), "老客户补偿单，亏本也发", NOW) == PAID
         last = conn.execute(select(order_events).order_by(order_events.c.id.desc()).limit(1)).one()
         closed = conn.execute(select(order_exceptions.c.status, order_exceptions.c.resolved_by)).all()
     assert (last.actor, last.to_status) == ("王主管", PAID)
     assert last.reason == "review overridden by 王主管: 老客户补偿单，亏本也发"
     assert closed == [("overridden", "王主管")]
     with pytest.raises(InvalidInput), transaction(loss) as conn:  # nothing left to override
-        review.override(conn, order_id, "manager", "王主管", "again", NOW)
+        review.override(conn, order_id, Actor("王主管", "manager"), "again", NOW)
 
 
 def test_a_hold_by_hand_has_its_kind_and_is_all_or_nothing(loss):

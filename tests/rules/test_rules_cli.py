@@ -10,6 +10,7 @@ import pytest
 import cli
 from core.copies import sandbox
 from core.errors import PermissionDenied
+from core.identity.access import Actor
 from core.restock import purchase_orders, supplier_link
 from core.review import rules
 from core.store.db import transaction
@@ -57,7 +58,7 @@ def test_sandbox_create_promote_and_drop_from_the_command_line(store, capsys):
 
 def test_a_purchase_order_link_expires_after_two_weeks(store):
     with transaction(store) as conn:
-        _, link = purchase_orders.create_purchase_order(conn, "汪汪宠物食品厂", "采购", NOW)
+        _, link = purchase_orders.create_purchase_order(conn, "汪汪宠物食品厂", Actor("采购", "manager"), NOW)
     with store.connect() as conn:
         assert supplier_link.view(conn, link.split("token=")[1], NOW + timedelta(days=13))
         with pytest.raises(PermissionDenied):

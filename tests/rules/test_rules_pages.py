@@ -9,6 +9,7 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from core.copies import sandbox
+from core.identity.access import Actor
 from core.intake.ingest import ingest
 from core.orders import workflow
 from core.restock import purchase_orders
@@ -77,7 +78,7 @@ def test_a_manager_creates_a_purchase_order_from_the_suggestions(store):
 
 def test_the_supplier_confirms_through_the_public_link_without_logging_in(store):
     with transaction(store) as conn:
-        _, link = purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW)
+        _, link = purchase_orders.create_purchase_order(conn, SUPPLIER, Actor("采购", "manager"), NOW)
     app = page("supplier", token=link.split("token=")[1])
     assert not app.exception and not app.error
     assert SUPPLIER in app.markdown[0].value
@@ -104,7 +105,7 @@ def test_an_admin_creates_a_sandbox_and_every_page_then_shows_the_banner(store):
 
 
 def test_an_approval_made_while_in_the_sandbox_leaves_live_untouched(store):
-    box_url = sandbox.create(store, "admin")
+    box_url = sandbox.create(store, Actor("admin", "admin"))
     app = AppTest.from_file(str(PAGES / "exceptions.py"), default_timeout=30)
     app.session_state["user"] = {"username": "admin-demo", "name": "admin", "role": "admin", "language": "en"}
     app.session_state["use_sandbox"] = True
@@ -135,7 +136,7 @@ def test_a_clerk_merges_a_merge_candidate_into_one_parcel(store):
 
 def test_a_manager_receives_a_purchase_order_on_the_purchasing_page(store):
     with transaction(store) as conn:
-        number, _ = purchase_orders.create_purchase_order(conn, SUPPLIER, "采购", NOW)
+        number, _ = purchase_orders.create_purchase_order(conn, SUPPLIER, Actor("采购", "manager"), NOW)
     app = page("purchasing", "manager")
     [receive] = [b for b in app.button if b.label == "Receive the quantities entered"]
     receive.click().run()
@@ -145,7 +146,7 @@ def test_a_manager_receives_a_purchase_order_on_the_purchasing_page(store):
 
 
 def test_an_admin_promotes_and_then_drops_the_sandbox_from_its_page(store):
-    sandbox.create(store, "admin")
+    sandbox.create(store, Actor("admin", "admin"))
     app = page("sandbox", "admin")
     [promote] = [b for b in app.button if b.label == "Promote the configuration to live"]
     promote.click().run()

@@ -6,13 +6,15 @@ import pytest
 from sqlalchemy import func, select
 
 from core.errors import InvalidInput
+from core.identity.access import Actor
+from core.identity.tables import config_audit
 from core.intake.ingest import ingest
 from core.orders import stock_resume
 from core.orders.store_checks import invariant_violations
 from core.orders.tables import order_events
 from core.review import rules
 from core.review.review import approve, cancel, fix, open_exceptions, recheck_open_orders
-from core.review.tables import config_audit, order_exceptions
+from core.review.tables import order_exceptions
 from core.stock import reservations as stock
 from core.stock.tables import reservations
 from core.store.db import transaction
@@ -65,8 +67,8 @@ def test_an_order_with_a_buyer_remark_is_held_for_review_with_its_stock_still_re
 def test_an_approved_order_resumes_and_is_not_flagged_again(shop):
     ingest(shop, [order("3312000000003", ("CAT-TOY-MOUSE", 1, 1_990), seller_remark="送猫薄荷")], now=NOW)
     with transaction(shop) as conn:
-        assert approve(conn, id_of(shop, "3312000000003"), "clerk-li", NOW) == "paid"
-    assert recheck_open_orders(shop, NOW) == []
+        assert approve(conn, id_of(shop, "3312000000003"), Actor("clerk-li", "clerk"), NOW) == "paid"
+    assert recheck_open_orders(shop, Actor("admin", "admin"), NOW) == []
     assert status_of(shop, "3312000000003") == ("paid", None)
     assert exceptions_of(shop, "3312000000003") == {"seller_remark": "approved"}
 
@@ -75,7 +77,9 @@ def test_fixing_the_address_closes_the_exception_and_resumes_the_order(shop):
     ingest(shop, [order("3312000000004", ("PET-FOOD-2KG", 1, 9_900), address="科技园")], now=NOW)
     assert exceptions_of(shop, "3312000000004") == {"address_incomplete": "open"}
     with transaction(shop) as conn:
-        still_failing = fix(conn, id_of(shop, "3312000000004"), {"address": "南山区科技园南路88号"}, "clerk-li", NOW)
+        still_failing = fix(
+            conn, id_of(shop, "3312000000004"), {"address": "南山区科技园南路88号"}, Actor("clerk-li", "clerk"), NOW
+        )
     assert still_failing == []
     assert status_of(shop, "3312000000004") == ("paid", None)
     assert exceptions_of(shop, "3312000000004") == {"address_incomplete": "fixed"}
@@ -84,9 +88,11 @@ def test_fixing_the_address_closes_the_exception_and_resumes_the_order(shop):
 def test_a_fix_that_does_not_cure_the_problem_keeps_the_order_held(shop):
     ingest(shop, [order("3312000000005", ("PET-FOOD-2KG", 1, 9_900), phone="1380013")], now=NOW)
     with transaction(shop) as conn:
-        assert fix(conn, id_of(shop, "3312000000005"), {"phone": "1380013800"}, "clerk-li", NOW) == ["phone_invalid"]
+        assert fix(conn, id_of(shop, "3312000000005"), {"phone": "1380013800"}, Actor("clerk-li", "clerk"), NOW) == [
+            "phone_invalid"
+        ]
         with pytest.raises(InvalidInput):
-            fix(conn, id_of(shop, "3312000000005"), {"paid_cents": "1"}, "clerk-li", NOW)
+            fix(conn, id_of(shop, "3312000000005"), {"paid_cents": "1"}, Actor("clerk-li", "clerk"), NOW)
     assert status_of(shop, "3312000000005") == ("on_hold", "review")
 
 
@@ -94,7 +100,7 @@ def test_a_fix_that_does_not_cure_the_problem_keeps_the_order_held(shop):
 def test_cancelling_a_flagged_order_releases_its_stock(shop):
     ingest(shop, [order("3312000000006", ("DOG-LEASH-RED", 3, 3_900), buyer_remark="不要了")], now=NOW)
     with transaction(shop) as conn:
-        cancel(conn, id_of(shop, "3312000000006"), "clerk-li", "buyer asked to cancel", NOW)
+        cancel(conn, id_of(shop, "3312000000006"), Actor("clerk-li", "clerk"), "buyer asked to cancel", NOW)
         assert invariant_violations(conn) == []
         assert stock.available(conn, stock.sku_id(conn, "DOG-LEASH-RED")) == 20
     assert status_of(shop, "3312000000006") == ("cancelled", None)
@@ -136,21 +142,21 @@ def test_a_flood_of_mispriced_orders_never_becomes_the_usual_price(shop):
 
 def test_a_blacklisted_buyer_is_held(shop):
     with transaction(shop) as conn:
-        rules.add_to_blacklist(conn, "phone", "139 0013 9000", "恶意退款", "admin", NOW)
+        rules.add_to_blacklist(conn, "phone", "139 0013 9000", "恶意退款", Actor("admin", "admin"), NOW)
     ingest(shop, [order("3312000000011", ("CAT-TOY-MOUSE", 1, 1_990), phone="13900139000")], now=NOW)
     assert exceptions_of(shop, "3312000000011") == {"blacklisted": "open"}
 
 
 def test_a_disabled_rule_lets_orders_through_and_rechecking_after_enabling_catches_them(shop):
     with transaction(shop) as conn:
-        rules.save_rule(conn, "buyer_remark", False, {}, "admin", NOW)
+        rules.save_rule(conn, "buyer_remark", False, {}, Actor("admin", "admin"), NOW)
     ingest(shop, [order("3312000000012", ("CAT-TOY-MOUSE", 1, 1_990), buyer_remark="发顺丰")], now=NOW)
     assert status_of(shop, "3312000000012") == ("paid", None)
     with transaction(shop) as conn:
-        rules.save_rule(conn, "buyer_remark", True, {}, "admin", NOW)
+        rules.save_rule(conn, "buyer_remark", True, {}, Actor("admin", "admin"), NOW)
         audits = select(func.count()).where(config_audit.c.subject == "rule buyer_remark")
         assert conn.execute(audits).scalar_one() == 3  # switched on with the shop, off, on again
-    queue = recheck_open_orders(shop, NOW)
+    queue = recheck_open_orders(shop, Actor("admin", "admin"), NOW)
     assert [q["channel_order_no"] for q in queue] == ["3312000000012"]
     assert status_of(shop, "3312000000012") == ("on_hold", "review")
 
@@ -158,10 +164,10 @@ def test_a_disabled_rule_lets_orders_through_and_rechecking_after_enabling_catch
 def test_thresholds_are_validated_before_they_are_stored(shop):
     with transaction(shop) as conn:
         with pytest.raises(InvalidInput):
-            rules.save_rule(conn, "price_deviation", True, {"max_deviation_pct": "half"}, "admin", NOW)
+            rules.save_rule(conn, "price_deviation", True, {"max_deviation_pct": "half"}, Actor("admin", "admin"), NOW)
         with pytest.raises(InvalidInput):
-            rules.save_rule(conn, "price_deviation", True, {"tolerance": 5}, "admin", NOW)
-        rules.save_rule(conn, "price_deviation", True, {"max_deviation_pct": 30}, "admin", NOW)
+            rules.save_rule(conn, "price_deviation", True, {"tolerance": 5}, Actor("admin", "admin"), NOW)
+        rules.save_rule(conn, "price_deviation", True, {"max_deviation_pct": 30}, Actor("admin", "admin"), NOW)
         assert rules.load_config(conn)["price_deviation"].params["max_deviation_pct"] == 30
 
 
@@ -172,12 +178,12 @@ def test_an_order_held_for_stock_and_flagged_waits_for_review_before_stock_relea
     with transaction(shop) as conn:
         stock.receive(conn, stock.sku_id(conn, "DOG-LEASH-RED"), 10, "仓库", "delivery", NOW)
         assert stock_resume.retry_held(conn, [stock.sku_id(conn, "DOG-LEASH-RED")], NOW) == []
-        assert approve(conn, id_of(shop, "3312000000013"), "clerk-li", NOW) == "paid"
+        assert approve(conn, id_of(shop, "3312000000013"), Actor("clerk-li", "clerk"), NOW) == "paid"
         assert invariant_violations(conn) == []
 
 
 def test_approving_an_order_whose_stock_is_short_leaves_it_held_for_stock(shop):
     ingest(shop, [order("3312000000014", ("DOG-LEASH-RED", 25, 3_900), buyer_remark="急用")], now=NOW)
     with transaction(shop) as conn:
-        assert approve(conn, id_of(shop, "3312000000014"), "clerk-li", NOW) == "on_hold"
+        assert approve(conn, id_of(shop, "3312000000014"), Actor("clerk-li", "clerk"), NOW) == "on_hold"
     assert status_of(shop, "3312000000014") == ("on_hold", "insufficient_stock")

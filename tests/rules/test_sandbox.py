@@ -9,7 +9,9 @@ from sqlalchemy import select, update
 
 import worker
 from core.copies import sandbox
+from core.identity.access import Actor
 from core.intake.ingest import ingest
+from core.messages.tables import outbox
 from core.model import CANCELLED
 from core.orders import workflow
 from core.orders.tables import order_lines, orders
@@ -19,7 +21,7 @@ from core.review.tables import blacklist, review_rules
 from core.stock import reservations as stock
 from core.stock.tables import reservations, skus, stock_movements
 from core.store.db import make_engine, transaction
-from core.store.tables import outbox, shops
+from core.store.tables import shops
 from notify.delivery import deliver_pending
 from tests.rules.shop import NOW, order, stock_shop
 
@@ -49,21 +51,23 @@ def live(any_engine):
     )
     yield any_engine
     if sandbox.exists(any_engine):
-        sandbox.drop(any_engine)
+        sandbox.drop(any_engine, Actor("admin", "admin"))
 
 
 def test_work_in_the_sandbox_never_touches_live_and_only_configuration_is_promoted(live):
     before = snapshot(live)
-    url = sandbox.create(live, "admin", NOW)
+    url = sandbox.create(live, Actor("admin", "admin"), NOW)
     box = make_engine(url)
     try:
         assert sandbox.is_sandbox(box) and not sandbox.is_sandbox(live)
         assert snapshot(box)["orders"] == before["orders"]
         with transaction(box) as conn:  # a busy afternoon in the sandbox
-            rules.save_rule(conn, "buyer_remark", False, {}, "admin", NOW)
-            rules.save_rule(conn, "price_deviation", True, {"max_deviation_pct": 30}, "admin", NOW)
-            rules.add_to_blacklist(conn, "buyer", "职业差评师", "恶意差评", "admin", NOW)
-            purchasing.save_supplier(conn, "汪汪宠物食品厂", "sales@wangwang.example", 7, 12, 24, "admin", NOW)
+            rules.save_rule(conn, "buyer_remark", False, {}, Actor("admin", "admin"), NOW)
+            rules.save_rule(conn, "price_deviation", True, {"max_deviation_pct": 30}, Actor("admin", "admin"), NOW)
+            rules.add_to_blacklist(conn, "buyer", "职业差评师", "恶意差评", Actor("admin", "admin"), NOW)
+            purchasing.save_supplier(
+                conn, "汪汪宠物食品厂", "sales@wangwang.example", 7, 12, 24, Actor("admin", "admin"), NOW
+            )
             conn.execute(update(shops).values(payment_timeout_minutes=30))
             conn.execute(update(skus).where(skus.c.sku == "PET-FOOD-2KG").values(safety_stock=25))
             workflow.advance(conn, workflow.order_id_by_no(conn, "3312400000001"), CANCELLED, "admin", now=NOW)
@@ -73,7 +77,7 @@ def test_work_in_the_sandbox_never_touches_live_and_only_configuration_is_promot
         box.dispose()
     assert snapshot(live) == before
 
-    changed = sandbox.promote(live, "admin", NOW + timedelta(minutes=5))
+    changed = sandbox.promote(live, Actor("admin", "admin"), NOW + timedelta(minutes=5))
     assert snapshot(live) == before
     assert changed["review_rules"] == 2 and changed["blacklist"] == 1 and changed["suppliers"] == 1
     with live.connect() as conn:
@@ -87,16 +91,16 @@ def test_work_in_the_sandbox_never_touches_live_and_only_configuration_is_promot
 
 def test_promoting_a_rule_removed_in_the_sandbox_removes_it_from_live(live):
     with transaction(live) as conn:
-        rules.save_rule(conn, "seller_remark", False, {}, "admin", NOW)
-        rules.add_to_blacklist(conn, "phone", "13900139000", "恶意退款", "admin", NOW)
-    box = make_engine(sandbox.create(live, "admin", NOW))
+        rules.save_rule(conn, "seller_remark", False, {}, Actor("admin", "admin"), NOW)
+        rules.add_to_blacklist(conn, "phone", "13900139000", "恶意退款", Actor("admin", "admin"), NOW)
+    box = make_engine(sandbox.create(live, Actor("admin", "admin"), NOW))
     try:
         with transaction(box) as conn:
             conn.execute(review_rules.delete())
-            rules.remove_from_blacklist(conn, "phone", "13900139000", "admin", NOW)
+            rules.remove_from_blacklist(conn, "phone", "13900139000", Actor("admin", "admin"), NOW)
     finally:
         box.dispose()
-    sandbox.promote(live, "admin", NOW)
+    sandbox.promote(live, Actor("admin", "admin"), NOW)
     with live.connect() as conn:
         assert conn.execute(select(review_rules)).all() == []
         assert not rules.load_config(conn)["seller_remark"].enabled  # back to its default
@@ -104,7 +108,7 @@ def test_promoting_a_rule_removed_in_the_sandbox_removes_it_from_live(live):
 
 
 def test_the_sandbox_never_sends_what_live_had_queued(live):
-    box = make_engine(sandbox.create(live, "admin", NOW))
+    box = make_engine(sandbox.create(live, Actor("admin", "admin"), NOW))
     try:
         with box.connect() as conn:
             statuses = set(conn.execute(select(outbox.c.status)).scalars())
@@ -116,28 +120,28 @@ def test_the_sandbox_never_sends_what_live_had_queued(live):
 
 
 def test_there_is_one_sandbox_at_a_time_and_dropping_it_removes_it(live):
-    sandbox.create(live, "admin", NOW)
+    sandbox.create(live, Actor("admin", "admin"), NOW)
     with pytest.raises(sandbox.SandboxError, match="exists already"):
-        sandbox.create(live, "admin", NOW)
-    sandbox.drop(live)
+        sandbox.create(live, Actor("admin", "admin"), NOW)
+    sandbox.drop(live, Actor("admin", "admin"))
     assert not sandbox.exists(live)
     with pytest.raises(sandbox.SandboxError):
-        sandbox.promote(live, "admin", NOW)
+        sandbox.promote(live, Actor("admin", "admin"), NOW)
 
 
 def test_a_sandbox_cannot_make_or_promote_sandboxes_of_its_own(live):
-    box = make_engine(sandbox.create(live, "admin", NOW))
+    box = make_engine(sandbox.create(live, Actor("admin", "admin"), NOW))
     try:
         with pytest.raises(sandbox.SandboxError, match="itself a sandbox"):
-            sandbox.create(box, "admin", NOW)
+            sandbox.create(box, Actor("admin", "admin"), NOW)
         with pytest.raises(sandbox.SandboxError):
-            sandbox.promote(box, "admin", NOW)
+            sandbox.promote(box, Actor("admin", "admin"), NOW)
     finally:
         box.dispose()
 
 
 def test_neither_the_worker_nor_a_delivery_pass_runs_on_a_sandbox(live):
-    box = make_engine(sandbox.create(live, "admin", NOW))
+    box = make_engine(sandbox.create(live, Actor("admin", "admin"), NOW))
     try:
         with pytest.raises(sandbox.SandboxError, match="live store only"):
             worker.run(box, [])

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from websockets.sync.client import connect
 
 from core.identity import users
+from core.identity.access import Actor
 from core.intake.ingest import ingest
 from core.orders import store_checks
 from core.orders.tables import orders
@@ -143,7 +144,7 @@ def test_a_killed_replicas_users_move_to_the_other_and_the_store_keeps_everythin
 @needs_chromium
 def test_a_user_whose_replica_dies_carries_on_from_the_other_replica(stack):
     store = make_engine(stack.database_url)
-    users.add_user(store, "admin", "wang.clerk", "clerk", "Clerk-pass-2026", name="王小明")
+    users.add_user(store, Actor("admin", "admin"), "wang.clerk", "clerk", "Clerk-pass-2026", name="王小明")
     store.dispose()
     with sync_playwright() as playwright:
         browser = launch(playwright)

@@ -9,7 +9,7 @@ import sys
 import time
 from datetime import datetime, timedelta
 
-from core.store import outbox
+from core.messages import outbox
 from core.store.db import ROOT, make_engine, migrate, transaction
 from tests.aftersales.providers import AliyunGateway
 

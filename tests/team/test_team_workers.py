@@ -18,8 +18,8 @@ from sqlalchemy.engine import make_url
 from core.intake import shop_sync
 from core.intake.shop_locks import ShopLock
 from core.intake.tables import sync_state
+from core.messages import outbox
 from core.orders.tables import orders
-from core.store import outbox
 from core.store.db import ROOT, make_engine, transaction
 from tests.aftersales.providers import AliyunGateway
 from tests.connectors_api.conftest import START

@@ -21,8 +21,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from core import clock
 from core.errors import OrderHubError
+from core.identity import access
+from core.identity.access import Actor
+from core.messages.tables import outbox
 from core.store.db import bulk_insert, commit_without_waiting_for_disk, is_postgres, transaction, wait_for_disk
-from core.store.tables import outbox
 
 # One encoder for every message: json.dumps with options builds a new encoder per call, which
 # costs about a quarter of the encoding of every payment SMS queued at intake.
@@ -235,8 +237,9 @@ def dead_letters(conn: Connection, limit: int = 500) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in conn.execute(query)]
 
 
-def retry(conn: Connection, ids: list[int], now: datetime | None = None) -> int:
+def retry(conn: Connection, ids: list[int], actor: Actor, now: datetime | None = None) -> int:
     """Give dead messages a fresh set of attempts; returns how many were revived."""
+    access.authorize(actor, "retry_notifications")
     revived = conn.execute(
         update(outbox)
         .where(outbox.c.id.in_(ids), outbox.c.status == DEAD)

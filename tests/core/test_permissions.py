@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import NoResultFound
 
-from connectors import files, worker
+from connectors import files, pulls
 from core.aftersales import returns
 from core.copies import sandbox
 from core.errors import OrderHubError, PermissionDenied
@@ -63,7 +63,7 @@ returns.reassign                  Y     Y      .      .        .       Y       .
 returns.add_note                  Y     Y      .      .        .       Y       .
 order_detail.add_note             Y     Y      Y      Y        .       Y       .
 files.import_file                 Y     Y      Y      .        .       .       .
-worker.sync_now                   Y     Y      Y      .        .       .       .
+pulls.sync_now                   Y     Y      Y      .        .       .       .
 outbox.retry                      Y     .      .      .        .       .       .
 sandbox.create                    Y     .      .      .        .       .       .
 sandbox.promote                   Y     .      .      .        .       .       .
@@ -138,7 +138,7 @@ CALLS: dict[str, Callable[[Engine, Actor], object]] = {
     "returns.add_note": lambda e, a: _in(e, lambda c: returns.add_note(c, "AS404", a, "买家来电")),
     "order_detail.add_note": lambda e, a: order_detail.add_note(e, a, 404, "买家来电催发货"),
     "files.import_file": lambda e, a: files.import_file(e, "auto", "/nonexistent/orders.csv", actor=a),
-    "worker.sync_now": lambda e, a: worker.sync_now(e, a, shops=[]),
+    "pulls.sync_now": lambda e, a: pulls.sync_now(e, a, shops=[]),
     "outbox.retry": lambda e, a: _in(e, lambda c: outbox.retry(c, [404], a)),
     "sandbox.create": lambda e, a: sandbox.create(e, a),
     "sandbox.promote": lambda e, a: sandbox.promote(e, a),

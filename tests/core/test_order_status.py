@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, select
 
+from core.identity.access import Actor
 from core.intake.ingest import ingest
 from core.model import CANCELLED, HOLD_ADDRESS, HOLD_INSUFFICIENT_STOCK, HOLD_REVIEW, ON_HOLD, PAID
 from core.orders import holds as order_holds
@@ -23,6 +24,7 @@ from core.stock import reservations as stock
 from core.store.db import MIGRATIONS, ROOT, migrate, transaction
 from tests.core.helpers import T0, add_skus, order, order_row
 
+CLERK = Actor("客服-小美", "clerk")
 OWNER = ROOT / "core" / "orders" / "status.py"
 HOLD_COLUMNS = {"status", "status_before_hold", "hold_reason"}
 SOURCES = [*(ROOT / "app.py", ROOT / "cli.py")]
@@ -80,7 +82,7 @@ def test_every_status_and_hold_change_of_a_busy_day_goes_through_the_owner(write
     engine, seen = writers
     ids = add_skus(engine, {"PET-FOOD-2KG": 3, "TOY-PUZZLE-FEEDER": 0, "CAT-LITTER-10L": 5})
     with transaction(engine) as conn:
-        rules.enable_all(conn, "admin", T0)
+        rules.enable_all(conn, Actor("admin", "admin"), T0)
     ingest(
         engine,
         [
@@ -97,9 +99,9 @@ def test_every_status_and_hold_change_of_a_busy_day_goes_through_the_owner(write
         by_no = {no: order_row(engine, no).id for no in ("TB-SHORT", "TB-SPLIT", "TB-HAND", "TB-ASK")}
         order_holds.hold_by_hand(conn, [by_no["TB-HAND"]], "客服-小美", HOLD_ADDRESS, "门牌号缺失", T0)
         order_holds.resume_many(conn, [by_no["TB-HAND"]], "客服-小美", T0)
-        merge.split(conn, by_no["TB-SPLIT"], {"TOY-PUZZLE-FEEDER": 2}, "客服-小美", T0)
-        review.fix(conn, by_no["TB-ASK"], {"seller_remark": "已联系"}, "客服-小美", T0)
-        review.approve(conn, by_no["TB-ASK"], "客服-小美", T0)
+        merge.split(conn, by_no["TB-SPLIT"], {"TOY-PUZZLE-FEEDER": 2}, CLERK, T0)
+        review.fix(conn, by_no["TB-ASK"], {"seller_remark": "已联系"}, CLERK, T0)
+        review.approve(conn, by_no["TB-ASK"], CLERK, T0)
         stock.receive(conn, ids["TOY-PUZZLE-FEEDER"], 4, "仓库-老王", "PO-1", T0)
         stock_resume.retry_held(conn, [ids["TOY-PUZZLE-FEEDER"]], T0)
         workflow.advance(conn, by_no["TB-SHORT"], CANCELLED, "客服-小美", "buyer asked", T0)

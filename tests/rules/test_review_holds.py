@@ -52,13 +52,13 @@ def test_resuming_a_review_hold_is_refused_and_approving_the_review_releases_it(
             attempt(conn)
     assert status_of(loss, LOSS) == (ON_HOLD, HOLD_REVIEW)
     with transaction(loss) as conn:
-        assert review.approve(conn, order_id, "王主管", NOW) == PAID
+        assert review.approve(conn, order_id, Actor("王主管", "manager"), NOW) == PAID
     assert status_of(loss, LOSS) == (PAID, None)
 
 
 @on_both_engines
 def test_the_batch_release_refuses_a_review_hold_in_chinese_and_leaves_it_held(loss):
-    result = batch.run(loss, "clerk", "李客服", "resume", [id_of(loss, LOSS)], now=NOW)
+    result = batch.run(loss, Actor("李客服", "clerk"), "resume", [id_of(loss, LOSS)], now=NOW)
     assert result.done == []
     [(number, error)] = result.failed
     assert number == LOSS and isinstance(error, ReviewPending)
@@ -81,7 +81,7 @@ def test_an_order_held_for_stock_then_flagged_waits_for_its_review_first(any_sto
     ingest(any_store, [order(LOSS, ("DOG-LEASH-RED", 30, 100))], now=NOW)  # 20 in stock, and a loss
     assert status_of(any_store, LOSS) == (ON_HOLD, HOLD_REVIEW)
     with transaction(any_store) as conn:
-        assert review.approve(conn, id_of(any_store, LOSS), "王主管", NOW) == ON_HOLD
+        assert review.approve(conn, id_of(any_store, LOSS), Actor("王主管", "manager"), NOW) == ON_HOLD
         assert store_checks.invariant_violations(conn) == []  # it waits for its stock now
     assert status_of(any_store, LOSS) == (ON_HOLD, HOLD_INSUFFICIENT_STOCK)
 

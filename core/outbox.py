@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from core import clock
 from core.db import bulk_insert, commit_without_waiting_for_disk, is_postgres, outbox, transaction, wait_for_disk
 from core.errors import OrderHubError
+from core.unit_of_work import unit_of_work
 
 # One encoder for every message: json.dumps with options builds a new encoder per call, which
 # costs about a quarter of the encoding of every payment SMS queued at intake.
@@ -246,3 +247,6 @@ def retry(conn: Connection, ids: list[int], now: datetime | None = None) -> int:
 
 def status_counts(conn: Connection) -> dict[str, int]:
     return dict(conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all())
+
+
+retry_dead = unit_of_work(retry)  # the outbox page's retry button

@@ -20,6 +20,7 @@ from core.errors import InvalidInput, NotFound
 from core.purchasing import OPEN_PO, suggest, whole_packs
 from core.rules import audit
 from core.spreadsheet import inert
+from core.unit_of_work import unit_of_work
 
 LINK_DAYS = 14
 
@@ -340,3 +341,9 @@ def _open_po(conn: Connection, number: str) -> Any:
     if po.status not in OPEN_PO:
         raise InvalidInput(key="error.po_not_open", params={"number": number, "status": po.status})
     return po
+
+
+# The purchasing page's units of work, each in its own transaction.
+preview_order = unit_of_work(preview)
+create_order = unit_of_work(create_purchase_order)
+receive_order = unit_of_work(receive_purchase_order)

@@ -21,6 +21,7 @@ from core.db import order_lines, orders, purchase_order_lines, purchase_orders, 
 from core.errors import InvalidInput
 from core.model import CANCELLED, HOLD_INSUFFICIENT_STOCK, ON_HOLD
 from core.rules import audit
+from core.unit_of_work import unit_of_work
 
 OPEN_PO = ("sent", "confirmed", "proposed", "partial")  # purchase orders still to arrive
 COVER_DAYS = 14
@@ -164,3 +165,6 @@ def _backlog(conn: Connection) -> dict[int, int]:
         .group_by(order_lines.c.sku_id)
     )
     return {sku: int(qty) for sku, qty in rows}
+
+
+save_supplier_details = unit_of_work(save_supplier)  # the purchasing page's supplier form

@@ -35,6 +35,7 @@ from core.returns_flow import (
     IllegalTicketStep,
     Item,
 )
+from core.unit_of_work import unit_of_work
 
 SHIPPED_ORDER_STATUSES = ("shipped", "completed")  # the orders a ticket may be opened on
 _ASSIGN_LOCK = 60_0001  # PostgreSQL advisory lock serialising assignment decisions
@@ -317,3 +318,10 @@ def _audit(
             ticket_id=ticket_id, at=now, actor=actor, action=action, from_status=frm, to_status=to, detail=detail[:500]
         )
     )
+
+
+# The after-sales pages' units of work, each in its own transaction.
+open_ticket_as = unit_of_work(open_as)
+open_ticket_for = unit_of_work(open_for_order_no)
+advance_ticket = unit_of_work(advance)
+reassign_ticket = unit_of_work(reassign)

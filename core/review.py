@@ -29,6 +29,7 @@ from core.errors import IllegalTransition, InsufficientStock, InvalidInput, NotF
 from core.model import CANCELLED, HOLD_INSUFFICIENT_STOCK, ON_HOLD
 from core.reasons import Reason
 from core.review_facts import OPEN_STATUSES, build_context, load_facts
+from core.unit_of_work import unit_of_work
 
 HOLD_REVIEW = "review"
 FIXABLE = ("buyer", "phone", "province", "city", "address", "seller_remark")
@@ -254,3 +255,9 @@ def _close(conn: Connection, order_id: int, status: str, actor: str, now: dateti
     if rule:
         query = query.where(order_exceptions.c.rule == rule)
     conn.execute(query.values(status=status, resolved_at=now, resolved_by=actor))
+
+
+# The exception queue's units of work, each in its own transaction.
+approve_order = unit_of_work(approve)
+cancel_order = unit_of_work(cancel)
+fix_order = unit_of_work(fix)

@@ -23,6 +23,7 @@ from core import clock
 from core.db import blacklist, config_audit, review_rules
 from core.errors import InvalidInput, NotFound
 from core.reasons import Reason
+from core.unit_of_work import unit_of_work
 
 
 @dataclass(frozen=True)
@@ -290,3 +291,15 @@ def remove_from_blacklist(conn: Connection, kind: str, value: str, actor: str, n
 def audit(conn: Connection, actor: str, subject: str, detail: dict[str, Any], now: datetime) -> None:
     """One row per configuration change, for the admin's history."""
     conn.execute(insert(config_audit).values(at=now, actor=actor, subject=subject, detail=json.dumps(detail)))
+
+
+def blacklist_entries(conn: Connection) -> list[dict[str, Any]]:
+    """The blacklist as the rules page lists it: kind, value, reason, who added it."""
+    columns = (blacklist.c.kind, blacklist.c.value, blacklist.c.reason, blacklist.c.created_by)
+    return [dict(row) for row in conn.execute(select(*columns).order_by(blacklist.c.id)).mappings()]
+
+
+# The rules page's units of work, each in its own transaction.
+save_rule_setting = unit_of_work(save_rule)
+blacklist_add = unit_of_work(add_to_blacklist)
+blacklist_remove = unit_of_work(remove_from_blacklist)

@@ -6,22 +6,19 @@ from pathlib import Path
 import streamlit as st
 
 from core import clock, export
-from core.access import can
 from core.errors import OrderHubError
 from core.i18n import DEFAULT_LANGUAGE, t
+from ui import auth, widgets
 from ui import report_kit as kit
-from ui import widgets
 
 MIME_TYPES = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "parquet": "application/vnd.apache.parquet",
 }
-lang, role = kit.lang(), kit.role()
+user = auth.guard("pages/export.py")
+lang, role = kit.lang(), user["role"]
 st.title(t("analytics.export_title", lang))
-if not can(role, "export"):
-    st.error(t("analytics.export_denied", lang))
-    st.stop()
 
 today = clock.now().date()
 dataset = st.radio(
@@ -68,7 +65,7 @@ def _shape_options() -> str:
 try:
     export.check(dataset, start, end)
 except OrderHubError as problem:
-    st.info(widgets.explain(problem))
+    widgets.show_error(problem)
 else:
     st.download_button(
         t("analytics.export_button", lang),

@@ -5,11 +5,11 @@ from datetime import date, timedelta
 import streamlit as st
 
 from core import supplier_link
-from core.db import transaction
 from core.errors import OrderHubError
-from ui import widgets
+from ui import auth, widgets
 from ui.session import live_engine, tr
 
+auth.guard("pages/supplier.py")
 st.title(tr("supplier.title"))
 token = st.query_params.get("token", "")
 if not token:
@@ -41,8 +41,7 @@ with st.form("answer"):
     sent = st.form_submit_button(tr("supplier.submit"))
 if sent:
     try:
-        with transaction(live_engine()) as conn:
-            status = supplier_link.respond(conn, token, {k: int(v) for k, v in quantities.items()}, delivery, note)
+        status = supplier_link.answer(live_engine(), token, {k: int(v) for k, v in quantities.items()}, delivery, note)
         st.success(tr("supplier.thanks", status=tr(f"po.{status}")))
     except OrderHubError as refusal:
         widgets.show_error(refusal)

@@ -4,24 +4,18 @@ import pandas as pd
 import streamlit as st
 
 from connectors import worker
-from core.db import database_url, make_engine
+from core.db import database_url
 from core.errors import OrderHubError
 from core.i18n import t
-from ui import widgets
+from ui import auth, session, widgets
 
-lang = st.session_state.get("lang", "zh")
-role = st.session_state.get("role", "")
-url = database_url()
-
-
-@st.cache_resource
-def engine(url: str):
-    return make_engine(url)
+user = auth.guard("pages/sync.py")
+lang, role, url = session.lang(), user["role"], database_url()  # channels always sync into the live store
 
 
 @st.cache_data(ttl=10)
 def shop_states(url: str) -> list[dict]:
-    return worker.shop_states(engine(url))
+    return worker.shop_states(session.engine_for(url))
 
 
 def _state_text(row: dict) -> str:
@@ -34,7 +28,7 @@ st.caption(t("sync.caption", lang))
 if st.button(t("sync.now", lang), type="primary"):
     try:
         with st.spinner(t("sync.running", lang)):
-            results = worker.sync_now(engine(url), role)
+            results = worker.sync_now(session.live_engine(), role)
     except OrderHubError as exc:
         widgets.show_error(exc)
     else:

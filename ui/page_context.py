@@ -1,26 +1,12 @@
-"""Page helpers for rules, purchasing and the sandbox: a polite permission stop, the acting user and
-the red SANDBOX banner (app.py calls sandbox_banner() once per run, above every page)."""
+"""Page helpers for rules, purchasing and the sandbox: the acting user and the red SANDBOX banner
+(app.py calls sandbox_banner() once per run, above every page)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from core import sandbox
-from core.access import require
-from core.errors import PermissionDenied
-from ui import widgets
 from ui.session import engine, tr, user
-
-
-def allow(action: str) -> dict:
-    """The user, if their role may perform the action; otherwise a refusal and the page stops."""
-    current = user() or {}
-    try:
-        require(current.get("role", ""), action)
-    except PermissionDenied as refusal:
-        widgets.show_error(refusal)
-        st.stop()
-    return current
 
 
 def actor() -> str:

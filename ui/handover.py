@@ -25,4 +25,4 @@ def tray() -> dict:
 
 def shelf(name: str) -> dict:
     """A named part of the tray, e.g. one action bar's pending click and round."""
-    return tray().setdefault(name, {})
+    return tray().setdefault(f"shelf:{name}", {})

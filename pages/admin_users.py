@@ -22,7 +22,7 @@ def run(change, *args, notice: str) -> None:
     except OrderHubError as exc:
         widgets.show_error(exc)
         return
-    st.session_state["notice"] = notice
+    widgets.remember_notice(notice)
     st.rerun()
 
 

@@ -7,7 +7,7 @@ import streamlit as st
 from core import clock
 from core.analytics import screen
 from core.i18n import t
-from ui import charts, svg_charts
+from ui import auth, charts, svg_charts
 from ui import report_kit as kit
 from ui import screen_kit as tv
 
@@ -15,9 +15,10 @@ from ui import screen_kit as tv
 REFRESH_SECONDS = int(os.environ.get("ORDERHUB_SCREEN_REFRESH_SECONDS", "60"))
 
 st.set_page_config(page_title="OrderHub", layout="wide", initial_sidebar_state="collapsed")
+user = auth.guard("pages/big_screen.py")
 tv.style()
 lang = st.query_params.get("lang") or kit.lang()
-role = kit.role()
+role = user["role"]
 period = int(p) if (p := st.query_params.get("period", "7")).isdigit() and int(p) in screen.PERIODS else 7
 
 

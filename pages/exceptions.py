@@ -7,15 +7,14 @@ from core.i18n import catalogue
 from core.identity.access import mask_rows
 from core.review import review
 from core.shipping import merge
-from core.store.db import transaction
-from ui import widgets
-from ui.page_context import actor, allow
+from ui import auth, widgets
+from ui.page_context import actor
 from ui.session import engine, lang, tr
 
 COLUMNS = ("channel_order_no", "shop", "status", "buyer", "phone", "province", "city", "address", "paid_cents")
 COLUMNS += ("created_at", "rules", "details")
 
-current = allow("change_status")
+current = auth.guard("pages/exceptions.py")
 st.title(tr("exceptions.title"))
 with engine().connect() as conn:
     queue = review.open_exceptions(conn)
@@ -46,10 +45,9 @@ chosen, visible = queue[index], shown[index]
 
 
 def act(service, *args) -> None:
-    """Run one queue action in its own transaction and show the outcome."""
+    """Run one queue action (a core unit of work) and show the outcome."""
     try:
-        with transaction(engine()) as conn:
-            outcome = service(conn, chosen["id"], *args)
+        outcome = service(engine(), chosen["id"], *args)
     except OrderHubError as refusal:
         widgets.show_error(refusal)
         return
@@ -66,9 +64,8 @@ def outcome_text(outcome) -> str:
     return tr("exceptions.passed")
 
 
-def merge_with_siblings(conn, order_id: int, who: str) -> str:
-    primary = merge.merge(conn, [order_id, *merge.mergeable_with(conn, order_id)], who)
-    return tr("exceptions.merged", count=len(merge.shipment_of(conn, primary)))
+def merge_with_siblings(store, order_id: int, who: str) -> str:
+    return tr("exceptions.merged", count=merge.merge_held_order(store, order_id, who))
 
 
 def as_typed(value) -> str:
@@ -78,12 +75,12 @@ def as_typed(value) -> str:
 
 approve_col, merge_col, cancel_col = st.columns(3)
 if approve_col.button(tr("exceptions.approve"), type="primary"):
-    act(review.approve, actor())
+    act(review.approve_order, actor())
 if "merge_candidate" in chosen["rules"] and merge_col.button(tr("exceptions.merge")):
     act(merge_with_siblings, actor())
 reason = cancel_col.text_input(tr("exceptions.cancel_reason"))
 if cancel_col.button(tr("exceptions.cancel")):
-    act(review.cancel, actor(), reason)
+    act(review.cancel_order, actor(), reason)
 
 with st.form("fix"):
     edits = {
@@ -93,4 +90,4 @@ with st.form("fix"):
     }
     if st.form_submit_button(tr("exceptions.fix")):
         # Only what the clerk changed: an untouched masked phone must never overwrite the real one.
-        act(review.fix, {k: v for k, v in edits.items() if v != as_typed(visible.get(k))}, actor())
+        act(review.fix_order, {k: v for k, v in edits.items() if v != as_typed(visible.get(k))}, actor())

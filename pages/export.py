@@ -9,20 +9,17 @@ from core import clock
 from core.analytics import export
 from core.errors import OrderHubError
 from core.i18n import DEFAULT_LANGUAGE, t
-from core.identity.access import can
+from ui import auth, widgets
 from ui import report_kit as kit
-from ui import widgets
 
 MIME_TYPES = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "parquet": "application/vnd.apache.parquet",
 }
-lang, role = kit.lang(), kit.role()
+user = auth.guard("pages/export.py")
+lang, role = kit.lang(), user["role"]
 st.title(t("analytics.export_title", lang))
-if not can(role, "export"):
-    st.error(t("analytics.export_denied", lang))
-    st.stop()
 
 today = clock.now().date()
 dataset = st.radio(
@@ -69,7 +66,7 @@ def _shape_options() -> str:
 try:
     export.check(dataset, start, end)
 except OrderHubError as problem:
-    st.info(widgets.explain(problem))
+    widgets.show_error(problem)
 else:
     st.download_button(
         t("analytics.export_button", lang),

@@ -4,9 +4,11 @@ progress, the next step and the return address; nothing about the buyer."""
 import streamlit as st
 
 from core.aftersales.returns_lookup import FOUND, LIMITED, lookup
+from ui import auth
 from ui.aftersales import client_id
 from ui.session import engine, tr
 
+auth.guard("pages/lookup.py")
 st.title(tr("aftersales.lookup.title"), anchor=False)
 with st.form("lookup"):
     number = st.text_input(

@@ -3,10 +3,11 @@
 import streamlit as st
 
 from core.messages import outbox
-from ui.aftersales import commit, notice, staff_only
+from ui import auth
+from ui.aftersales import commit, notice
 from ui.session import acting, engine, tr
 
-staff_only("retry_notifications")
+auth.guard("pages/outbox.py")
 st.title(tr("aftersales.outbox.title"), anchor=False)
 notice()
 with engine().connect() as conn:
@@ -22,4 +23,4 @@ if not dead:
 st.dataframe(dead, column_order=["id", "kind", "recipient", "template", "attempts", "last_error"], hide_index=True)
 chosen = st.multiselect(tr("aftersales.outbox.pick"), [row["id"] for row in dead], format_func=lambda i: f"#{i}")
 if st.button(tr("aftersales.outbox.retry"), type="primary", disabled=not chosen):
-    commit(lambda conn: tr("aftersales.outbox.retried", count=outbox.retry(conn, chosen, acting())))
+    commit(lambda: tr("aftersales.outbox.retried", count=outbox.retry_dead(engine(), chosen, acting())))

@@ -10,9 +10,8 @@ from core import clock
 from core.errors import OrderHubError
 from core.identity.access import mask_rows
 from core.restock import purchase_orders, purchasing, stock_levels
-from core.store.db import transaction
-from ui import widgets
-from ui.page_context import actor, allow
+from ui import auth, widgets
+from ui.page_context import actor
 from ui.session import engine, tr
 
 SUGGESTED = ("sku", "name", "available", "incoming", "safety_stock", "sold_14", "sold_30", "per_day")
@@ -23,7 +22,7 @@ ORDERS = ("number", "supplier", "status", "expected_at", "supplier_note", "creat
 ARRIVING = ("sku", "qty", "expected_at", "po", "supplier", "status")
 PO_STATUS = {"status": "po"}
 
-current = allow("purchasing")
+current = auth.guard("pages/purchasing.py")
 st.title(tr("purchasing.title"))
 widgets.show_outcome()
 with engine().connect() as conn:
@@ -36,10 +35,9 @@ FAILED = object()
 
 
 def run(service, *args, **options):
-    """One service call in its own transaction; a refusal is shown and returns FAILED."""
+    """One core unit of work on the store; a refusal is shown and returns FAILED."""
     try:
-        with transaction(engine()) as conn:
-            return service(conn, *args, **options)
+        return service(engine(), *args, **options)
     except OrderHubError as refusal:
         widgets.show_error(refusal)
         return FAILED
@@ -68,7 +66,7 @@ def quantity_editor(rows: list[dict], columns: tuple[str, ...], key: str) -> dic
 
 def done(notice: str, editor: str) -> None:
     """Show the notice on a fresh run of the page, with the editor back at its new defaults."""
-    st.session_state["notice"] = notice
+    widgets.remember_notice(notice)
     st.session_state.pop(editor, None)
     st.rerun()
 
@@ -80,7 +78,7 @@ for supplier, items in grouped.items():
     rows = [{**asdict(s), "suggested_qty": s.qty} for s in items]
     editor = f"po-edit-{supplier}"
     quantities = quantity_editor(mask_rows(current["role"], rows), SUGGESTED, editor)
-    draft = run(purchase_orders.preview, supplier, quantities)
+    draft = run(purchase_orders.preview_order, supplier, quantities)
     if draft is FAILED:
         continue
     expected = st.date_input(
@@ -99,11 +97,7 @@ for supplier, items in grouped.items():
     st.dataframe(preview, hide_index=True, width="stretch", column_config=widgets.money_columns(PREVIEW))
     if (
         st.button(tr("purchasing.create", supplier=supplier), key=f"po-{supplier}", type="primary")
-        and (
-            made := run(
-                purchase_orders.create_purchase_order, supplier, actor(), quantities=quantities, expected=expected
-            )
-        )
+        and (made := run(purchase_orders.create_order, supplier, actor(), quantities=quantities, expected=expected))
         is not FAILED
     ):
         done(tr("purchasing.created", number=made[0], to=draft["to"]), editor)
@@ -124,7 +118,7 @@ if receivable:
     received = quantity_editor(lines, RECEIVING, editor)
     if (
         st.button(tr("purchasing.receive"), type="primary")
-        and (resumed := run(purchase_orders.receive_purchase_order, number, actor(), quantities=received)) is not FAILED
+        and (resumed := run(purchase_orders.receive_order, number, actor(), quantities=received)) is not FAILED
     ):
         with engine().connect() as conn:
             moved = stock_levels.order_numbers(conn, resumed)
@@ -145,6 +139,6 @@ with st.expander(tr("purchasing.suppliers")), st.form("supplier"):
     )
     if (
         st.form_submit_button(tr("purchasing.save_supplier"))
-        and run(purchasing.save_supplier, name, email, lead, pack, moq, actor()) is not FAILED
+        and run(purchasing.save_supplier_details, name, email, lead, pack, moq, actor()) is not FAILED
     ):
         st.success(tr("rules.saved"))

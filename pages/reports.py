@@ -8,11 +8,12 @@ import streamlit as st
 from core import clock
 from core.analytics import kpis, reports
 from core.i18n import t
-from ui import charts, svg_charts
+from ui import auth, charts, svg_charts
 from ui import report_kit as kit
 from ui.report_kit import per_refresh
 
-lang, role = kit.lang(), kit.role()
+user = auth.guard("pages/reports.py")
+lang, role = kit.lang(), user["role"]
 st.title(t("analytics.reports_title", lang))
 snap = kit.snapshot()
 now = clock.now()

@@ -1,12 +1,14 @@
 """售后工单 — tickets by SLA urgency, open one from an order, take the next step, reassign."""
 
+from functools import partial
+
 import streamlit as st
 
 from core.aftersales import returns
 from core.aftersales.returns_flow import TYPES, next_statuses
 from core.aftersales.returns_sla import cycle_times, list_tickets, ticket_detail
-from ui import widgets
-from ui.aftersales import commit, notice, staff_only, ticket_table
+from ui import auth, widgets
+from ui.aftersales import commit, notice, ticket_table
 from ui.session import acting, engine, lang, tr
 
 LINES = ("sku", "qty", "replacement_sku", "disposition")
@@ -14,7 +16,7 @@ HISTORY = ("at", "actor", "action", "from_status", "to_status", "detail")
 CODES = {"disposition": "aftersales.disposition", "action": "aftersales.action"}
 CODES |= {"from_status": "aftersales.status", "to_status": "aftersales.status"}
 
-user = staff_only("handle_tickets")
+user = auth.guard("pages/returns.py")
 st.title(tr("aftersales.page.title"), anchor=False)
 notice()
 
@@ -41,9 +43,11 @@ with st.expander(tr("aftersales.page.open")), st.form("open_ticket", clear_on_su
     if st.form_submit_button(tr("aftersales.page.create"), type="primary"):
         items = [returns.Item(sku.strip(), int(qty))] if sku.strip() else None
 
-        def open_it(conn) -> str:
-            number = returns.open_for_order_no(conn, order_no, kind, reason["code"], acting(), items=items)
-            return tr("aftersales.page.created", number=number, owner=returns.load(conn, number).owner or "-")
+        def open_it() -> str:
+            number = returns.open_ticket_for(engine(), order_no, kind, reason["code"], acting(), items=items)
+            with engine().connect() as conn:
+                owner = returns.load(conn, number).owner
+            return tr("aftersales.page.created", number=number, owner=owner or "-")
 
         commit(open_it)
 
@@ -71,13 +75,15 @@ if number:
         note = st.text_input(tr("aftersales.page.notes"))
         if st.form_submit_button(tr("aftersales.page.advance"), disabled=not steps):
             step = {"resalable": resalable, "note": note}
-            commit(lambda c: tr(f"aftersales.status.{returns.advance(c, number, target, acting(), **step)}"))
+            moved = partial(returns.advance_ticket, engine(), number, target, acting(), **step)
+            commit(lambda: tr(f"aftersales.status.{moved()}"))
     with owner_box.form("reassign"):
         people = list(agents)
         me = people.index(user["username"]) if user["username"] in people else 0
         owner = st.selectbox(tr("aftersales.page.reassign"), people, index=me, format_func=agents.get)
         if st.form_submit_button(tr("aftersales.page.reassign_button")):
-            commit(lambda conn: returns.reassign(conn, number, owner, acting()) or tr("aftersales.page.done"))
+            handed = partial(returns.reassign_ticket, engine(), number, owner, acting())
+            commit(lambda: handed() or tr("aftersales.page.done"))
     st.caption(tr("aftersales.page.history"))
     st.dataframe(widgets.frame(ticket["events"], HISTORY, CODES), hide_index=True)
 

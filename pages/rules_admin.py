@@ -1,29 +1,21 @@
 """Review rules and blacklist: switch rules on or off, set their thresholds, re-check open orders."""
 
 import streamlit as st
-from sqlalchemy import select
 
 from core.errors import OrderHubError
 from core.review import review, rules
-from core.review.tables import blacklist
-from core.store.db import transaction
-from ui import widgets
-from ui.page_context import actor, allow
+from ui import auth, widgets
+from ui.page_context import actor
 from ui.session import engine, tr
 
 LISTED = ("kind", "value", "reason", "created_by")
 KINDS = {"kind": "blacklist.kind"}
 
-allow("edit_rules")
+auth.guard("pages/rules_admin.py")
 st.title(tr("rules.title"))
 with engine().connect() as conn:
     config = rules.load_config(conn)
-    listed = [
-        dict(row)
-        for row in conn.execute(
-            select(blacklist.c.kind, blacklist.c.value, blacklist.c.reason, blacklist.c.created_by)
-        ).mappings()
-    ]
+    listed = rules.blacklist_entries(conn)
 
 
 def setting(code: str, name: str, value):
@@ -45,8 +37,7 @@ for rule in rules.RULES:
         params = {name: setting(rule.code, name, value) for name, value in current.params.items()}
         if st.form_submit_button(tr("rules.save")):
             try:
-                with transaction(engine()) as conn:
-                    rules.save_rule(conn, rule.code, enabled, params, actor())
+                rules.save_rule_setting(engine(), rule.code, enabled, params, actor())
                 st.success(tr("rules.saved"))
             except OrderHubError as refusal:
                 widgets.show_error(refusal)
@@ -66,11 +57,10 @@ with st.form("blacklist"):
     removing = remove.form_submit_button(tr("blacklist.remove"))
 if adding or removing:
     try:
-        with transaction(engine()) as conn:
-            if adding:
-                rules.add_to_blacklist(conn, kind, value, reason, actor())
-            else:
-                rules.remove_from_blacklist(conn, kind, value, actor())
+        if adding:
+            rules.blacklist_add(engine(), kind, value, reason, actor())
+        else:
+            rules.blacklist_remove(engine(), kind, value, actor())
         st.success(tr("rules.saved"))
     except OrderHubError as refusal:
         widgets.show_error(refusal)

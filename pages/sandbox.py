@@ -4,11 +4,11 @@ import streamlit as st
 
 from core.copies import sandbox
 from core.errors import OrderHubError
-from ui import widgets
-from ui.page_context import actor, allow
+from ui import auth, widgets
+from ui.page_context import actor
 from ui.session import live_engine, tr
 
-allow("sandbox")
+auth.guard("pages/sandbox.py")
 st.title(tr("sandbox.title"))
 live = live_engine()
 st.caption(tr("sandbox.config", tables=widgets.joined(tr(f"sandbox.table.{part.table}") for part in sandbox.CONFIG)))

@@ -66,8 +66,9 @@ if can(user["role"], "adjust_stock"):
         if st.form_submit_button(tr("stock.apply"), type="primary"):
             try:
                 moved = stock_levels.adjust(engine(), acting(), sku, int(delta), reason)
-                st.session_state["notice"] = tr("stock.adjusted", sku=sku, delta=int(delta)) + (
-                    tr("stock.resumed", count=len(moved), orders="、".join(moved)) if moved else ""
+                widgets.remember_notice(
+                    tr("stock.adjusted", sku=sku, delta=int(delta))
+                    + (tr("stock.resumed", count=len(moved), orders="、".join(moved)) if moved else "")
                 )
                 st.rerun()
             except OrderHubError as exc:

@@ -6,10 +6,10 @@ import streamlit as st
 
 from core.errors import OrderHubError
 from core.restock import supplier_link
-from core.store.db import transaction
-from ui import widgets
+from ui import auth, widgets
 from ui.session import live_engine, tr
 
+auth.guard("pages/supplier.py")
 st.title(tr("supplier.title"))
 token = st.query_params.get("token", "")
 if not token:
@@ -41,8 +41,7 @@ with st.form("answer"):
     sent = st.form_submit_button(tr("supplier.submit"))
 if sent:
     try:
-        with transaction(live_engine()) as conn:
-            status = supplier_link.respond(conn, token, {k: int(v) for k, v in quantities.items()}, delivery, note)
+        status = supplier_link.answer(live_engine(), token, {k: int(v) for k, v in quantities.items()}, delivery, note)
         st.success(tr("supplier.thanks", status=tr(f"po.{status}")))
     except OrderHubError as refusal:
         widgets.show_error(refusal)

@@ -6,22 +6,17 @@ import streamlit as st
 from connectors import pulls
 from core.errors import OrderHubError
 from core.i18n import t
-from core.store.db import database_url, make_engine
-from ui import widgets
+from core.store.db import database_url
+from ui import auth, session, widgets
 from ui.session import acting
 
-lang = st.session_state.get("lang", "zh")
-url = database_url()
-
-
-@st.cache_resource
-def engine(url: str):
-    return make_engine(url)
+user = auth.guard("pages/sync.py")
+lang, url = session.lang(), database_url()  # channels always sync into the live store
 
 
 @st.cache_data(ttl=10)
 def shop_states(url: str) -> list[dict]:
-    return pulls.shop_states(engine(url))
+    return pulls.shop_states(session.engine_for(url))
 
 
 def _state_text(row: dict) -> str:
@@ -34,7 +29,7 @@ st.caption(t("sync.caption", lang))
 if st.button(t("sync.now", lang), type="primary"):
     try:
         with st.spinner(t("sync.running", lang)):
-            results = pulls.sync_now(engine(url), acting())
+            results = pulls.sync_now(session.live_engine(), acting())
     except OrderHubError as exc:
         widgets.show_error(exc)
     else:

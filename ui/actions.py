@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from functools import partial
 
 import streamlit as st
 from sqlalchemy.engine import Engine
@@ -15,9 +14,9 @@ from core.identity import logins
 from core.identity.access import Actor, can
 from core.restock import stock_levels
 from core.shipping import batch, labels, paperwork, warehouse
-from ui import cached
-from ui.session import acting, despite_reruns, engine, tr, user
-from ui.widgets import remember_error, remember_outcome, show_error
+from ui import cached, handover
+from ui.session import acting, engine, tr, user
+from ui.widgets import remember_notice, show_error
 
 ALL = ("confirm_payment", "ship", "resume", "cancel")
 
@@ -38,7 +37,7 @@ def action_bar(
 ) -> None:
     """Buttons for the actions the role may take and the papers it may print (labels, pick_list,
     slips); nothing changes until the user confirms. tracking and carriers go to shipping and labels."""
-    current = user()
+    current, bar = user(), handover.shelf(key)
     allowed = [action for action in actions if can(current["role"], batch.PERMISSION[action])]
     printed = list(papers) if can(current["role"], "print_labels") else []
     columns = st.columns(len(allowed) + len(printed) + 1, vertical_alignment="center")
@@ -51,22 +50,19 @@ def action_bar(
             disabled=not order_ids,
             type="primary" if action == "ship" else "secondary",
             width="stretch",
-            on_click=_ask,
-            args=(key, (action, list(order_ids), dict(tracking or {}), dict(carriers or {}))),
+            on_click=bar.update,
+            kwargs={"pending": (action, list(order_ids), dict(tracking or {}), dict(carriers or {}))},
         )
     for column, paper in zip(columns[len(allowed) + 1 :], printed, strict=True):
         with column:
             print_button(order_ids, key, paper, carriers, tracking)
-    _confirmation(key, current)
+    _confirmation(key, bar, current)
 
 
-def _ask(key: str, pending: tuple) -> None:
-    """An action button's callback: the click is kept even if a rerun cuts in (see despite_reruns)."""
-    despite_reruns(partial(st.session_state.update, {f"{key}_pending": pending}))
-
-
-def _confirmation(key: str, current: dict) -> None:
-    pending = st.session_state.get(f"{key}_pending")
+def _confirmation(key: str, bar: dict, current: dict) -> None:
+    """The pending click's confirmation. Its callbacks write only to the bar's shelf and the tray
+    (ui.handover), so a rerun cutting in never loses a click nor an action's outcome."""
+    pending = bar.get("pending")
     if not pending:
         return
     action, order_ids, *_ = pending
@@ -78,12 +74,12 @@ def _confirmation(key: str, current: dict) -> None:
             key=f"{key}_yes",
             type="primary",
             on_click=_apply,
-            args=(key, pending, (current["username"], st.session_state.get("signed_in_at")), engine(), round_of(key)),
+            args=(bar, pending, (current["username"], st.session_state.get("signed_in_at")), engine(), handover.tray()),
         )
-        no.button(tr("action.no"), key=f"{key}_no", on_click=_drop, args=(key,))
+        no.button(tr("action.no"), key=f"{key}_no", on_click=bar.pop, args=("pending", None))
 
 
-def _apply(key: str, pending: tuple, session: tuple[str, datetime | None], store: Engine, applied_round: int) -> None:
+def _apply(bar: dict, pending: tuple, session: tuple[str, datetime | None], store: Engine, tray: dict) -> None:
     """The confirmation's callback: run the action once, then record its outcome for the run that follows.
 
     It reads the session from its arguments, so nothing before the action can be cut off by a rerun,
@@ -98,25 +94,13 @@ def _apply(key: str, pending: tuple, session: tuple[str, datetime | None], store
         acting = Actor(current["username"], current["role"])
         result = batch.run(store, acting, action, order_ids, tracking, carriers=carriers)
     except OrderHubError as exc:
-        despite_reruns(partial(_refused, key, exc))
+        bar.pop("pending", None)
+        tray["refusal"] = exc
         return
+    bar.pop("pending", None)
+    tray["outcome"] = (list(result.done), list(result.failed))
+    bar["round"] = bar.get("round", 0) + 1
     cached.after_change()
-    despite_reruns(partial(_applied, key, result, applied_round))
-
-
-def _applied(key: str, result: batch.BatchResult, applied_round: int) -> None:
-    _drop(key)
-    remember_outcome(result.done, result.failed)
-    st.session_state[f"{key}_round"] = applied_round + 1
-
-
-def _refused(key: str, exc: OrderHubError) -> None:
-    _drop(key)
-    remember_error(exc)
-
-
-def _drop(key: str) -> None:
-    st.session_state.pop(f"{key}_pending", None)
 
 
 def print_button(
@@ -171,7 +155,7 @@ PAPERS: dict[str, Callable[..., bytes]] = {"labels": _labels_pdf, "pick_list": _
 def round_of(key: str) -> int:
     """How many actions this bar has applied. Pages put it in their table's widget key, so a
     selection made before an action never carries over to the changed rows after it."""
-    return st.session_state.get(f"{key}_round", 0)
+    return handover.shelf(key).get("round", 0)
 
 
 def release_fitting_button() -> None:
@@ -189,5 +173,5 @@ def release_fitting_button() -> None:
     cached.after_change()
     shown = "、".join(moved[:20]) + ("…" if len(moved) > 20 else "")
     note = tr("queue.released", count=len(moved), orders=shown) if moved else tr("queue.released_none")
-    st.session_state["notice"] = note
+    remember_notice(note)
     st.rerun()

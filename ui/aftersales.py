@@ -1,36 +1,22 @@
-"""Widgets shared by the after-sales pages: the staff check, SLA highlighting, translated labels."""
+"""Widgets shared by the after-sales pages: SLA highlighting, translated labels, a change and its notice."""
 
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.engine import Connection
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.aftersales import returns
 from core.aftersales.returns_flow import TYPES
 from core.errors import OrderHubError
-from core.identity.access import Actor, can
-from core.store.db import transaction
+from core.identity.access import Actor
 from ui import widgets
-from ui.session import engine, lang, tr, user
+from ui.session import engine, lang, tr
 
 SLA_COLOURS = {"overdue": "background-color: #fde2e1", "near": "background-color: #fff4cc"}
-
-
-def staff_only(action: str) -> dict:
-    """The logged-in user if their role may do the action; otherwise a refusal, and the page stops.
-
-    (With the app's navigation merged, auth.guard(path) does this before the page runs.)
-    """
-    current = user()
-    if current is None or not can(current["role"], action):
-        st.warning(tr("aftersales.page.refused"), icon=":material/lock:")
-        st.stop()
-    return current
 
 
 def ticket_table(rows: list[dict], owners: dict[str, str]) -> pd.io.formats.style.Styler:
@@ -46,17 +32,12 @@ def ticket_table(rows: list[dict], owners: dict[str, str]) -> pd.io.formats.styl
     return frame.style.apply(lambda row: [SLA_COLOURS.get(sla[row.name], "")] * len(row), axis=1)
 
 
-def show_error(error: OrderHubError) -> None:
-    st.error(widgets.explain(error), icon=":material/error:")
-
-
-def commit(change: Callable[[Connection], str], key: str = "aftersales_notice") -> None:
-    """Run one change in its own transaction; on success rerun with its result kept under key, else show why."""
+def commit(change: Callable[[], str], key: str = "aftersales_notice") -> None:
+    """Run one change (a core unit of work); on success rerun with its result kept under key, else show why."""
     try:
-        with transaction(engine()) as conn:
-            message = change(conn)
+        message = change()
     except OrderHubError as error:
-        show_error(error)
+        widgets.show_error(error)
         return
     st.session_state[key] = message
     st.rerun()
@@ -73,11 +54,13 @@ def client_id() -> str:
 
     Behind a reverse proxy every browser has the proxy's address, so the limit would be shared
     by all customers: set ORDERHUB_TRUSTED_PROXY=1 there to use the proxy's X-Forwarded-For.
-    Without an address (tests, odd setups) the browser session stands in.
+    Without an address (tests, odd setups) the browser session stands in, by a random name it keeps.
     """
     forwarded = st.context.headers.get("X-Forwarded-For", "") if os.environ.get("ORDERHUB_TRUSTED_PROXY") else ""
     address = forwarded.split(",")[0].strip() or st.context.ip_address
-    return address if isinstance(address, str) and address else f"session:{get_script_run_ctx().session_id}"
+    if isinstance(address, str) and address:
+        return address
+    return f"session:{st.session_state.setdefault('lookup_session', secrets.token_hex(8))}"
 
 
 def open_from_order(order_id: int, lines: list[dict], current: dict) -> None:
@@ -106,7 +89,5 @@ def open_from_order(order_id: int, lines: list[dict], current: dict) -> None:
         if st.form_submit_button(tr("aftersales.page.create"), type="primary"):
             items = [returns.Item(sku, int(qty)) for sku, qty in wanted.items() if qty] or None
             who = Actor(current["username"], current["role"])
-            commit(
-                lambda conn: returns.open_as(conn, order_id, kind, reason["code"], who, items=items, notes=note),
-                key=opened,
-            )
+            opening = (order_id, kind, reason["code"], who)
+            commit(lambda: returns.open_ticket_as(engine(), *opening, items=items, notes=note), key=opened)

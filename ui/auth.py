@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from functools import partial
-
 import streamlit as st
 import streamlit_authenticator as stauth
 from sqlalchemy.engine import Engine
 
 from core import clock
 from core.identity import logins, users
-from ui import navigation
-from ui.session import despite_reruns, engine, role, tr, user
+from ui import handover, navigation
+from ui.session import engine, role, tr, user
 
 COOKIE_NAME = "orderhub_login"
 COOKIE_DAYS = 7
@@ -28,30 +25,38 @@ def login(auth: stauth.Authenticate) -> None:
     """Render the login form; a successful sign-in shows the user's pages from the next run on.
 
     The form is ours, not the library's: its form never says which username failed, and the lockout
-    needs that. On success the library's own token login and cookie take over.
+    needs that. On success the library's own token login and cookie take over (see take_sign_in).
     """
     with st.form("login"):
         st.subheader(tr("login.title"))
         st.text_input(tr("login.username"), autocomplete="off", key="login_username")
         st.text_input(tr("login.password"), type="password", autocomplete="off", key="login_password")
-        st.form_submit_button(tr("login.submit"), on_click=_sign_in, args=(auth,))
+        st.form_submit_button(tr("login.submit"), on_click=_sign_in, args=(engine(), handover.tray()))
     outcome = st.session_state.get("login_outcome")
     if outcome in (logins.FAILED, logins.LOCKED):  # shown until the next attempt
         st.error(tr(f"login.{outcome}"))
 
 
-def _sign_in(auth: stauth.Authenticate) -> None:
-    """The submit button's callback: check the password, then record the outcome in the session."""
+def _sign_in(store: Engine, tray: dict) -> None:
+    """The submit button's callback: check the password and hand the outcome over in the tray (a
+    rerun cutting in after the check must not lose it: the check counted towards the lockout)."""
     username = st.session_state.get("login_username", "")
-    outcome = logins.sign_in(engine(), username, st.session_state.get("login_password", ""))
-    despite_reruns(partial(_record_sign_in, auth, username, outcome, clock.instant()))
+    password = st.session_state.get("login_password", "")
+    tray["sign_in"] = (username, logins.sign_in(store, username, password), clock.instant())
 
 
-def _record_sign_in(auth: stauth.Authenticate, username: str, outcome: str, signed_in_at: datetime) -> None:
+def take_sign_in(auth: stauth.Authenticate) -> None:
+    """Early in each run: the sign-in the login button handed over, if any, into the session.
+    Taken off the tray last, so a rerun cutting in here leaves it to the next run to finish."""
+    tray = handover.tray()
+    if "sign_in" not in tray:
+        return
+    username, outcome, signed_in_at = tray["sign_in"]
     st.session_state.update(login_outcome=outcome, login_password="")
     if outcome == logins.SIGNED_IN:
         auth.authentication_controller.login(token={"username": logins.login_name(username)})
         st.session_state.update(signed_in_at=signed_in_at, cookie_pending=True)
+    del tray["sign_in"]
 
 
 def load_user(store: Engine) -> dict | None:
@@ -71,7 +76,9 @@ def load_user(store: Engine) -> dict | None:
 
 
 def guard(path: str) -> dict | None:
-    """At the top of every page: the user if their role may open it, else a polite refusal and stop."""
+    """Every page's first call, and its only permission stop: the user (None on a public page nobody
+    logged in to) if their role may open the page, else a polite refusal and the page stops. What a
+    role may do on the page is then core's to refuse (core.identity.access), shown by widgets.show_error."""
     page = navigation.spec(path)
     if navigation.may_open(role(), page):
         return user()
@@ -106,6 +113,7 @@ def keep_cookie(auth: stauth.Authenticate) -> None:
 
 def restore(auth: stauth.Authenticate) -> dict | None:
     """The user of this session: already logged in, or coming back with a valid login cookie."""
+    take_sign_in(auth)
     if st.session_state.pop("forget_cookie", False):
         auth.cookie_controller.delete_cookie()
     keep_cookie(auth)

@@ -1,30 +1,17 @@
-"""Page helpers for rules, purchasing and the sandbox: a polite permission stop, the acting user and
-the red SANDBOX banner (app.py calls sandbox_banner() once per run, above every page)."""
+"""Page helpers for rules, purchasing and the sandbox: the acting user and the red SANDBOX banner
+(app.py calls sandbox_banner() once per run, above every page)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from core.copies import sandbox
-from core.errors import PermissionDenied
-from core.identity.access import Actor, require
-from ui import widgets
-from ui.session import acting, engine, tr, user
-
-
-def allow(action: str) -> dict:
-    """The user, if their role may perform the action; otherwise a refusal and the page stops."""
-    current = user() or {}
-    try:
-        require(current.get("role", ""), action)
-    except PermissionDenied as refusal:
-        widgets.show_error(refusal)
-        st.stop()
-    return current
+from core.identity.access import Actor
+from ui.session import acting, engine, tr
 
 
 def actor() -> Actor:
-    """The acting user, for the write services (they check the role again)."""
+    """The acting user, for the write services (they check the role themselves)."""
     return acting()
 
 

@@ -1,4 +1,4 @@
-"""Glue shared by the analytics pages: engine, shared snapshot, viewer's role and language, CSV download."""
+"""Glue shared by the analytics pages: engine, shared snapshot, viewer's language, CSV download."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
+from core.analytics import reports
 from core.analytics.analytics import Snapshot, shared_snapshot
 from core.analytics.reports import Filters
 from core.i18n import t
@@ -45,15 +46,6 @@ def lang() -> str:
     return session.lang()
 
 
-def role() -> str:
-    """The signed-in user's role; without a login the page says so and stops."""
-    current = session.role()
-    if not current:
-        st.warning(t("analytics.login_needed", lang()))
-        st.stop()
-    return current
-
-
 def chart(figure) -> None:
     """A plotly chart without plotly's toolbar, whose buttons speak English only."""
     st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
@@ -74,14 +66,14 @@ def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:
 def channel_names(snap: Snapshot) -> dict[str, str]:
     """Channel codes to display names (the translated name where the catalogue has one)."""
     names = {}
-    for code, name in snap.query("SELECT code, name FROM channels ORDER BY code").itertuples(index=False):
+    for code, name in reports.channel_names(snap).items():
         label = t(f"channel.{code}", lang())
         names[code] = name if label == f"channel.{code}" else label
     return names
 
 
 def shop_names(snap: Snapshot) -> dict[int, str]:
-    return dict(snap.query("SELECT id, name FROM shops ORDER BY name").itertuples(index=False))
+    return reports.shop_names(snap)
 
 
 def filters(snap: Snapshot, today: date) -> Filters:

@@ -9,7 +9,7 @@ from core.errors import OrderHubError
 from core.shipping import warehouse
 from ui import actions
 from ui.session import engine, tr
-from ui.widgets import explain
+from ui.widgets import show_error
 
 KEY = "scan"
 
@@ -24,7 +24,7 @@ def scan_section() -> None:
     with st.expander(tr("warehouse.scan_title"), expanded=True, icon=":material/barcode_scanner:"):
         st.text_input(tr("warehouse.scan_order"), key="scan_order_code", on_change=_scan_order)
         if refusal := st.session_state.pop("scan_error", None):
-            st.error(refusal, icon=":material/error:")
+            show_error(refusal)
         if not parcel:
             return
         st.text_input(tr("warehouse.scan_item"), key="scan_item_code", on_change=_scan_item)
@@ -58,7 +58,7 @@ def _scan_order() -> None:
         with engine().connect() as conn:
             order_id, order_no, goods = warehouse.parcel_for(conn, code)
     except OrderHubError as exc:
-        st.session_state["scan_error"] = explain(exc)
+        st.session_state["scan_error"] = exc
         st.session_state.pop(KEY, None)
         return
     st.session_state[KEY] = {
@@ -78,4 +78,4 @@ def _scan_item() -> None:
     try:
         parcel["scanned"] = warehouse.scan_item(parcel["goods"], parcel["scanned"], code)
     except OrderHubError as exc:
-        st.session_state["scan_error"] = explain(exc)
+        st.session_state["scan_error"] = exc

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import streamlit as st
 from sqlalchemy.engine import Engine
-from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
 
 from core.copies import sandbox
 from core.i18n import DEFAULT_LANGUAGE, t
@@ -61,25 +58,3 @@ def tr(key: str, **values: object) -> str:
 def store_url() -> str:
     """The URL of this session's store (live or sandbox): a cache key for reads of it."""
     return engine().url.render_as_string(hide_password=False)
-
-
-def despite_reruns(write: Callable[[], None]) -> None:
-    """Run `write`, session-state writes that may be repeated, to its end; then hand over to a
-    rerun asked for meanwhile.
-
-    Every st.session_state access is a point where Streamlit hands over to a rerun asked for
-    meanwhile, by raising RerunException there. The library's cookie reader, drawn in every run,
-    reports its value once after each page load, and Streamlit reruns for it. A click in that
-    moment loses what its handler had not yet written: a sign-in was seen to leave the form with no
-    answer, and an action button's click can be lost the same way. Handlers that write through
-    here (button callbacks, which run before the script) keep the click.
-    """
-    interrupted = None
-    while True:
-        try:
-            write()
-            break
-        except RerunException as rerun:  # that rerun's request is taken now: the next try runs through
-            interrupted = rerun
-    if interrupted:
-        raise interrupted

@@ -14,7 +14,7 @@ from core.errors import IllegalTransition, InsufficientStock, OrderHubError, Per
 from core.i18n import LANGUAGES, catalogue
 from core.identity import users
 from core.identity.access import FIELD_KINDS
-from ui import auth
+from ui import auth, handover
 from ui.session import engine, lang, tr
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
@@ -141,31 +141,29 @@ def explain(exc: OrderHubError) -> str:
     return str(exc) if lang() == "en" else tr("error.generic", detail=str(exc))
 
 
-def show_error(exc: OrderHubError) -> None:
-    st.error(explain(exc), icon=":material/error:")
+def show_error(exc: OrderHubError, subject: str = "") -> None:
+    """The one way a page shows a domain error: one translated line (prefixed by the row it is about)."""
+    st.error(f"{subject}: {explain(exc)}" if subject else explain(exc), icon=":material/error:")
 
 
-def remember_outcome(done: list[str], failed: list[tuple[str, OrderHubError]]) -> None:
-    """Keep what an action did for the next run (the page reruns to show fresh data)."""
-    st.session_state["outcome"] = (list(done), [(order_no, explain(exc)) for order_no, exc in failed])
-
-
-def remember_error(exc: OrderHubError) -> None:
-    """Keep why a whole action was refused for the next run."""
-    st.session_state["action_error"] = explain(exc)
+def remember_notice(text: str) -> None:
+    """Keep a success line for the next run (the page reruns to show fresh data)."""
+    handover.tray()["notice"] = text
 
 
 def show_outcome() -> None:
-    """What the last action did: a success line, and one line per order that failed."""
-    if notice := st.session_state.pop("notice", None):
+    """What the last action did (ui.handover's tray): a success line, why it was refused, and one
+    line per order that failed."""
+    tray = handover.tray()
+    if notice := tray.pop("notice", None):
         st.success(notice, icon=":material/check_circle:")
-    if refusal := st.session_state.pop("action_error", None):
-        st.error(refusal, icon=":material/error:")
-    done, failed = st.session_state.pop("outcome", ([], []))
+    if refusal := tray.pop("refusal", None):
+        show_error(refusal)
+    done, failed = tray.pop("outcome", ([], []))
     if done:
         st.success(tr("batch.done", count=len(done), orders="、".join(done[:5])), icon=":material/check_circle:")
-    for order_no, sentence in failed:
-        st.error(f"{order_no}: {sentence}", icon=":material/error:")
+    for order_no, exc in failed:
+        show_error(exc, subject=order_no)
 
 
 def hold_detail(reason: str | None, shortages: list) -> str:

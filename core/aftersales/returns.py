@@ -39,6 +39,7 @@ from core.orders import workflow
 from core.orders.tables import order_lines, orders
 from core.stock import reservations as stock
 from core.store.db import is_postgres
+from core.store.unit_of_work import unit_of_work
 
 SHIPPED_ORDER_STATUSES = ("shipped", "completed")  # the orders a ticket may be opened on
 _ASSIGN_LOCK = 60_0001  # PostgreSQL advisory lock serialising assignment decisions
@@ -325,3 +326,10 @@ def _audit(
             ticket_id=ticket_id, at=now, actor=actor, action=action, from_status=frm, to_status=to, detail=detail[:500]
         )
     )
+
+
+# The after-sales pages' units of work, each in its own transaction.
+open_ticket_as = unit_of_work(open_as)
+open_ticket_for = unit_of_work(open_for_order_no)
+advance_ticket = unit_of_work(advance)
+reassign_ticket = unit_of_work(reassign)

@@ -46,6 +46,16 @@ def return_reason_source(snap: Snapshot) -> str:
     return "tickets" if has_tickets else "orders"
 
 
+def channel_names(snap: Snapshot) -> dict[str, str]:
+    """The channels' codes and stored names, for the reports' channel picker."""
+    return dict(snap.query("SELECT code, name FROM channels ORDER BY code").itertuples(index=False))
+
+
+def shop_names(snap: Snapshot) -> dict[int, str]:
+    """The shops' ids and names, for the reports' shop picker and the big screen's ?shop=."""
+    return dict(snap.query("SELECT id, name FROM shops ORDER BY name").itertuples(index=False))
+
+
 # A derived column is as secret as the field it comes from: gmv_cents_wow reveals gmv_cents.
 DERIVED_FROM = {"profit_margin": "profit_cents"}
 PROTECTED = sorted(set().union(*FIELD_KINDS.values()), key=len, reverse=True)

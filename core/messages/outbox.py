@@ -25,6 +25,7 @@ from core.identity import access
 from core.identity.access import Actor
 from core.messages.tables import outbox
 from core.store.db import bulk_insert, commit_without_waiting_for_disk, is_postgres, transaction, wait_for_disk
+from core.store.unit_of_work import unit_of_work
 
 # One encoder for every message: json.dumps with options builds a new encoder per call, which
 # costs about a quarter of the encoding of every payment SMS queued at intake.
@@ -250,3 +251,6 @@ def retry(conn: Connection, ids: list[int], actor: Actor, now: datetime | None =
 
 def status_counts(conn: Connection) -> dict[str, int]:
     return dict(conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all())
+
+
+retry_dead = unit_of_work(retry)  # the outbox page's retry button

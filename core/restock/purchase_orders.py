@@ -26,6 +26,7 @@ from core.restock.tables import purchase_order_lines, purchase_orders, suppliers
 from core.spreadsheet import inert
 from core.stock import reservations as stock
 from core.stock.tables import skus
+from core.store.unit_of_work import unit_of_work
 
 LINK_DAYS = 14
 
@@ -349,3 +350,9 @@ def _open_po(conn: Connection, number: str) -> Any:
     if po.status not in OPEN_PO:
         raise InvalidInput(key="error.po_not_open", params={"number": number, "status": po.status})
     return po
+
+
+# The purchasing page's units of work, each in its own transaction.
+preview_order = unit_of_work(preview)
+create_order = unit_of_work(create_purchase_order)
+receive_order = unit_of_work(receive_purchase_order)

@@ -27,6 +27,7 @@ from core.orders.tables import order_lines, orders
 from core.restock.tables import purchase_order_lines, purchase_orders, suppliers
 from core.stock import reservations as stock
 from core.stock.tables import skus
+from core.store.unit_of_work import unit_of_work
 
 OPEN_PO = ("sent", "confirmed", "proposed", "partial")  # purchase orders still to arrive
 COVER_DAYS = 14
@@ -171,3 +172,6 @@ def _backlog(conn: Connection) -> dict[int, int]:
         .group_by(order_lines.c.sku_id)
     )
     return {sku: int(qty) for sku, qty in rows}
+
+
+save_supplier_details = unit_of_work(save_supplier)  # the purchasing page's supplier form

@@ -16,6 +16,7 @@ from core import clock
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.restock.purchase_orders import po_lines, token_hash
 from core.restock.tables import purchase_order_lines, purchase_orders, suppliers
+from core.store.unit_of_work import unit_of_work
 
 
 def find(conn: Connection, token: str, now: datetime | None = None) -> Any:
@@ -98,3 +99,6 @@ def _check(quantities: dict[str, int], lines: dict[str, Any], delivery: date, no
         raise InvalidInput(key="error.quantities_whole")
     if delivery < now.date():
         raise InvalidInput(key="error.delivery_past")
+
+
+answer = unit_of_work(respond)  # the public page's one write, in its own transaction

@@ -30,6 +30,7 @@ from core.review.review_facts import OPEN_STATUSES, build_context, load_facts
 from core.review.tables import order_exceptions
 from core.store.db import transaction
 from core.store.tables import shops
+from core.store.unit_of_work import unit_of_work
 
 FIXABLE = ("buyer", "phone", "province", "city", "address", "seller_remark")
 
@@ -228,3 +229,9 @@ def _close(conn: Connection, order_id: int, status: str, actor: str, now: dateti
     if rule:
         query = query.where(order_exceptions.c.rule == rule)
     conn.execute(query.values(status=status, resolved_at=now, resolved_by=actor))
+
+
+# The exception queue's units of work, each in its own transaction.
+approve_order = unit_of_work(approve)
+cancel_order = unit_of_work(cancel)
+fix_order = unit_of_work(fix)

@@ -26,6 +26,7 @@ from core.identity.access import Actor
 from core.identity.audit import audit
 from core.review.reasons import Reason
 from core.review.tables import blacklist, review_rules
+from core.store.unit_of_work import unit_of_work
 
 
 @dataclass(frozen=True)
@@ -292,3 +293,15 @@ def remove_from_blacklist(conn: Connection, kind: str, value: str, actor: Actor,
     access.authorize(actor, "edit_rules")
     conn.execute(delete(blacklist).where(blacklist.c.kind == kind, blacklist.c.value == value))
     audit(conn, actor, "blacklist remove", {"kind": kind, "value": value}, now or clock.now())
+
+
+def blacklist_entries(conn: Connection) -> list[dict[str, Any]]:
+    """The blacklist as the rules page lists it: kind, value, reason, who added it."""
+    columns = (blacklist.c.kind, blacklist.c.value, blacklist.c.reason, blacklist.c.created_by)
+    return [dict(row) for row in conn.execute(select(*columns).order_by(blacklist.c.id)).mappings()]
+
+
+# The rules page's units of work, each in its own transaction.
+save_rule_setting = unit_of_work(save_rule)
+blacklist_add = unit_of_work(add_to_blacklist)
+blacklist_remove = unit_of_work(remove_from_blacklist)

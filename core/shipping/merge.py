@@ -28,6 +28,7 @@ from core.orders.tables import order_lines, order_merges, order_splits, orders
 from core.review import review
 from core.review.review_facts import OPEN_STATUSES, address_key
 from core.stock.tables import reservations, skus
+from core.store.unit_of_work import unit_of_work
 
 MONEY = (
     "goods_cents",
@@ -282,3 +283,12 @@ def _load(conn: Connection, ids: list[int]) -> list[Any]:
     if len(rows) != len(set(ids)):
         raise InvalidInput(key="error.some_orders_missing")
     return rows
+
+
+def merge_with_siblings(conn: Connection, order_id: int, actor: str) -> int:
+    """Merge a held order with the open orders that may ship with it; returns how many now ship together."""
+    primary = merge(conn, [order_id, *mergeable_with(conn, order_id)], actor)
+    return len(shipment_of(conn, primary))
+
+
+merge_held_order = unit_of_work(merge_with_siblings)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import analytics_factory as factory
@@ -11,9 +11,11 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core import clock
-from core.analytics import analytics, screen
+from core.analytics import analytics, kpis, screen
+from core.analytics.reports import Filters
 
 PAGES = Path(__file__).resolve().parents[2] / "pages"
+REFUSAL = "抱歉，你的角色（仓库）不能使用此页面。"  # ui.auth.guard's, the same on every page
 
 
 @pytest.fixture(scope="module")
@@ -83,10 +85,11 @@ def test_the_promotion_losses_name_their_shop_under_a_shop_header(page):
     assert set(losses["shop"]) <= {name for _, name, _ in factory.SHOPS} and len(losses)
 
 
-def test_a_warehouse_user_sees_no_profit_on_the_reports_page(page):
+def test_a_warehouse_user_is_refused_the_reports_page_and_core_hides_profit_from_it(page, live_store):
     app = page("reports", "warehouse", "渠道利润")
-    assert not app.exception
-    assert "您的角色无权查看成本与利润。" in [info.value for info in app.info]
+    assert not app.exception and REFUSAL in app.warning[0].value and not app.dataframe
+    last_month = Filters(clock.now().date() - timedelta(days=29), clock.now().date())
+    assert "profit_cents" not in kpis.profit_by_channel(analytics.Snapshot(live_store[1]), last_month, "warehouse")
 
 
 def test_the_reports_page_says_so_when_the_range_has_no_orders(page):
@@ -100,7 +103,7 @@ def test_without_a_login_every_analytics_page_asks_to_sign_in(page):
     for name in ("reports", "big_screen", "export"):
         app = page(name, None)
         assert not app.exception
-        assert [w.value for w in app.warning] == ["请先登录。"]
+        assert [info.value for info in app.info] == ["请先登录后再打开此页面。"] and not app.warning
 
 
 def test_the_big_screen_shows_the_shop_and_period_from_the_url(page, live_store):
@@ -113,11 +116,13 @@ def test_the_big_screen_shows_the_shop_and_period_from_the_url(page, live_store)
     assert html.count('<svg class="tv-chart"') == 4  # trend, map, return reasons, channels
 
 
-def test_the_big_screen_hides_money_from_a_role_that_may_not_see_prices(page):
+def test_the_big_screen_is_refused_to_a_role_that_may_not_see_prices_and_core_hides_them(page, live_store):
     app = page("big_screen", "warehouse")
-    assert not app.exception
+    assert not app.exception and REFUSAL in app.warning[0].value
     html = "".join(m.value for m in app.markdown)
-    assert "今日订单" in html and "今日成交额" not in html and "¥" not in html
+    assert "今日订单" not in html and "¥" not in html
+    tiles = screen.screen(analytics.Snapshot(live_store[1]), "warehouse", clock.now(), 7)
+    assert "orders" in tiles.today.columns and "gmv_cents" not in tiles.today.columns
 
 
 def test_the_export_page_offers_a_download_and_the_matching_command(page):
@@ -128,7 +133,8 @@ def test_the_export_page_offers_a_download_and_the_matching_command(page):
 
 
 def test_the_export_page_refuses_roles_without_export_and_offers_every_dataset_to_others(page):
-    assert [e.value for e in page("export", "warehouse").error] == ["您的角色无权导出数据。"]
+    refused = page("export", "warehouse")
+    assert REFUSAL in refused.warning[0].value and not refused.get("download_button")
     app = page("export", "finance")
     for dataset in ("tickets", "stock", "lines"):
         app.radio[0].set_value(dataset).run()

@@ -6,12 +6,15 @@ import pytest
 from app_pages import ROOT, button, labels_of, open_page, shown_text
 from app_shop import PHONES
 from sqlalchemy import select, update
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 
 from core.i18n import t
 from core.identity import users
 from core.identity.access import ROLES, Actor
 from core.orders import workflow
 from core.orders.tables import orders
+from core.shipping import batch
 from core.stock.tables import skus
 from core.store.db import transaction
 from ui.navigation import PAGES, may_open
@@ -93,6 +96,23 @@ def test_a_clerk_ships_a_selected_order_only_after_confirming(store, engine):
     assert status_of(engine, "TB20261120001") == "paid"
     button(at, "确定").click().run()
     assert not at.exception and "已完成 1 个订单：TB20261120001" in at.success[0].value
+    assert status_of(engine, "TB20261120001") == "shipped"
+
+
+def test_a_confirmed_action_keeps_its_outcome_when_a_rerun_cuts_in_while_it_runs(store, engine, monkeypatch):
+    """The login cookie reader asks for a rerun after each page load; see ui.handover."""
+    applied = batch.run
+
+    def run_while_the_cookie_reader_reports(*args, **options):
+        get_script_run_ctx().script_requests.request_rerun(RerunData())
+        return applied(*args, **options)
+
+    selected = {"selection": {"rows": [4], "columns": [], "cells": []}}  # TB20261120001, the oldest
+    at = open_page("pages/queue.py", "clerk", queue_table_0=selected)
+    button(at, "出库发货").click().run()
+    monkeypatch.setattr(batch, "run", run_while_the_cookie_reader_reports)
+    button(at, "确定").click().run()
+    assert not at.exception and "已完成 1 个订单：TB20261120001" in at.success[0].value and not at.warning
     assert status_of(engine, "TB20261120001") == "shipped"
 
 

@@ -7,6 +7,8 @@ from datetime import datetime
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from connectors import pulls
+from core.errors import PermissionDenied
 from core.store.db import ROOT
 from tests.connectors_api.kits import TAOBAO
 from tests.connectors_api.servers import taobao
@@ -34,7 +36,7 @@ def configured(tmp_path, engine, sqlite_url, monkeypatch):
 
 def _page(role: str, lang: str = "zh") -> AppTest:
     app = AppTest.from_file(PAGE, default_timeout=30)
-    app.session_state["user"] = {"username": role, "name": role, "role": role, "language": lang}
+    app.session_state["user"] = {"username": f"{role}-1", "name": role, "role": role, "language": lang}
     app.session_state["lang"] = lang
     return app.run()
 
@@ -50,10 +52,12 @@ def test_a_clerk_syncs_now_and_sees_the_shop_pulled(configured):
     assert list(table["状态"]) == ["正常"] and list(table["渠道"]) == ["淘宝/天猫"]
 
 
-def test_a_warehouse_role_may_not_sync_and_is_told_so(configured):
+def test_a_warehouse_role_may_not_sync_and_is_told_so(configured, engine):
     app = _page("warehouse", "en")
-    app.button[0].click().run()
-    assert app.error[0].value == "The warehouse role may not sync."
+    assert app.warning[0].value.startswith("Sorry, your role (Warehouse) cannot use this page.")
+    assert not app.button and not app.dataframe
+    with pytest.raises(PermissionDenied, match="The warehouse role may not sync."):  # nor behind the page
+        pulls.sync_now(engine, "warehouse")
     assert configured.requests == []
 
 

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from connectors import pulls
 from core.errors import PermissionDenied
+from core.identity.access import Actor
 from core.store.db import ROOT
 from tests.connectors_api.kits import TAOBAO
 from tests.connectors_api.servers import taobao
@@ -57,7 +58,7 @@ def test_a_warehouse_role_may_not_sync_and_is_told_so(configured, engine):
     assert app.warning[0].value.startswith("Sorry, your role (Warehouse) cannot use this page.")
     assert not app.button and not app.dataframe
     with pytest.raises(PermissionDenied, match="The warehouse role may not sync."):  # nor behind the page
-        pulls.sync_now(engine, "warehouse")
+        pulls.sync_now(engine, Actor("warehouse-1", "warehouse"))
     assert configured.requests == []
 
 

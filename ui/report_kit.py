@@ -54,9 +54,9 @@ def role() -> str:
     return current
 
 
-def chart(figure) -> None:
-    """A plotly chart without plotly's toolbar, whose buttons speak English only."""
-    st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
+def chart(svg: str) -> None:
+    """A chart drawn as SVG on the server (ui.report_charts): shown with the page, no script to load."""
+    st.markdown(svg, unsafe_allow_html=True)
 
 
 def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:

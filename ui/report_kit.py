@@ -23,9 +23,10 @@ def engine() -> Engine:
 
 
 def snapshot(max_age_seconds: float = 10.0) -> Snapshot:
-    """The process-wide snapshot, refreshed when older than max_age_seconds (one read for all sessions)."""
+    """The process-wide snapshot, refreshed in the background when older than max_age_seconds (one
+    read for all sessions; the page does not wait for it, and shows its result on the next run)."""
     snap = shared_snapshot(engine())
-    snap.ensure_fresh(max_age_seconds)
+    snap.refresh_behind(max_age_seconds)
     return snap
 
 

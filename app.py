@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.identity import users
 from core.store.db import database_url
-from ui import auth, navigation, page_context, widgets
+from ui import auth, navigation, page_context, warmup, widgets
 from ui.session import engine, tr
 
 st.set_page_config(page_title="OrderHub", page_icon=":material/inventory:", layout="wide")
@@ -54,6 +54,7 @@ def pages_for(current: dict | None) -> dict[str, list[st.Page]]:
 
 
 first_start(database_url())
+warmup.start()  # the analytics snapshot, copied in the background once per process
 authenticator = auth.authenticator(engine())
 current = auth.restore(authenticator)
 widgets.sidebar(current, authenticator)

@@ -10,9 +10,9 @@ from core import clock
 from core.errors import OrderHubError
 from core.identity.access import mask_rows
 from core.restock import purchase_orders, purchasing, stock_levels
-from ui import auth, widgets
+from ui import auth, cached, widgets
 from ui.page_context import actor
-from ui.session import engine, tr
+from ui.session import engine, store_url, tr
 
 SUGGESTED = ("sku", "name", "available", "incoming", "safety_stock", "sold_14", "sold_30", "per_day")
 SUGGESTED += ("lead_time_days", "suggested_qty", "qty", "unit_cost_cents")
@@ -26,7 +26,7 @@ current = auth.guard("pages/purchasing.py")
 st.title(tr("purchasing.title"))
 widgets.show_outcome()
 with engine().connect() as conn:
-    grouped = purchasing.suggest(conn)
+    grouped = purchasing.suggest(conn, sales=cached.recent_sales(store_url()))
     orders = purchase_orders.purchase_order_list(conn)
     arriving = purchase_orders.expected_arrivals(conn)
 

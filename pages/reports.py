@@ -8,7 +8,7 @@ import streamlit as st
 from core import clock
 from core.analytics import kpis, reports
 from core.i18n import t
-from ui import auth, charts, svg_charts
+from ui import auth, report_charts, svg_charts
 from ui import report_kit as kit
 from ui.report_kit import per_refresh
 
@@ -37,12 +37,12 @@ if trend_tab.open:
         kit.csv_button(money, "sales_and_refunds", "dl_figures")
         trend = per_refresh(reports.daily_trend, snap, f, role)
         st.subheader(t("analytics.orders_by_channel", lang))
-        kit.chart(charts.channel_trend(trend, lang, kit.channel_names(snap)))
+        kit.chart(report_charts.channel_trend(trend, lang, kit.channel_names(snap)))
         kit.csv_button(trend, "order_trend_by_channel", "dl_trend")
         st.subheader(t("analytics.week_over_week", lang))
-        kit.chart(charts.week_over_week(totals, lang))
+        kit.chart(report_charts.week_over_week(totals, lang))
         st.subheader(t("analytics.paid_vs_shipped", lang))
-        kit.chart(charts.paid_vs_shipped(totals, lang))
+        kit.chart(report_charts.paid_vs_shipped(totals, lang))
         kit.csv_button(totals, "order_trend_daily", "dl_totals")
 
 if region_tab.open:
@@ -57,7 +57,7 @@ if region_tab.open:
         kit.csv_button(by_province, "orders_by_province", "dl_provinces")
         st.subheader(t("analytics.province_hours", lang))
         matrix = per_refresh(reports.province_hours, snap, f, role)
-        kit.chart(charts.hour_heat(matrix, lang))
+        kit.chart(report_charts.hour_heat(matrix, lang))
         kit.csv_button(matrix.reset_index(), "orders_by_province_and_hour", "dl_hours")
 
 if returns_tab.open:
@@ -66,7 +66,12 @@ if returns_tab.open:
         if reasons.empty:
             st.info(t("analytics.no_returns", lang))
         else:
-            kit.chart(charts.reasons_pie(reasons))
+            title = t("analytics.tab_returns", lang)
+            kit.chart(
+                svg_charts.donut(
+                    reasons["reason"].tolist(), reasons["returns"].tolist(), (900, 300), 15, title, dark=False
+                )
+            )
             kit.csv_button(reasons, "return_reasons", "dl_reasons")
 
 if kpi_tab.open:

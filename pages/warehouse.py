@@ -9,9 +9,9 @@ import streamlit as st
 from core.carriers import CARRIER_NAMES, DEFAULT_CARRIER
 from core.errors import OrderHubError
 from core.shipping import warehouse
-from ui import actions, auth, widgets
+from ui import actions, auth, cached, widgets
 from ui.scan import scan_section
-from ui.session import engine, tr
+from ui.session import engine, store_url, tr
 
 CARRIER_CODES = {name: code for code, name in CARRIER_NAMES.items()}
 
@@ -36,10 +36,7 @@ def choice(box, label: str, options: list[str], shown=None) -> str:
 
 
 try:
-    with engine().connect() as conn:
-        waiting = warehouse.count_ready(conn)
-        picks = warehouse.pick_list(conn)
-        choices = warehouse.filter_choices(conn)
+    waiting, picks, choices = cached.ready_summary(store_url())
 except OrderHubError as exc:
     widgets.show_error(exc)
     st.stop()
@@ -73,8 +70,7 @@ batch_carrier = next(boxes).selectbox(
     format_func=CARRIER_NAMES.get,
     on_change=new_view,
 )
-with engine().connect() as conn:
-    total = warehouse.count_ready(conn, where)
+total = cached.ready_count(store_url(), where)
 pages = max(1, math.ceil(total / warehouse.PAGE_SIZE))
 page_box, shown_caption = st.columns([1, 4], vertical_alignment="bottom")
 page = page_box.number_input(tr("warehouse.page"), 1, pages, 1, key=f"ship_page_{pages}", on_change=new_view)

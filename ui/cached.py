@@ -1,6 +1,7 @@
-"""Reads worth caching briefly: the queue's filter choices and status counts (cleared after actions).
+"""Reads worth caching briefly: the queue's filter choices and status counts, the warehouse's
+pick list and counts, a month of sales for purchasing (cleared after actions).
 
-Both scan far more than a page does, and a Streamlit page reruns on every click; a count a minute
+Each scans far more than a page does, and a Streamlit page reruns on every click; a count a minute
 old is fine for a tab label, and this session's own actions clear it at once.
 """
 
@@ -8,7 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import clock
 from core.orders import queue
+from core.restock import purchasing
+from core.shipping import warehouse
 from ui.session import engine_for
 
 
@@ -34,3 +38,25 @@ def after_change() -> None:
     """Orders changed: counts must be recomputed on the next run."""
     status_counts.clear()
     hold_counts.clear()
+    ready_summary.clear()
+    ready_count.clear()
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def ready_summary(url: str) -> tuple[int, list[dict], dict[str, list[str]]]:
+    """The warehouse page's head: orders ready to ship, the pick list, the filters' choices."""
+    with engine_for(url).connect() as conn:
+        return warehouse.count_ready(conn), warehouse.pick_list(conn), warehouse.filter_choices(conn)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def ready_count(url: str, where: warehouse.ShipFilter) -> int:
+    with engine_for(url).connect() as conn:
+        return warehouse.count_ready(conn, where)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def recent_sales(url: str) -> dict[int, tuple[int, int]]:
+    """A month of sales per SKU for the purchase suggestions: read at most every ten minutes."""
+    with engine_for(url).connect() as conn:
+        return purchasing.recent_sales(conn, clock.now())

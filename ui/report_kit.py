@@ -24,9 +24,10 @@ def engine() -> Engine:
 
 
 def snapshot(max_age_seconds: float = 10.0) -> Snapshot:
-    """The process-wide snapshot, refreshed when older than max_age_seconds (one read for all sessions)."""
+    """The process-wide snapshot, refreshed in the background when older than max_age_seconds (one
+    read for all sessions; the page does not wait for it, and shows its result on the next run)."""
     snap = shared_snapshot(engine())
-    snap.ensure_fresh(max_age_seconds)
+    snap.refresh_behind(max_age_seconds)
     return snap
 
 
@@ -46,9 +47,9 @@ def lang() -> str:
     return session.lang()
 
 
-def chart(figure) -> None:
-    """A plotly chart without plotly's toolbar, whose buttons speak English only."""
-    st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
+def chart(svg: str) -> None:
+    """A chart drawn as SVG on the server (ui.report_charts): shown with the page, no script to load."""
+    st.markdown(svg, unsafe_allow_html=True)
 
 
 def csv_button(frame: pd.DataFrame, name: str, key: str) -> None:

@@ -125,11 +125,14 @@ def day_bars(
     return _svg(width, height, "".join(parts) + halo, font, label)
 
 
-def donut(labels: Sequence[str], values: Sequence[int], size: tuple[int, int], font: int, label: str) -> str:
+def donut(
+    labels: Sequence[str], values: Sequence[int], size: tuple[int, int], font: int, label: str, dark: bool = True
+) -> str:
     """Shares as a donut with the legend beside it; a slice's percentage is printed inside it only
-    when the slice is wide enough to hold it, so no label ever lands on another or on the legend."""
+    when the slice is wide enough to hold it, so no label ever lands on another or on the legend.
+    Dark for the big screen; light for the reports page."""
     width, height = size
-    theme = THEMES[True]
+    theme = THEMES[dark]
     radius = height / 2 - 6
     cx, cy, inner = radius + 6, height / 2, radius * 0.55
     total = sum(values) or 1

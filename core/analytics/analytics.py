@@ -85,6 +85,15 @@ class Snapshot:
                     return
                 self._refresh_locked(set())
 
+    def refresh_behind(self, max_age_seconds: float = 10.0) -> None:
+        """ensure_fresh without the wait, once something is held: a page shows the copy it has at
+        once while a background thread reads what changed, for the page's next run (a read of a
+        million-order store's changes takes a few tenths of a second, every time a page asks)."""
+        if self.refreshed_at is None:
+            self.ensure_fresh(max_age_seconds)
+        elif time.monotonic() - self.refreshed_at > max_age_seconds and not self._refresh_lock.locked():
+            threading.Thread(target=self.ensure_fresh, args=(max_age_seconds,), daemon=True).start()
+
     def _hold(self, names: set[str]) -> None:
         if names <= self._max_ids.keys():
             return

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from core import regions
-from ui import charts, svg_charts
+from ui import report_charts, svg_charts
 
 
 def _totals(days: int) -> pd.DataFrame:
@@ -27,23 +27,30 @@ def _totals(days: int) -> pd.DataFrame:
 def test_the_province_hour_heatmap_labels_every_province():
     names = [p.short for p in regions.provinces()]
     matrix = pd.DataFrame([[1] * 24] * len(names), index=names, columns=range(24))
-    fig = charts.hour_heat(matrix, "zh")
-    assert fig.layout.yaxis.dtick == 1 and list(fig.data[0].y) == names
-    assert fig.layout.height >= 22 * len(names)  # room for each name
-    assert fig.layout.xaxis.title.text == "下单时段"
+    svg = report_charts.hour_heat(matrix, "zh")
+    assert re.findall(r'text-anchor="end">([^<]*)<', svg) == names  # one label per row, in order
+    assert svg.count("<title>") == 24 * len(names) and ">下单时段<" in svg
+    assert "<title>台湾 21:00 — 1</title>" in svg  # every cell says what it holds
 
 
 def test_date_axes_speak_the_page_language():
     totals = _totals(40)
     trend = totals.assign(channel="taobao")
-    for lang, tick in (("zh", "%-m月%-d日"), ("en", "%b %-d")):
-        figures = [
-            charts.week_over_week(totals, lang),
-            charts.paid_vs_shipped(totals, lang),
-            charts.channel_trend(trend, lang, {"taobao": "淘宝/天猫"}),
+    for lang, tick, hover in (("zh", ">12月10日<", "2026年11月8日"), ("en", ">Dec 10<", "Nov 8, 2026")):
+        charts = [
+            report_charts.week_over_week(totals, lang),
+            report_charts.paid_vs_shipped(totals, lang),
+            report_charts.channel_trend(trend, lang, {"taobao": "淘宝/天猫"}),
         ]
-        assert all(fig.layout.xaxis.tickformat == tick for fig in figures)
-    assert charts.channel_trend(trend, "zh", {}).layout.yaxis.title.text == "订单数"
+        assert all(tick in svg and hover in svg for svg in charts)  # the last day is always labelled
+    zh = report_charts.channel_trend(trend, "zh", {"taobao": "淘宝/天猫"})
+    assert ">淘宝/天猫<" in zh and "Nov" not in zh and "<title>2026年11月8日 淘宝/天猫: 7</title>" in zh
+
+
+def test_a_crowded_day_axis_labels_only_as_many_days_as_fit():
+    svg = report_charts.week_over_week(_totals(90), "zh")
+    shown = re.findall(r'text-anchor="middle">(\d+月\d+日)<', svg)
+    assert 8 <= len(shown) < 90 and shown[-1] == "1月29日"  # the last day among them
 
 
 def test_the_big_screen_charts_print_only_what_fits():

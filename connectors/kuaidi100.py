@@ -43,7 +43,8 @@ class WaybillRefused(ChannelError):
     """The aggregator said no; `reason` is its own message (Chinese), `code` its returnCode."""
 
     def __init__(self, code: str, reason: str):
-        super().__init__(f"{PLATFORM}：{reason}（{code}）")
+        params = {"reason": reason, "code": code}
+        super().__init__(f"{PLATFORM}：{reason}（{code}）", key="error.waybill_refused", params=params)
         self.code, self.reason = code, reason
 
 

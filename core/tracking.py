@@ -1,0 +1,73 @@
+"""What a parcel's tracking means for its order: scans recorded once, 签收 completes the order,
+退回 / 拒收 / 退签 opens an after-sales ticket; the same for a push and for a poll."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection, Row
+
+from core import clock, returns, workflow
+from core.db import insert_tuples, orders
+from core.errors import InvalidInput
+from core.model import COMPLETED, SHIPPED
+from core.returns_flow import RETURN
+from core.waybill_tables import tracking_events, waybills
+
+CARRIER = "carrier"  # the actor of what the carrier's scans do
+SIGNED = "3"
+RETURNED = {"4", "6", "14"}  # 退签, 退回, 拒签
+RETURNED_REASON = "carrier_returned"
+STATE_NAMES = {"0": "在途", "1": "揽收", "2": "疑难", "3": "签收", "4": "退签", "5": "派件", "6": "退回", "7": "转投"}
+STATE_NAMES["14"] = "拒签"
+
+
+@dataclass(frozen=True)
+class Scan:
+    at: datetime
+    state: str  # the scan's own status name, when the aggregator gives one
+    context: str
+
+
+def apply(conn: Connection, waybill: Row, state: str, scans: Iterable[Scan], now: datetime | None = None) -> str:
+    """Record the parcel's scans and state; returns what it did to the order ("completed",
+    "ticket", or "")."""
+    now = now or clock.now()
+    _record_scans(conn, waybill.id, scans)
+    values = {"tracking_state": state, "tracking_checked_at": now}
+    conn.execute(update(waybills).where(waybills.c.id == waybill.id).values(**values))
+    status = conn.execute(select(orders.c.status).where(orders.c.id == waybill.order_id)).scalar_one()
+    if state == SIGNED and status == SHIPPED:
+        reason = f"{STATE_NAMES[SIGNED]} {waybill.tracking_no}"
+        workflow.advance(conn, waybill.order_id, COMPLETED, CARRIER, reason, now)
+        return "completed"
+    if state in RETURNED and status in returns.SHIPPED_ORDER_STATUSES:
+        return _open_return(conn, waybill, state, now)
+    return ""
+
+
+def _open_return(conn: Connection, waybill: Row, state: str, now: datetime) -> str:
+    """A return ticket for the parcel coming back, once (keyed by the number); none when the
+    buyer's own ticket already claims every item (it covers the parcel)."""
+    note = f"{STATE_NAMES[state]}：{waybill.tracking_no}"
+    try:
+        returns.open_ticket(conn, waybill.order_id, RETURN, RETURNED_REASON, CARRIER, notes=note,
+                            refund_ref=f"waybill:{waybill.tracking_no}", now=now)  # fmt: skip
+    except InvalidInput:  # every item is on a ticket already; nothing was written
+        return ""
+    return "ticket"
+
+
+def _record_scans(conn: Connection, waybill_id: int, scans: Iterable[Scan]) -> None:
+    """Insert the scans not recorded before (a push repeats the whole history)."""
+    known = set(
+        conn.execute(
+            select(tracking_events.c.at, tracking_events.c.context).where(tracking_events.c.waybill_id == waybill_id)
+        ).all()
+    )
+    fresh = {(scan.at, scan.context[:500]): scan for scan in scans}
+    rows = [(waybill_id, at, scan.state[:20], text) for (at, text), scan in fresh.items() if (at, text) not in known]
+    insert_tuples(conn, tracking_events, ("waybill_id", "at", "state", "context"), rows)

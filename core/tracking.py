@@ -56,8 +56,10 @@ def _open_return(conn: Connection, waybill: Row, state: str, now: datetime) -> s
     try:
         returns.open_ticket(conn, waybill.order_id, RETURN, RETURNED_REASON, CARRIER, notes=note,
                             refund_ref=f"waybill:{waybill.tracking_no}", now=now)  # fmt: skip
-    except InvalidInput:  # every item is on a ticket already; nothing was written
-        return ""
+    except InvalidInput as exc:
+        if exc.key != "error.all_on_ticket":
+            raise
+        return ""  # every item is on a ticket already; nothing was written
     return "ticket"
 
 

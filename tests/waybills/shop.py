@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
+from sqlalchemy import Engine, insert, select
+
+from core.db import ROOT, ticket_reasons, transaction
+from tests.aftersales.ticketdata import reference_data
 from tests.waybills.conftest import CUSTOMER, KEY, SECRET
 
 SHOP = "萌宠天猫旗舰店"
@@ -37,3 +42,15 @@ query_url = "{url}/poll/query.do"
     monkeypatch.setenv("TEST_SF_PARTNER_KEY", "sf-pass")
     monkeypatch.delenv("ORDERHUB_WAYBILL_DEMO", raising=False)
     return path
+
+
+def seed_reason(engine: Engine) -> None:
+    """The ticket reasons and SLA the migrations seed, put back where a fixture emptied every table."""
+    reference_data(engine)
+    path = ROOT / "core" / "migrations" / "versions" / "0008_waybills.py"
+    spec = importlib.util.spec_from_file_location("waybills_0008", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with transaction(engine) as conn:
+        if conn.execute(select(ticket_reasons).where(ticket_reasons.c.code == "carrier_returned")).first() is None:
+            conn.execute(insert(ticket_reasons).values(**migration.RETURNED_REASON, position=90))

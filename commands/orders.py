@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 
 from commands.output import emit, table
+from commands.waybills import ship_orders
+from connectors import waybill_service
 from core import overview, workflow
 from core.db import open_store, transaction
-from core.model import STATUSES
+from core.model import CANCELLED, SHIPPED, STATUSES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,12 +48,18 @@ def list_orders(args: argparse.Namespace) -> int:
 
 
 def advance(args: argparse.Namespace) -> int:
+    if args.status == SHIPPED:  # on the carrier's number where the shop has a waybill account
+        return ship_orders(
+            argparse.Namespace(order_no=[args.order_no], channel=args.channel, actor=args.actor, json=False)
+        )
     with transaction(open_store()) as conn:
         order_id = workflow.order_id_by_no(conn, args.order_no, args.channel)
         if args.status == "resume":
             final = workflow.resume(conn, order_id, args.actor)
         else:
             final = workflow.advance(conn, order_id, args.status, args.actor, args.reason)
+    if final == CANCELLED:
+        waybill_service.cancel_released(open_store())  # its waybill, if one was issued, goes back
     print(f"{args.order_no}: {final}")
     return 0
 

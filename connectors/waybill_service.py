@@ -100,6 +100,18 @@ def issue_many(engine: Engine, order_ids: Iterable[int], session: Session) -> tu
     return issued, failed
 
 
+def issue_for_labels(engine: Engine, role: str, order_ids: list[int]) -> None:
+    """Waybills for labels printed before shipping; the first refusal stops the print with its reason."""
+    access.require(role, "print_labels")
+    session = Session()
+    try:
+        _, failed = issue_many(engine, order_ids, session)
+    finally:
+        session.close()
+    if failed:
+        raise next(iter(failed.values()))[1]
+
+
 def ship_batch(
     engine: Engine,
     role: str,

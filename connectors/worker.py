@@ -14,7 +14,7 @@ from datetime import timedelta
 import schedule
 from sqlalchemy import Engine
 
-from connectors import config, state, sync
+from connectors import config, state, sync, tracking_callback, waybill_service
 from connectors.config import ShopConfig
 from connectors.demo import demo_shops
 from core import access, clock, returns_sla, sandbox, workflow
@@ -28,6 +28,8 @@ HOUSEKEEPING: list[tuple[int, Callable[[Engine], object], str]] = [
     (15, deliver_pending, "outbox"),
     (300, workflow.cancel_unpaid_past_timeout, "payment-timeouts"),
     (900, returns_sla.send_reminders, "sla-reminders"),
+    (60, waybill_service.cancel_released, "waybill-cancel"),
+    (120, waybill_service.poll_tracking, "tracking"),
 ]
 
 
@@ -89,6 +91,8 @@ def run(engine: Engine, shops: list[ShopConfig], stop: threading.Event | None = 
         raise sandbox.SandboxError("The worker runs on the live store only, never on a sandbox copy.")
     stop = stop or _stop_on_signals()
     owner = state.owner_id()
+    if os.environ.get("ORDERHUB_CALLBACK_PORT"):  # the aggregator's tracking pushes (docs/waybills.md)
+        tracking_callback.serve(engine, int(os.environ["ORDERHUB_CALLBACK_PORT"]))
     scheduler = scheduler_for(engine, shops, owner)
     log.info("worker %s: %d shops", owner, len(shops))
     scheduler.run_all()

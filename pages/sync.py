@@ -8,6 +8,7 @@ from core.db import database_url, make_engine
 from core.errors import OrderHubError
 from core.i18n import t
 from ui import widgets
+from ui.tracking import account_status
 
 lang = st.session_state.get("lang", "zh")
 role = st.session_state.get("role", "")
@@ -66,3 +67,5 @@ else:
         }
     )
     st.dataframe(frame.apply(widgets.blank_missing), hide_index=True, width="stretch")
+
+account_status([r["shop"] for r in rows])

@@ -9,6 +9,7 @@ from functools import partial
 import streamlit as st
 from sqlalchemy.engine import Engine
 
+from connectors import waybill_service
 from core import batch, clock, labels, logins, paperwork, stock_levels, warehouse
 from core.access import can
 from core.errors import OrderHubError
@@ -92,7 +93,9 @@ def _apply(key: str, pending: tuple, session: tuple[str, datetime | None], store
     if current is None:
         return  # the run that follows signs the session out
     try:
-        result = batch.run(store, current["role"], current["username"], action, order_ids, tracking, carriers=carriers)
+        result = waybill_service.run_batch(
+            store, current["role"], current["username"], action, order_ids, tracking, carriers
+        )
     except OrderHubError as exc:
         despite_reruns(partial(_refused, key, exc))
         return
@@ -150,6 +153,8 @@ def print_button(
 
 
 def _labels_pdf(conn, role: str, order_ids: list[int], carriers: dict | None, tracking: dict | None) -> bytes:
+    """Labels carry the aggregator's number: orders whose shop has a waybill account get it first."""
+    waybill_service.issue_for_labels(engine(), role, [i for i in order_ids if not (tracking or {}).get(i)])
     return labels.render(warehouse.labels_for(conn, role, order_ids, carriers=carriers, tracking=tracking))
 
 

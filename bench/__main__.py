@@ -5,7 +5,17 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["intake", "api_pull", "import_file", "import_inference", "review", "analytics", "queue_query", "labels"]
+BENCHMARKS = [
+    "intake",
+    "api_pull",
+    "import_file",
+    "import_inference",
+    "review",
+    "analytics",
+    "queue_query",
+    "labels",
+    "waybills",
+]
 
 
 def main(names: list[str]) -> int:

@@ -167,7 +167,7 @@ class Kuaidi100:
             "sendMan": request.sender.param(),
             "cargo": request.cargo,
             "count": 1,
-            "payType": "MONTHLY",
+            "payType": "SHIPPER",  # 寄付: the shipper (our 月结 account) pays, as in the demo
             "orderId": request.order_key,
         }
         data = self._label_call("order", param).get("data") or {}

@@ -21,6 +21,7 @@ from sqlalchemy import table as sql_table
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from core import stock
+from core import waybill_tables as _waybill_tables  # noqa: F401 - its tables are in metadata, so copied
 from core.db import bulk_insert, make_engine, metadata, migrate, migrate_in, stock_waits, transaction
 from core.errors import InvalidInput
 

@@ -12,8 +12,8 @@ from alembic.migration import MigrationContext
 import cli
 from connectors import waybill_accounts, waybill_service
 from connectors.base import ConfigError
-from core import clock, labels, warehouse
-from core.db import metadata
+from core import clock, labels, transfer, warehouse, waybills
+from core.db import make_engine, metadata
 from core.ingest import ingest
 from core.model import COMPLETED
 from tests.app.app_pages import open_page, shown_text
@@ -85,3 +85,17 @@ def test_the_sync_page_shows_each_shops_waybill_account_masked(engine, sqlite_ur
     text = shown_text(open_page("pages/sync.py", "admin"))
     assert "电子面单账号" in text and "快递100 电子面单" in text and "****-001" in text and "推送 + 轮询" in text
     assert "SF-MONTHLY-001" not in text
+
+
+def test_moving_the_store_to_another_database_takes_the_waybills_and_their_tracking(demo_shop, tmp_path, monkeypatch):
+    order_id = order_row(demo_shop, "TB-DEMO-1").id
+    waybill_service.ship_batch(demo_shop, "warehouse", "仓库小王", [order_id])
+    later = clock.now() + timedelta(minutes=5)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    waybill_service.poll_tracking(demo_shop)
+    target = make_engine(f"sqlite:///{tmp_path / 'moved.db'}")
+    report = transfer.copy_store(demo_shop, target)
+    assert report.rows["waybills"] == 1 and report.rows["tracking_events"] == 2
+    with target.connect() as conn:
+        assert len(waybills.history(conn, order_id)) == 2
+    target.dispose()

@@ -112,6 +112,14 @@ def issue_for_labels(engine: Engine, role: str, order_ids: list[int]) -> None:
         raise next(iter(failed.values()))[1]
 
 
+def label_senders() -> dict[str, senders.Sender]:
+    """The sender each shop's waybill account gives the carrier, for its labels to say the same."""
+    return {
+        shop: senders.Sender(account.sender.name, account.sender.mobile, account.sender.address)
+        for shop, account in load_accounts().items()
+    }
+
+
 def ship_batch(
     engine: Engine,
     role: str,

@@ -223,12 +223,14 @@ def labels_for(
     now: datetime | None = None,
     carriers: dict[int, str] | None = None,
     tracking: dict[int, str] | None = None,
+    shop_senders: dict[str, senders.Sender] | None = None,
 ) -> list[Label]:
     """Waybill data for orders ready to ship, with the carrier chosen and number scanned for each.
-    Carrier and number are the ones shipping will use, so a label printed first matches the order after."""
+    Carrier and number are the ones shipping will use, so a label printed first matches the order after.
+    shop_senders: the senders the shops' waybill accounts registered with the carrier."""
     rows = _parcels(conn, role, order_ids)
     goods = goods_of(conn, order_ids)
-    configured = senders.senders()
+    configured = senders.senders() | (shop_senders or {})
     printed_at = now or clock.now()
     issued = _issued_waybills(conn, order_ids)
     labels = []

@@ -155,7 +155,9 @@ def print_button(
 def _labels_pdf(conn, role: str, order_ids: list[int], carriers: dict | None, tracking: dict | None) -> bytes:
     """Labels carry the aggregator's number: orders whose shop has a waybill account get it first."""
     waybill_service.issue_for_labels(engine(), role, [i for i in order_ids if not (tracking or {}).get(i)])
-    return labels.render(warehouse.labels_for(conn, role, order_ids, carriers=carriers, tracking=tracking))
+    senders = waybill_service.label_senders()
+    printed = warehouse.labels_for(conn, role, order_ids, carriers=carriers, tracking=tracking, shop_senders=senders)
+    return labels.render(printed)
 
 
 def _pick_list_pdf(conn, _role: str, order_ids: list[int], _carriers: dict | None, _tracking: dict | None) -> bytes:

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Row
 from connectors.base import ChannelError
 from connectors.kuaidi100 import Party, Waybill, WaybillRefused, WaybillRequest
 from connectors.waybill_accounts import WaybillAccount, account_for, demo_account, load_accounts
-from core import access, batch, senders, tracking, warehouse, waybills
+from core import access, batch, merge, senders, tracking, warehouse, waybills
 from core.db import orders, transaction
 from core.errors import OrderHubError
 from core.model import SHIPPED
@@ -87,9 +87,16 @@ def issue(engine: Engine, order_id: int, session: Session) -> Row | None:
 
 
 def issue_many(engine: Engine, order_ids: Iterable[int], session: Session) -> tuple[dict[int, Row], dict]:
-    """Waybills for the orders: (issued by order id, {order id: (order no., error)} for those refused)."""
+    """Waybills for the orders: (issued by order id, {order id: (order no., error)} for those refused).
+    Orders merged into one parcel share its one waybill."""
     issued, failed = {}, {}
     for order_id in order_ids:
+        with engine.connect() as conn:
+            parcel = merge.shipment_of(conn, order_id)
+        shared = next((issued[member] for member in parcel if member in issued), None)
+        if shared is not None:
+            issued[order_id] = shared
+            continue
         try:
             row = issue(engine, order_id, session)
         except OrderHubError as exc:

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Row
 
-from core import clock, returns, workflow
+from core import clock, merge, returns, workflow
 from core.db import insert_tuples, orders
 from core.errors import InvalidInput
 from core.model import COMPLETED, SHIPPED
@@ -39,23 +39,31 @@ def apply(conn: Connection, waybill: Row, state: str, scans: Iterable[Scan], now
     _record_scans(conn, waybill.id, scans)
     values = {"tracking_state": state, "tracking_checked_at": now}
     conn.execute(update(waybills).where(waybills.c.id == waybill.id).values(**values))
-    status = conn.execute(select(orders.c.status).where(orders.c.id == waybill.order_id)).scalar_one()
-    if state == SIGNED and status == SHIPPED:
-        reason = f"{STATE_NAMES[SIGNED]} {waybill.tracking_no}"
-        workflow.advance(conn, waybill.order_id, COMPLETED, CARRIER, reason, now)
-        return "completed"
-    if state in RETURNED and status in returns.SHIPPED_ORDER_STATUSES:
-        return _open_return(conn, waybill, state, now)
-    return ""
+    done = ""
+    for order_id, status in _orders_in(conn, waybill):
+        if state == SIGNED and status == SHIPPED:
+            reason = f"{STATE_NAMES[SIGNED]} {waybill.tracking_no}"
+            workflow.advance(conn, order_id, COMPLETED, CARRIER, reason, now)
+            done = "completed"
+        elif state in RETURNED and status in returns.SHIPPED_ORDER_STATUSES:
+            done = _open_return(conn, order_id, waybill.tracking_no, state, now) or done
+    return done
 
 
-def _open_return(conn: Connection, waybill: Row, state: str, now: datetime) -> str:
-    """A return ticket for the parcel coming back, once (keyed by the number); none when the
-    buyer's own ticket already claims every item (it covers the parcel)."""
-    note = f"{STATE_NAMES[state]}：{waybill.tracking_no}"
+def _orders_in(conn: Connection, waybill: Row) -> list[tuple[int, str]]:
+    """The orders travelling under the waybill: its own, and any merged into its parcel."""
+    members = merge.shipment_of(conn, waybill.order_id)
+    query = select(orders.c.id, orders.c.status).where(orders.c.id.in_(members)).order_by(orders.c.id)
+    return [tuple(row) for row in conn.execute(query)]
+
+
+def _open_return(conn: Connection, order_id: int, tracking_no: str, state: str, now: datetime) -> str:
+    """A return ticket for the parcel coming back, once per order (keyed by order and number); none
+    when the buyer's own ticket already claims every item (it covers the parcel)."""
+    note = f"{STATE_NAMES[state]}：{tracking_no}"
     try:
-        returns.open_ticket(conn, waybill.order_id, RETURN, RETURNED_REASON, CARRIER, notes=note,
-                            refund_ref=f"waybill:{waybill.tracking_no}", now=now)  # fmt: skip
+        returns.open_ticket(conn, order_id, RETURN, RETURNED_REASON, CARRIER, notes=note,
+                            refund_ref=f"waybill:{tracking_no}:{order_id}", now=now)  # fmt: skip
     except InvalidInput as exc:
         if exc.key != "error.all_on_ticket":
             raise

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from connectors import tracking_callback, waybill_service
-from core import waybills
-from core.db import order_events, tickets
+from core import merge, waybills
+from core.db import order_events, tickets, transaction
 from core.ingest import ingest
 from core.model import COMPLETED, SHIPPED
 from tests.core.helpers import add_skus, order, order_row
@@ -108,3 +108,16 @@ def test_polling_catches_up_on_a_parcel_whose_pushes_never_came(any_engine, aggr
     with any_engine.connect() as conn:
         assert len(waybills.history(conn, shipped.id)) == 4
     assert waybill_service.poll_tracking(any_engine, every_minutes=0) == 0  # signed for: no more polling
+
+
+def test_orders_merged_into_one_parcel_share_one_waybill_and_are_completed_together(any_engine, aggregator, shipped):
+    server, _ = aggregator
+    ingest(any_engine, [order("TB-MERGE-1", ("PET-FOOD-2KG", 1)), order("TB-MERGE-2", ("PET-FOOD-2KG", 2))])
+    ids = [order_row(any_engine, number).id for number in ("TB-MERGE-1", "TB-MERGE-2")]
+    with transaction(any_engine) as conn:
+        merge.merge(conn, ids, "客服小李")
+    assert waybill_service.ship_batch(any_engine, "warehouse", "仓库小王", ids).done == ["TB-MERGE-1", "TB-MERGE-2"]
+    numbers = {order_row(any_engine, number).tracking_no for number in ("TB-MERGE-1", "TB-MERGE-2")}
+    assert len(numbers) == 1 and len(server.parcels) == 2  # this parcel's, and the fixture's own
+    server.move(numbers.pop(), "3", "已签收", at(30))
+    assert {order_row(any_engine, n).status for n in ("TB-MERGE-1", "TB-MERGE-2")} == {COMPLETED}

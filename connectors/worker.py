@@ -91,14 +91,25 @@ def run(engine: Engine, shops: list[ShopConfig], stop: threading.Event | None = 
         raise sandbox.SandboxError("The worker runs on the live store only, never on a sandbox copy.")
     stop = stop or _stop_on_signals()
     owner = state.owner_id()
-    if os.environ.get("ORDERHUB_CALLBACK_PORT"):  # the aggregator's tracking pushes (docs/waybills.md)
-        tracking_callback.serve(engine, int(os.environ["ORDERHUB_CALLBACK_PORT"]))
+    _serve_tracking_pushes(engine)
     scheduler = scheduler_for(engine, shops, owner)
     log.info("worker %s: %d shops", owner, len(shops))
     scheduler.run_all()
     while not stop.is_set():
         scheduler.run_pending()
         stop.wait(tick)
+
+
+def _serve_tracking_pushes(engine: Engine) -> None:
+    """The aggregator's tracking pushes (docs/waybills.md) on ORDERHUB_CALLBACK_PORT; where another
+    worker on this machine serves the port already, this one polls only."""
+    port = os.environ.get("ORDERHUB_CALLBACK_PORT")
+    if not port:
+        return
+    try:
+        tracking_callback.serve(engine, int(port))
+    except OSError as exc:
+        log.warning("tracking callback not served on port %s: %s", port, exc)
 
 
 def _stop_on_signals() -> threading.Event:

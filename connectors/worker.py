@@ -10,6 +10,7 @@ import signal
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from http.server import ThreadingHTTPServer
 
 import schedule
 from sqlalchemy import Engine
@@ -100,16 +101,17 @@ def run(engine: Engine, shops: list[ShopConfig], stop: threading.Event | None = 
         stop.wait(tick)
 
 
-def _serve_tracking_pushes(engine: Engine) -> None:
+def _serve_tracking_pushes(engine: Engine) -> ThreadingHTTPServer | None:
     """The aggregator's tracking pushes (docs/waybills.md) on ORDERHUB_CALLBACK_PORT; where another
     worker on this machine serves the port already, this one polls only."""
     port = os.environ.get("ORDERHUB_CALLBACK_PORT")
     if not port:
-        return
+        return None
     try:
-        tracking_callback.serve(engine, int(port))
+        return tracking_callback.serve(engine, int(port))
     except OSError as exc:
         log.warning("tracking callback not served on port %s: %s", port, exc)
+        return None
 
 
 def _stop_on_signals() -> threading.Event:

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import cli
-from connectors import waybill_accounts, waybill_service
+from connectors import tracking_callback, waybill_accounts, waybill_service, worker
 from connectors.base import ConfigError
 from core import clock, labels, transfer, warehouse, waybills
 from core.db import make_engine, metadata
 from core.ingest import ingest
 from core.model import COMPLETED
 from tests.app.app_pages import open_page, shown_text
+from tests.browser import free_port
 from tests.core.helpers import add_skus, order, order_row
 from tests.waybills.shop import SHOP, configure
 
@@ -99,3 +101,15 @@ def test_moving_the_store_to_another_database_takes_the_waybills_and_their_track
     with target.connect() as conn:
         assert len(waybills.history(conn, order_id)) == 2
     target.dispose()
+
+
+def test_the_worker_serves_the_callback_and_a_second_worker_leaves_the_port_to_it(engine, monkeypatch, caplog):
+    monkeypatch.setenv("ORDERHUB_CALLBACK_PORT", str(free_port()))
+    first = worker._serve_tracking_pushes(engine)
+    try:
+        url = f"http://127.0.0.1:{first.server_address[1]}{tracking_callback.PATH}"
+        assert httpx.post(url, data={"param": "{}", "sign": ""}).status_code == 400
+        assert worker._serve_tracking_pushes(engine) is None and "not served" in caplog.text
+    finally:
+        first.shutdown()
+        first.server_close()

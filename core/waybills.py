@@ -11,11 +11,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Row
 
 from core import access, clock, phones
-from core.db import orders, shops
+from core.db import insert_tuples, orders, shops
 from core.model import CANCELLED, SHIPPED
 from core.warehouse import full_address, require_ready
 from core.waybill_tables import tracking_events, waybills
@@ -54,8 +54,9 @@ def claim(conn: Connection, order_id: int, shop: str, carrier: str, now: datetim
     if row is not None:
         return row
     now = now or clock.now()
-    values = {"order_id": order_id, "idempotency_key": key_for(order_id), "shop": shop, "carrier": carrier}
-    conn.execute(insert(waybills).values(**values, status=REQUESTING, created_at=now, updated_at=now))
+    row = (order_id, key_for(order_id), shop, carrier, REQUESTING, now, now)
+    keys = ("order_id", "idempotency_key", "shop", "carrier", "status", "created_at", "updated_at")
+    insert_tuples(conn, waybills, keys, [row], skip_existing=("order_id",))  # a clerk at the same order
     return conn.execute(select(waybills).where(waybills.c.order_id == order_id)).one()
 
 

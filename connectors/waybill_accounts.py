@@ -33,6 +33,7 @@ class WaybillAccount:
     secret: str = ""
     customer: str = ""  # the real-time query's company id
     callback_url: str = ""  # where the aggregator pushes tracking; empty: polling only
+    print_type: str = "NON"  # IMAGE: the carrier's own label image too (a link, kept with the waybill)
     label_url: str = LABEL_URL
     subscribe_url: str = SUBSCRIBE_URL
     query_url: str = QUERY_URL
@@ -80,7 +81,7 @@ def _account(path: Path, entry: dict[str, Any]) -> WaybillAccount:
     return WaybillAccount(
         shop=str(values["shop"]), carrier=str(values["carrier"]), account=account, sender=sender,
         key=str(values["key"]), secret=str(values["secret"]), customer=str(values.get("customer", "")),
-        callback_url=str(values.get("callback_url", "")), **urls,
+        callback_url=str(values.get("callback_url", "")), print_type=str(values.get("print_type", "NON")), **urls,
     )  # fmt: skip
 
 

@@ -66,7 +66,9 @@ def issue(engine: Engine, order_id: int, session: Session) -> Row | None:
         return row
     receiver = Party(parcel.receiver, parcel.phone, parcel.address)
     cargo = "、".join(str(item) for item in goods)[:100] or parcel.order_no
-    request = WaybillRequest(row.idempotency_key, account.carrier, account.account, account.sender, receiver, cargo)
+    request = WaybillRequest(
+        row.idempotency_key, account.carrier, account.account, account.sender, receiver, cargo, account.print_type
+    )
     try:
         issued = session.client(account).order(request)
     except ChannelError as exc:  # refused, throttled past the retries, unreachable: nothing issued

@@ -21,6 +21,8 @@ def tracking_history(order_id: int, role: str) -> None:
     st.markdown(f"**{tr('waybill.history')}**")
     if drawn.routing:
         st.caption(f"{tr('waybill.routing')}: {drawn.routing} {drawn.sort_code}" + (" · 演示" if drawn.demo else ""))
+    if drawn.label_url:
+        st.markdown(f"[{tr('waybill.carrier_label')}]({drawn.label_url})")
     if not history:
         st.caption(tr("waybill.history_empty"))
         return

@@ -104,7 +104,7 @@ class Aggregator:
         with self.lock:
             known = self.by_order.get((key, param.get("orderId", "")))
             if known and param.get("orderId"):
-                return self._issued(self.parcels[known])
+                return self._issued(self.parcels[known], param.get("printType", "NON"))
             if self.balances[partner] <= 0:
                 return refusal("30003", "电子面单余额不足，请联系网点充值")
             self.balances[partner] -= 1
@@ -112,9 +112,10 @@ class Aggregator:
             parcel = Parcel(param["kuaidicom"], number, param.get("orderId", ""))
             self.parcels[number] = parcel
             self.by_order[(key, parcel.order_key)] = number
-        return self._issued(parcel)
+        return self._issued(parcel, param.get("printType", "NON"))
 
-    def _issued(self, parcel: Parcel) -> Reply:
+    def _issued(self, parcel: Parcel, print_type: str) -> Reply:
+        """下单's answer; the label image link only when one was asked for (printType IMAGE or HTML)."""
         data = {
             "kuaidinum": parcel.number,
             "taskId": f"T{parcel.number}",
@@ -123,8 +124,9 @@ class Aggregator:
             "orgSortingCode": "571W",
             "destSortingCode": "755A",
             "pkgCode": "010",
-            "label": f"https://example.invalid/label/{parcel.number}.png",
         }
+        if print_type in ("IMAGE", "HTML"):
+            data["label"] = f"https://example.invalid/label/{parcel.number}.png"
         return Reply.json({"result": True, "returnCode": "200", "message": "提交成功", "data": data})
 
     def _cancel(self, param: dict) -> Reply:

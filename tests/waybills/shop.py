@@ -14,7 +14,9 @@ from tests.waybills.conftest import CUSTOMER, KEY, SECRET
 SHOP = "萌宠天猫旗舰店"
 
 
-def configure(monkeypatch, tmp_path: Path, url: str, callback_url: str = "", shop: str = SHOP) -> Path:
+def configure(
+    monkeypatch, tmp_path: Path, url: str, callback_url: str = "", shop: str = SHOP, print_type: str = "NON"
+) -> Path:
     """channels.toml with one [[waybill]] for the shop on the local aggregator; secrets from the environment."""
     path = tmp_path / "channels.toml"
     path.write_text(
@@ -31,6 +33,7 @@ sender_name = "萌宠天猫旗舰店 杭州仓"
 sender_phone = "0571-88886666"
 sender_address = "浙江省杭州市余杭区仓前街道文一西路 1500 号"
 callback_url = "{callback_url}"
+print_type = "{print_type}"
 label_url = "{url}/label/order"
 subscribe_url = "{url}/poll"
 query_url = "{url}/poll/query.do"

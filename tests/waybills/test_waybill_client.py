@@ -55,6 +55,7 @@ def test_an_order_posts_the_documented_form_and_gets_number_and_routing_codes(ag
     assert param["orderId"] == "OH-1001"
     assert waybill.tracking_no.startswith("SF") and waybill.routing == "粤-深圳-南山"
     assert waybill.sort_code == "571W-755A-010" and waybill.carrier_order_no == f"K{waybill.tracking_no}"
+    assert waybill.label_url == ""  # printType NON: the number only
 
 
 def test_a_request_signed_like_the_python_demo_with_escaped_chinese_is_accepted_too(aggregator):

@@ -20,7 +20,7 @@ SHOP = "宠物之家旗舰店"  # the app shop's Taobao store; its JD store has 
 def store(engine, sqlite_url, aggregator, tmp_path, monkeypatch):
     monkeypatch.setenv("ORDERHUB_DATABASE_URL", sqlite_url)
     monkeypatch.setenv("ORDERHUB_COOKIE_KEY", "a-test-cookie-key-that-is-long-enough")
-    configure(monkeypatch, tmp_path, aggregator[1], shop=SHOP)
+    configure(monkeypatch, tmp_path, aggregator[1], shop=SHOP, print_type="IMAGE")
     return fill(engine)
 
 
@@ -61,3 +61,4 @@ def test_the_order_page_shows_the_tracking_history_with_phones_masked(store, eng
     text = shown_text(open_page("pages/order.py", "warehouse", query={"order": "TB20261120001"}))
     assert "物流轨迹" in text and "大头笔: 粤-深圳-南山" in text and "已揽收" in text
     assert "136****5678" in text and "13612345678" not in text
+    assert f"[快递公司面单图片](https://example.invalid/label/{number}.png)" in text  # printType IMAGE

@@ -153,3 +153,16 @@ def test_a_query_with_a_wrong_key_is_refused(aggregator):
     with pytest.raises(WaybillRefused) as refused:
         client_for(url, key="OTHERKEY").query("SF", waybill.tracking_no)
     assert refused.value.code == "503"
+
+
+def test_subscribing_with_a_wrong_key_or_an_unknown_number_and_querying_too_early_are_refused(aggregator):
+    server, url = aggregator
+    waybill = client_for(url).order(request("OH-12"))
+    with pytest.raises(WaybillRefused) as wrong_key:
+        client_for(url, key="OTHERKEY").subscribe("SF", waybill.tracking_no, "http://127.0.0.1:9/cb", "s")
+    with pytest.raises(WaybillRefused) as unknown:
+        client_for(url).subscribe("SF", "SF999999999999", "http://127.0.0.1:9/cb", "s")
+    with pytest.raises(WaybillRefused) as too_early:
+        client_for(url).query("SF", waybill.tracking_no)
+    assert (wrong_key.value.code, wrong_key.value.reason) == ("600", "您不是合法的订阅者")
+    assert unknown.value.code == "700" and too_early.value.code == "500" and "查询无结果" in too_early.value.reason

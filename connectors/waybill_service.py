@@ -171,7 +171,10 @@ def run_batch(
         return ship_batch(engine, role, actor, order_ids, tracking_nos, carriers)
     result = batch.run(engine, role, actor, action, order_ids, tracking_nos, carriers=carriers)
     if action == "cancel":
-        cancel_released(engine)
+        try:
+            cancel_released(engine)
+        except OrderHubError as exc:  # the orders are cancelled; the worker gives the numbers back later
+            log.warning("waybills of cancelled orders not given back yet: %s", exc)
     return result
 
 

@@ -70,6 +70,7 @@ class Aggregator:
         return Reply(404, b"not found")
 
     def calls(self, method: str) -> list[dict]:
+        """The requests for one label/order method (named in the form or, for 取消, in the URL)."""
         return [r.form() for r in self.requests if r.form().get("method") == method]
 
     # 电子面单 ----------------------------------------------------------------------------------

@@ -126,6 +126,13 @@ def test_a_waybill_is_cancelled_until_the_courier_picks_the_parcel_up(aggregator
     waybill = client.order(request("OH-8"))
     client.cancel(waybill, request().account, "订单取消")
     assert server.parcels[waybill.tracking_no].cancelled
+    sent = server.requests[-1]  # as php-demo src/ele_cancel.php: the method in the URL, signed param in the body
+    assert sent.query == {"method": "cancel"} and set(dict(parse_qsl(sent.body.decode()))) == {
+        "key",
+        "t",
+        "sign",
+        "param",
+    }
     picked = client.order(request("OH-9"))
     server.move(picked.tracking_no, "1", "顺丰速运 已收取快件", datetime(2026, 12, 1, 10, 0))
     with pytest.raises(WaybillRefused, match="无法取消"):

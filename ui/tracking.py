@@ -8,6 +8,7 @@ import streamlit as st
 from connectors import waybill_accounts
 from connectors.base import ConfigError
 from core import waybills
+from core.carriers import CARRIER_NAMES
 from ui.session import engine, tr
 
 
@@ -50,7 +51,7 @@ def account_status(shops: list[str]) -> None:
         {
             tr("sync.col.shop"): [row["shop"] for row in rows],
             tr("waybill.col.mode"): [tr(f"waybill.mode.{row['mode']}") for row in rows],
-            tr("col.carrier"): [row["carrier"] for row in rows],
+            tr("col.carrier"): [CARRIER_NAMES.get(row["carrier"], row["carrier"]) for row in rows],
             tr("waybill.col.account"): [row["account"] for row in rows],
             tr("waybill.col.tracking"): [
                 tr(f"waybill.tracking.{row['tracking']}") if row["tracking"] else "" for row in rows

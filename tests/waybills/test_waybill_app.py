@@ -86,6 +86,7 @@ def test_the_sync_page_shows_each_shops_waybill_account_masked(engine, sqlite_ur
     configure(monkeypatch, tmp_path, aggregator[1], callback_url="https://orderhub.example.com/kuaidi100/callback")
     text = shown_text(open_page("pages/sync.py", "admin"))
     assert "电子面单账号" in text and "快递100 电子面单" in text and "****-001" in text and "推送 + 轮询" in text
+    assert "顺丰速运" in text
     assert "SF-MONTHLY-001" not in text
 
 

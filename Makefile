@@ -16,9 +16,11 @@ $(DEV): $(RUNTIME) requirements-dev.txt
 	touch $@
 
 # The worker (scheduled pulls, the demo feed, outbox delivery) runs beside the app and stops with it.
+# ORDERHUB_WAYBILL_DEMO=1: shops without a waybill account draw 演示 numbers from the local double.
 run: $(RUNTIME)
 	$(PY) cli.py init --demo
-	trap 'kill 0' EXIT INT TERM; $(PY) cli.py worker & $(VENV)/bin/streamlit run app.py --server.headless true
+	trap 'kill 0' EXIT INT TERM; export ORDERHUB_WAYBILL_DEMO=1; \
+	  $(PY) cli.py worker & $(VENV)/bin/streamlit run app.py --server.headless true
 
 worker: $(RUNTIME)
 	$(PY) cli.py worker

@@ -11,9 +11,9 @@ import logging
 import os
 import sys
 
-from commands import acting, export, imports, orders, rules, setup, stock, sync, tickets, transfer
+from commands import acting, export, imports, orders, rules, setup, stock, sync, tickets, transfer, waybills
 
-AREAS = [setup, stock, orders, imports, transfer, tickets, sync, rules, export]
+AREAS = [setup, stock, orders, imports, transfer, tickets, sync, rules, export, waybills]
 log = logging.getLogger("orderhub.cli")
 
 

@@ -6,14 +6,16 @@ at a time."""
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
+from http.server import ThreadingHTTPServer
 
 import schedule
 from sqlalchemy import Engine
 
-from connectors import pulls
+from connectors import pulls, tracking_callback, waybill_service
 from connectors.config import ShopConfig
 from core.aftersales import returns_sla
 from core.copies import sandbox
@@ -27,6 +29,8 @@ HOUSEKEEPING: list[tuple[int, Callable[[Engine], object], str]] = [
     (15, deliver_pending, "outbox"),
     (300, workflow.cancel_unpaid_past_timeout, "payment-timeouts"),
     (900, returns_sla.send_reminders, "sla-reminders"),
+    (60, waybill_service.cancel_released, "waybill-cancel"),
+    (120, waybill_service.poll_tracking, "tracking"),
 ]
 
 
@@ -53,12 +57,26 @@ def run(engine: Engine, shops: list[ShopConfig], stop: threading.Event | None = 
         raise sandbox.SandboxError("The worker runs on the live store only, never on a sandbox copy.")
     stop = stop or _stop_on_signals()
     owner = shop_sync.owner_id()
+    _serve_tracking_pushes(engine)
     scheduler = scheduler_for(engine, shops, owner)
     log.info("worker %s: %d shops", owner, len(shops))
     scheduler.run_all()
     while not stop.is_set():
         scheduler.run_pending()
         stop.wait(tick)
+
+
+def _serve_tracking_pushes(engine: Engine) -> ThreadingHTTPServer | None:
+    """The aggregator's tracking pushes (docs/waybills.md) on ORDERHUB_CALLBACK_PORT; where another
+    worker on this machine serves the port already, this one polls only."""
+    port = os.environ.get("ORDERHUB_CALLBACK_PORT")
+    if not port:
+        return None
+    try:
+        return tracking_callback.serve(engine, int(port))
+    except OSError as exc:
+        log.warning("tracking callback not served on port %s: %s", port, exc)
+        return None
 
 
 def _stop_on_signals() -> threading.Event:

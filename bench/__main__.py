@@ -15,6 +15,7 @@ BENCHMARKS = [
     "queue_query",
     "labels",
     "pages",
+    "waybills",
 ]
 
 

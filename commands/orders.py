@@ -6,13 +6,13 @@ import argparse
 
 from commands import acting
 from commands.output import emit, table
-from core.model import STATUSES
+from commands.waybills import ship_orders
+from connectors import waybill_service
+from core.model import CANCELLED, SHIPPED, STATUSES
 from core.orders import overview, workflow
 from core.review import review
 from core.shipping import batch
 from core.store.db import open_store, transaction
-
-LOCAL_ADMIN = "admin"  # the CLI acts as the local administrator
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -58,12 +58,18 @@ def list_orders(args: argparse.Namespace) -> int:
 
 
 def advance(args: argparse.Namespace) -> int:
+    if args.status == SHIPPED:  # on the carrier's number where the shop has a waybill account
+        return ship_orders(
+            argparse.Namespace(order_no=[args.order_no], channel=args.channel, acting=args.acting, json=False)
+        )
     with transaction(open_store()) as conn:
         order_id = workflow.order_id_by_no(conn, args.order_no, args.channel)
         if args.override_review is not None and args.status == "resume":
             final = review.override(conn, order_id, args.acting, args.override_review)
         else:
             final = batch.move(conn, order_id, args.status, args.acting, args.reason)
+    if final == CANCELLED:
+        waybill_service.cancel_released(open_store())  # its waybill, if one was issued, goes back
     print(f"{args.order_no}: {final}")
     return 0
 

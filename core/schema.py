@@ -9,6 +9,7 @@ from core.messages import tables as messages_tables
 from core.orders import tables as orders_tables
 from core.restock import tables as restock_tables
 from core.review import tables as review_tables
+from core.shipping import tables as shipping_tables
 from core.stock import tables as stock_tables
 from core.store import tables as store_tables
 from core.store.db import metadata
@@ -20,6 +21,7 @@ PACKAGE_TABLES = (
     stock_tables,
     orders_tables,
     review_tables,
+    shipping_tables,
     intake_tables,
     aftersales_tables,
     restock_tables,

@@ -12,6 +12,7 @@ from core.shipping.labels import CARRIER_NAMES
 from ui import actions, auth, widgets
 from ui.aftersales import open_from_order
 from ui.session import acting, engine, tr
+from ui.tracking import tracking_history
 
 user = auth.guard("pages/order.py")
 st.title(tr("order.title"), anchor=False)
@@ -58,6 +59,7 @@ with money.container(border=True):
     else:
         st.caption(tr("order.amounts_hidden"))
 
+tracking_history(order_id, user["role"])
 st.markdown(f"**{tr('order.lines')}**")
 line_columns = ("sku", "name", "qty", "unit_price_cents", "discount_cents", "unit_cost_cents")
 st.dataframe(

@@ -9,6 +9,7 @@ from core.i18n import t
 from core.store.db import database_url
 from ui import auth, session, widgets
 from ui.session import acting
+from ui.tracking import account_status
 
 user = auth.guard("pages/sync.py")
 lang, url = session.lang(), database_url()  # channels always sync into the live store
@@ -61,3 +62,5 @@ else:
         }
     )
     st.dataframe(frame.apply(widgets.blank_missing), hide_index=True, width="stretch")
+
+account_status([r["shop"] for r in rows])

@@ -8,6 +8,7 @@ from datetime import datetime
 import streamlit as st
 from sqlalchemy.engine import Engine
 
+from connectors import waybill_service
 from core import clock
 from core.errors import OrderHubError
 from core.identity import logins
@@ -91,8 +92,8 @@ def _apply(bar: dict, pending: tuple, session: tuple[str, datetime | None], stor
     if current is None:
         return  # the run that follows signs the session out
     try:
-        acting = Actor(current["username"], current["role"])
-        result = batch.run(store, acting, action, order_ids, tracking, carriers=carriers)
+        who = Actor(current["username"], current["role"])
+        result = waybill_service.run_batch(store, who, action, order_ids, tracking, carriers)
     except OrderHubError as exc:
         bar.pop("pending", None)
         tray["refusal"] = exc
@@ -138,7 +139,11 @@ def print_button(
 
 
 def _labels_pdf(conn, role: str, order_ids: list[int], carriers: dict | None, tracking: dict | None) -> bytes:
-    return labels.render(warehouse.labels_for(conn, role, order_ids, carriers=carriers, tracking=tracking))
+    """Labels carry the aggregator's number: orders whose shop has a waybill account get it first."""
+    waybill_service.issue_for_labels(engine(), acting(), [i for i in order_ids if not (tracking or {}).get(i)])
+    senders = waybill_service.label_senders()
+    printed = warehouse.labels_for(conn, role, order_ids, carriers=carriers, tracking=tracking, shop_senders=senders)
+    return labels.render(printed)
 
 
 def _pick_list_pdf(conn, _role: str, order_ids: list[int], _carriers: dict | None, _tracking: dict | None) -> bytes:

@@ -36,6 +36,9 @@ class Label:
     items: str  # product names and quantities
     printed_at: datetime
     sender: Sender
+    routing: str = ""  # the carrier's 大头笔, printed large in place of the destination
+    sort_code: str = ""  # the carrier's 三段码 / sort code, under the routing code
+    demo: bool = False  # from the demo aggregator: the label says 演示, nobody may ship with it
 
 
 def register_font() -> None:
@@ -60,15 +63,15 @@ def _draw(canvas: Canvas, label: Label) -> None:
     width, height = PAGE
     y = height - MARGIN - 14
     canvas.setFont(FONT, 16)
-    canvas.drawString(MARGIN, y, CARRIER_NAMES.get(label.carrier, label.carrier))
+    canvas.drawString(
+        MARGIN, y, CARRIER_NAMES.get(label.carrier, label.carrier) + ("  演示 不可发货" if label.demo else "")
+    )
     canvas.setFont(FONT, 8)
     canvas.drawRightString(width - MARGIN, y + 2, label.printed_at.strftime("%Y-%m-%d %H:%M"))
     y = _rule(canvas, y - 6)
     y = _barcode(canvas, label.tracking_no, y - 3 * mm, 18 * mm, 0.4 * mm, 12)
     y = _rule(canvas, y - 5)
-    canvas.setFont(FONT, 22)
-    canvas.drawCentredString(width / 2, y - 26, label.destination)
-    y = _rule(canvas, y - 36)
+    y = _routing(canvas, label, y)
     y = _block(canvas, "收", f"{label.receiver}  {label.phone_masked}", label.address, y - 18, 12)
     y = _rule(canvas, y - 8)
     sender = label.sender
@@ -83,6 +86,20 @@ def _draw(canvas: Canvas, label: Label) -> None:
     canvas.setFont(FONT, 9)
     canvas.drawString(MARGIN, MARGIN + 4, "签收人：                 签收时间：")
     _rule(canvas, MARGIN + 16)
+
+
+def _routing(canvas: Canvas, label: Label, y: float) -> float:
+    """The carrier's routing code (大头笔) large with its sort code under it; else the destination."""
+    width = PAGE[0]
+    if not label.routing:
+        canvas.setFont(FONT, 22)
+        canvas.drawCentredString(width / 2, y - 26, label.destination)
+        return _rule(canvas, y - 36)
+    canvas.setFont(FONT, 26)
+    canvas.drawCentredString(width / 2, y - 28, label.routing)
+    canvas.setFont(FONT, 11)
+    canvas.drawCentredString(width / 2, y - 42, f"{label.sort_code}  {label.destination}".strip())
+    return _rule(canvas, y - 48)
 
 
 def _barcode(canvas: Canvas, code: str, top: float, bar_height: float, bar_width: float, size: int) -> float:

@@ -26,6 +26,7 @@ from core.orders.tables import order_lines, orders
 from core.orders.workflow import DEFAULT_CARRIER, waybill
 from core.shipping import senders
 from core.shipping.labels import Label
+from core.shipping.tables import waybills
 from core.stock.tables import skus
 from core.store.tables import shops
 
@@ -231,17 +232,25 @@ def labels_for(
     now: datetime | None = None,
     carriers: dict[int, str] | None = None,
     tracking: dict[int, str] | None = None,
+    shop_senders: dict[str, senders.Sender] | None = None,
 ) -> list[Label]:
     """Waybill data for orders ready to ship, with the carrier chosen and number scanned for each.
-    Carrier and number are the ones shipping will use, so a label printed first matches the order after."""
+    Carrier and number are the ones shipping will use, so a label printed first matches the order after.
+    shop_senders: the senders the shops' waybill accounts registered with the carrier."""
     rows = _parcels(conn, role, order_ids)
     goods = goods_of(conn, order_ids)
-    configured = senders.senders()
+    configured = senders.senders() | (shop_senders or {})
     printed_at = now or clock.now()
+    issued = _issued_waybills(conn, order_ids)
     labels = []
     for row in rows:
-        chosen = (carriers or {}).get(row.id) or row.carrier or DEFAULT_CARRIER
-        carrier, number = waybill(row.id, chosen, (tracking or {}).get(row.id) or row.tracking_no)
+        scanned = (tracking or {}).get(row.id)
+        drawn = None if scanned else issued.get(row.id)  # the aggregator's number, unless one was scanned
+        if drawn:
+            carrier, number = drawn.carrier, drawn.tracking_no
+        else:
+            chosen = (carriers or {}).get(row.id) or row.carrier or DEFAULT_CARRIER
+            carrier, number = waybill(row.id, chosen, scanned or row.tracking_no)
         sender = senders.sender_for(row.shop, configured)
         labels.append(
             Label(
@@ -256,9 +265,20 @@ def labels_for(
                 items="、".join(str(item) for item in goods.get(row.id, ())),
                 printed_at=printed_at,
                 sender=sender,
+                routing=drawn.routing if drawn else "",
+                sort_code=drawn.sort_code if drawn else "",
+                demo=bool(drawn and drawn.demo),
             )
         )
     return labels
+
+
+def _issued_waybills(conn: Connection, order_ids: list[int]) -> dict:
+    """The waybills the aggregator issued for these orders (core.waybills), by order id."""
+    query = select(waybills.c.order_id, waybills.c.carrier, waybills.c.tracking_no, waybills.c.routing)
+    query = query.add_columns(waybills.c.sort_code, waybills.c.demo)
+    rows = conn.execute(query.where(waybills.c.order_id.in_(order_ids), waybills.c.status == "issued"))
+    return {row.order_id: row for row in rows}
 
 
 def packing_slips(conn: Connection, role: str, order_ids: list[int]) -> list[PackingSlip]:
@@ -281,11 +301,13 @@ def packing_slips(conn: Connection, role: str, order_ids: list[int]) -> list[Pac
 
 
 def parcel_for(conn: Connection, code: str) -> tuple[int, str, tuple[Goods, ...]]:
-    """The order ready to ship that a scanned code names: its order number, its tracking number, or
-    the number our own label printed for it. Returns the order's id, number and goods."""
+    """The order ready to ship that a scanned code names: its order number, its tracking number, the
+    aggregator's number on its label, or the number our own label printed for it. Returns the
+    order's id, number and goods."""
     code = code.strip()
     own = OWN_NUMBER.fullmatch(code.upper())
-    named = [orders.c.channel_order_no == code, orders.c.tracking_no == code]
+    drawn = select(waybills.c.order_id).where(waybills.c.tracking_no == code, waybills.c.status == "issued")
+    named = [orders.c.channel_order_no == code, orders.c.tracking_no == code, orders.c.id.in_(drawn)]
     if own and own.group(1) in CARRIER_NAMES:
         named.append(orders.c.id == int(own.group(2)))
     query = select(orders.c.id, orders.c.channel_order_no).where(orders.c.status == PAID, or_(*named))

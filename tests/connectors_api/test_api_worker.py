@@ -106,6 +106,8 @@ def test_every_shop_is_scheduled_on_its_own_interval(engine):
         ("outbox", 15, "seconds"),
         ("payment-timeouts", 300, "seconds"),
         ("sla-reminders", 900, "seconds"),
+        ("waybill-cancel", 60, "seconds"),
+        ("tracking", 120, "seconds"),
         ("萌宠拼多多店", 3, "minutes"),
         ("萌宠天猫旗舰店", 10, "minutes"),
     }

@@ -20,7 +20,6 @@ from sqlalchemy import Engine
 from connectors.kuaidi100 import push_sign, tracking_of
 from core.aftersales import tracking
 from core.shipping import waybills
-from core.store.db import transaction
 
 log = logging.getLogger(__name__)
 PATH = "/kuaidi100/callback"
@@ -46,8 +45,7 @@ def handle_push(engine: Engine, form: dict[str, str]) -> tuple[int, dict]:
     if row is None or not row.salt or not hmac.compare_digest(push_sign(param, row.salt), sign.upper()):
         return 403, refused("签名错误")
     scans = [tracking.Scan(event.at, event.state, event.context) for event in found.events]
-    with transaction(engine) as conn:
-        tracking.apply(conn, row, found.state, scans)
+    tracking.apply_in(engine, row, found.state, scans)
     return 200, ACCEPTED
 
 

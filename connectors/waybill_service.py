@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.engine import Row
 
 from connectors.base import ChannelError
@@ -24,9 +24,7 @@ from core.errors import OrderHubError
 from core.identity import access
 from core.identity.access import Actor
 from core.model import SHIPPED
-from core.orders.tables import orders
-from core.shipping import batch, merge, senders, warehouse, waybills
-from core.store.db import transaction
+from core.shipping import batch, merge, senders, waybills
 
 log = logging.getLogger(__name__)
 POLL_EVERY_MINUTES = 30  # a parcel not heard of for this long is asked about (the push's fallback)
@@ -63,9 +61,7 @@ def issue(engine: Engine, order_id: int, session: Session) -> Row | None:
     account = session.account(parcel.shop)
     if account is None:
         return None
-    with transaction(engine) as conn:
-        row = waybills.claim(conn, order_id, parcel.shop, account.carrier)
-        goods = warehouse.goods_of(conn, [order_id]).get(order_id, ())
+    row, goods = waybills.claim_parcel(engine, order_id, parcel.shop, account.carrier)
     if row.status == waybills.ISSUED:
         return row
     receiver = Party(parcel.receiver, parcel.phone, parcel.address)
@@ -76,8 +72,7 @@ def issue(engine: Engine, order_id: int, session: Session) -> Row | None:
     try:
         issued = session.client(account).order(request)
     except ChannelError as exc:  # refused, throttled past the retries, unreachable: nothing issued
-        with transaction(engine) as conn:
-            waybills.record_status(conn, row.id, waybills.FAILED, getattr(exc, "reason", str(exc)))
+        waybills.save_status(engine, row.id, waybills.FAILED, getattr(exc, "reason", str(exc)))
         raise
     fields = {
         "carrier": issued.carrier,
@@ -87,9 +82,7 @@ def issue(engine: Engine, order_id: int, session: Session) -> Row | None:
         "label_url": issued.label_url[:300],
         "carrier_order_no": issued.carrier_order_no[:64],
     }
-    with transaction(engine) as conn:
-        waybills.record_issued(conn, row.id, fields, account.demo)
-        return waybills.of_order(conn, order_id)
+    return waybills.save_issued(engine, row.id, order_id, fields, account.demo)
 
 
 def issue_many(engine: Engine, order_ids: Iterable[int], session: Session) -> tuple[dict[int, Row], dict]:
@@ -189,8 +182,7 @@ def subscribe(engine: Engine, rows: Iterable[Row], session: Session) -> int:
         if account is None or not account.callback_url or row.subscribed:
             continue
         with engine.connect() as conn:
-            query = select(orders.c.phone, orders.c.status).where(orders.c.id == row.order_id)
-            phone, status = conn.execute(query).one()
+            phone, status = waybills.receiver_of(conn, row.order_id)
         if status != SHIPPED:
             continue
         try:
@@ -198,8 +190,7 @@ def subscribe(engine: Engine, rows: Iterable[Row], session: Session) -> int:
         except ChannelError as exc:
             log.warning("waybill %s not subscribed: %s", row.tracking_no, exc)
             continue
-        with transaction(engine) as conn:
-            waybills.mark_subscribed(conn, row.id)
+        waybills.save_subscribed(engine, row.id)
         done += 1
     return done
 
@@ -220,14 +211,12 @@ def cancel_released(engine: Engine) -> int:
             try:
                 session.client(account).cancel(waybill, account.account, "订单已取消")
             except WaybillRefused as exc:
-                with transaction(engine) as conn:
-                    waybills.record_status(conn, row.id, waybills.CANCEL_FAILED, exc.reason)
+                waybills.save_status(engine, row.id, waybills.CANCEL_FAILED, exc.reason)
                 continue
             except ChannelError as exc:
                 log.warning("waybill %s not cancelled yet: %s", row.tracking_no, exc)
                 continue
-            with transaction(engine) as conn:
-                waybills.record_status(conn, row.id, waybills.CANCELLED_WAYBILL)
+            waybills.save_status(engine, row.id, waybills.CANCELLED_WAYBILL)
             cancelled += 1
     finally:
         session.close()
@@ -257,13 +246,12 @@ def _poll_one(engine: Engine, session: Session, account: WaybillAccount, row: Ro
     except ChannelError as exc:
         log.warning("tracking %s not polled: %s", row.tracking_no, exc)
         return
-    with transaction(engine) as conn:
-        if found is None:
-            tracking.apply(conn, row, row.tracking_state, [])
-        else:
-            tracking.apply(conn, row, found.state, [tracking.Scan(e.at, e.state, e.context) for e in found.events])
+    if found is None:
+        tracking.apply_in(engine, row, row.tracking_state, [])
+    else:
+        tracking.apply_in(engine, row, found.state, [tracking.Scan(e.at, e.state, e.context) for e in found.events])
 
 
 def _order_no(engine: Engine, order_id: int) -> str:
     with engine.connect() as conn:
-        return conn.execute(select(orders.c.channel_order_no).where(orders.c.id == order_id)).scalar() or str(order_id)
+        return waybills.order_no_of(conn, order_id)

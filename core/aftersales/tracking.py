@@ -14,14 +14,16 @@ from core import clock
 from core.aftersales import returns
 from core.aftersales.returns_flow import RETURN
 from core.errors import InvalidInput
+from core.identity.access import SYSTEM, Actor
 from core.model import COMPLETED, SHIPPED
 from core.orders import workflow
 from core.orders.tables import orders
 from core.shipping import merge
 from core.shipping.tables import tracking_events, waybills
 from core.store.db import insert_tuples
+from core.store.unit_of_work import unit_of_work
 
-CARRIER = "carrier"  # the actor of what the carrier's scans do
+CARRIER = Actor("carrier", SYSTEM.role)  # the actor of what the carrier's scans do: the store's own process
 SIGNED = "3"
 RETURNED = {"4", "6", "14"}  # 退签, 退回, 拒签
 RETURNED_REASON = "carrier_returned"
@@ -85,3 +87,6 @@ def _record_scans(conn: Connection, waybill_id: int, scans: Iterable[Scan]) -> N
     fresh = {(scan.at, scan.context[:500]): scan for scan in scans}
     rows = [(waybill_id, at, scan.state[:20], text) for (at, text), scan in fresh.items() if (at, text) not in known]
     insert_tuples(conn, tracking_events, ("waybill_id", "at", "state", "context"), rows)
+
+
+apply_in = unit_of_work(apply)  # a push or a poll's answer, in its own transaction

@@ -18,10 +18,12 @@ from core import clock, phones
 from core.identity import access
 from core.model import CANCELLED, SHIPPED
 from core.orders.tables import orders
+from core.shipping import warehouse
 from core.shipping.tables import tracking_events, waybills
 from core.shipping.warehouse import full_address, require_ready
 from core.store.db import insert_tuples
 from core.store.tables import shops
+from core.store.unit_of_work import unit_of_work
 
 REQUESTING, FAILED, ISSUED, CANCELLED_WAYBILL, CANCEL_FAILED = (
     "requesting",
@@ -152,3 +154,30 @@ def of_order(conn: Connection, order_id: int) -> Row | None:
 
 def stale_before(minutes: int, now: datetime | None = None) -> datetime:
     return (now or clock.now()) - timedelta(minutes=minutes)
+
+
+def claim_with_goods(conn: Connection, order_id: int, shop: str, carrier: str) -> tuple[Row, tuple]:
+    """The order's waybill row (claimed if new) and the goods its label names, read together."""
+    return claim(conn, order_id, shop, carrier), warehouse.goods_of(conn, [order_id]).get(order_id, ())
+
+
+def issued_row(conn: Connection, waybill_id: int, order_id: int, fields: dict, demo: bool) -> Row:
+    """Record what the carrier issued and return the waybill as it now stands."""
+    record_issued(conn, waybill_id, fields, demo)
+    return of_order(conn, order_id)
+
+
+def receiver_of(conn: Connection, order_id: int) -> tuple[str, str]:
+    """(the receiver's phone, the order's status): what a tracking subscription needs."""
+    return tuple(conn.execute(select(orders.c.phone, orders.c.status).where(orders.c.id == order_id)).one())
+
+
+def order_no_of(conn: Connection, order_id: int) -> str:
+    return conn.execute(select(orders.c.channel_order_no).where(orders.c.id == order_id)).scalar() or str(order_id)
+
+
+# The waybill steps of one shipment, each in its own transaction (the HTTP calls run between them).
+claim_parcel = unit_of_work(claim_with_goods)
+save_issued = unit_of_work(issued_row)
+save_status = unit_of_work(record_status)
+save_subscribed = unit_of_work(mark_subscribed)

@@ -118,7 +118,7 @@ def test_orders_merged_into_one_parcel_share_one_waybill_and_are_completed_toget
     ingest(any_engine, [order("TB-MERGE-1", ("PET-FOOD-2KG", 1)), order("TB-MERGE-2", ("PET-FOOD-2KG", 2))])
     ids = [order_row(any_engine, number).id for number in ("TB-MERGE-1", "TB-MERGE-2")]
     with transaction(any_engine) as conn:
-        merge.merge(conn, ids, "客服小李")
+        merge.merge(conn, ids, Actor("客服小李", "clerk"))
     assert waybill_service.ship_batch(any_engine, Actor("仓库小王", "warehouse"), ids).done == [
         "TB-MERGE-1",
         "TB-MERGE-2",

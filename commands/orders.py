@@ -52,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def list_orders(args: argparse.Namespace) -> int:
     with open_store().connect() as conn:
-        rows = acting.shown(args, overview.list_orders(conn, args.status, args.limit, args.search))
+        rows = acting.shown(args, overview.list_orders(conn, args.status, args.limit, args.search, args.acting.role))
     emit(rows, args.json, table(rows, ["channel_order_no", "shop", "status", "hold_reason", "province", "created_at"]))
     return 0
 

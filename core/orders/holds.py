@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from core import clock
-from core.errors import IllegalTransition, InsufficientStock, ReviewPending
+from core.errors import IllegalTransition, InsufficientStock, NotFound, ReviewPending
 from core.model import HOLD_INSUFFICIENT_STOCK, HOLD_MANUAL, HOLD_REVIEW, ON_HOLD
 from core.orders import status as order_status
 from core.orders import workflow
@@ -88,7 +88,9 @@ def resume_many(conn: Connection, order_ids: Iterable[int], actor: str, now: dat
 def release_review(conn: Connection, order_id: int, actor: str, reason: str, now: datetime) -> str:
     """The review of an order held for it is done (approved, fixed, overridden): resume it. If its
     stock is short now, it stays held, for stock. Returns the status it ends in."""
-    order = conn.execute(select(orders.c.status, orders.c.hold_reason).where(orders.c.id == order_id)).one()
+    order = conn.execute(select(orders.c.status, orders.c.hold_reason).where(orders.c.id == order_id)).first()
+    if order is None:
+        raise NotFound(key="error.order_id_not_found", params={"order_id": order_id})
     if order.status != ON_HOLD or order.hold_reason != HOLD_REVIEW:
         return order.status
     try:

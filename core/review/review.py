@@ -154,9 +154,10 @@ def override(conn: Connection, order_id: int, actor: Actor, why: str, now: datet
     the review may, saying why; its exceptions close as overridden and the audit row says who
     and why. Returns the status the order ends in."""
     access.authorize(actor, "override_review")
-    number, kind = conn.execute(
-        select(orders.c.channel_order_no, orders.c.hold_reason).where(orders.c.id == order_id)
-    ).one()
+    head = conn.execute(select(orders.c.channel_order_no, orders.c.hold_reason).where(orders.c.id == order_id)).first()
+    if head is None:
+        raise NotFound(key="error.order_id_not_found", params={"order_id": order_id})
+    number, kind = head
     if kind != HOLD_REVIEW:
         raise InvalidInput(key="error.not_held_for_review", params={"order_no": number})
     if not why.strip():

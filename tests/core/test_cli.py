@@ -107,3 +107,11 @@ def test_a_database_refusal_is_one_line_without_the_statement_or_its_values(pg_u
     assert refused.stderr.strip() == (
         "error: The database refused the change (StringDataRightTruncation); nothing of the failed batch was stored."
     )
+
+
+def test_a_role_that_may_not_read_phones_cannot_find_an_order_by_one(run_demo):
+    order = json.loads(run_demo("orders", "list", "--limit", "1", "--json").stdout)[0]
+    by_admin = json.loads(run_demo("orders", "list", "--search", order["phone"], "--json").stdout)
+    as_manager = run_demo("--as", "manager", "orders", "list", "--search", order["phone"], "--json")
+    assert order["channel_order_no"] in {o["channel_order_no"] for o in by_admin}
+    assert as_manager.returncode == 0 and json.loads(as_manager.stdout) == []  # the manager sees phones masked

@@ -9,7 +9,7 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from core.errors import IllegalTransition, InvalidInput, PermissionDenied, ReviewPending
+from core.errors import IllegalTransition, InvalidInput, NotFound, PermissionDenied, ReviewPending
 from core.identity import users
 from core.identity.access import Actor
 from core.intake.ingest import ingest
@@ -161,3 +161,11 @@ def test_the_cli_refuses_to_resume_a_review_hold_in_one_line_and_overrides_only_
     overridden = cli("orders", "advance", LOSS, "resume", "--override-review", "老客户补偿单", "--actor", "店长")
     assert overridden.returncode == 0, overridden.stderr
     assert status_of(loss, LOSS) == (PAID, None)
+
+
+def test_approving_or_overriding_an_order_that_does_not_exist_says_so(any_store):
+    with transaction(any_store) as conn:
+        with pytest.raises(NotFound):
+            review.approve(conn, 987654, Actor("王主管", "manager"), NOW)
+        with pytest.raises(NotFound):
+            review.override(conn, 987654, Actor("王主管", "manager"), "测试", NOW)

@@ -8,16 +8,14 @@ same windows shows how much of it is the network side.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 
-from bench.common import timer, write
+from bench.common import local_server, timer, write
 from connectors import sync
 from connectors.base import Window, connector_class
 from core.orders import store_checks
 from core.stock import reservations as stock
-from core.store.db import ROOT, make_engine, migrate, transaction
+from core.store.db import make_engine, migrate, transaction
 from tests.connectors_api.conftest import make_connector
 from tests.connectors_api.kits import KITS
 from tests.connectors_api.servers.__main__ import SKUS, START, STEP
@@ -70,20 +68,11 @@ def kit_settle(kit):
 def run() -> dict:
     results = {}
     for kit in [k for k in KITS if k.channel in CHANNELS]:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "tests.connectors_api.servers", kit.channel, str(COUNT)],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            url = server.stdout.readline().strip()
-            with tempfile.TemporaryDirectory() as tmp:
-                results[kit.channel] = pull_from(kit, url, tmp)
-        finally:
-            server.stdin.close()
-            server.wait(timeout=30)
+        with (
+            local_server("tests.connectors_api.servers", kit.channel, str(COUNT)) as url,
+            tempfile.TemporaryDirectory() as tmp,
+        ):
+            results[kit.channel] = pull_from(kit, url, tmp)
     return {"orders": COUNT, "engine": "sqlite", "channels": results}
 
 

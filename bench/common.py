@@ -6,13 +6,16 @@ import json
 import platform
 import random
 import resource
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from core.model import PAID, NormalisedOrder, OrderLine
+from core.store.db import ROOT
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -82,3 +85,16 @@ def generated_orders(count: int, sku_count: int = 50, seed: int = 7, prefix: str
             )
         )
     return orders
+
+
+@contextmanager
+def local_server(module: str, *args: str) -> Iterator[str]:
+    """A local platform server (`python -m module args…`) in its own process, so its time is not
+    OrderHub's: yields the URL it prints, and stops it by closing its stdin."""
+    command = [sys.executable, "-m", module, *args]
+    server = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        yield server.stdout.readline().strip()
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)

@@ -8,8 +8,6 @@ Each order costs two calls: 下单 for its number and 订阅 for its tracking pu
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import datetime
@@ -17,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bench.common import generated_orders, timer, write
+from bench.common import generated_orders, local_server, timer, write
 from connectors import kuaidi100, waybill_service
 from core.identity.access import Actor
 from core.intake.ingest import ingest
@@ -25,7 +23,7 @@ from core.model import SHIPPED
 from core.orders.tables import orders
 from core.shipping.tables import waybills
 from core.stock import reservations as stock
-from core.store.db import ROOT, make_engine, migrate, transaction
+from core.store.db import make_engine, migrate, transaction
 
 COUNT = int(os.environ.get("BENCH_WAYBILLS", "1000"))
 BATCH = 50
@@ -113,22 +111,10 @@ def ship_all(engine, url: str, tmp: Path) -> dict:
 
 
 def run() -> dict:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tests.waybills", str(COUNT * 2)],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        url = server.stdout.readline().strip()
-        with tempfile.TemporaryDirectory() as tmp:
-            engine = fresh_store(Path(tmp) / "orderhub.db")
-            shipped = ship_all(engine, url, Path(tmp))
-            engine.dispose()
-    finally:
-        server.stdin.close()
-        server.wait(timeout=30)
+    with local_server("tests.waybills", str(COUNT * 2)) as url, tempfile.TemporaryDirectory() as tmp:
+        engine = fresh_store(Path(tmp) / "orderhub.db")
+        shipped = ship_all(engine, url, Path(tmp))
+        engine.dispose()
     return {"orders": COUNT, "batch": BATCH, "engine": "sqlite", "aggregator": "local, own process", **shipped}
 
 

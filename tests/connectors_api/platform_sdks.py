@@ -102,3 +102,24 @@ def shopify_webhook_hmac(raw_body: bytes, secret: str) -> str:
     """checkWebhookHmac of shopify-api-js (lib/webhooks/validate.ts): createSHA256HMAC(secret,
     rawBody, HashFormat.Base64) over the body exactly as received."""
     return base64.b64encode(hmac.new(secret.encode("utf-8"), raw_body, hashlib.sha256).digest()).decode("ascii")
+
+
+# The TOP reference vectors of shared/reference/channels.md: these parameters (sign_method=md5
+# among them) with the secret "helloworld", digested each way.
+TOP_REFERENCE_PARAMS = {
+    "method": "taobao.trades.sold.get",
+    "app_key": "12345678",
+    "session": "test",
+    "timestamp": "2016-01-01 12:00:00",
+    "format": "json",
+    "v": "2.0",
+    "fields": "tid,type,status,payment,orders",
+    "page_no": "1",
+    "page_size": "40",
+    "sign_method": "md5",
+}
+TOP_REFERENCE_DIGESTS = {
+    "md5": "06150EC939A88FD72E57C71076B8314B",
+    "hmac": "6296F62599D12CF5EE452F2472C99921",
+    "hmac-sha256": "0BA33B66B0763B21D5B05E05876D4EB721E1D3385497EACCB78088E5094099DE",
+}

@@ -17,28 +17,19 @@ from connectors.signing import hmac_sign, md5_sign, top_sign
 from core.errors import InvalidInput, PermissionDenied
 from tests.connectors_api.conftest import START, make_connector
 from tests.connectors_api.kits import TAOBAO
+from tests.connectors_api.platform_sdks import TOP_REFERENCE_DIGESTS, TOP_REFERENCE_PARAMS
 from tests.connectors_api.servers.base import serving
 
-TOP_PARAMS = {
-    "method": "taobao.trades.sold.get",
-    "app_key": "12345678",
-    "session": "test",
-    "timestamp": "2016-01-01 12:00:00",
-    "format": "json",
-    "v": "2.0",
-    "fields": "tid,type,status,payment,orders",
-    "page_no": "1",
-    "page_size": "40",
-}
+TOP_PARAMS = {k: v for k, v in TOP_REFERENCE_PARAMS.items() if k != "sign_method"}
 
 
 # The reference computed all three digests over the same parameters (sign_method=md5 among them).
 @pytest.mark.parametrize(
     ("sign", "expected"),
     [
-        (lambda p, s: md5_sign(p, s), "06150EC939A88FD72E57C71076B8314B"),
-        (lambda p, s: hmac_sign(p, s, "md5"), "6296F62599D12CF5EE452F2472C99921"),
-        (lambda p, s: hmac_sign(p, s, "sha256"), "0BA33B66B0763B21D5B05E05876D4EB721E1D3385497EACCB78088E5094099DE"),
+        (lambda p, s: md5_sign(p, s), TOP_REFERENCE_DIGESTS["md5"]),
+        (lambda p, s: hmac_sign(p, s, "md5"), TOP_REFERENCE_DIGESTS["hmac"]),
+        (lambda p, s: hmac_sign(p, s, "sha256"), TOP_REFERENCE_DIGESTS["hmac-sha256"]),
     ],
     ids=["md5", "hmac", "hmac-sha256"],
 )
@@ -50,7 +41,7 @@ def test_taobao_digests_match_the_reference_vectors(sign, expected):
 def test_a_taobao_request_is_signed_with_the_method_it_names(sign_method, digest):
     params = TOP_PARAMS | {"sign_method": sign_method}
     assert top_sign(params, "helloworld") == hmac_sign(params, "helloworld", digest)
-    assert top_sign(TOP_PARAMS | {"sign_method": "md5"}, "helloworld") == "06150EC939A88FD72E57C71076B8314B"
+    assert top_sign(TOP_PARAMS | {"sign_method": "md5"}, "helloworld") == TOP_REFERENCE_DIGESTS["md5"]
 
 
 def test_an_existing_sign_parameter_is_left_out_of_the_signature():

@@ -14,29 +14,10 @@ from tests.connectors_api import platform_sdks as sdk
 from tests.connectors_api.servers import jd, pdd, taobao
 from tests.connectors_api.servers.base import serving
 
-# The vectors of shared/reference/channels.md, computed there independently of this code.
-TOP_PARAMS = {
-    "method": "taobao.trades.sold.get",
-    "app_key": "12345678",
-    "session": "test",
-    "timestamp": "2016-01-01 12:00:00",
-    "format": "json",
-    "v": "2.0",
-    "fields": "tid,type,status,payment,orders",
-    "page_no": "1",
-    "page_size": "40",
-    "sign_method": "md5",
-}
+TOP_PARAMS = sdk.TOP_REFERENCE_PARAMS  # the vectors of shared/reference/channels.md
 
 
-@pytest.mark.parametrize(
-    ("sign_method", "expected"),
-    [
-        ("md5", "06150EC939A88FD72E57C71076B8314B"),
-        ("hmac", "6296F62599D12CF5EE452F2472C99921"),
-        ("hmac-sha256", "0BA33B66B0763B21D5B05E05876D4EB721E1D3385497EACCB78088E5094099DE"),
-    ],
-)
+@pytest.mark.parametrize(("sign_method", "expected"), list(sdk.TOP_REFERENCE_DIGESTS.items()))
 def test_the_top_port_gives_the_reference_vectors_and_skips_what_java_calls_empty(sign_method, expected):
     assert sdk.top_sign(TOP_PARAMS, "helloworld", sign_method) == expected
     assert sdk.top_sign(TOP_PARAMS | {"buyer_nick": "", "memo": " \t\u3000"}, "helloworld", sign_method) == expected

@@ -12,6 +12,7 @@ import tempfile
 from bisect import bisect_right
 from dataclasses import asdict
 from datetime import datetime
+from itertools import chain
 
 from sqlalchemy import insert
 
@@ -21,7 +22,7 @@ from core.intake.ingest import merged_lines
 from core.orders import store_checks
 from core.stock import reservations as stock
 from core.stock.tables import skus
-from core.store.db import make_engine, migrate, transaction
+from core.store.db import SQLITE_ROWS_PER_STATEMENT, make_engine, migrate, rows_statement, transaction
 from core.store.tables import channels, shops
 
 COUNT = int(os.environ.get("BENCH_INTAKE_ORDERS", "200000"))
@@ -131,14 +132,26 @@ def raw(url: str, generated, every_row: bool = False) -> dict:
         ]
         for start in range(0, len(generated), step)
     ]
+    per_statement = SQLITE_ROWS_PER_STATEMENT if engine.dialect.name == "sqlite" else 0
     with timer() as took:
         for batch in batches:
             with transaction(engine) as conn:
                 cursor = conn.connection.driver_connection.cursor()
                 for sql, rows in batch:
-                    cursor.executemany(sql, rows)
+                    _send(cursor, sql, rows, per_statement)
     engine.dispose()
     return {**took, "lines": len(line_rows)}
+
+
+def _send(cursor, sql: str, rows: list[tuple], per_statement: int) -> None:
+    """executemany; on SQLite, as ours sends them, per_statement rows in each INSERT (one statement
+    per row would make the order search index's trigger flush at every row)."""
+    if not per_statement:
+        cursor.executemany(sql, rows)
+        return
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        cursor.execute(rows_statement(sql, len(chunk)), tuple(chain.from_iterable(chunk)))
 
 
 def _of_orders(rows: list[tuple], start: int, step: int, by_position: bool) -> list[tuple]:

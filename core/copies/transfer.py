@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from core.errors import InvalidInput
 from core.orders import status, store_checks
+from core.orders.search import is_index_table
 from core.orders.tables import stock_waits
 from core.schema import metadata
 from core.store.db import bulk_insert, make_engine, migrate, migrate_in, transaction
@@ -78,7 +79,8 @@ def _occupied_tables(conn: Connection) -> list[str]:
     """
     seeded = _seeded_rows()
     names = sorted(set(inspect(conn).get_table_names()) - {SCHEMA_VERSION_TABLE})
-    return [name for name in names if not _only_seeded(conn, name, seeded.get(name, []))]
+    stored = [name for name in names if not is_index_table(name)]  # derived from orders, rebuilt with them
+    return [name for name in stored if not _only_seeded(conn, name, seeded.get(name, []))]
 
 
 def _only_seeded(conn: Connection, name: str, seeds: list[dict]) -> bool:

@@ -6,9 +6,9 @@ from sqlalchemy import case, func, select, text
 from sqlalchemy.engine import Connection
 
 from core.errors import InvalidInput
-from core.identity import access
 from core.model import ON_HOLD, SELLER_FAULT_RETURN_REASONS, STATUSES
-from core.orders import figures, queue
+from core.orders import figures
+from core.orders.search import matching
 from core.orders.tables import orders
 from core.store.tables import shops
 
@@ -38,8 +38,9 @@ def list_orders(
     )
     if status:
         query = query.where(orders.c.status == status)
-    if search.strip():
-        query = query.where(queue.search(search.strip(), with_phones=access.treatment(role, "phone") == "show"))
+    found = matching(conn, search, role)
+    if found is not None:
+        query = query.where(found)
     query = query.order_by(orders.c.created_at.desc(), orders.c.id.desc()).limit(limit)
     return [dict(row._mapping) for row in conn.execute(query)]
 

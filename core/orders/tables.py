@@ -108,6 +108,7 @@ Index("ix_orders_created_id", orders.c.created_at, orders.c.id)
 Index("ix_orders_status_created_id", orders.c.status, orders.c.created_at, orders.c.id)
 Index("ix_orders_channel_order_no", orders.c.channel_order_no)
 Index("ix_orders_buyer", orders.c.buyer)
+Index("ix_orders_tracking_no", orders.c.tracking_no)  # the search box (core.orders.search)
 Index("ix_orders_province_created", orders.c.province, orders.c.created_at)
 
 

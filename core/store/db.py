@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache, partial
+from itertools import chain
 from operator import attrgetter, itemgetter
 from pathlib import Path
 
@@ -185,8 +186,36 @@ def insert_tuples(
         by_key = dict(zip(keys, zip(*rows)))
         columns = [convert(by_key[key]) if convert else by_key[key] for key, convert in zip(order, converters)]
         rows = list(zip(*columns))
+    if conn.dialect.name == "sqlite" and positional and len(rows) > 1:
+        return _insert_sqlite_rows(conn, sql, rows)
     params = rows if positional else [dict(zip(order, values)) for values in rows]
     return conn.exec_driver_sql(sql, params).rowcount
+
+
+def _insert_sqlite_rows(conn: Connection, sql: str, rows: list[tuple]) -> int:
+    """Many rows per INSERT statement rather than one statement per row (executemany): a statement
+    that fires a trigger writing a full-text table makes that table flush its pending index at the
+    statement's start (the order search index: 7x the cost of intake's whole insert otherwise)."""
+    per_statement = max(1, min(SQLITE_ROWS_PER_STATEMENT, SQLITE_MAX_VARIABLES // len(rows[0])))
+    inserted = 0
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        inserted += conn.exec_driver_sql(rows_statement(sql, len(chunk)), tuple(chain.from_iterable(chunk))).rowcount
+    return inserted
+
+
+@lru_cache(maxsize=64)
+def rows_statement(sql: str, count: int) -> str:
+    """A one-row INSERT's SQL with its VALUES (?, …) group repeated count times."""
+    start = sql.index(" VALUES (") + len(" VALUES ")
+    end = sql.index(")", start) + 1
+    return sql[:start] + ", ".join([sql[start:end]] * count) + sql[end:]
+
+
+# SQLite's default limit on a statement's parameters (32766 since 3.32) and a batch size past which
+# longer statements stop paying.
+SQLITE_MAX_VARIABLES = 32766
+SQLITE_ROWS_PER_STATEMENT = 500
 
 
 @lru_cache(maxsize=256)

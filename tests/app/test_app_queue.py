@@ -187,3 +187,27 @@ def test_a_whole_order_number_finds_that_order_alone_by_its_index(shop, engine):
         part = queue.page(conn, "clerk", QueueFilter(search="TB202611200")).rows
     assert [row["channel_order_no"] for row in whole] == ["TB2026112000"]  # not TB20261120001 too
     assert {row["channel_order_no"] for row in part} == {"TB2026112000", "TB20261120001"}
+
+
+def test_the_search_index_follows_a_changed_phone_and_a_new_order(any_engine):
+    fill(any_engine)
+    with transaction(any_engine) as conn:  # the platform corrected the buyer's phone
+        conn.execute(update(orders).where(orders.c.channel_order_no == "TB20261122003").values(phone="15000002222"))
+    ingest.ingest(any_engine, [order("TB20261199999", "paid", "赵雷", "13900009999", [("PET-FOOD-2KG", 1, 8900)])])
+    with any_engine.connect() as conn:
+        found = {
+            typed: {row["channel_order_no"] for row in queue.page(conn, "clerk", QueueFilter(search=typed)).rows}
+            for typed in ("1111", "2222", "611999", "9999")
+        }
+    assert found == {"1111": set(), "2222": {"TB20261122003"}, "611999": {"TB20261199999"}, "9999": {"TB20261199999"}}
+
+
+def test_a_typed_wildcard_is_searched_for_as_itself(any_engine):
+    fill(any_engine)
+    ingest.ingest(any_engine, [order("SH%_1001", "paid", "Ann", "13900009999", [("PET-FOOD-2KG", 1, 8900)])])
+    with any_engine.connect() as conn:
+        found = [
+            {row["channel_order_no"] for row in queue.page(conn, "clerk", QueueFilter(search=typed)).rows}
+            for typed in ("%_1", "h%_", "%")
+        ]
+    assert found == [{"SH%_1001"}, {"SH%_1001"}, {"SH%_1001"}]

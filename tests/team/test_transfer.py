@@ -14,7 +14,8 @@ from sqlalchemy import MetaData, create_engine, func, inspect, select, text, upd
 from core.aftersales.tables import ticket_reasons
 from core.intake.ingest import ingest
 from core.model import SHIPPED
-from core.orders import workflow
+from core.orders import queue, workflow
+from core.orders.queue import QueueFilter
 from core.orders.tables import orders
 from core.schema import metadata
 from core.store.db import MIGRATIONS, ROOT, make_engine, migrate, transaction
@@ -96,8 +97,12 @@ def test_the_demo_store_moves_into_a_brand_new_postgresql_database_whole_verifie
     assert result.returncode == 0, result.stderr
     assert "verified: row counts match and stock invariants hold" in result.stdout
     assert_same_rows(demo_url, pg_new_url)
+    assert_searchable(pg_new_url)
     target = make_engine(pg_new_url)
     with target.connect() as conn:
+        assert {"ix_orders_channel_order_no_trgm", "ix_orders_phone_trgm"} <= {
+            index["name"] for index in inspect(conn).get_indexes("orders")
+        }  # pg_trgm could be created: searching by parts of numbers is served by an index
         label = select(ticket_reasons.c.label_zh).where(ticket_reasons.c.code == "quality")
         assert conn.execute(label).scalar_one() == "做工问题"
     with transaction(target) as conn:  # the copy keeps working: new rows get fresh ids
@@ -111,6 +116,24 @@ def test_the_demo_store_moves_into_a_new_sqlite_file(demo_url, tmp_path):
     result = migrate_to(demo_url, target_url)
     assert result.returncode == 0, result.stderr
     assert_same_rows(demo_url, target_url)
+    assert_searchable(target_url)
+
+
+def assert_searchable(url: str) -> None:
+    """The copy's queue search finds an order by part of its number and by its phone's last four
+    digits (its search index was made from the copied orders)."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        order_id, number, phone = conn.execute(
+            select(orders.c.id, orders.c.channel_order_no, orders.c.phone)
+            .where(func.length(orders.c.phone) >= 11)
+            .order_by(orders.c.id)
+            .limit(1)
+        ).one()
+        for typed in (number[2:-2], phone[-4:]):
+            found = {row["id"] for row in queue.page(conn, "admin", QueueFilter(search=typed), limit=1000).rows}
+            assert order_id in found, typed
+    engine.dispose()
 
 
 def test_a_target_holding_one_real_order_is_refused_and_left_exactly_as_it_was(demo_url, pg_new_url):

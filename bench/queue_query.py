@@ -125,6 +125,11 @@ def scenarios(count: int) -> dict[str, tuple[QueueFilter, bool]]:
         "sku": (QueueFilter(sku="SKU-0042"), False),
         "search_order_no": (QueueFilter(search=middle), False),
         "search_buyer": (QueueFilter(search="买家4242"), False),
+        # The search box by parts (the trigram index): a piece of a number, a phone's last 4, a whole phone, a SKU.
+        "search_part_of_number": (QueueFilter(search=middle[5:12]), False),
+        "search_phone_last_4": (QueueFilter(search="4242"), False),
+        "search_whole_phone": (QueueFilter(search="13800424242"), False),
+        "search_sku": (QueueFilter(search="SKU-0042"), False),
         "shop_status_week": (
             QueueFilter(shop_id=2, status="completed", date_from=date(2026, 3, 1), date_to=date(2026, 3, 31)),
             False,
@@ -144,7 +149,13 @@ def measure(engine: Engine, count: int) -> dict:
                 rows = len(queue.page(conn, "clerk", flt, after=cursor).rows)
                 times.append((time.perf_counter() - start) * 1000)
             results[name] = _summary(times) | {"rows": rows}
-        for name, flt in {"counts_all": QueueFilter(), "counts_channel": QueueFilter(channel="jd")}.items():
+        counted = {
+            "counts_all": QueueFilter(),
+            "counts_channel": QueueFilter(channel="jd"),
+            "counts_search_phone_last_4": QueueFilter(search="4242"),
+            "counts_search_sku": QueueFilter(search="SKU-0042"),
+        }
+        for name, flt in counted.items():
             times = []
             for _ in range(5):
                 start = time.perf_counter()

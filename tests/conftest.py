@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from core.store.arrow_source import close_sources
 from core.store.db import MIGRATIONS as STORE_MIGRATIONS
 from core.store.db import make_engine, migrate
 from demo.shop import seed_demo
@@ -31,6 +32,14 @@ def _real_main_module() -> Iterator[None]:
     main = sys.modules["__main__"]
     yield
     sys.modules["__main__"] = main
+
+
+@pytest.fixture(autouse=True)
+def _stop_readers() -> Iterator[None]:
+    """A snapshot reads SQLite through helper processes kept for the store's next read; a test's
+    store is done when the test is, so stop them (else every page test leaves two behind)."""
+    yield
+    close_sources()
 
 
 @pytest.fixture

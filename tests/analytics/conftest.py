@@ -8,7 +8,6 @@ import analytics_factory as factory
 import pytest
 
 from core.analytics.analytics import Snapshot
-from core.store.arrow_source import close_sources
 from core.store.db import make_engine, migrate
 
 NOW = datetime(2026, 3, 16, 9, 30)
@@ -35,10 +34,3 @@ def snap(store):
     snapshot = Snapshot(store)
     yield snapshot
     snapshot.close()
-
-
-@pytest.fixture(autouse=True)
-def _stop_readers():
-    """Each test's database gets its own reader process; stop them when the test ends."""
-    yield
-    close_sources()

@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.errors import OrderHubError
 from core.i18n import catalogue
-from core.identity.access import mask_rows
+from core.identity.access import can, mask_rows
 from core.review import review
 from core.shipping import merge
 from ui import auth, widgets
@@ -81,6 +81,13 @@ if "merge_candidate" in chosen["rules"] and merge_col.button(tr("exceptions.merg
 reason = cancel_col.text_input(tr("exceptions.cancel_reason"))
 if cancel_col.button(tr("exceptions.cancel")):
     act(review.cancel_order, actor(), reason)
+
+if can(current["role"], "override_review"):
+    with st.expander(tr("exceptions.override"), icon=":material/fast_forward:"):
+        st.caption(tr("exceptions.override_help"))
+        why = st.text_input(tr("exceptions.override_reason"), key="override_reason")
+        if st.button(tr("exceptions.override"), key="override"):
+            act(review.override_order, actor(), why)
 
 with st.form("fix"):
     edits = {

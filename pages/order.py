@@ -7,6 +7,8 @@ from core.aftersales import returns
 from core.errors import OrderHubError
 from core.identity.access import can
 from core.orders import order_detail
+from core.orders.holds import HOLDABLE
+from core.orders.workflow import BY_HAND
 from core.shipping import batch
 from core.shipping.labels import CARRIER_NAMES
 from ui import actions, auth, widgets
@@ -67,6 +69,19 @@ st.dataframe(
 )
 
 actions.action_bar([order_id], key="order", actions=batch.possible(head["status"]), counted=False)
+if head["status"] in HOLDABLE and can(user["role"], "change_status"):
+    with st.expander(tr("order.hold"), icon=":material/pause_circle:"), st.form("hold", border=False):
+        kind = st.radio(tr("order.hold_kind"), BY_HAND, format_func=lambda k: widgets.label("hold", k), horizontal=True)
+        why = st.text_input(tr("order.hold_note"), max_chars=order_detail.MAX_NOTE)
+        if st.form_submit_button(tr("order.hold_submit"), icon=":material/pause:"):
+            try:
+                batch.hold_orders(engine(), [order_id], acting(), kind, why)
+                widgets.remember_notice(
+                    tr("order.held", order_no=head["channel_order_no"], kind=widgets.label("hold", kind))
+                )
+                st.rerun()
+            except OrderHubError as exc:
+                widgets.show_error(exc)
 if can(user["role"], "handle_tickets") and head["status"] in returns.SHIPPED_ORDER_STATUSES:
     open_from_order(order_id, found.lines, user)
 

@@ -236,3 +236,4 @@ def _close(conn: Connection, order_id: int, status: str, actor: str, now: dateti
 approve_order = unit_of_work(approve)
 cancel_order = unit_of_work(cancel)
 fix_order = unit_of_work(fix)
+override_order = unit_of_work(override)

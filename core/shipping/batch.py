@@ -20,6 +20,7 @@ from core.orders import workflow
 from core.orders.tables import orders
 from core.shipping import merge
 from core.store.db import transaction
+from core.store.unit_of_work import unit_of_work
 
 # Which permission each batch action needs (core.identity.access.ACTIONS).
 PERMISSION = {"confirm_payment": "change_status", "ship": "ship", "cancel": "change_status", "resume": "change_status"}
@@ -90,6 +91,21 @@ def move(
     if to_status == "resume":
         return workflow.resume(conn, order_id, actor, now)
     return workflow.advance(conn, order_id, to_status, actor, reason, now)
+
+
+def hold(
+    conn: Connection, order_ids: list[int], actor: Actor, kind: str, note: str = "", now: datetime | None = None
+) -> None:
+    """Orders held by a person (kind: 人工挂起 or 地址待核实, note: why, for the audit row), all or
+    none; resuming them later is the batch's "resume"."""
+    access.authorize(actor, "change_status")
+    missing = set(order_ids) - set(conn.execute(select(orders.c.id).where(orders.c.id.in_(order_ids))).scalars())
+    if missing:
+        raise NotFound(key="error.order_id_not_found", params={"order_id": min(missing)})
+    order_holds.hold_by_hand(conn, order_ids, actor, kind, note.strip(), now)
+
+
+hold_orders = unit_of_work(hold)
 
 
 def _confirm(conn: Connection, order_id: int, actor: str, now: datetime, _waybill: Waybill) -> None:

@@ -13,10 +13,11 @@ from core.i18n import t
 from core.identity import users
 from core.identity.access import ROLES, Actor
 from core.orders import workflow
-from core.orders.tables import orders
+from core.orders.tables import order_events, orders
+from core.review import review
 from core.shipping import batch
 from core.stock.tables import skus
-from core.store.db import transaction
+from core.store.db import make_engine, transaction
 from ui.navigation import PAGES, may_open
 
 ALLOWED = [(page.path, role) for page in PAGES for role in ROLES if may_open(role, page)]
@@ -313,3 +314,50 @@ def test_held_orders_have_a_tab_per_kind_of_hold_with_counts(store, engine):
     assert list(tabs.options) == ["全部 · 2", "库存不足 · 1", "人工挂起 · 1"]
     tabs.set_value("manual").run()
     assert at.dataframe[0].value[t("col.channel_order_no")].tolist() == ["TB20261120001"]
+
+
+def test_a_clerk_holds_an_order_to_check_its_address_and_the_reason_goes_to_its_timeline(store, engine):
+    at = open_page("pages/order.py", "clerk", query={"order": "TB20261120001"})
+    at.radio[0].set_value("address")
+    at.text_input[1].input("买家说小区改名了，先别发")
+    button(at, "挂起").click().run()
+    assert not at.exception and not at.error
+    assert [element.value for element in at.success] == ["订单 TB20261120001 已挂起：地址待核实"]
+    with engine.connect() as conn:
+        held = conn.execute(
+            select(orders.c.status, orders.c.hold_reason).where(orders.c.channel_order_no == "TB20261120001")
+        ).one()
+    assert tuple(held) == ("on_hold", "address")
+    assert any("买家说小区改名了，先别发" in element.value for element in at.markdown)
+    assert "挂起订单" not in [element.label for element in at.expander]  # held already: nothing to hold
+
+
+def test_only_roles_that_change_statuses_may_hold_an_order(store):
+    for role in ("warehouse", "service"):
+        at = open_page("pages/order.py", role, query={"order": "TB20261120001"})
+        assert "挂起" not in labels_of(at) and not at.radio
+
+
+def test_a_manager_releases_a_review_hold_saying_why_and_a_clerk_is_not_offered_it(demo_url, monkeypatch):
+    monkeypatch.setenv("ORDERHUB_DATABASE_URL", demo_url)
+    monkeypatch.setenv("ORDERHUB_COOKIE_KEY", "a-test-cookie-key-that-is-long-enough")
+    assert "跳过审核放行" not in labels_of(open_page("pages/exceptions.py", "clerk"))
+    at = open_page("pages/exceptions.py", "manager")
+    engine = make_engine(demo_url)
+    with engine.connect() as conn:
+        first = review.open_exceptions(conn)[0]
+    button(at, "跳过审核放行").click().run()
+    assert [element.value for element in at.error] == [f"跳过审核放行订单 {first['channel_order_no']} 须写明原因。"]
+    at.text_input(key="override_reason").input("老客户，电话确认过地址")
+    button(at, "跳过审核放行").click().run()
+    assert not at.error and at.success[0].value.startswith("已处理：")
+    with engine.connect() as conn:
+        hold_reason = conn.execute(select(orders.c.hold_reason).where(orders.c.id == first["id"])).scalar_one()
+        why = conn.execute(
+            select(order_events.c.actor, order_events.c.reason)
+            .where(order_events.c.order_id == first["id"])
+            .order_by(order_events.c.id.desc())
+        ).first()
+    engine.dispose()
+    assert hold_reason != "review"
+    assert why.actor == "manager" and "老客户，电话确认过地址" in why.reason

@@ -42,6 +42,8 @@ batch.run cancel                  Y     Y      Y      .        .       .       .
 batch.run resume                  Y     Y      Y      .        .       .       .
 batch.move cancelled              Y     Y      Y      .        .       .       .
 batch.move shipped                Y     Y      Y      Y        .       .       .
+batch.hold                        Y     Y      Y      .        .       .       .
+review.override                   Y     Y      .      .        .       .       .
 stock_levels.release_fitting      Y     Y      Y      .        .       .       .
 stock_levels.adjust               Y     Y      .      Y        .       .       .
 stock_levels.receive              Y     Y      .      Y        .       .       .
@@ -111,6 +113,8 @@ CALLS: dict[str, Callable[[Engine, Actor], object]] = {
     "batch.run resume": lambda e, a: batch.run(e, a, "resume", [404]),
     "batch.move cancelled": lambda e, a: _in(e, lambda c: batch.move(c, 404, "cancelled", a)),
     "batch.move shipped": lambda e, a: _in(e, lambda c: batch.move(c, 404, "shipped", a)),
+    "batch.hold": lambda e, a: _in(e, lambda c: batch.hold(c, [404], a, "manual", "买家要求暂缓发货")),
+    "review.override": lambda e, a: _in(e, lambda c: review.override(c, 404, a, "老客户，电话确认过")),
     "stock_levels.release_fitting": lambda e, a: stock_levels.release_fitting(e, a),
     "stock_levels.adjust": lambda e, a: stock_levels.adjust(e, a, "PET-FOOD-2KG", 5, "盘点"),
     "stock_levels.receive": lambda e, a: stock_levels.receive(e, a, "PET-FOOD-2KG", 5),

@@ -96,9 +96,10 @@ def test_the_sync_page_shows_each_shops_waybill_account_masked(engine, sqlite_ur
 
 def test_moving_the_store_to_another_database_takes_the_waybills_and_their_tracking(demo_shop, tmp_path, monkeypatch):
     order_id = order_row(demo_shop, "TB-DEMO-1").id
+    shipped = clock.now().replace(second=0, microsecond=0)  # the demo numbers carry the minute of issue
+    monkeypatch.setattr(clock, "now", lambda: shipped)
     waybill_service.ship_batch(demo_shop, Actor("仓库小王", "warehouse"), [order_id])
-    later = clock.now() + timedelta(minutes=5)
-    monkeypatch.setattr(clock, "now", lambda: later)
+    monkeypatch.setattr(clock, "now", lambda: shipped + timedelta(minutes=5))  # 揽收 and 在途, not yet 派件
     waybill_service.poll_tracking(demo_shop)
     target = make_engine(f"sqlite:///{tmp_path / 'moved.db'}")
     report = transfer.copy_store(demo_shop, target)

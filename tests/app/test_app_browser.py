@@ -246,3 +246,26 @@ def test_a_service_user_opens_a_ticket_from_the_order_and_the_buyer_follows_it_b
     visitor.get_by_text("下一步：").first.wait_for()
     assert "13512349876" not in visitor.content()
     visitor.context.close()
+
+
+def test_a_clerk_holds_an_order_to_check_its_address_and_finds_it_under_that_tab(browser, server):
+    waiting = order("TB20261127011", "paid", "郑爽", "13712345678", [("PET-FOOD-2KG", 1, 8900)], day=27)
+    ingest.ingest(server.engine, [waiting], now=NOW)
+    page = log_in(browser, server, "clerk")
+    open_path(page, server, "order?order=TB20261127011", "订单详情")
+    page.get_by_text("挂起订单").click()
+    page.get_by_text("地址待核实").click()
+    page.get_by_label("原因（写进操作记录）").fill("买家说门牌号写错了")
+    page.get_by_role("button", name="挂起", exact=True).click()
+    page.get_by_text("订单 TB20261127011 已挂起：地址待核实").wait_for()
+    page.get_by_text("买家说门牌号写错了").first.wait_for()  # in its timeline
+    open_path(page, server, "queue", "订单队列")
+    page.get_by_text("已挂起 ·").first.click()
+    page.get_by_text("地址待核实 · 1").first.click()
+    page.get_by_text("TB20261127011").first.wait_for(state="attached")
+    with server.engine.connect() as conn:
+        held = conn.execute(
+            select(orders.c.status, orders.c.hold_reason).where(orders.c.channel_order_no == "TB20261127011")
+        ).one()
+    assert tuple(held) == ("on_hold", "address")
+    page.context.close()

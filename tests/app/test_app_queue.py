@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+from alembic import command
+from alembic.config import Config
 from app_shop import NOW, PHONES, fill, order
 from sqlalchemy import select, update
 
@@ -16,7 +18,7 @@ from core.orders.queue import QueueFilter, Shortage
 from core.orders.tables import order_events, orders
 from core.restock import stock_levels
 from core.stock.tables import skus
-from core.store.db import transaction
+from core.store.db import MIGRATIONS, make_engine, migrate, transaction
 
 
 def test_a_warehouse_clerk_never_sees_a_phone_number_or_an_amount_in_the_queue(shop, engine):
@@ -211,3 +213,21 @@ def test_a_typed_wildcard_is_searched_for_as_itself(any_engine):
             for typed in ("%_1", "h%_", "%")
         ]
     assert found == [{"SH%_1001"}, {"SH%_1001"}, {"SH%_1001"}]
+
+
+@pytest.mark.parametrize("url_fixture", ["sqlite_url", "pg_new_url"])
+def test_a_store_upgraded_to_the_search_index_finds_the_orders_it_held_before(request, url_fixture):
+    url = request.getfixturevalue(url_fixture)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    engine = make_engine(url)
+    with engine.begin() as conn:  # a store as the release before the index left it
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0009_waybills")
+    fill(engine)
+    migrate(engine)
+    with engine.connect() as conn:
+        found = {row["channel_order_no"] for row in queue.page(conn, "clerk", QueueFilter(search="1111")).rows}
+        parts = {row["channel_order_no"] for row in queue.page(conn, "clerk", QueueFilter(search="261122")).rows}
+    engine.dispose()
+    assert found == parts == {"TB20261122003"}

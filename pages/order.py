@@ -6,6 +6,7 @@ from core import regions
 from core.aftersales import returns
 from core.errors import OrderHubError
 from core.identity.access import can
+from core.model import PAID
 from core.orders import order_detail
 from core.orders.holds import HOLDABLE
 from core.orders.workflow import BY_HAND
@@ -68,7 +69,9 @@ st.dataframe(
     widgets.frame(found.lines, line_columns), hide_index=True, column_config=widgets.money_columns(line_columns)
 )
 
-actions.action_bar([order_id], key="order", actions=batch.possible(head["status"]), counted=False)
+ready = head["status"] == PAID  # a label only for an order that may ship (core.shipping.warehouse.require_ready)
+papers = ("labels",) if ready else ()
+actions.action_bar([order_id], key="order", actions=batch.possible(head["status"]), counted=False, papers=papers)
 if head["status"] in HOLDABLE and can(user["role"], "change_status"):
     with st.expander(tr("order.hold"), icon=":material/pause_circle:"), st.form("hold", border=False):
         kind = st.radio(tr("order.hold_kind"), BY_HAND, format_func=lambda k: widgets.label("hold", k), horizontal=True)

@@ -318,6 +318,7 @@ def test_held_orders_have_a_tab_per_kind_of_hold_with_counts(store, engine):
 
 def test_a_clerk_holds_an_order_to_check_its_address_and_the_reason_goes_to_its_timeline(store, engine):
     at = open_page("pages/order.py", "clerk", query={"order": "TB20261120001"})
+    assert "打印面单" in labels_of(at)  # paid: ready to ship
     at.radio[0].set_value("address")
     at.text_input[1].input("买家说小区改名了，先别发")
     button(at, "挂起").click().run()
@@ -330,6 +331,7 @@ def test_a_clerk_holds_an_order_to_check_its_address_and_the_reason_goes_to_its_
     assert tuple(held) == ("on_hold", "address")
     assert any("买家说小区改名了，先别发" in element.value for element in at.markdown)
     assert "挂起订单" not in [element.label for element in at.expander]  # held already: nothing to hold
+    assert "打印面单" not in labels_of(at)  # a held order gets no label
 
 
 def test_only_roles_that_change_statuses_may_hold_an_order(store):

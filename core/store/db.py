@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import selectors
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -196,7 +197,8 @@ def _insert_sqlite_rows(conn: Connection, sql: str, rows: list[tuple]) -> int:
     """Many rows per INSERT statement rather than one statement per row (executemany): a statement
     that fires a trigger writing a full-text table makes that table flush its pending index at the
     statement's start (the order search index: 7x the cost of intake's whole insert otherwise)."""
-    per_statement = max(1, min(SQLITE_ROWS_PER_STATEMENT, SQLITE_MAX_VARIABLES // len(rows[0])))
+    most = conn.connection.driver_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # 32766 since 3.32
+    per_statement = max(1, min(SQLITE_ROWS_PER_STATEMENT, most // len(rows[0])))
     inserted = 0
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
@@ -212,9 +214,7 @@ def rows_statement(sql: str, count: int) -> str:
     return sql[:start] + ", ".join([sql[start:end]] * count) + sql[end:]
 
 
-# SQLite's default limit on a statement's parameters (32766 since 3.32) and a batch size past which
-# longer statements stop paying.
-SQLITE_MAX_VARIABLES = 32766
+# Rows per INSERT on SQLite: past this, longer statements stop paying.
 SQLITE_ROWS_PER_STATEMENT = 500
 
 

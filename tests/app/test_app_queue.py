@@ -132,6 +132,7 @@ def test_the_queue_works_the_same_on_postgresql(pg_engine):
     ("typed", "found"),
     [
         ("20261122", {"TB20261122003"}),  # part of the order number
+        ("tb202611220", {"TB20261122003"}),  # typed in lower case
         ("李", {"TB20261122003"}),  # the start of the buyer's name
         ("150 0000 1111", {"TB20261122003"}),  # the full phone, as people write it
         ("+86 15000001111", {"TB20261122003"}),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta
 
 import pytest
 from alembic import command
 from alembic.config import Config
 from app_shop import NOW, PHONES, fill, order
-from sqlalchemy import select, update
+from sqlalchemy import create_engine, inspect, select, update
+from sqlalchemy.engine import make_url
 
 from core.errors import PermissionDenied
 from core.identity.access import Actor
@@ -232,3 +234,27 @@ def test_a_store_upgraded_to_the_search_index_finds_the_orders_it_held_before(re
         parts = {row["channel_order_no"] for row in queue.page(conn, "clerk", QueueFilter(search="261122")).rows}
     engine.dispose()
     assert found == parts == {"TB20261122003"}
+
+
+def test_a_postgresql_user_who_may_not_create_extensions_still_gets_a_store_that_searches(pg_new_url):
+    """A hosted database whose OrderHub user may make tables but not extensions: no trigram
+    indexes, the same search by scanning."""
+    role = f"orderhub_limited_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(pg_new_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+        conn.exec_driver_sql(f"GRANT USAGE, CREATE ON SCHEMA public TO {role}")
+    engine = make_engine(make_url(pg_new_url).set(username=role).render_as_string(hide_password=False))
+    try:
+        migrate(engine)
+        fill(engine)
+        with engine.connect() as conn:
+            indexes = {index["name"] for index in inspect(conn).get_indexes("orders")}
+            found = {row["channel_order_no"] for row in queue.page(conn, "clerk", QueueFilter(search="261122")).rows}
+        assert "ix_orders_channel_order_no_trgm" not in indexes and found == {"TB20261122003"}
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP OWNED BY {role}")
+            conn.exec_driver_sql(f"DROP ROLE {role}")
+        admin.dispose()

@@ -28,6 +28,7 @@ _WORDS = re.compile(r"[\s,，;；、]+")
 _DIGIT = re.compile(r"[0-9]")
 _LAST_FOUR = re.compile(r"[0-9]{4}")
 _LIKE_SPECIAL = re.compile(r"[%_\\/]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # The highest code point: `buyer >= s and buyer < s + TOP` is a prefix match any index can serve.
 TOP = "\U0010ffff"
 # SQLite's trigram index (rowid = orders.id), kept by triggers on orders; not part of the schema's
@@ -37,8 +38,9 @@ INDEX_TABLES = re.compile(r"order_search(_\w+)?")
 
 
 def matching(conn: Connection, text: str, role: str) -> ColumnElement[bool] | None:
-    """The search box's condition on orders for the role, or None when the box is empty."""
-    text = text.strip()
+    """The search box's condition on orders for the role, or None when the box is empty. Control
+    characters (a NUL pasted from a chat, which PostgreSQL cannot even compare) separate words."""
+    text = _CONTROL.sub(" ", text).strip()
     if not text:
         return None
     with_phones = access.treatment(role, "phone") == "show"

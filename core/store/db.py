@@ -30,6 +30,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DisconnectionError
 
+from core.errors import InvalidInput
+
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = ROOT / "core" / "store" / "migrations"
 DEFAULT_URL = f"sqlite:///{ROOT / 'data' / 'orderhub.db'}"
@@ -53,13 +55,29 @@ def database_url() -> str:
 def make_engine(url: str | None = None) -> Engine:
     """An engine for the URL; SQLite gets WAL, a busy timeout and explicit write locks."""
     url = url or database_url()
-    if url.startswith("sqlite"):
-        return _sqlite_engine(url)
+    engine = _sqlite_engine(url) if url.startswith("sqlite") else _postgresql_engine(url)
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
+
+
+def _postgresql_engine(url: str) -> Engine:
     # No JIT: PostgreSQL compiles any query whose estimated cost passes jit_above_cost, which
     # lookups over a big orders table often do, and compiling took 15-20 ms, more than running them.
     engine = create_engine(url, connect_args={"options": "-c jit=off"})
     event.listen(engine, "checkout", _refuse_if_dropped_while_idle)
     return engine
+
+
+def _refuse_nul(_conn, _cursor, _statement, parameters, context, executemany) -> None:
+    """PostgreSQL cannot hold or even compare text with a NUL in it (SQLite can): a value a person
+    typed or pasted with one is refused on both engines, in one line, before the driver's error
+    (which quotes the SQL). Bulk writes are left alone: their rows were checked on the way in
+    (connectors.file_checks), and scanning a batch's every value would cost intake."""
+    if executemany or not parameters or context.execution_options.get("rows_checked"):
+        return
+    values = parameters.values() if isinstance(parameters, dict) else parameters
+    if any(type(value) is str and "\x00" in value for value in values):
+        raise InvalidInput(key="error.nul_in_text")
 
 
 def _refuse_if_dropped_while_idle(dbapi_connection, _record, _proxy) -> None:
@@ -202,7 +220,8 @@ def _insert_sqlite_rows(conn: Connection, sql: str, rows: list[tuple]) -> int:
     inserted = 0
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
-        inserted += conn.exec_driver_sql(rows_statement(sql, len(chunk)), tuple(chain.from_iterable(chunk))).rowcount
+        values = tuple(chain.from_iterable(chunk))
+        inserted += conn.exec_driver_sql(rows_statement(sql, len(chunk)), values, BULK).rowcount
     return inserted
 
 
@@ -216,6 +235,7 @@ def rows_statement(sql: str, count: int) -> str:
 
 # Rows per INSERT on SQLite: past this, longer statements stop paying.
 SQLITE_ROWS_PER_STATEMENT = 500
+BULK = {"rows_checked": True}  # see _refuse_nul
 
 
 @lru_cache(maxsize=256)

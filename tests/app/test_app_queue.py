@@ -12,12 +12,12 @@ from app_shop import NOW, PHONES, fill, order
 from sqlalchemy import create_engine, inspect, select, update
 from sqlalchemy.engine import make_url
 
-from core.errors import PermissionDenied
+from core.errors import InvalidInput, PermissionDenied
 from core.identity.access import Actor
 from core.intake import ingest
-from core.orders import queue
+from core.orders import order_detail, queue
 from core.orders.queue import QueueFilter, Shortage
-from core.orders.tables import order_events, orders
+from core.orders.tables import order_events, order_notes, orders
 from core.restock import stock_levels
 from core.stock.tables import skus
 from core.store.db import MIGRATIONS, make_engine, migrate, transaction
@@ -135,6 +135,8 @@ def test_the_queue_works_the_same_on_postgresql(pg_engine):
     [
         ("20261122", {"TB20261122003"}),  # part of the order number
         ("tb202611220", {"TB20261122003"}),  # typed in lower case
+        ("20261122\x00", {"TB20261122003"}),  # a NUL pasted along, which PostgreSQL cannot compare
+        ("TB20261120001\x00JD300000000005", {"TB20261120001", "JD300000000005"}),
         ("李", {"TB20261122003"}),  # the start of the buyer's name
         ("150 0000 1111", {"TB20261122003"}),  # the full phone, as people write it
         ("+86 15000001111", {"TB20261122003"}),
@@ -258,3 +260,17 @@ def test_a_postgresql_user_who_may_not_create_extensions_still_gets_a_store_that
             conn.exec_driver_sql(f"DROP OWNED BY {role}")
             conn.exec_driver_sql(f"DROP ROLE {role}")
         admin.dispose()
+
+
+def test_a_nul_typed_into_a_form_is_refused_in_one_line_on_both_engines(any_engine):
+    ids = fill(any_engine)
+    clerk = Actor("李客服", "clerk")
+    with pytest.raises(InvalidInput, match="NUL") as refused:
+        order_detail.add_note(any_engine, clerk, ids["TB20261120001"], "买家来电\x00催发货")
+    assert "SELECT" not in str(refused.value) and "INSERT" not in str(refused.value)
+    with any_engine.connect() as conn, pytest.raises(InvalidInput, match="NUL"):
+        order_detail.find(conn, "TB20261120001\x00")
+    order_detail.add_note(any_engine, clerk, ids["TB20261120001"], "买家来电催发货")  # the store works on
+    with any_engine.connect() as conn:
+        notes = conn.execute(select(order_notes.c.text)).scalars().all()
+    assert notes == ["买家来电催发货"]

@@ -7,7 +7,7 @@ from core.i18n import catalogue
 from core.identity.access import can, mask_rows
 from core.review import review
 from core.shipping import merge
-from ui import auth, widgets
+from ui import auth, cached, widgets
 from ui.page_context import actor
 from ui.session import engine, lang, tr
 
@@ -51,6 +51,7 @@ def act(service, *args) -> None:
     except OrderHubError as refusal:
         widgets.show_error(refusal)
         return
+    cached.after_change()  # the queue's tabs and the warehouse count it at once
     if isinstance(outcome, list) and outcome:
         st.warning(tr("exceptions.still_failing", rules=widgets.joined(tr(f"rule.{r}") for r in outcome)))
     else:

@@ -12,7 +12,7 @@ from core.orders.holds import HOLDABLE
 from core.orders.workflow import BY_HAND
 from core.shipping import batch
 from core.shipping.labels import CARRIER_NAMES
-from ui import actions, auth, widgets
+from ui import actions, auth, cached, widgets
 from ui.aftersales import open_from_order
 from ui.session import acting, engine, tr
 from ui.tracking import tracking_history
@@ -79,6 +79,7 @@ if head["status"] in HOLDABLE and can(user["role"], "change_status"):
         if st.form_submit_button(tr("order.hold_submit"), icon=":material/pause:"):
             try:
                 batch.hold_orders(engine(), [order_id], acting(), kind, why)
+                cached.after_change()  # the queue's tabs count it at once
                 widgets.remember_notice(
                     tr("order.held", order_no=head["channel_order_no"], kind=widgets.label("hold", kind))
                 )

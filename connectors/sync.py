@@ -8,7 +8,8 @@ shop's lock (core/intake/shop_locks.py) for the whole pull keeps a second worker
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import logging
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
@@ -20,6 +21,8 @@ from core.intake import shop_sync
 from core.intake.ingest import IngestSummary, ingest
 from core.intake.shop_locks import ShopLock
 
+log = logging.getLogger(__name__)
+NUL = "\x00"
 OVERLAP = timedelta(minutes=5)
 FIRST_PULL = timedelta(days=1)
 
@@ -102,12 +105,27 @@ def _pull_window(
 def _normalised(connector: ApiConnector, raw: dict) -> NormalisedOrder:
     """The connector's mapping, with a malformed record (a field missing or unreadable) named."""
     try:
-        return connector.normalise(raw)
+        order = connector.normalise(raw)
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise UnknownPlatformData(
             f"{connector.platform} sent an order of shop {connector.shop} that OrderHub cannot read "
             f"({type(exc).__name__}: {exc}); the pull stopped before it and will retry."
         ) from exc
+    return _without_nul(order, connector)
+
+
+def _without_nul(order: NormalisedOrder, connector: ApiConnector) -> NormalisedOrder:
+    """A NUL in a name, address or remark carries nothing anyone can read, and PostgreSQL cannot
+    store it where SQLite can: it is dropped, and said in the log, so both engines keep the same
+    order (stopping the pull would hold back every later order of the shop for one invisible byte)."""
+    texts = {name: value for name, value in vars(order).items() if type(value) is str and NUL in value}
+    lines = tuple(replace(line, sku=line.sku.replace(NUL, "")) if NUL in line.sku else line for line in order.lines)
+    if not texts and lines == order.lines:
+        return order
+    cleaned = ", ".join([*texts, *(["sku"] if lines != order.lines else [])])
+    where = f"{connector.platform} order {order.channel_order_no} of shop {connector.shop}"
+    log.warning("%s: NUL removed from %s", where, cleaned)
+    return replace(order, **{name: value.replace(NUL, "") for name, value in texts.items()}, lines=lines)
 
 
 def _changed_at(order: NormalisedOrder) -> datetime:

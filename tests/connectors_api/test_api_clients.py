@@ -166,3 +166,20 @@ def test_a_malformed_order_stops_the_pull_with_a_sentence_and_keeps_the_bookmark
     with engine.connect() as conn:
         bookmark = conn.execute(select(sync_state.c.watermark)).scalar()
     assert bookmark is None or bookmark <= START + timedelta(hours=1)  # never past the unreadable order
+
+
+@pytest.mark.parametrize("store", ["sqlite_engine", "pg_engine"])
+def test_a_nul_inside_a_platforms_name_is_dropped_and_the_order_lands_the_same_on_both_engines(request, store):
+    engine = request.getfixturevalue(store)
+    server = TAOBAO.platform()
+    trade = TAOBAO.order(8, "paid", START + timedelta(hours=1), [("PET-FOOD-2KG", 1, "59.90")])
+    trade["receiver_name"] = "王小\x00明"
+    trade["receiver_address"] = "\x00科技园科苑路 15 号"
+    server.put(trade)
+    with serving(server) as url:
+        connector = make_connector(TAOBAO, url, engine)
+        result = sync.pull(engine, connector, now=NOON)
+        connector.close()
+    with engine.connect() as conn:
+        buyer, address = conn.execute(select(orders.c.buyer, orders.c.address)).one()
+    assert result.summary.new == 1 and buyer == "王小明" and "\x00" not in address

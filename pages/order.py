@@ -6,11 +6,10 @@ from core import regions
 from core.aftersales import returns
 from core.errors import OrderHubError
 from core.identity.access import can
-from core.model import PAID
 from core.orders import order_detail
 from core.orders.holds import HOLDABLE
 from core.orders.workflow import BY_HAND
-from core.shipping import batch
+from core.shipping import batch, warehouse
 from core.shipping.labels import CARRIER_NAMES
 from ui import actions, auth, cached, widgets
 from ui.aftersales import open_from_order
@@ -69,8 +68,7 @@ st.dataframe(
     widgets.frame(found.lines, line_columns), hide_index=True, column_config=widgets.money_columns(line_columns)
 )
 
-ready = head["status"] == PAID  # a label only for an order that may ship (core.shipping.warehouse.require_ready)
-papers = ("labels",) if ready else ()
+papers = ("labels",) if warehouse.ready_to_ship(head["status"]) else ()  # no label for a held order
 actions.action_bar([order_id], key="order", actions=batch.possible(head["status"]), counted=False, papers=papers)
 if head["status"] in HOLDABLE and can(user["role"], "change_status"):
     with st.expander(tr("order.hold"), icon=":material/pause_circle:"), st.form("hold", border=False):

@@ -177,10 +177,15 @@ def pick_list(conn: Connection, order_ids: list[int] | None = None) -> list[dict
     return picks
 
 
+def ready_to_ship(status: str) -> bool:
+    """Whether an order in this status may ship now (and so get a label): paid, not held."""
+    return status == PAID
+
+
 def require_ready(conn: Connection, order_ids: list[int]) -> None:
     """Refuse the batch if any order may not ship now (unpaid, held, cancelled or gone already)."""
     found = conn.execute(select(orders.c.channel_order_no, orders.c.status).where(orders.c.id.in_(order_ids)))
-    blocked = sorted(order_no for order_no, status in found if status != PAID)
+    blocked = sorted(order_no for order_no, status in found if not ready_to_ship(status))
     if blocked:
         shown = "、".join(blocked[:10]) + ("…" if len(blocked) > 10 else "")
         raise InvalidInput(key="error.not_ready_to_ship", params={"orders": shown, "count": len(blocked)})

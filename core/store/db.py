@@ -72,7 +72,8 @@ def _refuse_nul(_conn, _cursor, _statement, parameters, context, executemany) ->
     """PostgreSQL cannot hold or even compare text with a NUL in it (SQLite can): a value a person
     typed or pasted with one is refused on both engines, in one line, before the driver's error
     (which quotes the SQL). Bulk writes are left alone: their rows were checked on the way in
-    (connectors.file_checks), and scanning a batch's every value would cost intake."""
+    (files by connectors.file_checks, API orders by connectors.sync), and scanning a batch's every
+    value would cost intake."""
     if executemany or not parameters or context.execution_options.get("rows_checked"):
         return
     values = parameters.values() if isinstance(parameters, dict) else parameters
